@@ -1,0 +1,85 @@
+"""The command line: thin verbs around library calls, and the one place errors become exit codes.
+
+Verb modules are imported for their registrations; each imports its heavy dependencies (polars,
+altair, huggingface_hub) inside the command so that `hfscan --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+
+from hfscan.cli.app import app, state
+from hfscan.errors import ExitCode, HfscanError
+
+# One module per verb (or small group of verbs), in help order.
+VERB_MODULES = [
+    "scan",
+    "status",
+    "shares",
+    "classify",
+    "probe",
+    "history",
+    "report",
+    "sql",
+    "transfer",
+]
+
+for _name in VERB_MODULES:
+    try:
+        importlib.import_module(f"hfscan.cli.{_name}")
+    except ModuleNotFoundError as _e:  # a verb not written yet must not break the others
+        if _e.name != f"hfscan.cli.{_name}":
+            raise
+
+_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{8,}")
+
+
+def redact(text: str) -> str:
+    """Remove anything that looks like a Hub token, and the current token itself."""
+    import os
+
+    token = os.environ.get("HF_TOKEN")
+    if token:
+        text = text.replace(token, "***")
+    return _TOKEN_PATTERN.sub("hf_***", text)
+
+
+def _fail(message: str, hint: str | None, code: int) -> int:
+    print(f"hfscan: error: {redact(message)}", file=sys.stderr)
+    if hint:
+        print(f"hint: {redact(hint)}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the app, map every failure to one stderr line and an exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except HfscanError as e:
+        if state["debug"]:
+            raise
+        return sys.exit(_fail(e.message, e.hint, e.exit_code))
+    except KeyboardInterrupt:
+        print("hfscan: interrupted; a scan resumes where it stopped with `hfscan scan`", file=sys.stderr)
+        return sys.exit(ExitCode.INTERRUPTED)
+    except SystemExit:
+        raise
+    except Exception as e:
+        import click
+
+        if isinstance(e, click.exceptions.Abort):
+            return sys.exit(ExitCode.INTERRUPTED)
+        if isinstance(e, click.ClickException):
+            message = e.format_message()
+            ctx = getattr(e, "ctx", None)
+            hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `hfscan --help`"
+            return sys.exit(_fail(message, hint, ExitCode.USAGE))
+        if state["debug"]:
+            raise
+        first = str(e).splitlines()[0] if str(e) else ""
+        return sys.exit(
+            _fail(f"internal error: {type(e).__name__}: {first}", "run again with --debug for the traceback", 1)
+        )
+    return sys.exit(ExitCode.OK)

@@ -1,0 +1,75 @@
+"""Options shared by several verbs (defined once) and the output helpers.
+
+stdout carries data only (tables, JSON, CSV); everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hfscan.config import resolve_db_path
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file (default: $HFSCAN_DB, else data/hfscan.duckdb).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout (for scripts).")]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co).", show_default=False),
+]
+MethodOption = Annotated[
+    str,
+    typer.Option("--method", "-m", help="Classification method: files (file names), tags (Hub tags) or header."),
+]
+
+
+def db_path(db: Path | None) -> Path:
+    return resolve_db_path(db)
+
+
+def note(message: str) -> None:
+    """A diagnostic line for the user, on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def emit_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def emit_text(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def format_table(frame: Any) -> str:
+    """A polars DataFrame as a plain, fully shown text table."""
+    import polars as pl
+
+    with pl.Config(
+        tbl_rows=-1,
+        tbl_cols=-1,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        tbl_formatting="ASCII_MARKDOWN",
+        fmt_str_lengths=200,
+        tbl_width_chars=10_000,
+        thousands_separator=False,
+    ):
+        return str(frame)
+
+
+def progress_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)

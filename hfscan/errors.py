@@ -1,0 +1,64 @@
+"""One error map for the whole tool.
+
+Library code raises these; only the CLI entry point turns them into one stderr line and an exit
+code. Each carries a hint naming what to do next. Third-party errors are wrapped where they enter
+(``raise HubError(...) from e``) so that the message names the repo, page or file involved.
+"""
+
+from __future__ import annotations
+
+
+class ExitCode:
+    OK = 0
+    RUNTIME = 1
+    USAGE = 2
+    HUB = 3
+    STORAGE = 4
+    INTEGRITY = 5
+    INTERRUPTED = 130
+
+
+class HfscanError(Exception):
+    """Base error: a message for the user and an optional hint (the command to run next)."""
+
+    exit_code: int = ExitCode.RUNTIME
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(HfscanError):
+    """Bad input from the user: options, dates, paths, queries."""
+
+    exit_code = ExitCode.USAGE
+
+
+class HubError(HfscanError):
+    """The Hub (or the endpoint given) could not be reached or answered wrongly."""
+
+    exit_code = ExitCode.HUB
+
+
+class AuthError(HubError):
+    """401/403 from the Hub: a bad or missing token."""
+
+
+class StoreError(HfscanError):
+    """The database is missing, locked, corrupt, from a newer hfscan, or could not be written."""
+
+    exit_code = ExitCode.STORAGE
+
+
+class ScanRunningError(StoreError):
+    """Another scan already writes to this database."""
+
+
+class IntegrityError(HfscanError):
+    """`status --check` found a problem in the stored data."""
+
+    exit_code = ExitCode.INTEGRITY

@@ -1,0 +1,1 @@
+"""Storage: DuckDB snapshots. Versions and file lists are stored once; scans hold membership."""

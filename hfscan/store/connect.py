@@ -1,0 +1,90 @@
+"""The one factory for database connections.
+
+DuckDB lets one process write a file *or* several processes read it. hfscan keeps writes short
+(scan registration, finalize, classify) so readers wait a little instead of failing: `connect`
+retries a lock conflict until `wait_seconds` and reports the wait through `on_wait`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from hfscan.errors import StoreError
+from hfscan.store import schema
+
+LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
+
+
+def is_lock_error(error: BaseException) -> bool:
+    return any(marker in str(error) for marker in LOCK_MARKERS)
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        if is_lock_error(e):
+            raise
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise StoreError(
+            f"cannot open {path} as a DuckDB database: {text}",
+            hint="check the path given with --db / HFSCAN_DB; a damaged file can be restored from an export",
+        ) from e
+
+
+def connect(
+    db_path: Path,
+    *,
+    read_only: bool = False,
+    wait_seconds: float = 120.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the main database, migrating it when opened for writing.
+
+    Read-only opens require the file to exist (so a typo in --db is an error, not an empty
+    database) and refuse a schema newer than this hfscan.
+    """
+    path = Path(db_path)
+    if read_only and not path.exists():
+        raise StoreError(f"no database at {path}", hint="run `hfscan scan` first, or pass the right --db")
+    if not read_only:
+        if path.exists() and path.is_dir():
+            raise StoreError(f"{path} is a directory, not a database file")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the folder for {path}: {e.strerror}") from e
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        try:
+            con = _open(path, read_only)
+            break
+        except duckdb.Error as e:
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"{path} is locked by another hfscan process",
+                    hint="wait for the running command (see `hfscan status`) to finish",
+                ) from e
+            if on_wait and not announced:
+                on_wait(f"waiting for {path}: another process is writing to it")
+                announced = True
+            time.sleep(0.2)
+    try:
+        if read_only:
+            schema.check_version(con, str(path))
+            if schema.current_version(con) == 0:
+                raise StoreError(
+                    f"{path} is a DuckDB file but not an hfscan database",
+                    hint="pass the right --db, or run `hfscan scan` to create one",
+                )
+        else:
+            schema.migrate(con, str(path))
+    except BaseException:
+        con.close()
+        raise
+    return con

@@ -1,0 +1,162 @@
+"""Schema migrations for the main database, applied one step at a time on open.
+
+Each step runs in its own transaction and is recorded in ``schema_migrations``; a database whose
+recorded version is newer than this hfscan knows is refused (never "migrated down"). Views are not
+migrations: they are recreated from ``views/*.sql`` on every writable open, so they always match the
+code that reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+
+import duckdb
+
+from hfscan.errors import StoreError
+
+Migration = tuple[int, str, str]
+
+MIGRATIONS: list[Migration] = [
+    (
+        1,
+        "scans, repo versions stored once, scan membership, rejects, classification, probes",
+        """
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+        CREATE SEQUENCE scan_id_seq START 1;
+        CREATE TABLE scan_log (
+            scan_id INTEGER PRIMARY KEY,
+            kind VARCHAR NOT NULL,              -- full | incremental | import
+            source VARCHAR NOT NULL,            -- endpoint URL, or import source
+            status VARCHAR NOT NULL,            -- running | complete | failed | discarded
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            snapshot_at TIMESTAMP,              -- the moment the snapshot describes
+            methods VARCHAR[],                  -- methods its data allows: files, tags
+            pages INTEGER DEFAULT 0,
+            models BIGINT DEFAULT 0,
+            rejects BIGINT DEFAULT 0,
+            requests BIGINT DEFAULT 0,
+            high_water TIMESTAMP,               -- max lastModified seen
+            base_scan_id INTEGER,               -- incremental: the scan carried forward
+            error VARCHAR,
+            hfscan_version VARCHAR
+        );
+        CREATE TABLE repo_versions (
+            version_id UBIGINT NOT NULL,
+            model_id VARCHAR NOT NULL,
+            hub_id VARCHAR,
+            sha VARCHAR,
+            author VARCHAR,
+            created_at TIMESTAMP,
+            last_modified TIMESTAMP,
+            library_name VARCHAR,
+            pipeline_tag VARCHAR,
+            tags VARCHAR[],
+            files VARCHAR[],
+            gated VARCHAR,
+            private BOOLEAN,
+            disabled BOOLEAN,
+            safetensors_total BIGINT,
+            gguf JSON,
+            first_scan_id INTEGER
+        );
+        CREATE TABLE scan_models (
+            scan_id INTEGER NOT NULL,
+            version_id UBIGINT NOT NULL,
+            downloads BIGINT,
+            downloads_all_time BIGINT,
+            likes BIGINT
+        );
+        CREATE TABLE rejects (scan_id INTEGER, page INTEGER, reason VARCHAR, raw VARCHAR);
+        CREATE TABLE version_classes (
+            version_id UBIGINT NOT NULL,
+            rules_version INTEGER NOT NULL,
+            method VARCHAR NOT NULL,
+            has_pt BOOLEAN,
+            has_tf BOOLEAN,
+            has_tf_strict BOOLEAN,
+            has_jax BOOLEAN,
+            class VARCHAR,
+            neither_reason VARCHAR,
+            pt_attributed BOOLEAN,
+            formats VARCHAR[]
+        );
+        CREATE TABLE file_evidence (
+            version_id UBIGINT NOT NULL,
+            rules_version INTEGER NOT NULL,
+            path VARCHAR,
+            format VARCHAR,
+            resolved_format VARCHAR,
+            family VARCHAR,
+            rule VARCHAR,
+            attributed BOOLEAN
+        );
+        CREATE TABLE header_probes (
+            model_id VARCHAR NOT NULL,
+            sha VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            format VARCHAR,
+            status VARCHAR NOT NULL,            -- ok | no_metadata | error
+            error VARCHAR,
+            probed_at TIMESTAMP
+        );
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    version = current_version(con)
+    if version > LATEST_VERSION:
+        raise StoreError(
+            f"{path} has schema version {version}, newer than this hfscan knows ({LATEST_VERSION})",
+            hint="upgrade hfscan (pip install -U hfscan) to read this database",
+        )
+    return version
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: str, on_step: Callable[[int], None] | None = None) -> int:
+    """Bring the database to LATEST_VERSION; returns the version it had before."""
+    before = check_version(con, path)
+    if before == 0:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP, description VARCHAR)"
+        )
+    for version, description, sql in MIGRATIONS:
+        if version <= before:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP, ?)", [version, description]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        if on_step:
+            on_step(version)
+    install_views(con)
+    return before
+
+
+def install_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every public view, in file-name order (each area owns one file)."""
+    folder = resources.files("hfscan.store").joinpath("views")
+    for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")):
+        con.execute(folder.joinpath(name).read_text(encoding="utf-8"))
