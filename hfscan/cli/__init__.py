@@ -53,6 +53,19 @@ def _fail(message: str, hint: str | None, code: int) -> int:
     return code
 
 
+def _usage_failure(error: Exception) -> int:
+    name = type(error).__name__
+    if name == "Abort":
+        return ExitCode.INTERRUPTED
+    ctx = getattr(error, "ctx", None)
+    if name == "NoArgsIsHelpError" and ctx is not None:
+        print(ctx.get_help())
+        return ExitCode.OK
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `hfscan --help`"
+    return _fail(message, hint, ExitCode.USAGE)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, map every failure to one stderr line and an exit code."""
     try:
@@ -67,15 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit:
         raise
     except Exception as e:
-        import click
+        from typer.exceptions import TyperException
 
-        if isinstance(e, click.exceptions.Abort):
-            return sys.exit(ExitCode.INTERRUPTED)
-        if isinstance(e, click.ClickException):
-            message = e.format_message()
-            ctx = getattr(e, "ctx", None)
-            hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `hfscan --help`"
-            return sys.exit(_fail(message, hint, ExitCode.USAGE))
+        if isinstance(e, TyperException):  # Typer's vendored Click: usage errors, Abort
+            return sys.exit(_usage_failure(e))
         if state["debug"]:
             raise
         first = str(e).splitlines()[0] if str(e) else ""

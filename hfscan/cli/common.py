@@ -73,3 +73,16 @@ def progress_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+def flat_for_csv(frame: Any) -> Any:
+    """CSV has no nested values: lists become `;`-joined text, structs JSON."""
+    import polars as pl
+
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.List):
+            exprs.append(pl.col(name).list.eval(pl.element().cast(pl.String)).list.join(";"))
+        elif isinstance(dtype, pl.Struct):
+            exprs.append(pl.col(name).struct.json_encode())
+    return frame.with_columns(exprs) if exprs else frame

@@ -1,0 +1,40 @@
+"""Progress bars on stderr (rich), fed by the library's progress callbacks."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from hfscan.cli.common import progress_console
+
+
+class ScanProgressBar:
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._console = progress_console()
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[extra]}"),
+            TimeElapsedColumn(), console=self._console, transient=True,
+        )
+        self._task: Any = None
+
+    def __enter__(self) -> ScanProgressBar:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._progress.__exit__(exc_type, exc, tb)
+
+    def update(self, event: Any) -> None:
+        if self._task is None:
+            self._task = self._progress.add_task(
+                f"scan {event.scan_id} ({event.kind})", total=event.expected_models, extra=""
+            )
+        total = event.expected_models if event.expected_models and event.expected_models >= event.models else None
+        self._progress.update(self._task, completed=event.models, total=total,
+                              extra=f"{event.pages} pages, {event.requests} requests")
+
+    def note(self, message: str) -> None:
+        self._console.print(message, markup=False, highlight=False)

@@ -1,0 +1,160 @@
+"""A listing page (raw JSON bytes) → one polars frame of models, plus the items it had to reject.
+
+The fast path is one ``polars.read_json`` call with a fixed schema: missing and null keys become
+nulls, unknown keys are ignored, no Python runs per model or per file. When polars refuses a page
+that is still valid JSON (an item with a wrong type), the slow path checks item by item, keeps the
+good ones and returns the bad ones with a reason and their raw JSON. Bytes that are not a JSON
+array at all (truncated, an HTML error page) raise ``PageParseError`` so the client fetches again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from hfscan.crawl.client import PageParseError
+
+# What `hfscan scan` asks the listing for (HUB_PROTOCOL.md lists the valid `expand` values).
+EXPAND_FIELDS = (
+    "siblings", "tags", "library_name", "pipeline_tag", "createdAt", "lastModified", "sha", "author",
+    "downloads", "downloadsAllTime", "likes", "gated", "private", "disabled", "safetensors", "gguf",
+)
+
+_GGUF = pl.Struct({"total": pl.Int64, "architecture": pl.String, "context_length": pl.Int64})
+
+WIRE_SCHEMA: dict[str, Any] = {
+    "_id": pl.String,
+    "id": pl.String,
+    "author": pl.String,
+    "sha": pl.String,
+    "createdAt": pl.String,
+    "lastModified": pl.String,
+    "private": pl.Boolean,
+    "gated": pl.String,
+    "disabled": pl.Boolean,
+    "downloads": pl.Int64,
+    "downloadsAllTime": pl.Int64,
+    "likes": pl.Int64,
+    "library_name": pl.String,
+    "pipeline_tag": pl.String,
+    "tags": pl.List(pl.String),
+    "siblings": pl.List(pl.Struct({"rfilename": pl.String})),
+    "safetensors": pl.Struct({"total": pl.Int64}),
+    "gguf": _GGUF,
+}
+
+_HUB_DATE = "%Y-%m-%dT%H:%M:%S%.fZ"
+
+
+@dataclass
+class ParsedPage:
+    models: pl.DataFrame
+    rejects: list[tuple[str, str]]  # (reason, raw JSON of the item)
+
+
+def _to_models(wire: pl.DataFrame) -> pl.DataFrame:
+    """Wire names and shapes → hfscan's columns (dates parsed, siblings flattened to names)."""
+    return wire.select(
+        pl.col("id").alias("model_id"),
+        pl.col("_id").alias("hub_id"),
+        pl.col("sha"),
+        pl.col("author"),
+        pl.col("createdAt").str.to_datetime(_HUB_DATE, time_unit="us", strict=False).alias("created_at"),
+        pl.col("lastModified").str.to_datetime(_HUB_DATE, time_unit="us", strict=False).alias("last_modified"),
+        pl.col("library_name"),
+        pl.col("pipeline_tag"),
+        pl.col("tags"),
+        pl.col("siblings").list.eval(pl.element().struct.field("rfilename")).alias("files"),
+        pl.col("gated"),
+        pl.col("private"),
+        pl.col("disabled"),
+        pl.col("safetensors").struct.field("total").alias("safetensors_total"),
+        pl.when(pl.col("gguf").is_not_null()).then(pl.col("gguf").struct.json_encode()).alias("gguf"),
+        pl.col("downloads"),
+        pl.col("downloadsAllTime").alias("downloads_all_time"),
+        pl.col("likes"),
+    )
+
+
+def _split_missing_ids(models: pl.DataFrame, raw_items: list[Any] | None) -> ParsedPage:
+    bad = models.select(pl.col("model_id").is_null() | (pl.col("model_id") == "")).to_series()
+    if not bad.any():
+        return ParsedPage(models, [])
+    rejects = [("missing id", json.dumps(row, default=str)) for row in models.filter(bad).to_dicts()]
+    return ParsedPage(models.filter(~bad), rejects)
+
+
+def parse_listing_page(body: bytes) -> ParsedPage:
+    """Parse one `/api/models` page. Raises PageParseError when the bytes are not a JSON array."""
+    stripped = body.lstrip()
+    if not stripped.startswith(b"["):
+        preview = stripped[:40].decode("utf-8", "replace")
+        raise PageParseError(f"expected a JSON array, got {preview!r}")
+    try:
+        wire = pl.read_json(io.BytesIO(body), schema=WIRE_SCHEMA)
+    except Exception:
+        return _parse_item_by_item(body)
+    return _split_missing_ids(_to_models(wire), None)
+
+
+def _item_problem(item: Any) -> str | None:
+    """Why an item cannot be stored, or None. Only reached on pages polars refused."""
+    if not isinstance(item, dict):
+        return f"item is a {type(item).__name__}, not an object"
+    if not isinstance(item.get("id"), str) or not item["id"]:
+        return "missing or non-string id"
+    siblings = item.get("siblings")
+    if siblings is not None and (
+        not isinstance(siblings, list)
+        or not all(isinstance(s, dict) and isinstance(s.get("rfilename"), str) for s in siblings)
+    ):
+        return "siblings is not a list of {rfilename}"
+    tags = item.get("tags")
+    if tags is not None and (not isinstance(tags, list) or not all(isinstance(t, str) for t in tags)):
+        return "tags is not a list of strings"
+    for key in ("downloads", "downloadsAllTime", "likes"):
+        value = item.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            return f"{key} is not an integer"
+    for key in ("private", "disabled"):
+        if item.get(key) is not None and not isinstance(item[key], bool):
+            return f"{key} is not a boolean"
+    for key in ("safetensors", "gguf"):
+        if item.get(key) is not None and not isinstance(item[key], dict):
+            return f"{key} is not an object"
+    for key in ("_id", "sha", "author", "createdAt", "lastModified", "library_name", "pipeline_tag"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            return f"{key} is not a string"
+    return None
+
+
+def _parse_item_by_item(body: bytes) -> ParsedPage:
+    try:
+        items = json.loads(body)
+    except ValueError as e:
+        raise PageParseError(f"invalid JSON ({e.msg} at byte {e.pos})") from e
+    if not isinstance(items, list):
+        raise PageParseError("expected a JSON array")
+    good: list[dict[str, Any]] = []
+    rejects: list[tuple[str, str]] = []
+    for item in items:
+        problem = _item_problem(item)
+        if problem is None:
+            gated = item.get("gated")
+            good.append({**item, "gated": None if gated is None else str(gated).lower()})
+        else:
+            rejects.append((problem, json.dumps(item, default=str)[:100_000]))
+    wire = pl.DataFrame(
+        [{k: item.get(k) for k in WIRE_SCHEMA} for item in good], schema=WIRE_SCHEMA, strict=False
+    )
+    page = _split_missing_ids(_to_models(wire), None)
+    return ParsedPage(page.models, rejects + page.rejects)
+
+
+def listing_params(sort: str, page_size: int) -> list[tuple[str, str]]:
+    """Query parameters for a listing: repeated `expand` keys, as huggingface_hub sends them."""
+    return [("sort", sort), *(("expand", f) for f in EXPAND_FIELDS), ("limit", str(page_size))]

@@ -1,0 +1,253 @@
+"""`hfscan scan`: list every model into the staging file page by page, then store one snapshot.
+
+- Full scan: sorted by ``createdAt`` (the stable order: it never changes during a crawl).
+- Incremental scan: sorted by ``lastModified``, stopping once a page is entirely older than the
+  last complete scan's high-water mark minus an overlap; every model not listed again is carried
+  forward from that scan. Deleted repos are only noticed by full scans.
+- A kill at any moment loses at most the page in flight: the next `hfscan scan` resumes from the
+  staged cursor, whatever kind of scan was interrupted.
+- The next page is fetched while the current one is stored, so storing hides behind the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hfscan.crawl.client import HubClient, Page, RetryPolicy
+from hfscan.crawl.listing import ParsedPage, listing_params, parse_listing_page
+from hfscan.errors import UsageError
+from hfscan.store import snapshots
+from hfscan.store.staging import ScanState, Staging, staging_path
+
+
+@dataclass
+class ScanOptions:
+    incremental: bool = False
+    page_size: int = 1000
+    max_requests_per_5min: int | None = None
+    overlap: timedelta = timedelta(days=1)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    classify: bool = True
+
+
+@dataclass
+class ScanProgress:
+    scan_id: int
+    kind: str
+    pages: int
+    models: int
+    requests: int
+    expected_models: int | None
+    resumed: bool
+
+
+@dataclass
+class ScanResult:
+    scan_id: int
+    kind: str
+    resumed: bool
+    models: int
+    listed: int
+    new_versions: int
+    carried: int
+    rejects: int
+    pages: int
+    requests: int
+    seconds: float
+    classified: dict[str, Any] | None = None
+
+
+Notify = Callable[[str], None]
+
+
+def _prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
+    """Run the page iterator in a thread, ``depth`` pages ahead of the consumer."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if stop.is_set():
+                    return
+                box.put(("page", page))
+            box.put(("end", None))
+        except BaseException as e:  # handed to the consumer, raised there
+            box.put(("error", e))
+
+    worker = threading.Thread(target=produce, name="hfscan-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "page":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+
+
+def _page_is_past(parsed: ParsedPage, stop_before: datetime | None) -> bool:
+    if stop_before is None or parsed.models.height == 0:
+        return False
+    # Listed newest first: once a page reaches below the mark, every later page is older still.
+    oldest_on_page = parsed.models.get_column("last_modified").min()
+    return oldest_on_page is not None and oldest_on_page < stop_before
+
+
+def discard_scan(db_path: Path) -> int | None:
+    """Throw away an interrupted scan: its staging file goes, its scan_log row says 'discarded'."""
+    if not staging_path(db_path).exists():
+        return None
+    staging = Staging(db_path)
+    state = staging.state()
+    staging.remove()
+    if state is not None:
+        snapshots.set_scan_status(db_path, state.scan_id, "discarded", "discarded by the user")
+        return state.scan_id
+    return None
+
+
+def run_scan(
+    db_path: Path,
+    endpoint: str,
+    token: str | None,
+    options: ScanOptions,
+    *,
+    on_progress: Callable[[ScanProgress], None] | None = None,
+    on_note: Notify | None = None,
+) -> ScanResult:
+    note: Notify = on_note or (lambda _m: None)
+    started = time.monotonic()
+    if not 1 <= options.page_size <= 1000:
+        raise UsageError("--page-size must be between 1 and 1000")
+    staging = Staging(db_path)
+    try:
+        state = staging.state()
+        resumed = state is not None
+        expected: int | None = None
+        if state is None:
+            state, expected = _start(staging, db_path, endpoint, options, note)
+        else:
+            note(f"resuming {state.kind} scan {state.scan_id} (started {state.started_at:%Y-%m-%d %H:%M} UTC, "
+                 f"{state.pages} pages stored)")
+            if state.endpoint != endpoint:
+                raise UsageError(
+                    f"the interrupted scan {state.scan_id} was listing {state.endpoint}, not {endpoint}",
+                    hint="resume it with that endpoint, or throw it away with `hfscan scan --discard`",
+                )
+        staging.set_pid(os.getpid())
+        staging.write_sidecar()
+        client = HubClient(endpoint, token, retry=options.retry,
+                           max_requests_per_5min=options.max_requests_per_5min,
+                           on_wait=lambda why, s: note(f"waiting {s:.0f}s: {why}"))
+        try:
+            if not state.done:
+                _crawl(staging, client, state, options, expected, resumed, on_progress)
+            final = snapshots.finalize(staging, on_wait=note)
+        except BaseException as e:
+            message = str(e) if not isinstance(e, KeyboardInterrupt) else "interrupted"
+            staging.mark("failed", message)
+            staging.write_sidecar()
+            snapshots.set_scan_status(db_path, state.scan_id, "failed", message, wait_seconds=2.0)
+            raise
+        end_state = staging.state()
+        assert end_state is not None
+        staging.remove()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            staging.close()
+        raise
+    classified = _classify(db_path, note) if options.classify else None
+    return ScanResult(
+        scan_id=final.scan_id, kind=end_state.kind, resumed=resumed, models=final.models,
+        listed=final.models - final.carried, new_versions=final.new_versions, carried=final.carried,
+        rejects=final.rejects, pages=end_state.pages, requests=end_state.requests,
+        seconds=time.monotonic() - started, classified=classified,
+    )
+
+
+def _start(staging: Staging, db_path: Path, endpoint: str, options: ScanOptions,
+           note: Notify) -> tuple[ScanState, int | None]:
+    kind = "incremental" if options.incremental else "full"
+    scan_id, base = snapshots.register_scan(db_path, kind, endpoint, ["files", "tags"], on_wait=note)
+    stop_before = None
+    if kind == "incremental":
+        if base is None or base.high_water is None:
+            note("no complete scan to build on: running a full scan instead")
+            kind = "full"
+            snapshots.set_scan_status(db_path, scan_id, "running")
+            _set_kind(db_path, scan_id, "full")
+        else:
+            stop_before = base.high_water - options.overlap
+    state = ScanState(
+        scan_id=scan_id, kind=kind, endpoint=endpoint, started_at=datetime.utcnow().replace(microsecond=0),
+        next_url=None, done=False, pages=0, models=0, rejects=0, requests=0, stop_before=stop_before,
+        base_scan_id=base.scan_id if (base and kind == "incremental") else None, status="running",
+        error=None, pid=os.getpid(),
+    )
+    staging.begin(state)
+    return state, base.models if base else None
+
+
+def _set_kind(db_path: Path, scan_id: int, kind: str) -> None:
+    from hfscan.store.connect import connect
+
+    con = connect(db_path)
+    try:
+        con.execute("UPDATE scan_log SET kind = ?, status = 'running', error = NULL WHERE scan_id = ?", [kind, scan_id])
+    finally:
+        con.close()
+
+
+def _crawl(staging: Staging, client: HubClient, state: ScanState, options: ScanOptions,
+           expected: int | None, resumed: bool, on_progress: Callable[[ScanProgress], None] | None) -> None:
+    sort = "lastModified" if state.kind == "incremental" else "createdAt"
+    params = listing_params(sort, options.page_size)
+    pages = client.pages("/api/models", params, parse_listing_page, start_url=state.next_url, what="listing page")
+    number, models, requests_before = state.pages, state.models, state.requests
+    last_sidecar = 0.0
+    for page in _prefetch(pages):
+        number += 1
+        parsed: ParsedPage = page.parsed
+        past = _page_is_past(parsed, state.stop_before)
+        done = page.next_url is None or past
+        staging.commit_page(number, parsed.models, parsed.rejects, None if done else page.next_url, done,
+                            requests_before + client.stats.requests)
+        models += parsed.models.height
+        now = time.monotonic()
+        if now - last_sidecar > 2.0 or done:
+            staging.write_sidecar(progress_models=models)
+            last_sidecar = now
+        if on_progress:
+            on_progress(ScanProgress(state.scan_id, state.kind, number, models,
+                                     requests_before + client.stats.requests, expected, resumed))
+        if done:
+            return
+
+
+def _classify(db_path: Path, note: Notify) -> dict[str, Any] | None:
+    """Classify the versions this scan added (rules as of this hfscan); the snapshot is already safe."""
+    try:
+        from hfscan.analysis.classify import classify_versions
+    except ImportError:
+        return None
+    from hfscan.store.connect import connect
+
+    con = connect(db_path, on_wait=note)
+    try:
+        return classify_versions(con)
+    finally:
+        con.close()

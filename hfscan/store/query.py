@@ -1,0 +1,48 @@
+"""Read-only SQL over the public views, for `hfscan sql`.
+
+The database is opened read-only, so DuckDB itself refuses every write; hfscan turns that refusal
+(and parse errors) into one clear message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from hfscan.errors import UsageError
+from hfscan.store.connect import connect
+
+
+def run_query(db_path: Path, sql: str, *, on_wait=None) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    if not sql.strip():
+        raise UsageError("the query is empty", hint='example: hfscan sql "SELECT count(*) FROM latest_models"')
+    con = connect(db_path, read_only=True, on_wait=on_wait)
+    try:
+        try:
+            relation = con.sql(sql)
+        except duckdb.ParserException as e:
+            raise UsageError(f"the query does not parse: {_first_line(e)}") from e
+        except duckdb.Error as e:
+            raise _query_error(e) from e
+        if relation is None:
+            raise UsageError("the query returned no result set (hfscan sql runs SELECT-like queries only)")
+        try:
+            return relation.pl()
+        except duckdb.Error as e:
+            raise _query_error(e) from e
+    finally:
+        con.close()
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _query_error(error: duckdb.Error) -> UsageError:
+    text = _first_line(error)
+    if "read-only" in text or "read only" in text:
+        return UsageError("hfscan sql is read-only: the query tries to write", hint="query the views, e.g. latest_models")
+    return UsageError(f"the query failed: {text}")

@@ -1,0 +1,192 @@
+"""Registering scans and turning a finished staging file into a snapshot in the main database.
+
+Finalize is one transaction on the main database: new repo versions (anti-joined on version_id,
+so a version seen by a hundred scans is stored once), the scan's membership rows with its
+counters, carried-forward members for an incremental scan, rejects, and ``status = 'complete'``.
+Before it, nothing of the scan is visible to queries; after it, all of it is. It is idempotent: a
+kill between the commit and the removal of the staging file is detected on the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from hfscan import __version__
+from hfscan.errors import StoreError
+from hfscan.store.columns import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_ID_SQL
+from hfscan.store.connect import connect, is_lock_error
+from hfscan.store.staging import Staging
+
+
+@dataclass
+class BaseScan:
+    scan_id: int
+    high_water: datetime | None
+    models: int
+
+
+def last_complete_scan(con: duckdb.DuckDBPyConnection) -> BaseScan | None:
+    row = con.execute(
+        "SELECT scan_id, high_water, models FROM scan_log WHERE status = 'complete' "
+        "AND kind IN ('full', 'incremental') ORDER BY scan_id DESC LIMIT 1"
+    ).fetchone()
+    return BaseScan(int(row[0]), row[1], int(row[2] or 0)) if row else None
+
+
+def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
+                  on_wait: Callable[[str], None] | None = None) -> tuple[int, BaseScan | None]:
+    """Insert a 'running' scan_log row; returns its id and the last complete crawl (the base)."""
+    con = connect(db_path, on_wait=on_wait)
+    try:
+        base = last_complete_scan(con)
+        row = con.execute(
+            "INSERT INTO scan_log (scan_id, kind, source, status, started_at, snapshot_at, methods, "
+            "base_scan_id, hfscan_version) VALUES (nextval('scan_id_seq'), ?, ?, 'running', "
+            "now()::TIMESTAMP, now()::TIMESTAMP, ?, ?, ?) RETURNING scan_id",
+            [kind, source, methods, base.scan_id if base and kind == "incremental" else None, __version__],
+        ).fetchone()
+        assert row is not None
+        return int(row[0]), base
+    finally:
+        con.close()
+
+
+def scan_status(db_path: Path, scan_id: int) -> str | None:
+    con = connect(db_path, read_only=True)
+    try:
+        row = con.execute("SELECT status FROM scan_log WHERE scan_id = ?", [scan_id]).fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
+def set_scan_status(db_path: Path, scan_id: int, status: str, error: str | None = None,
+                    wait_seconds: float = 10.0) -> bool:
+    """Best effort (a reader may hold the file): the staging file stays the source of truth."""
+    try:
+        con = connect(db_path, wait_seconds=wait_seconds)
+    except StoreError:
+        return False
+    try:
+        con.execute(
+            "UPDATE scan_log SET status = ?, error = ?, finished_at = now()::TIMESTAMP WHERE scan_id = ?",
+            [status, error, scan_id],
+        )
+        return True
+    finally:
+        con.close()
+
+
+def _attach_main(con: duckdb.DuckDBPyConnection, db_path: Path, wait_seconds: float,
+                 on_wait: Callable[[str], None] | None) -> None:
+    quoted = str(db_path).replace("'", "''")
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        try:
+            con.execute(f"ATTACH '{quoted}' AS main_db")
+            return
+        except duckdb.Error as e:
+            if not is_lock_error(e) or time.monotonic() >= deadline:
+                raise StoreError(f"cannot open {db_path} to store the finished scan: {e}",
+                                 hint="the scan is kept; run `hfscan scan` again to finish storing it") from e
+            if on_wait and not announced:
+                on_wait(f"waiting for {db_path}: a reader holds it; the scan will be stored when it is free")
+                announced = True
+            time.sleep(0.25)
+
+
+@dataclass
+class FinalizeResult:
+    scan_id: int
+    models: int
+    new_versions: int
+    carried: int
+    rejects: int
+
+
+def finalize(staging: Staging, *, wait_seconds: float = 600.0,
+             on_wait: Callable[[str], None] | None = None) -> FinalizeResult:
+    state = staging.state()
+    if state is None or not state.done:
+        raise StoreError("the staged scan is not finished; it cannot be stored yet")
+    con = staging.con
+    version_cols = ", ".join(VERSION_COLUMNS)
+    # Step 1 (staging only, repeatable): one row per model, the latest sighting wins.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE final_models AS
+        SELECT {VERSION_ID_SQL} AS version_id, * EXCLUDE (page, rn)
+        FROM (SELECT *, row_number() OVER (PARTITION BY model_id ORDER BY page DESC) AS rn FROM staged_models)
+        WHERE rn = 1
+        """
+    )
+    _attach_main(con, staging.db_path, wait_seconds, on_wait)
+    try:
+        status = con.execute("SELECT status FROM main_db.scan_log WHERE scan_id = ?", [state.scan_id]).fetchone()
+        if status is None:
+            raise StoreError(f"scan {state.scan_id} is not registered in {staging.db_path}",
+                             hint="discard it with `hfscan scan --discard` and scan again")
+        if status[0] == "complete":  # stored before a kill removed the staging file
+            return _result_of(con, state.scan_id)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            new_versions = con.execute(
+                f"""
+                INSERT INTO main_db.repo_versions (version_id, {version_cols}, first_scan_id)
+                SELECT f.version_id, {", ".join("f." + c for c in VERSION_COLUMNS)}, ?
+                FROM final_models f
+                WHERE NOT EXISTS (SELECT 1 FROM main_db.repo_versions r WHERE r.version_id = f.version_id)
+                """,
+                [state.scan_id],
+            ).fetchone()[0]
+            listed = con.execute(
+                f"INSERT INTO main_db.scan_models (scan_id, version_id, {', '.join(COUNTER_COLUMNS)}) "
+                f"SELECT ?, version_id, {', '.join(COUNTER_COLUMNS)} FROM final_models",
+                [state.scan_id],
+            ).fetchone()[0]
+            carried = 0
+            if state.kind == "incremental" and state.base_scan_id is not None:
+                # Every model of the base snapshot not listed again is unchanged: carry it forward.
+                carried = con.execute(
+                    """
+                    INSERT INTO main_db.scan_models
+                    SELECT ?, m.version_id, m.downloads, m.downloads_all_time, m.likes
+                    FROM main_db.scan_models m JOIN main_db.repo_versions v USING (version_id)
+                    WHERE m.scan_id = ? AND v.model_id NOT IN (SELECT model_id FROM final_models)
+                    """,
+                    [state.scan_id, state.base_scan_id],
+                ).fetchone()[0]
+            con.execute(
+                "INSERT INTO main_db.rejects SELECT ?, page, reason, raw FROM staged_rejects", [state.scan_id]
+            )
+            rejects = con.execute("SELECT count(*) FROM staged_rejects").fetchone()[0]
+            con.execute(
+                """
+                UPDATE main_db.scan_log SET status = 'complete', finished_at = now()::TIMESTAMP,
+                    pages = ?, models = ?, rejects = ?, requests = ?, error = NULL,
+                    high_water = greatest(
+                        (SELECT max(last_modified) FROM final_models),
+                        (SELECT high_water FROM main_db.scan_log WHERE scan_id = ?))
+                WHERE scan_id = ?
+                """,
+                [state.pages, listed + carried, rejects, state.requests, state.base_scan_id or -1, state.scan_id],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return FinalizeResult(state.scan_id, int(listed + carried), int(new_versions), int(carried), int(rejects))
+    finally:
+        con.execute("DETACH main_db")
+
+
+def _result_of(con: duckdb.DuckDBPyConnection, scan_id: int) -> FinalizeResult:
+    row = con.execute("SELECT models, rejects FROM main_db.scan_log WHERE scan_id = ?", [scan_id]).fetchone()
+    return FinalizeResult(scan_id, int(row[0] or 0), 0, 0, int(row[1] or 0))

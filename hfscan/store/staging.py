@@ -1,0 +1,192 @@
+"""The running scan's own database file, ``<db>.scan``, next to the main database.
+
+Why a second file: DuckDB lets one process write a file *or* several read it. A scan writes for an
+hour; keeping those writes out of the main file lets `sql`, `shares` and `report` read the last
+complete snapshot meanwhile. The staging file's DuckDB lock doubles as the single-scan guard, and
+its ``scan_state`` row (with the next page's URL, which carries the cursor) commits in the same
+transaction as the page's rows: a kill at any moment leaves a consistent prefix to resume from.
+
+A small JSON sidecar (``<db>.scan.json``) mirrors the progress for `hfscan status`, which cannot
+open the staging file while the scan holds it. It is informational only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from hfscan.errors import ScanRunningError, StoreError
+from hfscan.store.columns import MODEL_COLUMNS
+from hfscan.store.connect import is_lock_error
+
+STAGING_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scan_state (
+    scan_id INTEGER, kind VARCHAR, endpoint VARCHAR, started_at TIMESTAMP,
+    next_url VARCHAR, done BOOLEAN, pages INTEGER, models BIGINT, rejects BIGINT,
+    requests BIGINT, stop_before TIMESTAMP, base_scan_id INTEGER, status VARCHAR, error VARCHAR,
+    pid INTEGER
+);
+CREATE TABLE IF NOT EXISTS staged_models (
+    page INTEGER, model_id VARCHAR, hub_id VARCHAR, sha VARCHAR, author VARCHAR,
+    created_at TIMESTAMP, last_modified TIMESTAMP, library_name VARCHAR, pipeline_tag VARCHAR,
+    tags VARCHAR[], files VARCHAR[], gated VARCHAR, private BOOLEAN, disabled BOOLEAN,
+    safetensors_total BIGINT, gguf JSON, downloads BIGINT, downloads_all_time BIGINT, likes BIGINT
+);
+CREATE TABLE IF NOT EXISTS staged_rejects (page INTEGER, reason VARCHAR, raw VARCHAR);
+"""
+
+
+@dataclass
+class ScanState:
+    scan_id: int
+    kind: str
+    endpoint: str
+    started_at: datetime
+    next_url: str | None
+    done: bool
+    pages: int
+    models: int
+    rejects: int
+    requests: int
+    stop_before: datetime | None
+    base_scan_id: int | None
+    status: str
+    error: str | None
+    pid: int | None
+
+
+def staging_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".scan")
+
+
+def sidecar_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".scan.json")
+
+
+def read_sidecar(db_path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(sidecar_path(db_path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+class Staging:
+    """An open staging database, owned by this process for the length of one scan."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.path = staging_path(db_path)
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.Error as e:
+            if is_lock_error(e):
+                info = read_sidecar(db_path) or {}
+                who = f"scan {info.get('scan_id', '?')} (pid {info.get('pid', '?')}, started {info.get('started_at', '?')})"
+                raise ScanRunningError(
+                    f"another scan is already running on {db_path}: {who}",
+                    hint="wait for it to finish (see `hfscan status`); two scans cannot write one database",
+                ) from e
+            raise StoreError(f"cannot open the scan's staging file {self.path}: {e}") from e
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute(STAGING_SCHEMA)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def state(self) -> ScanState | None:
+        row = self.con.execute("SELECT * FROM scan_state").fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in self.con.description]
+        return ScanState(**dict(zip(names, row, strict=True)))
+
+    def begin(self, state: ScanState) -> None:
+        self.con.execute("DELETE FROM scan_state")
+        self.con.execute("DELETE FROM staged_models")
+        self.con.execute("DELETE FROM staged_rejects")
+        self.con.execute(
+            "INSERT INTO scan_state VALUES ($scan_id, $kind, $endpoint, $started_at, $next_url, $done, $pages, "
+            "$models, $rejects, $requests, $stop_before, $base_scan_id, $status, $error, $pid)",
+            asdict(state),
+        )
+        self.write_sidecar()
+
+    def commit_page(self, page: int, models: pl.DataFrame, rejects: list[tuple[str, str]],
+                    next_url: str | None, done: bool, requests: int) -> None:
+        """The page's rows, its rejects and the cursor, in one transaction."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if models.height:
+                con.register("page_models", models.select(MODEL_COLUMNS))
+                columns = ", ".join(MODEL_COLUMNS)
+                con.execute(f"INSERT INTO staged_models (page, {columns}) SELECT ?, {columns} FROM page_models", [page])
+                con.unregister("page_models")
+            if rejects:
+                con.executemany("INSERT INTO staged_rejects VALUES (?, ?, ?)", [(page, r, raw) for r, raw in rejects])
+            con.execute(
+                "UPDATE scan_state SET next_url = ?, done = ?, pages = ?, models = models + ?, "
+                "rejects = rejects + ?, requests = ?, status = 'running', error = NULL",
+                [next_url, done, page, models.height, len(rejects), requests],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def mark(self, status: str, error: str | None = None) -> None:
+        self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, error])
+
+    def set_pid(self, pid: int) -> None:
+        self.con.execute("UPDATE scan_state SET pid = ?", [pid])
+
+    def write_sidecar(self, **extra: Any) -> None:
+        state = self.state()
+        if state is None:
+            return
+        payload = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(state).items()}
+        payload.pop("next_url", None)
+        payload.update(extra)
+        target = sidecar_path(self.db_path)
+        tmp = target.with_name(target.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(payload))
+            os.replace(tmp, target)
+        except OSError:
+            pass  # progress display only
+
+    def remove(self) -> None:
+        """Delete the staging file (after a finalize, or on discard)."""
+        self.close()
+        for path in (self.path, self.path.with_name(self.path.name + ".wal"), sidecar_path(self.db_path)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def peek_state(db_path: Path) -> tuple[str, ScanState | None]:
+    """For `status`: ('none' | 'running' | 'stopped', state). Never blocks, never writes."""
+    path = staging_path(db_path)
+    if not path.exists():
+        return "none", None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        if is_lock_error(e):
+            return "running", None
+        return "stopped", None
+    try:
+        row = con.execute("SELECT * FROM scan_state").fetchone()
+        names = [d[0] for d in con.description]
+    except duckdb.Error:
+        return "stopped", None
+    finally:
+        con.close()
+    return "stopped", (ScanState(**dict(zip(names, row, strict=True))) if row else None)

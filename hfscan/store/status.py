@@ -1,0 +1,89 @@
+"""What `hfscan status` reports: scans and their progress, the interrupted scan, integrity checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfscan.store.connect import connect
+from hfscan.store.staging import peek_state, read_sidecar
+
+
+@dataclass
+class StatusReport:
+    db: str
+    scans: list[dict[str, Any]]
+    in_progress: dict[str, Any] | None
+    versions: int
+    database_bytes: int
+    problems: list[str] = field(default_factory=list)
+
+
+def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> StatusReport:
+    con = connect(db_path, read_only=True, on_wait=on_wait)
+    try:
+        frame = con.sql(
+            "SELECT scan_id, kind, status, source, started_at, finished_at, pages, models, rejects, requests, "
+            "high_water, error FROM scans ORDER BY scan_id"
+        ).pl()
+        scans = frame.to_dicts()
+        versions = con.execute("SELECT count(*) FROM repo_versions").fetchone()[0]
+        problems = integrity_problems(con) if check else []
+    finally:
+        con.close()
+    staged, state = peek_state(db_path)
+    in_progress: dict[str, Any] | None = None
+    if staged == "running":
+        in_progress = {"state": "running", **(read_sidecar(db_path) or {})}
+    elif staged == "stopped":
+        info = dict(state.__dict__) if state else {}
+        info.pop("next_url", None)
+        info.pop("pid", None)
+        in_progress = {"state": "interrupted", "resume_with": "hfscan scan", "discard_with": "hfscan scan --discard",
+                       **info}
+    # A 'running' row with no live scan is an interrupted one: say so instead of 'running'.
+    for scan in scans:
+        if scan["status"] == "running" and not (in_progress and in_progress.get("scan_id") == scan["scan_id"]
+                                                and in_progress["state"] == "running"):
+            scan["status"] = "interrupted"
+    return StatusReport(str(db_path), scans, in_progress, int(versions), db_path.stat().st_size, problems)
+
+
+INTEGRITY_CHECKS: list[tuple[str, str]] = [
+    (
+        "a complete scan's model count differs from its stored rows",
+        """SELECT 'scan ' || s.scan_id || ': models=' || s.models || ' but ' || count(m.version_id) || ' rows'
+           FROM scan_log s LEFT JOIN scan_models m USING (scan_id)
+           WHERE s.status = 'complete' GROUP BY s.scan_id, s.models HAVING count(m.version_id) <> s.models""",
+    ),
+    (
+        "a scan references a version that is not stored",
+        """SELECT 'scan ' || m.scan_id || ': version ' || m.version_id || ' missing'
+           FROM scan_models m ANTI JOIN repo_versions v USING (version_id) LIMIT 20""",
+    ),
+    (
+        "a model appears twice in one scan",
+        """SELECT 'scan ' || m.scan_id || ': ' || v.model_id || ' x' || count(*)
+           FROM scan_models m JOIN repo_versions v USING (version_id)
+           GROUP BY m.scan_id, v.model_id HAVING count(*) > 1 LIMIT 20""",
+    ),
+    (
+        "a version is stored twice",
+        """SELECT 'version ' || version_id || ' x' || count(*) FROM repo_versions
+           GROUP BY version_id HAVING count(*) > 1 LIMIT 20""",
+    ),
+    (
+        "rows belong to a scan that is not complete",
+        """SELECT 'scan ' || scan_id || ' (' || any_value(s.status) || ') has ' || count(*) || ' rows'
+           FROM scan_models m JOIN scan_log s USING (scan_id) WHERE s.status <> 'complete' GROUP BY scan_id""",
+    ),
+]
+
+
+def integrity_problems(con: Any) -> list[str]:
+    problems = []
+    for title, sql in INTEGRITY_CHECKS:
+        for (detail,) in con.execute(sql).fetchall():
+            problems.append(f"{title}: {detail}")
+    return problems
