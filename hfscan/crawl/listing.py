@@ -80,12 +80,17 @@ def _to_models(wire: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _split_missing_ids(models: pl.DataFrame, raw_items: list[Any] | None) -> ParsedPage:
+def _split_missing_ids(models: pl.DataFrame, body: bytes | None) -> ParsedPage:
+    """Items without an id cannot be stored: reject them with their original JSON (rare: re-read)."""
     bad = models.select(pl.col("model_id").is_null() | (pl.col("model_id") == "")).to_series()
     if not bad.any():
         return ParsedPage(models, [])
-    rejects = [("missing id", json.dumps(row, default=str)) for row in models.filter(bad).to_dicts()]
-    return ParsedPage(models.filter(~bad), rejects)
+    if body is not None:
+        items = json.loads(body)
+        raws = [json.dumps(items[i], default=str) for i in bad.arg_true().to_list()]
+    else:
+        raws = [json.dumps(row, default=str) for row in models.filter(bad).to_dicts()]
+    return ParsedPage(models.filter(~bad), [("missing id", raw) for raw in raws])
 
 
 def parse_listing_page(body: bytes) -> ParsedPage:
@@ -98,7 +103,7 @@ def parse_listing_page(body: bytes) -> ParsedPage:
         wire = pl.read_json(io.BytesIO(body), schema=WIRE_SCHEMA)
     except Exception:
         return _parse_item_by_item(body)
-    return _split_missing_ids(_to_models(wire), None)
+    return _split_missing_ids(_to_models(wire), body)
 
 
 def _item_problem(item: Any) -> str | None:

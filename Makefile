@@ -1,0 +1,44 @@
+# Two entry points on a fresh machine (see README):
+#   make demo   set up, start the fake Hub on 127.0.0.1, scan it, write reports/hfscan-report.html
+#   make test   set up (venv + packages + headless Chromium), then ruff and the test suite
+# Everything hfscan needs is installed from here: no hand-installed packages.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: setup browser test demo bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+# Debian's Chromium for the report's browser tests (no browser download of its own).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped" >&2; \
+	  else echo "warning: chromium missing and not root; browser tests will be skipped" >&2; fi; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup browser lint
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+demo: setup
+	$(PY) scripts/demo.py --models $${MODELS:-20000}
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

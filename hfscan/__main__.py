@@ -1,0 +1,5 @@
+"""`python -m hfscan` runs the CLI."""
+
+from hfscan.cli import main
+
+main()
