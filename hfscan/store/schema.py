@@ -15,6 +15,12 @@ import duckdb
 
 from hfscan.errors import StoreError
 
+
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple | None:
+    """The first row, with the result fully consumed (DuckDB 2 refuses new work on an unfinished one)."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
+
 Migration = tuple[int, str, str]
 
 MIGRATIONS: list[Migration] = [
@@ -109,12 +115,12 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
+    exists = first_row(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()
+    ))
     if not exists or not exists[0]:
         return 0
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    row = first_row(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"))
     return int(row[0]) if row else 0
 
 

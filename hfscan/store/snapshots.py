@@ -21,6 +21,7 @@ from hfscan import __version__
 from hfscan.errors import StoreError
 from hfscan.store.columns import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_ID_SQL
 from hfscan.store.connect import connect, is_lock_error
+from hfscan.store.schema import first_row
 from hfscan.store.staging import Staging
 
 
@@ -32,10 +33,10 @@ class BaseScan:
 
 
 def last_complete_scan(con: duckdb.DuckDBPyConnection) -> BaseScan | None:
-    row = con.execute(
+    row = first_row(con.execute(
         "SELECT scan_id, high_water, models FROM scan_log WHERE status = 'complete' "
         "AND kind IN ('full', 'incremental') ORDER BY scan_id DESC LIMIT 1"
-    ).fetchone()
+    ))
     return BaseScan(int(row[0]), row[1], int(row[2] or 0)) if row else None
 
 
@@ -45,12 +46,12 @@ def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
     con = connect(db_path, on_wait=on_wait)
     try:
         base = last_complete_scan(con)
-        row = con.execute(
+        row = first_row(con.execute(
             "INSERT INTO scan_log (scan_id, kind, source, status, started_at, snapshot_at, methods, "
             "base_scan_id, hfscan_version) VALUES (nextval('scan_id_seq'), ?, ?, 'running', "
             "now()::TIMESTAMP, now()::TIMESTAMP, ?, ?, ?) RETURNING scan_id",
             [kind, source, methods, base.scan_id if base and kind == "incremental" else None, __version__],
-        ).fetchone()
+        ))
         assert row is not None
         return int(row[0]), base
     finally:
@@ -60,7 +61,7 @@ def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
 def scan_status(db_path: Path, scan_id: int) -> str | None:
     con = connect(db_path, read_only=True)
     try:
-        row = con.execute("SELECT status FROM scan_log WHERE scan_id = ?", [scan_id]).fetchone()
+        row = first_row(con.execute("SELECT status FROM scan_log WHERE scan_id = ?", [scan_id]))
         return row[0] if row else None
     finally:
         con.close()
@@ -129,7 +130,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
     )
     _attach_main(con, staging.db_path, wait_seconds, on_wait)
     try:
-        status = con.execute("SELECT status FROM main_db.scan_log WHERE scan_id = ?", [state.scan_id]).fetchone()
+        status = first_row(con.execute("SELECT status FROM main_db.scan_log WHERE scan_id = ?", [state.scan_id]))
         if status is None:
             raise StoreError(f"scan {state.scan_id} is not registered in {staging.db_path}",
                              hint="discard it with `hfscan scan --discard` and scan again")
@@ -137,7 +138,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
             return _result_of(con, state.scan_id)
         con.execute("BEGIN TRANSACTION")
         try:
-            new_versions = con.execute(
+            new_versions = first_row(con.execute(
                 f"""
                 INSERT INTO main_db.repo_versions (version_id, {version_cols}, first_scan_id)
                 SELECT f.version_id, {", ".join("f." + c for c in VERSION_COLUMNS)}, ?
@@ -145,16 +146,16 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 WHERE NOT EXISTS (SELECT 1 FROM main_db.repo_versions r WHERE r.version_id = f.version_id)
                 """,
                 [state.scan_id],
-            ).fetchone()[0]
-            listed = con.execute(
+            ))[0]
+            listed = first_row(con.execute(
                 f"INSERT INTO main_db.scan_models (scan_id, version_id, {', '.join(COUNTER_COLUMNS)}) "
                 f"SELECT ?, version_id, {', '.join(COUNTER_COLUMNS)} FROM final_models",
                 [state.scan_id],
-            ).fetchone()[0]
+            ))[0]
             carried = 0
             if state.kind == "incremental" and state.base_scan_id is not None:
                 # Every model of the base snapshot not listed again is unchanged: carry it forward.
-                carried = con.execute(
+                carried = first_row(con.execute(
                     """
                     INSERT INTO main_db.scan_models
                     SELECT ?, m.version_id, m.downloads, m.downloads_all_time, m.likes
@@ -162,11 +163,11 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                     WHERE m.scan_id = ? AND v.model_id NOT IN (SELECT model_id FROM final_models)
                     """,
                     [state.scan_id, state.base_scan_id],
-                ).fetchone()[0]
+                ))[0]
             con.execute(
                 "INSERT INTO main_db.rejects SELECT ?, page, reason, raw FROM staged_rejects", [state.scan_id]
             )
-            rejects = con.execute("SELECT count(*) FROM staged_rejects").fetchone()[0]
+            rejects = first_row(con.execute("SELECT count(*) FROM staged_rejects"))[0]
             con.execute(
                 """
                 UPDATE main_db.scan_log SET status = 'complete', finished_at = now()::TIMESTAMP,
@@ -188,5 +189,5 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
 
 
 def _result_of(con: duckdb.DuckDBPyConnection, scan_id: int) -> FinalizeResult:
-    row = con.execute("SELECT models, rejects FROM main_db.scan_log WHERE scan_id = ?", [scan_id]).fetchone()
+    row = first_row(con.execute("SELECT models, rejects FROM main_db.scan_log WHERE scan_id = ?", [scan_id]))
     return FinalizeResult(scan_id, int(row[0] or 0), 0, 0, int(row[1] or 0))

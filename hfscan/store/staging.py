@@ -26,6 +26,7 @@ import polars as pl
 from hfscan.errors import ScanRunningError, StoreError
 from hfscan.store.columns import MODEL_COLUMNS
 from hfscan.store.connect import is_lock_error
+from hfscan.store.schema import first_row
 
 STAGING_SCHEMA = """
 CREATE TABLE IF NOT EXISTS scan_state (
@@ -102,7 +103,7 @@ class Staging:
         self.con.close()
 
     def state(self) -> ScanState | None:
-        row = self.con.execute("SELECT * FROM scan_state").fetchone()
+        row = first_row(self.con.execute("SELECT * FROM scan_state"))
         if row is None:
             return None
         names = [d[0] for d in self.con.description]
@@ -183,7 +184,7 @@ def peek_state(db_path: Path) -> tuple[str, ScanState | None]:
             return "running", None
         return "stopped", None
     try:
-        row = con.execute("SELECT * FROM scan_state").fetchone()
+        row = first_row(con.execute("SELECT * FROM scan_state"))
         names = [d[0] for d in con.description]
     except duckdb.Error:
         return "stopped", None

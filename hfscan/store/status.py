@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hfscan.store.connect import connect
+from hfscan.store.schema import first_row
 from hfscan.store.staging import peek_state, read_sidecar
 
 
@@ -28,7 +29,7 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
             "high_water, error FROM scans ORDER BY scan_id"
         ).pl()
         scans = frame.to_dicts()
-        versions = con.execute("SELECT count(*) FROM repo_versions").fetchone()[0]
+        versions = first_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
         problems = integrity_problems(con) if check else []
     finally:
         con.close()
