@@ -28,6 +28,8 @@ from hfscan.store.columns import MODEL_COLUMNS
 from hfscan.store.connect import is_lock_error
 from hfscan.store.schema import first_row
 
+SCAN_MEMORY_LIMIT = os.environ.get("HFSCAN_MEMORY_LIMIT", "400MB")
+
 STAGING_SCHEMA = """
 CREATE TABLE IF NOT EXISTS scan_state (
     scan_id INTEGER, kind VARCHAR, endpoint VARCHAR, started_at TIMESTAMP,
@@ -97,6 +99,8 @@ class Staging:
                 ) from e
             raise StoreError(f"cannot open the scan's staging file {self.path}: {e}") from e
         self.con.execute("SET preserve_insertion_order = false")
+        # Flat memory whatever the Hub's size: DuckDB spills to disk past this instead of growing.
+        self.con.execute(f"SET memory_limit = '{SCAN_MEMORY_LIMIT}'")
         self.con.execute(STAGING_SCHEMA)
 
     def close(self) -> None:

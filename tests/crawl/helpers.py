@@ -1,0 +1,57 @@
+"""Helpers for end-to-end scans: run the real CLI, read snapshots back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from hfscan.testing.fakehub import FakeHub
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FAST_RETRY = ["--retry-wait", "0.05", "--timeout", "5"]
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
+    """The real CLI in a subprocess (the way cron runs it)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "hfscan", *args], capture_output=True, text=True,
+        env={**os.environ, **(env or {})}, cwd=REPO_ROOT, timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def snapshot_rows(db: Path, scan_id: int | None = None) -> set[tuple[str, str]]:
+    """(model_id, sha) of one complete snapshot (default: the latest)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        where = f"scan_id = {int(scan_id)}" if scan_id is not None else (
+            "scan_id = (SELECT max(scan_id) FROM scans WHERE status = 'complete')")
+        rows = con.execute(f"SELECT model_id, sha FROM snapshot_models WHERE {where}").fetchall()
+    finally:
+        con.close()
+    return {(r[0], r[1]) for r in rows}
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+
+def scan_args(hub: FakeHub, db: Path, *extra: str) -> list[str]:
+    return ["scan", "--endpoint", hub.url, "--db", str(db), *FAST_RETRY, *extra]
