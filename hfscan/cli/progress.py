@@ -38,3 +38,27 @@ class ScanProgressBar:
 
     def note(self, message: str) -> None:
         self._console.print(message, markup=False, highlight=False)
+
+
+class CountProgressBar:
+    """A bar over a known number of items (models probed, repos whose history is fetched)."""
+
+    def __init__(self, label: str, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[extra]}"),
+            TimeRemainingColumn(), console=progress_console(), transient=True,
+        )
+        self._task = self._progress.add_task(label, total=total, extra="")
+
+    def __enter__(self) -> CountProgressBar:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._progress.__exit__(exc_type, exc, tb)
+
+    def update(self, done: int, extra: str = "") -> None:
+        self._progress.update(self._task, completed=done, extra=extra)

@@ -1,0 +1,64 @@
+"""`hfscan probe`: read safetensors headers for a chosen set of models (cached by repo, sha, file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hfscan.cli.app import app
+from hfscan.cli.common import DbOption, EndpointOption, JsonOption, db_path, emit_json, emit_text, note
+
+
+@app.command()
+def probe(
+    db: DbOption = None,
+    endpoint: EndpointOption = None,
+    sample: Annotated[int | None, typer.Option(
+        "--sample", min=1, help="A uniform random sample of N models whose class rests on safetensors attribution.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample (same seed, same models).")] = 0,
+    models_from: Annotated[Path | None, typer.Option(
+        "--models-from", help="A file with one model id per line.", exists=False)] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every model with safetensors files (expensive).")] = False,
+    max_requests_per_5min: Annotated[int | None, typer.Option(
+        "--max-requests-per-5min", min=1, help="Stay under this many resolver requests per 5 minutes.")] = None,
+    max_retries: Annotated[int, typer.Option("--max-retries", min=0)] = 5,
+    retry_wait: Annotated[float, typer.Option("--retry-wait", min=0)] = 1.0,
+    json_out: JsonOption = False,
+) -> None:
+    """Read `__metadata__.format` of safetensors files with HTTP range requests.
+
+    Then `hfscan shares --method header` estimates the shares with 95% intervals.
+    Example: hfscan probe --sample 400 --seed 1
+    """
+    from hfscan.config import resolve_endpoint, resolve_token
+    from hfscan.crawl.client import RetryPolicy
+    from hfscan.crawl.probe import HeaderReader, run_probe, select_targets
+    from hfscan.errors import UsageError
+
+    ids: list[str] | None = None
+    if models_from is not None:
+        try:
+            ids = [line.strip() for line in models_from.read_text().splitlines() if line.strip()]
+        except OSError as e:
+            raise UsageError(f"cannot read {models_from}: {e.strerror}") from e
+    path = db_path(db)
+    targets, cached = select_targets(path, sample=sample, seed=seed, models_from=ids, everything=everything,
+                                     on_wait=note)
+    note(f"probing {len(targets):,} models ({cached:,} files already cached)")
+    reader = HeaderReader(resolve_endpoint(endpoint), resolve_token(),
+                          RetryPolicy(max_retries=max_retries, base_wait=retry_wait), max_requests_per_5min)
+    from hfscan.cli.progress import CountProgressBar
+
+    with CountProgressBar("probe", len(targets)) as bar:
+        result = run_probe(path, targets, reader, skipped_cached=cached,
+                           on_progress=lambda p: bar.update(p.models_done, f"{p.requests} requests, {p.errors} errors"),
+                           on_wait=note)
+    payload = {"models": result.models, "files": result.files, "requests": result.requests, "errors": result.errors,
+               "cached_files": result.skipped_cached, "formats": result.formats, "seconds": round(result.seconds, 2)}
+    if json_out:
+        emit_json(payload)
+    else:
+        emit_text(f"probed {result.files:,} files of {result.models:,} models with {result.requests:,} requests "
+                  f"({result.errors} errors, {result.skipped_cached:,} cached); formats: {result.formats}")
