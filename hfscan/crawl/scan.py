@@ -22,9 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from hfscan.crawl.client import HubClient, Page, RetryPolicy
 from hfscan.crawl.listing import ParsedPage, listing_params, parse_listing_page
-from hfscan.errors import UsageError
+from hfscan.errors import StoreError, UsageError
 from hfscan.store import snapshots
 from hfscan.store.staging import ScanState, Staging, staging_path
 
@@ -154,14 +156,18 @@ def run_scan(
                            max_requests_per_5min=options.max_requests_per_5min,
                            on_wait=lambda why, s: note(f"waiting {s:.0f}s: {why}"))
         try:
-            if not state.done:
-                _crawl(staging, client, state, options, expected, resumed, on_progress)
-            final = snapshots.finalize(staging, on_wait=note)
+            try:
+                if not state.done:
+                    _crawl(staging, client, state, options, expected, resumed, on_progress)
+                final = snapshots.finalize(staging, on_wait=note)
+            except duckdb.Error as e:
+                raise StoreError(
+                    f"scan {state.scan_id}: cannot write the database: {_first_line(e)}",
+                    hint="free disk space or fix permissions; earlier snapshots are intact and "
+                    "`hfscan scan` resumes this one",
+                ) from e
         except BaseException as e:
-            message = str(e) if not isinstance(e, KeyboardInterrupt) else "interrupted"
-            staging.mark("failed", message)
-            staging.write_sidecar()
-            snapshots.set_scan_status(db_path, state.scan_id, "failed", message, wait_seconds=2.0)
+            _record_failure(staging, db_path, state.scan_id, e)
             raise
         end_state = staging.state()
         assert end_state is not None
@@ -177,6 +183,23 @@ def run_scan(
         rejects=final.rejects, pages=end_state.pages, requests=end_state.requests,
         seconds=time.monotonic() - started, classified=classified,
     )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _record_failure(staging: Staging, db_path: Path, scan_id: int, error: BaseException) -> None:
+    """Say why the scan stopped, where possible; never mask the original error (disk may be full)."""
+    message = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+    try:
+        staging.mark("failed", message)
+        staging.write_sidecar()
+    except Exception:
+        pass
+    with contextlib.suppress(Exception):
+        snapshots.set_scan_status(db_path, scan_id, "failed", message, wait_seconds=2.0)
 
 
 def _start(staging: Staging, db_path: Path, endpoint: str, options: ScanOptions,
