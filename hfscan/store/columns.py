@@ -10,8 +10,9 @@ MODEL_COLUMNS = (
 VERSION_COLUMNS = MODEL_COLUMNS[:15]
 COUNTER_COLUMNS = MODEL_COLUMNS[15:]
 
-# The key of a version: the commit sha, or a content hash when a source gives no sha.
-VERSION_ID_SQL = (
+# What identifies a version's content: model id + commit sha, or a content hash when a source gives
+# no sha. Stored as repo_versions.version_hash; version_id is an ordinal assigned on insert.
+VERSION_HASH_SQL = (
     "md5_number_lower(model_id || '@' || coalesce(sha, 'content:' || md5(concat_ws('|', "
     "coalesce(array_to_string(list_sort(files), chr(10)), '<no files>'), "
     "coalesce(array_to_string(list_sort(tags), ','), ''), coalesce(library_name, ''), "

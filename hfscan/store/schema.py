@@ -48,8 +48,12 @@ MIGRATIONS: list[Migration] = [
             error VARCHAR,
             hfscan_version VARCHAR
         );
+        -- version_id is an ordinal (compresses to a few bits per membership row when sorted);
+        -- version_hash identifies the content: md5 of model id + sha (or of the content, no sha).
+        CREATE SEQUENCE version_id_seq START 1;
         CREATE TABLE repo_versions (
-            version_id UBIGINT NOT NULL,
+            version_id BIGINT NOT NULL DEFAULT nextval('version_id_seq'),
+            version_hash UBIGINT NOT NULL,
             model_id VARCHAR NOT NULL,
             hub_id VARCHAR,
             sha VARCHAR,
@@ -69,14 +73,14 @@ MIGRATIONS: list[Migration] = [
         );
         CREATE TABLE scan_models (
             scan_id INTEGER NOT NULL,
-            version_id UBIGINT NOT NULL,
+            version_id BIGINT NOT NULL,
             downloads BIGINT,
             downloads_all_time BIGINT,
             likes BIGINT
         );
         CREATE TABLE rejects (scan_id INTEGER, page INTEGER, reason VARCHAR, raw VARCHAR);
         CREATE TABLE version_classes (
-            version_id UBIGINT NOT NULL,
+            version_id BIGINT NOT NULL,
             rules_version INTEGER NOT NULL,
             method VARCHAR NOT NULL,
             has_pt BOOLEAN,
@@ -89,7 +93,7 @@ MIGRATIONS: list[Migration] = [
             formats VARCHAR[]
         );
         CREATE TABLE file_evidence (
-            version_id UBIGINT NOT NULL,
+            version_id BIGINT NOT NULL,
             rules_version INTEGER NOT NULL,
             path VARCHAR,
             format VARCHAR,

@@ -19,7 +19,7 @@ import duckdb
 
 from hfscan import __version__
 from hfscan.errors import StoreError
-from hfscan.store.columns import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_ID_SQL
+from hfscan.store.columns import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store.connect import connect, is_lock_error
 from hfscan.store.schema import first_row
 from hfscan.store.staging import Staging
@@ -123,7 +123,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
     con.execute(
         f"""
         CREATE OR REPLACE TABLE final_models AS
-        SELECT {VERSION_ID_SQL} AS version_id, * EXCLUDE (page, rn)
+        SELECT {VERSION_HASH_SQL} AS version_hash, * EXCLUDE (page, rn)
         FROM (SELECT *, row_number() OVER (PARTITION BY model_id ORDER BY page DESC) AS rn FROM staged_models)
         WHERE rn = 1
         """
@@ -140,16 +140,22 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
         try:
             new_versions = first_row(con.execute(
                 f"""
-                INSERT INTO main_db.repo_versions (version_id, {version_cols}, first_scan_id)
-                SELECT f.version_id, {", ".join("f." + c for c in VERSION_COLUMNS)}, ?
+                INSERT INTO main_db.repo_versions (version_hash, {version_cols}, first_scan_id)
+                SELECT f.version_hash, {", ".join("f." + c for c in VERSION_COLUMNS)}, ?
                 FROM final_models f
-                WHERE NOT EXISTS (SELECT 1 FROM main_db.repo_versions r WHERE r.version_id = f.version_id)
+                WHERE NOT EXISTS (SELECT 1 FROM main_db.repo_versions r WHERE r.version_hash = f.version_hash)
+                ORDER BY f.created_at, f.model_id
                 """,
                 [state.scan_id],
             ))[0]
+            # Sorted by version_id so that the column compresses to a few bits per row.
             listed = first_row(con.execute(
-                f"INSERT INTO main_db.scan_models (scan_id, version_id, {', '.join(COUNTER_COLUMNS)}) "
-                f"SELECT ?, version_id, {', '.join(COUNTER_COLUMNS)} FROM final_models",
+                f"""
+                INSERT INTO main_db.scan_models (scan_id, version_id, {', '.join(COUNTER_COLUMNS)})
+                SELECT ?, r.version_id, {', '.join('f.' + c for c in COUNTER_COLUMNS)}
+                FROM final_models f JOIN main_db.repo_versions r USING (version_hash)
+                ORDER BY r.version_id
+                """,
                 [state.scan_id],
             ))[0]
             carried = 0
@@ -161,6 +167,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                     SELECT ?, m.version_id, m.downloads, m.downloads_all_time, m.likes
                     FROM main_db.scan_models m JOIN main_db.repo_versions v USING (version_id)
                     WHERE m.scan_id = ? AND v.model_id NOT IN (SELECT model_id FROM final_models)
+                    ORDER BY m.version_id
                     """,
                     [state.scan_id, state.base_scan_id],
                 ))[0]
