@@ -11,6 +11,7 @@ snapshot whole (one row per model per snapshot, file list included) in the same 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -25,8 +26,6 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-import itertools
 
 from hfscan.store import snapshots  # noqa: E402
 from hfscan.store.columns import MODEL_COLUMNS  # noqa: E402

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
+# A verbatim copy of ../shared/data/real (read-only there) so a clean clone's CI has it too;
+# tests/test_real_data_copy.py checks the copy still matches the shared original.
+REAL_DATA = REPO_ROOT / "tests" / "data" / "real"
+SHARED_REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +30,4 @@ def isolated_hf_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 @pytest.fixture
 def real_data() -> Path:
-    if not REAL_DATA.exists():
-        pytest.skip(f"shared real data not found at {REAL_DATA}")
     return REAL_DATA

@@ -154,7 +154,7 @@ def run_scan(
         staging.write_sidecar()
         client = HubClient(endpoint, token, retry=options.retry,
                            max_requests_per_5min=options.max_requests_per_5min,
-                           on_wait=lambda why, s: note(f"waiting {s:.0f}s: {why}"))
+                           on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
         try:
             try:
                 if not state.done:

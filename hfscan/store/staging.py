@@ -88,7 +88,11 @@ class Staging:
         self.db_path = db_path
         self.path = staging_path(db_path)
         try:
+            # The staging file is opened before the main database: a fresh --db folder starts here.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(self.path))
+        except OSError as e:
+            raise StoreError(f"cannot create the folder for {self.path}: {e.strerror}") from e
         except duckdb.Error as e:
             if is_lock_error(e):
                 info = read_sidecar(db_path) or {}

@@ -53,7 +53,9 @@ def test_a_failed_page_leaves_the_cursor_and_the_next_run_resumes(hub: FakeHub, 
     failed = run_cli(scan_args(hub, db, "--page-size", "200", "--max-retries", "2"))
     assert failed.code == 3, failed.stderr
     assert failed.stdout == ""
-    assert failed.stderr.startswith("hfscan: error: listing page 3:")
+    error_lines = [line for line in failed.stderr.splitlines() if line.startswith("hfscan: error:")]
+    assert len(error_lines) == 1 and error_lines[0].startswith("hfscan: error: listing page 3:")
+    assert "waiting" in failed.stderr  # the retries were announced before giving up
     assert "Traceback" not in failed.stderr
     # Nothing of the unfinished scan is visible; two pages wait in the staging file.
     assert query(db, "SELECT count(*) FROM snapshot_models")[0][0] == 0

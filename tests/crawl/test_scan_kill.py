@@ -78,7 +78,7 @@ def test_readers_work_during_a_scan_and_a_second_scan_is_refused(slow_hub: FakeH
     slow_hub.clear_faults()
     assert run_cli(scan_args(slow_hub, db, "--page-size", PAGE)).code == 0  # snapshot 1
     first = snapshot_rows(db)
-    slow_hub.set_faults([{"kind": "latency", "route": "listing", "ms": 150, "count": 100_000}])
+    slow_hub.set_faults([{"kind": "latency", "route": "listing", "ms": 500, "count": 100_000}])
     proc = start_scan(slow_hub, db)
     try:
         wait_for_pages(db, 2, proc)

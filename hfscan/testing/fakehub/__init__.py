@@ -1,0 +1,70 @@
+"""A fake Hugging Face Hub: a real HTTP server on 127.0.0.1 with a planted, deterministic population.
+
+    with FakeHub(models=1000, seed=1) as hub:
+        os.environ["HF_ENDPOINT"] = hub.url
+        ...                       # hfscan / huggingface_hub talk to it as to the real Hub
+        hub.truth()               # the planted answers
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Self
+
+from hfscan.testing.fakehub.population import Population
+from hfscan.testing.fakehub.server import Hub, make_server
+
+__all__ = ["FakeHub", "Population"]
+
+
+class FakeHub:
+    """The server in a background thread of this process (tests, the demo)."""
+
+    def __init__(self, models: int = 1000, seed: int = 0, port: int = 0, host: str = "127.0.0.1",
+                 quota: dict[str, int] | None = None, tree_page_size: int = 1000, commits_page_size: int = 50) -> None:
+        self.hub = Hub(models, seed, quota, tree_page_size, commits_page_size)
+        self._server = make_server(self.hub, host, port)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return self.hub.url
+
+    @property
+    def population(self) -> Population:
+        return self.hub.population
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def truth(self, as_of: list[str] | tuple[str, ...] = (), per_model: bool = False) -> dict[str, Any]:
+        return self.hub.truth(as_of, per_model)
+
+    def model_ids(self) -> list[str]:
+        """Ids of the models listed at the current epoch."""
+        population, epoch = self.hub.population, self.hub.epoch
+        return [population.id_of(i) for i in range(population.size(epoch)) if not population.deleted(i, epoch)]
+
+    def set_epoch(self, epoch: int) -> None:
+        self.hub.set_epoch(epoch)
+
+    def set_faults(self, faults: list[dict[str, Any]]) -> None:
+        self.hub.faults.set(faults)
+
+    def clear_faults(self) -> None:
+        self.hub.faults.clear()
+
+    def stats(self) -> dict[str, Any]:
+        return {**self.hub.stats, "faults_fired": self.hub.faults.fired, "epoch": self.hub.epoch}

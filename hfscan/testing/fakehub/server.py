@@ -1,0 +1,423 @@
+"""The fake Hub's HTTP server: the routes of HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
+
+Real HTTP/1.1 with keep-alive, absolute `Link` next URLs with an opaque keyset cursor, the
+`RateLimit` headers on every answer and a fixed-window quota, `X-Error-Code` on errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import json
+import socket
+import threading
+import time
+from collections import Counter, OrderedDict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from hfscan.testing.fakehub import render
+from hfscan.testing.fakehub.faults import Fault, Faults
+from hfscan.testing.fakehub.population import Model, Population
+from hfscan.testing.fakehub.truth import model_truth, truth
+
+SORTS = {"createdAt", "lastModified", "downloads", "likes", "trendingScore"}
+MAX_LIMIT = 1000
+WINDOW = 300
+
+
+class HubError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+class Quota:
+    """A fixed 5-minute window per bucket ("api", "resolvers"), as the Hub announces it."""
+
+    def __init__(self, limits: dict[str, int]) -> None:
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._window_start = time.monotonic()
+        self._used: Counter[str] = Counter()
+
+    def take(self, bucket: str) -> tuple[bool, int, int, int]:
+        """(allowed, remaining, seconds to reset, quota)."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._window_start >= WINDOW:
+                self._window_start, self._used = now, Counter()
+            limit = self.limits[bucket]
+            reset = max(1, int(WINDOW - (now - self._window_start)))
+            if self._used[bucket] >= limit:
+                return False, 0, reset, limit
+            self._used[bucket] += 1
+            return True, limit - self._used[bucket], reset, limit
+
+
+class Hub:
+    """State shared by the request threads: the population, the epoch, faults, caches, stats."""
+
+    def __init__(self, models: int, seed: int, quota: dict[str, int] | None = None,
+                 tree_page_size: int = 1000, commits_page_size: int = 50) -> None:
+        self.population = Population(models, seed)
+        self.epoch = 0
+        self.faults = Faults()
+        self.quota = Quota({"api": 10**9, "resolvers": 10**9, **(quota or {})})
+        self.tree_page_size = tree_page_size
+        self.commits_page_size = commits_page_size
+        self.url = ""
+        self.stats: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+        self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
+
+    # ---------------------------------------------------------------- orders and pages
+    def _key(self, model: Model, sort: str) -> int:
+        if sort == "lastModified":
+            return model.last_modified
+        if sort == "downloads":
+            return render.downloads(model, self.epoch)
+        if sort == "likes":
+            return model.likes
+        return 0  # trendingScore: all zero, so the order is by _id
+
+    def _order(self, sort: str) -> tuple[list[int], list[int]]:
+        """Sorted (negated composite key, index) for a non-createdAt sort, built once per epoch.
+
+        This is the one structure that grows with N (8 bytes a model, only for these sorts): the
+        createdAt order is the index order and needs none.
+        """
+        with self._lock:
+            cached = self._orders.get((sort, self.epoch))
+            if cached:
+                return cached
+            epoch = self.epoch
+            keyed = sorted(
+                (-((self._key(self.population.model(i, epoch), sort) << 23) | i), i)
+                for i in range(self.population.size(epoch)) if not self.population.deleted(i, epoch)
+            )
+            order = ([k for k, _ in keyed], [i for _, i in keyed])
+            self._orders = {(sort, epoch): order, **{k: v for k, v in self._orders.items() if k[1] == epoch}}
+            return order
+
+    def _walk(self, sort: str, cursor: dict[str, Any] | None):
+        """Indices in listing order after the cursor (keyset: the order survives inserts and deletes)."""
+        epoch = self.epoch
+        if sort == "createdAt":
+            start = self.population.size(epoch) - 1 if cursor is None else cursor["i"] - 1
+            for index in range(start, -1, -1):
+                if not self.population.deleted(index, epoch):
+                    yield index
+            return
+        keys, indices = self._order(sort)
+        position = 0 if cursor is None else bisect.bisect_right(keys, cursor["k"])
+        yield from indices[position:]
+
+    def page(self, sort: str, cursor: dict[str, Any] | None, limit: int, predicate: Any,
+             cache_key: tuple) -> tuple[list[Model], dict[str, Any] | None]:
+        key = (self.epoch, cache_key, json.dumps(cursor, sort_keys=True))
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        models: list[Model] = []
+        more = False
+        for index in self._walk(sort, cursor):
+            model = self.population.model(index, self.epoch)
+            if predicate and not predicate(model):
+                continue
+            if len(models) == limit:
+                more = True
+                break
+            models.append(model)
+        next_cursor = None
+        if more and models:
+            last = models[-1]
+            next_cursor = {"s": sort, "i": last.index,
+                           "k": -((self._key(last, sort) << 23) | last.index), "p": (cursor or {}).get("p", 1) + 1}
+        with self._lock:
+            self._pages[key] = (models, next_cursor)
+            while len(self._pages) > 64:
+                self._pages.popitem(last=False)
+        return models, next_cursor
+
+    def model(self, model_id: str) -> Model:
+        index = self.population.index_of(model_id)
+        if index is None or not self.population.exists(index, self.epoch):
+            raise HubError(404, "Repository not found", "RepoNotFound")
+        return self.population.model(index, self.epoch)
+
+    def set_epoch(self, epoch: int) -> None:
+        with self._lock:
+            self.epoch = epoch
+            self._pages.clear()
+
+    def truth(self, as_of: list[str] | tuple[str, ...] = (), per_model: bool = False) -> dict[str, Any]:
+        return truth(self.population, self.epoch, as_of, per_model)
+
+
+def encode_cursor(cursor: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(cursor, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str) -> dict[str, Any]:
+    try:
+        cursor = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        int(cursor["i"]), int(cursor["k"])
+        return cursor
+    except Exception as e:
+        raise HubError(400, "Invalid cursor") from e
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fakehub"
+    hub: Hub  # set on the subclass made per server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read stats instead
+        pass
+
+    # ---------------------------------------------------------------- plumbing
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        hub = self.hub
+        split = urlsplit(self.path)
+        path, query = unquote(split.path), parse_qs(split.query, keep_blank_values=True)
+        self._extra_headers: dict[str, str] = {}
+        hub.stats["requests"] += 1
+        if self.headers.get("Authorization"):
+            hub.stats["authorization_seen"] += 1  # counted, never recorded
+        try:
+            if path.startswith("/_fakehub/"):
+                self._admin(method, path, query)
+                return
+            route, handler = self._route(path)
+            hub.stats[f"route:{route}"] += 1
+            bucket = "resolvers" if route == "resolve" else "api"
+            allowed, remaining, reset, limit = hub.quota.take(bucket)
+            self._extra_headers["RateLimit"] = f'"{bucket}";r={remaining};t={reset}'
+            self._extra_headers["RateLimit-Policy"] = f'"fixed window";"{bucket}";q={limit};w={WINDOW}'
+            if not allowed:
+                self._extra_headers["Retry-After"] = str(reset)
+                raise HubError(429, "You have been rate-limited; retry later")
+            page = None
+            if route == "listing":
+                page = decode_cursor(query["cursor"][0]).get("p", 1) if query.get("cursor") else 1
+            fault = hub.faults.pick(route, page)
+            if fault and self._fault_before(fault):
+                return
+            status, body, content_type = handler(method, path, query)
+            self._send(status, body, content_type, method, fault)
+        except HubError as e:
+            hub.stats[f"status:{e.status}"] += 1
+            headers = {"X-Error-Code": e.code} if e.code else {}
+            if e.code:
+                headers["X-Error-Message"] = e.message
+            self._send(e.status, json.dumps({"error": e.message}).encode(), "application/json", method,
+                       None, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _route(self, path: str) -> tuple[str, Any]:
+        if path == "/api/models":
+            return "listing", self._listing
+        if path.startswith("/api/models/"):
+            rest = path[len("/api/models/"):]
+            for marker, route in (("/tree/", "tree"), ("/commits/", "commits"), ("/revision/", "model")):
+                if marker in rest:
+                    return route, self._per_repo(route, *rest.split(marker, 1))
+            return "model", self._per_repo("model", rest, "main")
+        if "/resolve/" in path:
+            repo, rest = path.lstrip("/").split("/resolve/", 1)
+            return "resolve", self._resolve_handler(repo, rest)
+        raise HubError(404, "Not Found")  # /api/agent-harnesses and everything unknown
+
+    def _fault_before(self, fault: Fault) -> bool:
+        """Faults that replace the answer; True when the request has been answered."""
+        if fault.kind == "latency":
+            time.sleep(fault.ms / 1000)
+            return False
+        if fault.kind == "5xx":
+            status = fault.status[(fault.fired - 1) % len(fault.status)]
+            raise HubError(status, "Internal Error - We're working hard to fix this as soon as possible!")
+        if fault.kind == "429":
+            if fault.ratelimit:
+                self._extra_headers["RateLimit"] = f'"api";r=0;t={fault.reset}'
+            self._extra_headers["Retry-After"] = str(fault.retry_after if fault.retry_after is not None else fault.reset)
+            raise HubError(429, "You have been rate-limited; retry later")
+        if fault.kind == "401":
+            raise HubError(401, "Invalid credentials in Authorization header")
+        if fault.kind == "html200":
+            self._send(200, b"<!DOCTYPE html><html><body>Maintenance</body></html>", "text/html", "GET")
+            return True
+        return False
+
+    def _send(self, status: int, body: bytes, content_type: str, method: str, fault: Fault | None = None,
+              headers: dict[str, str] | None = None) -> None:
+        if fault and fault.kind == "malformed_item" and content_type == "application/json":
+            items = json.loads(body)
+            if items:
+                items[len(items) // 2]["siblings"] = "not a list"
+                body = json.dumps(items).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for name, value in {**self._extra_headers, **(headers or {})}.items():
+            self.send_header(name, value)
+        if fault and fault.kind == "truncate":
+            body = body[: max(1, len(body) // 2)]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if method == "HEAD":
+            return
+        if fault and fault.kind == "drop":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(body)
+
+    def _link(self, path: str, query: dict[str, list[str]], updates: dict[str, str]) -> None:
+        pairs = [(k, v) for k, values in query.items() if k not in updates for v in values]
+        pairs += list(updates.items())
+        self._extra_headers["Link"] = f'<{self.hub.url}{quote(path)}?{urlencode(pairs)}>; rel="next"'
+
+    # ---------------------------------------------------------------- /api/models
+    def _listing(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+        sort = query.get("sort", ["createdAt"])[0] or "createdAt"
+        if sort not in SORTS:
+            raise HubError(400, f"Invalid sort parameter: {sort}")
+        try:
+            limit = int(query.get("limit", [str(MAX_LIMIT)])[0])
+        except ValueError as e:
+            raise HubError(400, "limit must be an integer") from e
+        if not 1 <= limit <= MAX_LIMIT:
+            raise HubError(400, f"limit must be between 1 and {MAX_LIMIT}")
+        expand = query.get("expand", [])
+        full = query.get("full", ["false"])[0] == "true"
+        unknown = [e for e in expand if e not in render.LISTING_EXPAND]
+        if unknown:
+            raise HubError(400, f"Invalid expand parameter: {unknown[0]}")
+        if expand and full:
+            raise HubError(400, "expand cannot be combined with full")
+        cursor = decode_cursor(query["cursor"][0]) if query.get("cursor") else None
+        if cursor and cursor.get("s") != sort:
+            raise HubError(400, "Cursor does not match the sort")
+        author = query.get("author", [None])[0]
+        search = (query.get("search", [None])[0] or "").lower()
+        tags = query.get("filter", [])
+        predicate = None
+        if author or search or tags:
+            def predicate(model: Model) -> bool:
+                return ((not author or model.author == author) and (not search or search in model.id.lower())
+                        and all(t in model.tags() for t in tags))
+        cache_key = (sort, limit, tuple(expand), full, author, search, tuple(tags))
+        models, next_cursor = self.hub.page(sort, cursor, limit, predicate, cache_key)
+        if next_cursor:
+            self._link(path, query, {"cursor": encode_cursor(next_cursor)})
+        epoch = self.hub.epoch
+        items = [render.listing_item(m, epoch, expand, full) for m in models]
+        return 200, json.dumps(items).encode(), "application/json"
+
+    def _per_repo(self, route: str, repo: str, rest: str) -> Any:
+        def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+            model = self.hub.model(repo.strip("/"))
+            revision, _, under = rest.partition("/")
+            commit = model.commit_at(revision or "main")
+            if commit is None:
+                raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
+            self._extra_headers["X-Repo-Commit"] = commit.sha
+            if route == "model":
+                body = render.info(model, self.hub.epoch, commit, query.get("blobs", ["false"])[0] == "true")
+                return 200, json.dumps(body).encode(), "application/json"
+            if route == "tree":
+                recursive = query.get("recursive", ["false"])[0] == "true"
+                entries = render.tree(model, commit, under, recursive)
+                if under and not entries:
+                    raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
+                return self._paged(path, query, entries, self.hub.tree_page_size)
+            history = [render.commit_item(c) for c in reversed(model.commits) if c.date <= commit.date]
+            return self._paged(path, query, history, self.hub.commits_page_size)
+        return handle
+
+    def _paged(self, path: str, query: dict[str, list[str]], items: list[Any], size: int) -> tuple[int, bytes, str]:
+        try:
+            page = int(query.get("p", ["0"])[0])
+        except ValueError as e:
+            raise HubError(400, "p must be an integer") from e
+        chunk = items[page * size:(page + 1) * size]
+        if (page + 1) * size < len(items):
+            self._link(path, query, {"p": str(page + 1)})
+        return 200, json.dumps(chunk).encode(), "application/json"
+
+    # ---------------------------------------------------------------- /{repo}/resolve/{rev}/{path}
+    def _resolve_handler(self, repo: str, rest: str) -> Any:
+        def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+            model = self.hub.model(repo)
+            revision, _, file_path = rest.partition("/")
+            commit = model.commit_at(revision)
+            if commit is None:
+                raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
+            if model.gated and not self.headers.get("Authorization"):
+                raise HubError(401, f"Access to model {model.id} is restricted.", "GatedRepo")
+            if file_path not in model.files(commit):
+                raise HubError(404, f"Entry not found: {file_path}", "EntryNotFound")
+            body = render.file_body(model, file_path, commit)
+            self._extra_headers.update({"X-Repo-Commit": commit.sha, "Accept-Ranges": "bytes",
+                                        "ETag": f'"{render._oid(model.id, file_path, commit.readme_rev)}"'})
+            wanted = self.headers.get("Range")
+            if wanted and wanted.startswith("bytes="):
+                first, _, last = wanted[len("bytes="):].partition("-")
+                start = int(first or 0)
+                end = min(int(last) if last else len(body) - 1, len(body) - 1)
+                if start >= len(body):
+                    raise HubError(416, "Requested range not satisfiable")
+                self._extra_headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                return 206, body[start:end + 1], "application/octet-stream"
+            return 200, body, "application/octet-stream"
+        return handle
+
+    # ---------------------------------------------------------------- /_fakehub admin
+    def _admin(self, method: str, path: str, query: dict[str, list[str]]) -> None:
+        hub = self.hub
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length)) if length else None
+        if path == "/_fakehub/truth":
+            answer: Any = hub.truth(query.get("as_of", []), query.get("per_model", ["0"])[0] == "1")
+        elif path.startswith("/_fakehub/model/"):
+            answer = model_truth(hub.model(path[len("/_fakehub/model/"):]))
+        elif path == "/_fakehub/stats":
+            answer = {**hub.stats, "faults_fired": hub.faults.fired, "epoch": hub.epoch}
+        elif path == "/_fakehub/faults" and method in ("POST", "DELETE"):
+            try:
+                hub.faults.set(payload or [] if method == "POST" else [])
+            except (TypeError, ValueError) as e:
+                raise HubError(400, str(e)) from e
+            answer = {"ok": True}
+        elif path == "/_fakehub/epoch" and method == "POST":
+            hub.set_epoch(int(query.get("e", ["0"])[0]))
+            answer = {"epoch": hub.epoch}
+        else:
+            raise HubError(404, "Not Found")
+        self._send(200, json.dumps(answer).encode(), "application/json", method)
+
+
+def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    handler = type("BoundHandler", (Handler,), {"hub": hub})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    hub.url = f"http://{host}:{server.server_address[1]}"
+    return server
