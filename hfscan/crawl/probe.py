@@ -58,7 +58,7 @@ class ProbeResult:
 _TARGETS_SQL = """
 WITH latest AS (
     SELECT model_id, sha, version_id,
-           list_filter(files, f -> lower(f) LIKE '%.safetensors') AS st_files
+           list_filter(files, lambda f: lower(f) LIKE '%.safetensors') AS st_files
     FROM latest_models
     WHERE files IS NOT NULL AND sha IS NOT NULL
 ),

@@ -1,0 +1,1 @@
+"""Classification: files → formats → frameworks, by three methods (rules as data in rules.py)."""

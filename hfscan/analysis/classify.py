@@ -1,0 +1,222 @@
+"""Vectorised classification of stored repo versions, in DuckDB SQL.
+
+Files are unnested, matched against the rule table (rules.py → one CASE), safetensors resolved
+(header, then mlx, then PyTorch-first library, else unknown), and aggregated per version into
+`version_classes` (one row per version × method × rules_version) and `file_evidence`. Work goes in
+chunks of version ids, each in its own transaction, so 50M file names run in flat memory and an
+interrupted run keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import duckdb
+
+from hfscan.analysis.rules import (
+    CANDIDATE_PATTERN,
+    FAMILY,
+    HEADER_FORMATS,
+    PT_FIRST_LIBRARIES,
+    RULES,
+    RULES_VERSION,
+)
+from hfscan.store.schema import first_row
+
+CHUNK_VERSIONS = 200_000
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(values: Any) -> str:
+    return "[" + ", ".join(_quote(v) for v in values) + "]"
+
+
+RULE_CASE = "CASE " + " ".join(
+    f"WHEN regexp_matches(p, {_quote(rule.pattern)}) THEN {_quote(rule.name)}" for rule in RULES
+) + " END"
+RULE_TABLE = "(VALUES " + ", ".join(f"({_quote(r.name)}, {_quote(r.format)})" for r in RULES) + ") AS r(rule, format)"
+FAMILY_CASE = "CASE resolved_format " + " ".join(
+    f"WHEN {_quote(k)} THEN {_quote(v)}" for k, v in FAMILY.items()) + " END"
+HEADER_CASE = "CASE h.format " + " ".join(
+    f"WHEN {_quote(k)} THEN {_quote(v)}" for k, v in HEADER_FORMATS.items()) + " END"
+PT_FIRST = _list(PT_FIRST_LIBRARIES)
+
+
+def _matched_sql(use_header: bool) -> str:
+    """Weight files (and excluded ones) of the versions in `todo`, with resolved formats."""
+    header_join = header_pick = ""
+    if use_header:
+        header_join = ("LEFT JOIN header_probes h ON h.model_id = f.model_id AND h.sha = f.sha "
+                       "AND h.path = f.path AND h.status = 'ok'")
+        header_pick = f"WHEN f.format = 'safetensors' AND {HEADER_CASE} IS NOT NULL THEN {HEADER_CASE}"
+    return f"""
+    WITH unnested AS (
+        SELECT v.version_id, v.model_id, v.sha, v.library_name, v.tags, unnest(v.files) AS path
+        FROM repo_versions v JOIN todo USING (version_id)
+        WHERE v.files IS NOT NULL
+    ), candidates AS (
+        SELECT *, lower(path) AS p FROM unnested
+        WHERE regexp_matches(lower(path), {_quote(CANDIDATE_PATTERN)})
+    ), ruled AS (
+        SELECT c.*, {RULE_CASE} AS rule FROM candidates c
+    ), f AS (
+        SELECT ruled.*, r.format FROM ruled JOIN {RULE_TABLE} USING (rule)
+    )
+    SELECT f.version_id, f.path, f.format, f.rule,
+        CASE
+            WHEN f.format <> 'safetensors' THEN f.format
+            {header_pick}
+            WHEN f.library_name = 'mlx' OR list_contains(f.tags, 'mlx') THEN 'mlx'
+            WHEN list_contains({PT_FIRST}, f.library_name) OR list_has_any(f.tags, {PT_FIRST}) THEN 'pytorch'
+            ELSE 'safetensors_unknown'
+        END AS resolved_format,
+        f.format = 'safetensors' AND resolved_format = 'pytorch'
+            {"AND " + HEADER_CASE + " IS NULL" if use_header else ""} AS attributed
+    FROM f {header_join}
+    """
+
+
+def _classes_sql(method: str) -> str:
+    return f"""
+    WITH w AS (
+        SELECT *, {FAMILY_CASE} AS family FROM matched WHERE format <> 'excluded'
+    ), agg AS (
+        SELECT version_id,
+            bool_or(family = 'PT') AS has_pt,
+            bool_or(family = 'TF') AS has_tf,
+            bool_or(resolved_format = 'tensorflow') AS has_tf_strict,
+            bool_or(resolved_format = 'flax') AS has_jax,
+            bool_or(family = 'PT' AND NOT attributed) AS pt_direct,
+            list_sort(list_distinct(list(resolved_format))) AS formats
+        FROM w GROUP BY version_id
+    )
+    SELECT t.version_id, {RULES_VERSION}, '{method}',
+        coalesce(a.has_pt, false), coalesce(a.has_tf, false), coalesce(a.has_tf_strict, false),
+        coalesce(a.has_jax, false),
+        CASE WHEN a.has_pt AND a.has_tf THEN 'both' WHEN a.has_pt THEN 'pytorch_only'
+             WHEN a.has_tf THEN 'tensorflow_only' ELSE 'neither' END,
+        CASE WHEN a.has_pt OR a.has_tf THEN NULL
+             WHEN a.formats IS NULL THEN 'no_weights'
+             WHEN len(a.formats) = 1 THEN a.formats[1] ELSE 'mixed' END,
+        coalesce(a.has_pt AND NOT a.pt_direct, false),
+        coalesce(a.formats, [])
+    FROM todo t LEFT JOIN agg a USING (version_id)
+    """
+
+
+TAGS_SQL = f"""
+SELECT v.version_id, {RULES_VERSION}, 'tags', list_contains(v.tags, 'pytorch'), list_contains(v.tags, 'tf'),
+    list_contains(v.tags, 'tf'), list_contains(v.tags, 'jax'),
+    CASE WHEN list_contains(v.tags, 'pytorch') AND list_contains(v.tags, 'tf') THEN 'both'
+         WHEN list_contains(v.tags, 'pytorch') THEN 'pytorch_only'
+         WHEN list_contains(v.tags, 'tf') THEN 'tensorflow_only' ELSE 'neither' END,
+    CASE WHEN NOT (list_contains(v.tags, 'pytorch') OR list_contains(v.tags, 'tf')) THEN 'no_framework_tag' END,
+    false,
+    list_filter(['pytorch', 'tf', 'jax', 'safetensors', 'onnx', 'gguf', 'keras', 'tflite', 'mlx', 'coreml'],
+                lambda x: list_contains(v.tags, x))
+FROM repo_versions v JOIN todo USING (version_id)
+"""
+
+
+def _pending(con: duckdb.DuckDBPyConnection, method: str) -> tuple[int, int, int]:
+    """(count, min, max) of version ids lacking this method's class under the current rules."""
+    extra = ""
+    if method == "header":
+        extra = ("AND EXISTS (SELECT 1 FROM header_probes h WHERE h.model_id = v.model_id AND h.sha = v.sha "
+                 "AND h.status = 'ok')")
+    elif method == "files":
+        extra = "AND v.files IS NOT NULL"
+    elif method == "tags":
+        extra = "AND v.tags IS NOT NULL"
+    row = first_row(con.execute(f"""
+        SELECT count(*), min(version_id), max(version_id) FROM repo_versions v
+        WHERE NOT EXISTS (SELECT 1 FROM version_classes c WHERE c.version_id = v.version_id
+                          AND c.method = '{method}' AND c.rules_version = {RULES_VERSION}) {extra}
+    """))
+    return (int(row[0]), int(row[1] or 0), int(row[2] or 0)) if row else (0, 0, 0)
+
+
+def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high: int) -> None:
+    extra = {"files": "AND v.files IS NOT NULL", "tags": "AND v.tags IS NOT NULL",
+             "header": ("AND EXISTS (SELECT 1 FROM header_probes h WHERE h.model_id = v.model_id "
+                        "AND h.sha = v.sha AND h.status = 'ok')")}[method]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE todo AS
+            SELECT version_id FROM repo_versions v
+            WHERE version_id BETWEEN {low} AND {high} {extra}
+              AND NOT EXISTS (SELECT 1 FROM version_classes c WHERE c.version_id = v.version_id
+                              AND c.method = '{method}' AND c.rules_version = {RULES_VERSION})
+        """)
+        if method == "tags":
+            con.execute(f"INSERT INTO version_classes {TAGS_SQL}")
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE matched AS {_matched_sql(method == 'header')}")
+            if method == "files":
+                con.execute(f"""
+                    INSERT INTO file_evidence
+                    SELECT version_id, {RULES_VERSION}, path, format, resolved_format,
+                           CASE WHEN format = 'excluded' THEN NULL ELSE {FAMILY_CASE} END, rule,
+                           attributed
+                    FROM matched
+                """)
+            con.execute(f"INSERT INTO version_classes {_classes_sql(method)}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> dict[str, Any]:
+    """Classify every stored version not yet classified under RULES_VERSION, by every method."""
+    started = time.monotonic()
+    counts: dict[str, int] = {}
+    for method in ("files", "tags", "header"):
+        pending, low, high = _pending(con, method)
+        counts[method] = pending
+        if not pending:
+            continue
+        for start in range(low, high + 1, chunk):
+            _classify_chunk(con, method, start, min(high, start + chunk - 1))
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('rules_version', ?)", [str(RULES_VERSION)])
+    return {"rules_version": RULES_VERSION, "classified": counts, "seconds": round(time.monotonic() - started, 2)}
+
+
+def classify_file_list(files: list[str], library_name: str | None = None, tags: list[str] | tuple[str, ...] = (),
+                       header_formats: dict[str, str] | None = None) -> dict[str, Any]:
+    """One model, through the same SQL as the database (used by `explain` and the tests)."""
+    from hfscan.store.schema import migrate
+
+    con = duckdb.connect(":memory:")
+    try:
+        migrate(con, ":memory:")
+        con.execute(
+            "INSERT INTO repo_versions (version_hash, model_id, sha, library_name, tags, files) "
+            "VALUES (1, 'model', 'sha', ?, ?, ?)", [library_name, list(tags), list(files)])
+        if header_formats:
+            con.executemany("INSERT INTO header_probes VALUES ('model', 'sha', ?, ?, 'ok', NULL, NULL)",
+                            [[path, fmt] for path, fmt in header_formats.items()])
+        classify_versions(con)
+        classes = con.execute(
+            "SELECT method, class, neither_reason, has_pt, has_tf, has_tf_strict, has_jax, pt_attributed, formats "
+            "FROM version_classes").fetchall()
+        evidence = con.execute(
+            "SELECT path, format, resolved_format, family, rule, attributed FROM file_evidence ORDER BY path").fetchall()
+    finally:
+        con.close()
+    keys = ("class", "neither_reason", "has_pt", "has_tf", "has_tf_strict", "has_jax", "pt_attributed", "formats")
+    out: dict[str, Any] = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in classes}
+    out["evidence"] = [dict(zip(("path", "format", "resolved_format", "family", "rule", "attributed"), row,
+                                strict=True)) for row in evidence]
+    return out
+
+
+def rules_summary() -> str:
+    """The rule table as JSON (for the report's methods section)."""
+    return json.dumps([{"rule": r.name, "format": r.format, "pattern": r.pattern} for r in RULES])

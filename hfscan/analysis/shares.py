@@ -1,0 +1,86 @@
+"""The headline: PyTorch-only / TensorFlow-only / both over models with PT or TF, per method.
+
+Library code: returns JSON-ready dicts, never prints. The population (denominator) is always
+stated; `neither` is counted beside it with its breakdown.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+
+from hfscan.analysis.rules import CLASSES, METHODS
+from hfscan.errors import UsageError
+from hfscan.store.schema import first_row
+
+# AssemblyAI, 14 Dec 2021, read off the chart (REFERENCE_FIGURES.md): the figure people quote.
+REFERENCE_2021 = {"source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
+                  "population": 19_700, "shares": {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}}
+
+
+def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion (sound at small n and near 0 or 1)."""
+    if total == 0:
+        return (0.0, 1.0)
+    p = successes / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def resolve_scan(con: duckdb.DuckDBPyConnection, scan_id: int | None) -> tuple[int, Any]:
+    if scan_id is None:
+        row = first_row(con.execute(
+            "SELECT scan_id, snapshot_at FROM scans WHERE status = 'complete' ORDER BY scan_id DESC LIMIT 1"))
+        if row is None:
+            raise UsageError("no complete scan in this database yet", hint="run `hfscan scan` first")
+        return int(row[0]), row[1]
+    row = first_row(con.execute("SELECT scan_id, snapshot_at, status FROM scans WHERE scan_id = ?", [scan_id]))
+    if row is None or row[2] != "complete":
+        raise UsageError(f"scan {scan_id} is not a complete scan", hint="list scans with `hfscan status`")
+    return int(row[0]), row[1]
+
+
+def check_method(method: str) -> None:
+    if method not in METHODS:
+        raise UsageError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+
+
+def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int | None = None) -> dict[str, Any]:
+    check_method(method)
+    scan_id, snapshot_at = resolve_scan(con, scan_id)
+    total_models = first_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
+    rows = con.execute(
+        "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
+        "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, method]).fetchall()
+    rules = first_row(con.execute("SELECT max(rules_version) FROM version_classes"))[0]
+    counts = dict.fromkeys(CLASSES, 0)
+    breakdown: dict[str, int] = {}
+    attributed = 0
+    for cls, reason, pt_attributed, n in rows:
+        counts[cls] += n
+        if cls == "neither":
+            breakdown[reason] = breakdown.get(reason, 0) + n
+        if pt_attributed:
+            attributed += n
+    population = counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]
+    shares = {k: round(100 * counts[k] / population, 2) if population else None
+              for k in ("pytorch_only", "tensorflow_only", "both")}
+    out: dict[str, Any] = {
+        "method": method, "scan_id": scan_id, "scan_date": str(snapshot_at), "rules_version": rules,
+        "total_models": total_models, "classified": sum(counts.values()), "population": population,
+        "population_definition": "models with PyTorch and/or TensorFlow weights (pytorch_only + tensorflow_only + both)"
+        if method != "tags" else "models tagged pytorch and/or tf by the Hub",
+        "counts": counts, "shares": shares,
+        "neither_breakdown": dict(sorted(breakdown.items(), key=lambda kv: -kv[1])),
+        "pt_attributed": attributed, "reference_2021": REFERENCE_2021,
+    }
+    if method == "header":
+        out["note"] = ("header covers probed models only (hfscan probe): an estimate over that sample, "
+                       "with 95% Wilson intervals")
+        out["intervals"] = {k: [round(100 * x, 2) for x in wilson(counts[k], population)]
+                            for k in ("pytorch_only", "tensorflow_only", "both")}
+        out["probed"] = sum(counts.values())
+    return out
