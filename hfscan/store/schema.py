@@ -113,6 +113,32 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        2,
+        "history: commit logs, fetch status per repo",
+        """
+        -- One row per commit of a repo whose history was fetched (hfscan history).
+        CREATE TABLE commits (
+            model_id VARCHAR NOT NULL,
+            commit_id VARCHAR NOT NULL,
+            date TIMESTAMP,
+            title VARCHAR,
+            authors VARCHAR[],
+            is_bot BOOLEAN,                     -- conversion bot or other automated commit
+            position INTEGER                    -- 0 = the first commit
+        );
+        -- Per repo: the sha whose history is stored, or why it could not be fetched.
+        CREATE TABLE history_status (
+            model_id VARCHAR PRIMARY KEY,
+            sha VARCHAR,
+            status VARCHAR NOT NULL,            -- ok | gone | gated | private | error
+            reason VARCHAR,
+            commits INTEGER,
+            first_commit_at TIMESTAMP,
+            fetched_at TIMESTAMP
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -21,8 +21,9 @@ class FakeHub:
     """The server in a background thread of this process (tests, the demo)."""
 
     def __init__(self, models: int = 1000, seed: int = 0, port: int = 0, host: str = "127.0.0.1",
-                 quota: dict[str, int] | None = None, tree_page_size: int = 1000, commits_page_size: int = 50) -> None:
-        self.hub = Hub(models, seed, quota, tree_page_size, commits_page_size)
+                 quota: dict[str, int] | None = None, tree_page_size: int = 1000, commits_page_size: int = 50,
+                 hostile: bool = False) -> None:
+        self.hub = Hub(models, seed, quota, tree_page_size, commits_page_size, hostile)
         self._server = make_server(self.hub, host, port)
         self._thread: threading.Thread | None = None
 

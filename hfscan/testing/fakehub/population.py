@@ -40,6 +40,8 @@ NEW_PER_EPOCH = 0.02
 CHANGED_PER_EPOCH = 0.01
 DELETED_PER_EPOCH = 0.002
 BOT = "SFconvertbot"
+# User-controlled text that must never become markup in anything hfscan renders.
+HOSTILE_TEXT = "</script><script>document.body.dataset.pwned=1</script><b>x"
 
 _SYNTHETIC_ID = re.compile(r"^[a-z]+-lab-[0-9a-z]+/.+-m([0-9a-z]+)$")
 _AUTHORS = ["acme", "nlp", "vision", "speech", "bio", "edu", "open", "deep", "tiny", "quant"]
@@ -163,11 +165,12 @@ class Model:
 class Population:
     """The models of one seed; `model(i, epoch)` builds one on demand (cached briefly)."""
 
-    def __init__(self, models: int, seed: int = 0) -> None:
+    def __init__(self, models: int, seed: int = 0, hostile: bool = False) -> None:
         if models < 1:
             raise ValueError("a population needs at least one model")
         self.base = models
         self.seed = seed
+        self.hostile = hostile  # plant markup in user-controlled fields (report escaping tests)
         self._model = lru_cache(maxsize=4096)(self._build)
 
     @cached_property
@@ -257,6 +260,8 @@ class Population:
             task = rng.choice(_TASKS)
         if library is None and category in ("pt_plain", "pt_ckpt") and rng.random() < 0.3:
             library = rng.choice(["timm", "ultralytics", "stable-baselines3", "pyannote-audio"])
+        if self.hostile and index % 10 == 3:
+            task = HOSTILE_TEXT
         name = model_id.rsplit("/", 1)[-1]
         shards = rng.randint(2, 6)
         commits = self._history(index, rng, created, components, library)

@@ -60,8 +60,8 @@ class Hub:
     """State shared by the request threads: the population, the epoch, faults, caches, stats."""
 
     def __init__(self, models: int, seed: int, quota: dict[str, int] | None = None,
-                 tree_page_size: int = 1000, commits_page_size: int = 50) -> None:
-        self.population = Population(models, seed)
+                 tree_page_size: int = 1000, commits_page_size: int = 50, hostile: bool = False) -> None:
+        self.population = Population(models, seed, hostile)
         self.epoch = 0
         self.faults = Faults()
         self.quota = Quota({"api": 10**9, "resolvers": 10**9, **(quota or {})})

@@ -1,0 +1,51 @@
+"""`hfscan report`: the self-contained HTML report, or one chart as PNG/SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hfscan.cli.app import app
+from hfscan.cli.common import DbOption, JsonOption, db_path, emit_json, emit_text, note
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("reports/hfscan-report.html"),
+    output_format: Annotated[str, typer.Option("--format", "-f", help="html (the whole report), png or svg (one chart).")] = "html",
+    chart: Annotated[str, typer.Option("--chart", help="For png/svg: headline, by_snapshot, by_cohort, top_models, "
+                                       "weighted, breakdowns, transitions, agreement, neither, as_of.")] = "headline",
+    top: Annotated[int, typer.Option("--top", min=1, max=500, help="How many models in the top-N chart.")] = 30,
+    as_of: Annotated[list[str] | None, typer.Option("--as-of", help="Add an as-of estimate for this date "
+                                                    "(needs `hfscan history --as-of DATE`). Repeatable.")] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Write the report: headline vs 2021, snapshots, cohorts, top-N, breakdowns, transitions, methods.
+
+    The HTML file opens offline (Vega is inlined); its size does not grow with the number of models.
+
+    Example: hfscan report --out reports/hfscan-report.html
+    """
+    from hfscan.errors import UsageError
+    from hfscan.report import build_report
+    from hfscan.store.connect import connect
+
+    if output_format not in ("html", "png", "svg"):
+        raise UsageError(f"unknown --format {output_format!r}: use html, png or svg")
+    con = connect(db_path(db), read_only=True, on_wait=note)
+    try:
+        estimates = None
+        if as_of:
+            from hfscan.analysis.history import as_of_estimates
+
+            estimates = as_of_estimates(con, as_of)
+        result = build_report(con, out, output_format, chart, top, estimates)
+    finally:
+        con.close()
+    if json_out:
+        emit_json(result)
+    else:
+        emit_text(f"wrote {result['out']} ({result['bytes'] / 1e6:.2f} MB, {len(result['charts'])} charts)")

@@ -1,0 +1,165 @@
+"""Altair charts for the report, one function per question. Input: small aggregate frames."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from hfscan.report.data import ReportData, reference_frame
+
+CLASS_LABELS = {"pytorch_only": "PyTorch only", "tensorflow_only": "TensorFlow only", "both": "Both",
+                "neither": "Neither", "new": "New", "deleted": "Deleted"}
+CLASS_ORDER = ["PyTorch only", "TensorFlow only", "Both", "Neither"]
+# Colour-blind-safe (Okabe–Ito) and stable across charts.
+CLASS_COLOURS = alt.Scale(domain=CLASS_ORDER, range=["#E69F00", "#0072B2", "#009E73", "#999999"])
+WIDTH = 620
+
+
+def _label(frame: pl.DataFrame, column: str = "class") -> pl.DataFrame:
+    return frame.with_columns(pl.col(column).replace(CLASS_LABELS).alias(column + "_label"))
+
+
+def headline(data: ReportData) -> alt.Chart:
+    rows = []
+    for method, result in data.headlines.items():
+        for cls in ("pytorch_only", "tensorflow_only", "both"):
+            rows.append({"source": f"{method} ({data.scan_date[:10]})", "class": cls,
+                         "share": result["shares"][cls], "models": result["counts"][cls]})
+    reference = reference_frame().with_columns(pl.lit("2021 reference (AssemblyAI)").alias("source"),
+                                               pl.lit(None, dtype=pl.Int64).alias("models"))
+    ours = pl.DataFrame(rows, schema={"source": pl.String, "class": pl.String, "share": pl.Float64,
+                                      "models": pl.Int64})
+    frame = _label(pl.concat([ours, reference.select(ours.columns)]))
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("source:N", title=None),
+        x=alt.X("share:Q", stack="normalize", title="Share of models with PyTorch and/or TensorFlow",
+                axis=alt.Axis(format="%")),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        order=alt.Order("class:N"),
+        tooltip=[alt.Tooltip("source:N"), alt.Tooltip("class_label:N", title="class"),
+                 alt.Tooltip("share:Q", format=".1f", title="share %"), alt.Tooltip("models:Q", format=",")],
+    ).properties(title="The headline, by method, next to the 2021 figure", width=WIDTH)
+
+
+def by_snapshot(data: ReportData) -> alt.Chart:
+    frame = _label(data.by_snapshot.filter(pl.col("method") != "header"))
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("snapshot_at:T", title="Scan date"),
+        y=alt.Y("share:Q", title="Share of PT/TF models (%)"),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
+        strokeDash=alt.StrokeDash("method:N", title="Method"),
+        tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
+                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("models:Q", format=",")],
+    ).properties(title="Shares by snapshot (one point per complete scan)", width=WIDTH)
+
+
+def by_cohort(data: ReportData) -> alt.Chart:
+    frame = _label(data.by_cohort.filter(pl.col("method") == "files"))
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("cohort:N", title="Creation quarter", sort="ascending"),
+        y=alt.Y("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%")),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        tooltip=["cohort:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f"),
+                 alt.Tooltip("models:Q", format=",")],
+    ).properties(title="By creation cohort (files method; clamped repos without history in one bucket)",
+                 width=WIDTH)
+
+
+def top_models(data: ReportData) -> alt.Chart:
+    frame = _label(data.top.rename({"files_class": "class"}))
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("model_id:N", sort="-x", title=None),
+        x=alt.X("downloads:Q", title="Downloads (last 30 days)", axis=alt.Axis(format="~s")),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class (files)", sort=CLASS_ORDER),
+        tooltip=["rank:Q", "model_id:N", alt.Tooltip("downloads:Q", format=","), "library_name:N",
+                 alt.Tooltip("class_label:N", title="files class"), "tags_class:N"],
+    ).properties(title=f"Top {data.top.height} models by downloads", width=WIDTH)
+
+
+def weighted(data: ReportData) -> alt.Chart:
+    frame = _label(data.weighted.filter(pl.col("class") != "neither"))
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("method:N", title="Method"),
+        x=alt.X("downloads:Q", stack="normalize", title="Share of downloads of PT/TF models",
+                axis=alt.Axis(format="%")),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        tooltip=["method:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("downloads:Q", format=","),
+                 alt.Tooltip("download_share:Q", format=".1f", title="share %")],
+    ).properties(title="Download-weighted shares (30 days)", width=WIDTH)
+
+
+def breakdowns(data: ReportData) -> alt.Chart:
+    frame = _label(data.breakdowns)
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("value:N", sort=alt.EncodingSortField("total", order="descending"), title=None),
+        x=alt.X("models:Q", title="Models", stack=True),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        row=alt.Row("dimension:N", title=None),
+        tooltip=["dimension:N", "value:N", alt.Tooltip("class_label:N", title="class"),
+                 alt.Tooltip("models:Q", format=",")],
+    ).resolve_scale(y="independent").properties(
+        title="Largest libraries, pipeline tags and authors (files method)", width=WIDTH - 120)
+
+
+def transitions(data: ReportData) -> alt.Chart:
+    frame = data.transitions.with_columns(
+        pl.col("from_class").replace(CLASS_LABELS), pl.col("to_class").replace(CLASS_LABELS))
+    base = alt.Chart(frame).encode(x=alt.X("to_class:N", title="Class in the latest scan"),
+                                   y=alt.Y("from_class:N", title="Class in the previous scan"))
+    return (base.mark_rect().encode(color=alt.Color("models:Q", scale=alt.Scale(type="log", scheme="blues"),
+                                                    title="Models"),
+                                    tooltip=["from_class:N", "to_class:N", alt.Tooltip("models:Q", format=",")])
+            + base.mark_text().encode(text=alt.Text("models:Q", format=","))).properties(
+        title="Class transitions between the last two scans (files method)", width=360, height=240)
+
+
+def agreement(data: ReportData) -> alt.Chart:
+    frame = data.agreement.with_columns(
+        pl.col("files_class").replace(CLASS_LABELS), pl.col("tags_class").replace(CLASS_LABELS))
+    base = alt.Chart(frame).encode(x=alt.X("tags_class:N", title="By the Hub's tags"),
+                                   y=alt.Y("files_class:N", title="By file names"))
+    return (base.mark_rect().encode(color=alt.Color("models:Q", scale=alt.Scale(type="log", scheme="greens"),
+                                                    title="Models"),
+                                    tooltip=["files_class:N", "tags_class:N", alt.Tooltip("models:Q", format=",")])
+            + base.mark_text().encode(text=alt.Text("models:Q", format=","))).properties(
+        title="Method agreement: tags vs files (latest scan)", width=360, height=240)
+
+
+def neither(data: ReportData) -> alt.Chart:
+    return alt.Chart(data.neither).mark_bar().encode(
+        x=alt.X("scan_id:O", title="Scan"),
+        y=alt.Y("models:Q", title="Models classified neither"),
+        color=alt.Color("neither_reason:N", title="Why", scale=alt.Scale(scheme="tableau20")),
+        tooltip=["scan_id:O", "neither_reason:N", alt.Tooltip("models:Q", format=",")],
+    ).properties(title="What 'neither' is made of, per scan (files method)", width=WIDTH)
+
+
+def as_of(data: ReportData) -> alt.Chart | None:
+    if not data.as_of:
+        return None
+    rows = [{"estimate": row["label"], "class": cls, "share": row["shares"][cls], "models": row["counts"][cls]}
+            for row in data.as_of for cls in ("pytorch_only", "tensorflow_only", "both")]
+    frame = _label(pl.DataFrame(rows))
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("estimate:N", title=None),
+        x=alt.X("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%")),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        tooltip=["estimate:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f"),
+                 alt.Tooltip("models:Q", format=",")],
+    ).properties(title="As of a date (history) vs the naive estimate (today's files, clamped dates)", width=WIDTH)
+
+
+CHARTS = {
+    "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot, "by_cohort": by_cohort,
+    "top_models": top_models, "weighted": weighted, "breakdowns": breakdowns, "transitions": transitions,
+    "agreement": agreement, "neither": neither,
+}
+
+
+def build(data: ReportData) -> dict[str, alt.TopLevelMixin]:
+    charts: dict[str, alt.TopLevelMixin] = {}
+    for name, make in CHARTS.items():
+        chart = make(data)
+        if chart is not None:
+            charts[name] = chart
+    return charts

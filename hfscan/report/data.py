@@ -1,0 +1,91 @@
+"""The report's numbers: small aggregates read from the public views (never per-model rows).
+
+Everything here is bounded by the number of scans, cohorts, classes or the top-N, so the report's
+size does not grow with the number of models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
+
+HEADLINE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
+
+
+@dataclass
+class ReportData:
+    scan_id: int
+    scan_date: str
+    headlines: dict[str, dict[str, Any]]
+    by_snapshot: pl.DataFrame
+    by_cohort: pl.DataFrame
+    top: pl.DataFrame
+    weighted: pl.DataFrame
+    breakdowns: pl.DataFrame
+    transitions: pl.DataFrame
+    agreement: pl.DataFrame
+    neither: pl.DataFrame
+    scans: pl.DataFrame
+    as_of: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+    return con.sql(sql, params=params or None).pl()
+
+
+def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[str, Any]] | None = None) -> ReportData:
+    scan_id, snapshot_at = resolve_scan(con, None)
+    methods = [row[0] for row in con.execute(
+        "SELECT DISTINCT method FROM latest_classes ORDER BY method").fetchall()]
+    headlines = {m: headline(con, m, scan_id) for m in methods}
+    long_shares = """
+        SELECT scan_id, snapshot_at, method, k AS class, v AS models,
+               round(100.0 * v / nullif(population, 0), 2) AS share
+        FROM (SELECT scan_id, snapshot_at, method, population,
+                     unnest(['pytorch_only', 'tensorflow_only', 'both']) AS k,
+                     unnest([pytorch_only, tensorflow_only, "both"]) AS v
+              FROM {source})
+    """
+    by_snapshot = _frame(con, long_shares.format(source="shares") + " ORDER BY scan_id, method, class")
+    by_cohort = _frame(con, """
+        SELECT method, cohort, k AS class, v AS models, round(100.0 * v / nullif(population, 0), 2) AS share
+        FROM (SELECT method, cohort, population,
+                     unnest(['pytorch_only', 'tensorflow_only', 'both']) AS k,
+                     unnest([pytorch_only, tensorflow_only, "both"]) AS v
+              FROM cohort_shares)
+        ORDER BY method, cohort, class""")
+    top = _frame(con, "SELECT * FROM top_models WHERE rank <= ? ORDER BY rank", [top_n])
+    weighted = _frame(con, """
+        SELECT method, class, models, downloads, downloads_all_time,
+               round(100.0 * downloads / nullif(sum(downloads) FILTER (class <> 'neither') OVER (PARTITION BY method), 0), 2)
+                   AS download_share
+        FROM weighted_shares ORDER BY method, class""")
+    breakdowns = _frame(con, """
+        WITH ranked AS (
+            SELECT dimension, value, sum(models) AS total,
+                   row_number() OVER (PARTITION BY dimension ORDER BY sum(models) DESC, value) AS r
+            FROM breakdown_shares WHERE method = 'files' GROUP BY dimension, value
+        )
+        SELECT b.dimension, b.value, b.class, b.models, r.total
+        FROM breakdown_shares b JOIN ranked r USING (dimension, value)
+        WHERE b.method = 'files' AND r.r <= 12 ORDER BY b.dimension, r.total DESC, b.value, b.class""")
+    transitions = _frame(con, """
+        SELECT * FROM class_transitions
+        WHERE method = 'files' AND scan_id = (SELECT max(scan_id) FROM class_transitions)
+        ORDER BY from_class, to_class""")
+    agreement = _frame(con, "SELECT * FROM method_agreement ORDER BY files_class, tags_class")
+    neither = _frame(con, "SELECT * FROM neither_over_time ORDER BY scan_id, neither_reason")
+    scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
+                           FROM scans WHERE status = 'complete' ORDER BY scan_id""")
+    return ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
+                      transitions, agreement, neither, scans, as_of or [])
+
+
+def reference_frame() -> pl.DataFrame:
+    return pl.DataFrame({"class": list(REFERENCE_2021["shares"]),
+                         "share": list(REFERENCE_2021["shares"].values())})

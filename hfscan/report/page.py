@@ -1,0 +1,151 @@
+"""One self-contained HTML page: Vega's JavaScript inlined, chart specs as escaped JSON.
+
+Model ids, tags, authors and pipeline tags are user-controlled. Altair's own HTML embeds the spec
+raw inside <script>, where `</script>` in a tag would end the element. Here every spec is JSON
+with `<`, `>`, `&` and the JavaScript line separators escaped as \\uXXXX (still valid JSON, never
+markup), placed in a `type="application/json"` element and read with JSON.parse; every text
+outside the specs goes through html.escape.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from typing import Any
+
+from hfscan.report.data import ReportData
+
+_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def safe_json(value: Any) -> str:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    for raw, escaped in _UNSAFE.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
+@lru_cache(maxsize=1)
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one classic script (from vl-convert; no network)."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;
+color:#222;line-height:1.45}
+h1{margin-bottom:.2rem}.sub{color:#555;margin-top:0}section{margin:2.2rem 0}
+table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+td:first-child,th:first-child{text-align:left}.big{font-size:1.25rem}.note{color:#555;font-size:.9rem}
+"""
+
+RUNNER = """
+(function(){
+  var errors=[];window.addEventListener('error',function(e){errors.push(String(e.message));
+    document.body.dataset.errors=errors.join(' | ');});
+  var specs=document.querySelectorAll('script[type="application/json"][data-chart]');var done=0;
+  document.body.dataset.charts=String(specs.length);
+  specs.forEach(function(el){
+    var target=document.getElementById(el.dataset.chart);
+    vegaEmbed(target,JSON.parse(el.textContent),{actions:false,renderer:'svg'}).then(function(){
+      done+=1;document.body.dataset.rendered=String(done);
+      document.body.dataset.resources=String(performance.getEntriesByType('resource').length);
+    }).catch(function(e){errors.push(String(e));document.body.dataset.errors=errors.join(' | ');});
+  });
+})();
+"""
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}%"
+
+
+def _headline_table(data: ReportData) -> str:
+    rows = []
+    for method, result in data.headlines.items():
+        counts, shares = result["counts"], result["shares"]
+        interval = ""
+        if "intervals" in result:
+            interval = "<br><span class=note>95% CI: " + ", ".join(
+                f"{html.escape(k)} {lo:.1f}–{hi:.1f}%" for k, (lo, hi) in result["intervals"].items()) + "</span>"
+        rows.append(
+            f"<tr><td>{html.escape(method)}</td><td>{_pct(shares['pytorch_only'])}</td>"
+            f"<td>{_pct(shares['tensorflow_only'])}</td><td>{_pct(shares['both'])}</td>"
+            f"<td>{result['population']:,}</td><td>{counts['neither']:,}</td></tr>"
+            + (f"<tr><td colspan=6>{interval}</td></tr>" if interval else ""))
+    reference = next(iter(data.headlines.values()))["reference_2021"] if data.headlines else None
+    if reference:
+        s = reference["shares"]
+        rows.append(f"<tr><td>2021 reference</td><td>{_pct(s['pytorch_only'])}</td><td>{_pct(s['tensorflow_only'])}</td>"
+                    f"<td>{_pct(s['both'])}</td><td>≈{reference['population']:,}</td><td>–</td></tr>")
+    return ("<table><tr><th>method</th><th>PyTorch only</th><th>TensorFlow only</th><th>both</th>"
+            "<th>population</th><th>neither</th></tr>" + "".join(rows) + "</table>")
+
+
+def _scans_table(data: ReportData) -> str:
+    rows = "".join(
+        f"<tr><td>{row['scan_id']}</td><td>{html.escape(str(row['kind']))}</td>"
+        f"<td>{html.escape(str(row['snapshot_at'])[:19])}</td><td>{(row['models'] or 0):,}</td>"
+        f"<td>{html.escape(str(row['source']))}</td></tr>"
+        for row in data.scans.iter_rows(named=True))
+    return ("<table><tr><th>scan</th><th>kind</th><th>snapshot</th><th>models</th><th>source</th></tr>"
+            + rows + "</table>")
+
+
+def _methods(data: ReportData) -> str:
+    files = data.headlines.get("files", {})
+    rules = html.escape(str(files.get("rules_version", "?")))
+    attributed = files.get("pt_attributed", 0)
+    return f"""
+<h2>Methods</h2>
+<p><b>Classes.</b> A model is <i>PyTorch only</i> when it has PyTorch weights and no TensorFlow weights,
+<i>TensorFlow only</i> the other way round, <i>both</i> when it has both, <i>neither</i> otherwise
+(GGUF, ONNX, MLX, Flax only, unattributed safetensors, no weights). <b>Shares are of models with
+PyTorch and/or TensorFlow</b> (the 2021 figure's denominator); <i>neither</i> is counted beside them.</p>
+<p><b>files</b>: weight files by name (rules version {rules}); <code>training_args.bin</code>,
+optimizer and scheduler states and index files are never weights; a generic <code>.bin</code> is not
+PyTorch. Safetensors files are framework-neutral: attributed to PyTorch only when the repo's library is
+PyTorch-first (transformers, diffusers, peft, ...) — {attributed:,} PyTorch models in the latest scan
+rest on that attribution. <b>tags</b>: the Hub's own <code>pytorch</code> / <code>tf</code> tags (computed by
+closed Hub code; the method the 2021 figure most likely used). <b>header</b>: the
+<code>__metadata__.format</code> of safetensors headers, read with range requests for a sample; its
+shares are estimates over the probed models with 95% Wilson intervals.</p>
+<p><b>Dates.</b> The Hub reports 2022-03-02 as the creation date of every older repo; cohorts use the
+first commit where <code>hfscan history</code> recovered it and otherwise one labelled bucket.
+Files change after creation (conversion bots add safetensors): "as of" figures use each repo's files at
+its last commit on or before the date.</p>
+<h3>Scans</h3>{_scans_table(data)}
+"""
+
+
+def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which frameworks Hub models can be used with") -> str:
+    blocks = []
+    for name, chart in charts.items():
+        spec = chart.to_dict()
+        blocks.append(f'<section><div id="chart-{name}" class="chart"></div>'
+                      f'<script type="application/json" data-chart="chart-{name}">{safe_json(spec)}</script></section>')
+    latest = data.headlines.get("files") or next(iter(data.headlines.values()), {})
+    lead = ""
+    if latest:
+        s = latest["shares"]
+        lead = (f"<p class=big>In scan {data.scan_id} ({html.escape(data.scan_date[:10])}), by file names: "
+                f"<b>{_pct(s['pytorch_only'])}</b> PyTorch only, <b>{_pct(s['tensorflow_only'])}</b> TensorFlow only, "
+                f"<b>{_pct(s['both'])}</b> both, of {latest['population']:,} models with PyTorch and/or TensorFlow "
+                f"({latest['total_models']:,} models scanned).</p>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{STYLE}</style>
+<script>{vega_bundle()}</script></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class=sub>Generated by hfscan from {data.scans.height} complete scan(s). 2021 reference: AssemblyAI, Dec 2021.</p>
+{lead}
+{_headline_table(data)}
+{''.join(blocks)}
+<section>{_methods(data)}</section>
+<script>{RUNNER}</script>
+</body></html>
+"""

@@ -1,0 +1,86 @@
+-- Analysis views over the latest snapshot and the scan history. Every view states its
+-- population: `population` columns count pytorch_only + tensorflow_only + both.
+
+-- True creation dates where history was fetched; NULL (unknown) for clamped repos without it.
+CREATE OR REPLACE VIEW model_created AS
+SELECT m.model_id, m.created_at AS listed_created_at, m.created_at_clamped, h.first_commit_at,
+       coalesce(h.first_commit_at, CASE WHEN m.created_at_clamped THEN NULL ELSE m.created_at END)
+           AS true_created_at
+FROM latest_models m
+LEFT JOIN history_status h ON h.model_id = m.model_id AND h.status = 'ok';
+
+-- Classes by creation quarter (latest snapshot). Clamped repos without recovered dates form one
+-- labelled bucket instead of being spread over months nobody knows.
+CREATE OR REPLACE VIEW cohort_shares AS
+SELECT c.method,
+       CASE WHEN t.true_created_at IS NULL THEN 'before 2022-03 (date unknown)'
+            ELSE strftime(t.true_created_at, '%Y') || '-Q' || quarter(t.true_created_at) END AS cohort,
+       count(*) AS models,
+       count(*) FILTER (c.class = 'pytorch_only') AS pytorch_only,
+       count(*) FILTER (c.class = 'tensorflow_only') AS tensorflow_only,
+       count(*) FILTER (c.class = 'both') AS both,
+       count(*) FILTER (c.class = 'neither') AS neither,
+       count(*) FILTER (c.class <> 'neither') AS population
+FROM latest_classes c JOIN model_created t USING (model_id)
+GROUP BY ALL;
+
+-- The most downloaded models of the latest snapshot with their class (files and tags methods).
+CREATE OR REPLACE VIEW top_models AS
+SELECT rank() OVER (ORDER BY f.downloads DESC NULLS LAST, f.model_id) AS rank, f.model_id, f.downloads,
+       f.library_name, f.class AS files_class, t.class AS tags_class, f.formats
+FROM latest_classes f
+LEFT JOIN latest_classes t ON t.model_id = f.model_id AND t.method = 'tags'
+WHERE f.method = 'files';
+
+-- Shares weighted by downloads (30-day and all-time), latest snapshot.
+CREATE OR REPLACE VIEW weighted_shares AS
+SELECT method, class, count(*) AS models, sum(downloads) AS downloads,
+       sum(downloads_all_time) AS downloads_all_time
+FROM latest_classes GROUP BY ALL;
+
+-- Breakdowns of the latest snapshot: by library, pipeline tag and author.
+CREATE OR REPLACE VIEW breakdown_shares AS
+SELECT method, 'library_name' AS dimension, coalesce(library_name, '(none)') AS value, class, count(*) AS models
+FROM latest_classes GROUP BY ALL
+UNION ALL
+SELECT method, 'pipeline_tag', coalesce(pipeline_tag, '(none)'), class, count(*)
+FROM latest_classes GROUP BY ALL
+UNION ALL
+SELECT method, 'author', coalesce(author, '(none)'), class, count(*)
+FROM latest_classes GROUP BY ALL;
+
+-- How models moved between classes from each complete scan to the next one ('new' / 'deleted').
+CREATE OR REPLACE VIEW class_transitions AS
+WITH ordered AS (
+    SELECT scan_id, lag(scan_id) OVER (ORDER BY scan_id) AS previous_scan_id
+    FROM scan_log WHERE status = 'complete'
+), current_side AS (
+    SELECT o.scan_id, o.previous_scan_id, a.method, a.model_id, a.class
+    FROM ordered o JOIN model_classes a ON a.scan_id = o.scan_id
+    WHERE o.previous_scan_id IS NOT NULL
+), previous_side AS (
+    SELECT o.scan_id, o.previous_scan_id, b.method, b.model_id, b.class
+    FROM ordered o JOIN model_classes b ON b.scan_id = o.previous_scan_id
+), pairs AS (
+    SELECT coalesce(c.scan_id, p.scan_id) AS scan_id,
+           coalesce(c.previous_scan_id, p.previous_scan_id) AS previous_scan_id,
+           coalesce(c.method, p.method) AS method,
+           coalesce(p.class, 'new') AS from_class, coalesce(c.class, 'deleted') AS to_class
+    FROM current_side c
+    FULL JOIN previous_side p ON c.scan_id = p.scan_id AND c.model_id = p.model_id AND c.method = p.method
+)
+SELECT scan_id, previous_scan_id, method, from_class, to_class, count(*) AS models
+FROM pairs GROUP BY ALL;
+
+-- Tags vs files, model by model (latest snapshot): the agreement matrix.
+CREATE OR REPLACE VIEW method_agreement AS
+SELECT f.class AS files_class, t.class AS tags_class, count(*) AS models
+FROM latest_classes f JOIN latest_classes t ON t.model_id = f.model_id AND t.method = 'tags'
+WHERE f.method = 'files'
+GROUP BY ALL;
+
+-- What `neither` is made of, per snapshot (files method).
+CREATE OR REPLACE VIEW neither_over_time AS
+SELECT scan_id, any_value(snapshot_at) AS snapshot_at, neither_reason, count(*) AS models
+FROM model_classes WHERE method = 'files' AND class = 'neither'
+GROUP BY scan_id, neither_reason;

@@ -1,0 +1,137 @@
+"""The report, built from a two-snapshot fake-Hub database, opened in headless Chromium.
+
+Numbers are checked against the fake Hub's planted truth; the page against markup injection
+(a planted pipeline tag that tries to close the <script> element) and against network access.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hfscan.testing.fakehub import FakeHub
+from hfscan.testing.fakehub.population import HOSTILE_TEXT
+from tests.crawl.helpers import REPO_ROOT, query, run_cli, scan_args
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeHub, Path, Path, dict]]:
+    folder = tmp_path_factory.mktemp("report")
+    db = folder / "hfscan.duckdb"
+    with FakeHub(models=900, seed=8, hostile=True) as hub:
+        assert run_cli(scan_args(hub, db)).code == 0
+        first_truth = hub.truth()
+        hub.set_epoch(2)
+        assert run_cli(scan_args(hub, db)).code == 0
+        out = folder / "report.html"
+        result = run_cli(["report", "--db", str(db), "--out", str(out), "--json"])
+        assert result.code == 0, result.stderr
+        yield hub, db, out, {"first": first_truth, "result": json.loads(result.stdout)}
+
+
+def specs(html: str) -> dict[str, dict]:
+    found = re.findall(r'<script type="application/json" data-chart="chart-([a-z_]+)">(.*?)</script>', html, re.S)
+    return {name: json.loads(body) for name, body in found}
+
+
+def test_every_chart_is_in_the_page_and_the_headline_equals_the_truth(built: tuple) -> None:
+    hub, _, out, info = built
+    html = out.read_text()
+    charts = specs(html)
+    assert set(charts) >= {"headline", "by_snapshot", "by_cohort", "top_models", "weighted", "breakdowns",
+                           "transitions", "agreement", "neither"}
+    truth = hub.truth()
+    headline_rows = charts["headline"]["datasets"]
+    rows = next(iter(headline_rows.values()))
+    files_rows = {r["class"]: r["models"] for r in rows if r["source"].startswith("files")}
+    assert files_rows == {k: truth["files"][k] for k in ("pytorch_only", "tensorflow_only", "both")}
+    tags_rows = {r["class"]: r["models"] for r in rows if r["source"].startswith("tags")}
+    assert tags_rows == {k: truth["tags"][k] for k in ("pytorch_only", "tensorflow_only", "both")}
+    snapshot_rows = next(iter(charts["by_snapshot"]["datasets"].values()))
+    first_scan = {r["class"]: r["models"] for r in snapshot_rows if r["scan_id"] == 1 and r["method"] == "files"}
+    assert first_scan == {k: info["first"]["files"][k] for k in ("pytorch_only", "tensorflow_only", "both")}
+    assert "Methods" in html and "2021 reference" in html
+
+
+def test_transitions_count_new_and_deleted_models(built: tuple) -> None:
+    hub, db, _, info = built
+    rows = query(db, "SELECT from_class, to_class, models FROM class_transitions WHERE method = 'files'")
+    new = sum(n for f, _, n in rows if f == "new")
+    deleted = sum(n for _, t, n in rows if t == "deleted")
+    assert new == len(set(hub.model_ids())) - (info["first"]["models"] - deleted)
+    assert sum(n for _, t, n in rows if t != "deleted") == hub.truth()["models"]
+
+
+def test_hostile_text_never_becomes_markup(built: tuple) -> None:
+    _, _, out, _ = built
+    html = out.read_text()
+    assert HOSTILE_TEXT not in html  # only its escaped form is in the page
+    assert "\\u003c/script\\u003e\\u003cscript\\u003edocument.body.dataset.pwned" in html
+    assert html.count("<script") == html.count("</script>")
+
+
+def test_the_report_does_not_grow_with_models(tmp_path: Path) -> None:
+    sizes = []
+    for models in (300, 3000):
+        db = tmp_path / f"{models}.duckdb"
+        with FakeHub(models=models, seed=3) as hub:
+            assert run_cli(scan_args(hub, db)).code == 0
+        out = tmp_path / f"{models}.html"
+        assert run_cli(["report", "--db", str(db), "--out", str(out)]).code == 0
+        sizes.append(out.stat().st_size)
+    assert sizes[1] < sizes[0] * 1.15, sizes
+
+
+def test_png_and_svg_single_charts(built: tuple, tmp_path: Path) -> None:
+    _, db, _, _ = built
+    svg = tmp_path / "headline.svg"
+    assert run_cli(["report", "--db", str(db), "--format", "svg", "--chart", "headline", "--out", str(svg)]).code == 0
+    assert svg.read_text().lstrip().startswith("<svg")
+    png = tmp_path / "cohort.png"
+    assert run_cli(["report", "--db", str(db), "--format", "png", "--chart", "by_cohort", "--out", str(png)]).code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = run_cli(["report", "--db", str(db), "--format", "gif", "--out", str(tmp_path / "x.gif")])
+    assert bad.code == 2 and "Traceback" not in bad.stderr
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+def test_the_report_renders_in_headless_chromium_offline(built: tuple) -> None:
+    browser = chromium()
+    if browser is None:
+        if os.environ.get("HFSCAN_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (HFSCAN_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium not installed (make test installs it when run as root)")
+    _, _, out, _ = built
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+             "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000", "--enable-logging=stderr",
+             "--v=0", f"--user-data-dir={out.parent / 'chrome-profile'}"]
+    dom = subprocess.run([*flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=180)
+    bodies = re.findall(r"<body([^>]*)>", dom.stdout)  # the last one: Vega's source mentions "<body>" too
+    assert bodies, dom.stderr[-2000:]
+    attributes = dict(re.findall(r'data-([a-z]+)="([^"]*)"', bodies[-1]))
+    assert attributes.get("charts") and attributes.get("rendered") == attributes["charts"], attributes
+    assert "errors" not in attributes, attributes
+    assert "pwned" not in attributes  # the planted tag did not run
+    assert attributes.get("resources") == "0"  # no request left the page
+    assert dom.stdout.count("<svg") >= int(attributes["charts"])
+    assert "&lt;/script&gt;&lt;script&gt;document.body.dataset.pwned" in dom.stdout  # shown as text
+    console_errors = [line for line in dom.stderr.splitlines() if "CONSOLE" in line and "rror" in line]
+    assert not console_errors, console_errors
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    subprocess.run([*flags, "--window-size=1200,5200", f"--screenshot={shot}", out.as_uri()],
+                   capture_output=True, text=True, timeout=180)
+    assert shot.exists() and shot.stat().st_size > 50_000
