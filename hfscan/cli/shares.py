@@ -23,6 +23,8 @@ from hfscan.cli.common import (
 def shares(
     method: MethodOption = "files",
     scan: Annotated[int | None, typer.Option("--scan", help="A complete scan id (default: the latest).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="The Hub as of this date (YYYY-MM-DD), from commit history (`hfscan history --as-of`).")] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -40,7 +42,12 @@ def shares(
 
     con = connect(db_path(db), read_only=True, on_wait=note)
     try:
-        result = headline(con, method, scan)
+        if as_of:
+            from hfscan.analysis.history import as_of_headline
+
+            result = as_of_headline(con, as_of, method)
+        else:
+            result = headline(con, method, scan)
     finally:
         con.close()
     if json_out:

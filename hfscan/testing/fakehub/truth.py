@@ -101,7 +101,8 @@ def truth(population: Population, epoch: int = 0, as_of: Iterable[str] = (), per
     """Counts per class by each method, the clamp, as-of states and (optionally) every model."""
     files, tags, header = Counter(), Counter(), Counter()
     neither, by_year, header_neither = Counter(), Counter(), Counter()
-    cut_offs = {date: int(datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()) for date in as_of}
+    # As of a date = at the end of that day (UTC), as hfscan defines it.
+    cut_offs = {date: int(datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()) + 86_399 for date in as_of}
     as_of_counts: dict[str, Counter] = {date: Counter() for date in cut_offs}
     clamped = attributed = bot_changed = 0
     models: list[dict[str, Any]] = []

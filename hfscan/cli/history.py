@@ -1,0 +1,81 @@
+"""`hfscan history`: commit logs (true creation dates) and file lists as of dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hfscan.cli.app import app
+from hfscan.cli.common import DbOption, EndpointOption, JsonOption, db_path, emit_json, emit_text, note
+
+
+@app.command()
+def history(
+    created_before: Annotated[str | None, typer.Option(
+        "--created-before", help="Repos listed as created before this date (YYYY-MM-DD), plus every clamped one.")] = None,
+    models_from: Annotated[Path | None, typer.Option(
+        "--models-from", help="A file with one model id per line.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every repo of the latest snapshot (expensive).")] = False,
+    as_of: Annotated[list[str] | None, typer.Option(
+        "--as-of", help="Also fetch each repo's file list at its last commit on or before this date. Repeatable.")] = None,
+    max_requests_per_5min: Annotated[int | None, typer.Option(
+        "--max-requests-per-5min", min=1, help="Stay under this API quota (free: 1000, PRO: 2500).")] = None,
+    max_retries: Annotated[int, typer.Option("--max-retries", min=0)] = 5,
+    retry_wait: Annotated[float, typer.Option("--retry-wait", min=0)] = 1.0,
+    db: DbOption = None,
+    endpoint: EndpointOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Fetch commit logs for repos (default: those with the clamped 2022-03-02 createdAt).
+
+    The first commit gives the true creation date; with --as-of, the file list at the last commit
+    on or before the date is stored and classified, for `hfscan shares --as-of`. Resumable: repos
+    whose sha has not changed since their history was stored are skipped.
+
+    Example: hfscan history --as-of 2021-12-14
+    """
+    from hfscan.cli.progress import CountProgressBar
+    from hfscan.config import resolve_endpoint, resolve_token
+    from hfscan.crawl.client import HubClient, RetryPolicy
+    from hfscan.crawl.history import end_of_day, run_history, select_targets
+    from hfscan.errors import UsageError
+    from hfscan.store.connect import connect
+
+    for day in as_of or []:
+        end_of_day(day)
+    ids = None
+    if models_from is not None:
+        try:
+            ids = [line.strip() for line in models_from.read_text().splitlines() if line.strip()]
+        except OSError as e:
+            raise UsageError(f"cannot read {models_from}: {e.strerror}") from e
+    con = connect(db_path(db), on_wait=note)
+    try:
+        targets, skipped = select_targets(con, created_before=created_before, models_from=ids, everything=everything)
+        expected = len(targets) * (1 + len(as_of or []))
+        eta = ""
+        if max_requests_per_5min:
+            eta = f", at least {expected / max_requests_per_5min * 5:.0f} min at {max_requests_per_5min} requests/5 min"
+        note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests{eta}")
+        client = HubClient(resolve_endpoint(endpoint), resolve_token(),
+                           retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
+                           max_requests_per_5min=max_requests_per_5min,
+                           on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+        with CountProgressBar("history", max(1, len(targets))) as bar:
+            result = run_history(db_path(db), client, targets, skipped, as_of or [], con,
+                                 on_progress=lambda p: bar.update(
+                                     p.done if p.phase == "commits" else len(targets),
+                                     f"{p.phase}: {p.requests:,}/{expected:,} requests, {p.failed} failed"))
+    finally:
+        con.close()
+    payload = {"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
+               "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
+               "seconds": round(result.seconds, 2)}
+    if json_out:
+        emit_json(payload)
+    else:
+        failed = ", ".join(f"{k} {v}" for k, v in result.failed.items()) or "none"
+        emit_text(f"history: {result.repos:,} repos, {result.commits:,} commits, {result.trees:,} trees, "
+                  f"{result.requests:,} requests in {result.seconds:.1f}s; failed: {failed}")

@@ -1,0 +1,221 @@
+"""Commit logs and trees at revisions: true creation dates and the Hub "as of" a date.
+
+Per-repo calls are what cost quota, so every repo's result (its commits, or why it failed) is
+committed with its status row in one short transaction: a kill loses at most the repo in flight,
+and a repo whose sha has not changed since its history was stored is never fetched again.
+Trees are fetched once per needed commit and stored as ordinary repo versions (model id + commit
+sha), so they are deduplicated and classified like any listing row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from hfscan.crawl.client import HubClient
+from hfscan.errors import AuthError, HubError, UsageError
+from hfscan.store.columns import VERSION_HASH_SQL
+
+BOT_AUTHORS = {"SFconvertbot", "system", "librarian-bot", "hf-bot"}
+BOT_TITLE = re.compile(r"adding `safetensors` variant|^librarian bot:", re.IGNORECASE)
+_HUB_DATE = "%Y-%m-%dT%H:%M:%S.%fZ"
+# VERSION_HASH_SQL when the sha is known: a tree at a commit and the listing row for that same
+# commit are one version.
+SHA_HASH = "md5_number_lower({model} || '@' || {sha})"
+assert VERSION_HASH_SQL.startswith("md5_number_lower(model_id || '@' || coalesce(sha,")
+
+
+@dataclass
+class HistoryTarget:
+    model_id: str
+    sha: str | None
+
+
+@dataclass
+class HistoryProgress:
+    done: int
+    total: int
+    requests: int
+    failed: int
+    phase: str
+
+
+@dataclass
+class HistoryResult:
+    repos: int
+    commits: int
+    failed: dict[str, int]
+    trees: int
+    requests: int
+    skipped_unchanged: int
+    seconds: float
+
+
+def end_of_day(day: str) -> datetime:
+    """As of a date means at the end of that day (UTC): its commits count."""
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError as e:
+        raise UsageError(f"not a date: {day!r} (use YYYY-MM-DD)") from e
+    return datetime.combine(parsed + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
+
+
+def select_targets(con: duckdb.DuckDBPyConnection, *, created_before: str | None = None,
+                   models_from: list[str] | None = None, everything: bool = False) -> tuple[list[HistoryTarget], int]:
+    """Repos of the latest snapshot whose history is wanted and not stored for their current sha."""
+    if models_from is not None:
+        con.execute("CREATE OR REPLACE TEMP TABLE wanted (model_id VARCHAR)")
+        if models_from:
+            con.executemany("INSERT INTO wanted VALUES (?)", [[m] for m in models_from])
+        where = "m.model_id IN (SELECT model_id FROM wanted)"
+    elif everything:
+        where = "true"
+    elif created_before:
+        end_of_day(created_before)
+        where = f"m.created_at < DATE '{created_before}' OR m.created_at_clamped"
+    else:
+        where = "m.created_at_clamped"
+    rows = con.execute(f"""
+        SELECT m.model_id, m.sha, h.model_id IS NOT NULL AS unchanged
+        FROM latest_models m
+        LEFT JOIN history_status h ON h.model_id = m.model_id AND h.sha IS NOT DISTINCT FROM m.sha
+        WHERE {where}
+        ORDER BY m.model_id
+    """).fetchall()
+    targets = [HistoryTarget(r[0], r[1]) for r in rows if not r[2]]
+    return targets, sum(1 for r in rows if r[2])
+
+
+def _parse_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, _HUB_DATE)
+    except ValueError:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+
+
+def _commit_rows(model_id: str, items: list[dict[str, Any]]) -> list[list[Any]]:
+    """Newest-first API items → rows with position 0 = the first commit."""
+    rows = []
+    total = len(items)
+    for newest_first, item in enumerate(items):
+        authors = [a.get("user") for a in item.get("authors") or [] if isinstance(a, dict) and a.get("user")]
+        title = item.get("title") or ""
+        is_bot = bool(set(authors) & BOT_AUTHORS) or bool(BOT_TITLE.search(title))
+        rows.append([model_id, item.get("id"), _parse_date(item.get("date")), title, authors, is_bot,
+                     total - 1 - newest_first])
+    return rows
+
+
+def _failure(error: HubError) -> str:
+    text = str(error)
+    if isinstance(error, AuthError) or "gated" in text:
+        return "gated"
+    if "not found" in text:
+        return "gone"
+    return "error"
+
+
+def fetch_commits(con: duckdb.DuckDBPyConnection, client: HubClient, targets: list[HistoryTarget],
+                  on_progress: Callable[[HistoryProgress], None] | None = None) -> tuple[int, dict[str, int]]:
+    commits = 0
+    failed: dict[str, int] = {}
+    for number, target in enumerate(targets, start=1):
+        items: list[dict[str, Any]] = []
+        status, reason = "ok", None
+        try:
+            for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}", [],
+                                     json.loads, what=f"commits of {target.model_id}"):
+                items += page.parsed
+        except HubError as e:
+            status, reason = _failure(e), str(e)
+            if status == "error" and "no answer" in reason:
+                raise  # the Hub is unreachable: stop, everything so far is stored
+            failed[status] = failed.get(status, 0) + 1
+        rows = _commit_rows(target.model_id, items)
+        first = min((r[2] for r in rows if r[2] is not None), default=None)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM commits WHERE model_id = ?", [target.model_id])
+            if rows:
+                con.executemany("INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            con.execute("INSERT OR REPLACE INTO history_status VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                        [target.model_id, target.sha, status, reason, len(rows), first])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        commits += len(rows)
+        if on_progress:
+            on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()), "commits"))
+    return commits, failed
+
+
+def needed_trees(con: duckdb.DuckDBPyConnection, as_of: str) -> list[tuple[str, str, datetime]]:
+    """(model, commit, date) of each repo's last commit on or before the date, not stored yet."""
+    cut = end_of_day(as_of)
+    return [(r[0], r[1], r[2]) for r in con.execute(f"""
+        WITH last AS (
+            SELECT model_id, arg_max(commit_id, date) AS commit_id, max(date) AS date
+            FROM commits WHERE date <= ? GROUP BY model_id
+        )
+        SELECT l.model_id, l.commit_id, l.date FROM last l
+        WHERE NOT EXISTS (
+            SELECT 1 FROM repo_versions v
+            WHERE v.version_hash = {SHA_HASH.format(model="l.model_id", sha="l.commit_id")}
+        )
+        ORDER BY l.model_id
+    """, [cut]).fetchall()]
+
+
+def fetch_trees(con: duckdb.DuckDBPyConnection, client: HubClient, wanted: list[tuple[str, str, datetime]],
+                on_progress: Callable[[HistoryProgress], None] | None = None) -> int:
+    stored = 0
+    for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
+        files: list[str] = []
+        try:
+            for page in client.pages(f"/api/models/{model_id}/tree/{commit_id}",
+                                     [("recursive", "true"), ("expand", "false")], json.loads,
+                                     what=f"tree of {model_id}@{commit_id[:8]}"):
+                files += [e["path"] for e in page.parsed if isinstance(e, dict) and e.get("type") == "file"]
+        except HubError as e:
+            if "no answer" in str(e):
+                raise
+            continue  # recorded nowhere else: the as-of coverage shows the missing tree
+        con.execute(f"""
+            INSERT INTO repo_versions (version_hash, model_id, sha, author, created_at, last_modified,
+                                       library_name, pipeline_tag, tags, files)
+            SELECT {SHA_HASH.format(model="model_id", sha="sha")}, model_id, sha, author, created_at, ?, library_name, pipeline_tag, tags, ?
+            FROM (SELECT ? AS model_id, ? AS sha, l.author, l.created_at, l.library_name, l.pipeline_tag, l.tags
+                  FROM (SELECT 1) LEFT JOIN latest_models l ON l.model_id = ?)
+        """, [commit_date, files, model_id, commit_id, model_id])
+        stored += 1
+        if on_progress:
+            on_progress(HistoryProgress(number, len(wanted), client.stats.requests, 0, "trees"))
+    return stored
+
+
+def run_history(db_path: Path, client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
+                con: duckdb.DuckDBPyConnection,
+                on_progress: Callable[[HistoryProgress], None] | None = None) -> HistoryResult:
+    started = time.monotonic()
+    commits, failed = fetch_commits(con, client, targets, on_progress)
+    trees = 0
+    for day in as_of:
+        trees += fetch_trees(con, client, needed_trees(con, day), on_progress)
+    if trees:
+        from hfscan.analysis.classify import classify_versions
+
+        classify_versions(con)
+    return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
+                         time.monotonic() - started)
+
