@@ -1,0 +1,125 @@
+"""Snapshots out to Parquet (Hive layout by scan date) and back in, from hfscan's own export or
+from any Parquet with Hub-like columns (published metadata dumps)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from hfscan.errors import UsageError
+from hfscan.store.columns import VERSION_HASH_SQL
+from hfscan.store.schema import first_row
+
+EXPORT_COLUMNS = ("model_id, author, sha, created_at, last_modified, created_at_clamped, library_name, pipeline_tag, "
+                  "tags, files, file_count, downloads, downloads_all_time, likes, gated, private, disabled, "
+                  "safetensors_total, gguf, snapshot_at")
+
+
+def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: list[int] | None = None) -> dict[str, Any]:
+    """snapshot_models → out_dir/snapshot_date=YYYY-MM-DD/scan_id=N/*.parquet (snapshot_at in every row)."""
+    where = "status = 'complete'" + (f" AND scan_id IN ({', '.join(str(int(s)) for s in scan_ids)})" if scan_ids else "")
+    scans = con.execute(f"SELECT scan_id, kind, source, snapshot_at, models FROM scans WHERE {where} ORDER BY scan_id").fetchall()
+    if not scans:
+        raise UsageError("no complete scan to export" + (f" among {scan_ids}" if scan_ids else ""),
+                         hint="run `hfscan scan` first, or check the ids with `hfscan status`")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ids = ", ".join(str(s[0]) for s in scans)
+    target = str(out_dir).replace("'", "''")
+    con.execute(f"""
+        COPY (SELECT {EXPORT_COLUMNS}, strftime(snapshot_at, '%Y-%m-%d') AS snapshot_date, scan_id
+              FROM snapshot_models WHERE scan_id IN ({ids}) ORDER BY scan_id, model_id)
+        TO '{target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (snapshot_date, scan_id), OVERWRITE_OR_IGNORE true)
+    """)
+    # Only Parquet in the folder: `datasets.load_dataset("parquet", data_dir=...)` reads every file.
+    files = list(out_dir.rglob("*.parquet"))
+    return {"out": str(out_dir), "scans": len(scans), "rows": sum(s[4] or 0 for s in scans),
+            "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+
+
+def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str, Any]:
+    """Each distinct snapshot in the files (scan_id / snapshot_date, else one) becomes a complete
+    `import` scan; versions already stored are reused, not copied."""
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
+                    "hive_partitioning = true, union_by_name = true)")
+        columns = {r[0] for r in con.execute("DESCRIBE src").fetchall()}
+    except duckdb.Error as e:
+        raise UsageError(f"cannot read Parquet from {path}: {str(e).splitlines()[0]}") from e
+
+    def pick(*names: str, default: str = "NULL") -> str:
+        return next((n for n in names if n in columns), default)
+
+    model = pick("model_id", "id", "modelId", default="")
+    if not model:
+        raise UsageError(f"{path} has no model id column (model_id, id or modelId)")
+    files = pick("files")
+    if files == "NULL" and "siblings" in columns:
+        files = "list_transform(siblings, lambda s: s.rfilename)"
+    snapshot = pick("scan_id", "snapshot_date", default="0")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
+               TRY_CAST({pick('snapshot_at', 'snapshot_date')} AS TIMESTAMP) AS snapshot_at,
+               CAST({model} AS VARCHAR) AS model_id, CAST({pick('sha')} AS VARCHAR) AS sha,
+               CAST({pick('author')} AS VARCHAR) AS author,
+               TRY_CAST({pick('created_at', 'createdAt')} AS TIMESTAMP) AS created_at,
+               TRY_CAST({pick('last_modified', 'lastModified')} AS TIMESTAMP) AS last_modified,
+               CAST({pick('library_name')} AS VARCHAR) AS library_name,
+               CAST({pick('pipeline_tag')} AS VARCHAR) AS pipeline_tag,
+               CAST({pick('tags')} AS VARCHAR[]) AS tags, CAST({files} AS VARCHAR[]) AS files,
+               CAST({pick('gated')} AS VARCHAR) AS gated,
+               TRY_CAST({pick('downloads')} AS BIGINT) AS downloads,
+               TRY_CAST({pick('downloads_all_time', 'downloadsAllTime')} AS BIGINT) AS downloads_all_time,
+               TRY_CAST({pick('likes')} AS BIGINT) AS likes
+        FROM src WHERE {model} IS NOT NULL
+    """)
+    con.execute(f"ALTER TABLE incoming ADD COLUMN version_hash UBIGINT; UPDATE incoming SET version_hash = {VERSION_HASH_SQL}")
+    methods = ["files", "tags"] if files != "NULL" else ["tags"]
+    snapshots = con.execute("SELECT snapshot_key, max(snapshot_at) FROM incoming GROUP BY 1 ORDER BY 1").fetchall()
+    created, new_versions, models = [], 0, 0
+    for key, snapshot_at in snapshots:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
+            before = first_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
+            con.execute("""
+                INSERT INTO repo_versions (version_hash, model_id, sha, author, created_at, last_modified, library_name,
+                                           pipeline_tag, tags, files, gated, first_scan_id)
+                SELECT version_hash, any_value(model_id), any_value(sha), any_value(author), any_value(created_at),
+                       any_value(last_modified), any_value(library_name), any_value(pipeline_tag), any_value(tags),
+                       any_value(files), any_value(gated), ?
+                FROM incoming i WHERE snapshot_key = ?
+                  AND NOT EXISTS (SELECT 1 FROM repo_versions v WHERE v.version_hash = i.version_hash)
+                GROUP BY version_hash
+            """, [scan_id, key])
+            added = first_row(con.execute("SELECT count(*) FROM repo_versions"))[0] - before
+            con.execute("""
+                INSERT INTO scan_models
+                SELECT ?, v.version_id, any_value(i.downloads), any_value(i.downloads_all_time), any_value(i.likes)
+                FROM incoming i JOIN repo_versions v USING (version_hash)
+                WHERE i.snapshot_key = ? GROUP BY v.version_id ORDER BY v.version_id
+            """, [scan_id, key])
+            count = first_row(con.execute("SELECT count(*) FROM scan_models WHERE scan_id = ?", [scan_id]))[0]
+            con.execute("""
+                INSERT INTO scan_log (scan_id, kind, source, status, started_at, finished_at, snapshot_at, methods,
+                                      models)
+                VALUES (?, 'import', ?, 'complete', now()::TIMESTAMP, now()::TIMESTAMP,
+                        coalesce(?::TIMESTAMP, now()::TIMESTAMP), ?, ?)
+            """, [scan_id, source, snapshot_at, methods, count])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        created.append(scan_id)
+        new_versions += added
+        models += count
+    from hfscan.analysis.classify import classify_versions
+
+    classify_versions(con)
+    return {"snapshots": created, "models": models, "new_versions": new_versions, "methods": methods,
+            "source": source}
