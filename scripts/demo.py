@@ -29,13 +29,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--db", default="data/demo.duckdb")
     parser.add_argument("--out", default="reports/hfscan-report.html")
-    parser.add_argument("--fresh", action="store_true", help="delete the database first")
+    parser.add_argument("--keep", action="store_true", help="keep the demo database from an earlier run")
+    parser.add_argument("--as-of", default="2021-12-14", help="date of the as-of reproduction")
     args = parser.parse_args()
 
     from hfscan.testing.fakehub import FakeHub
 
     db = ROOT / args.db
-    if args.fresh and db.exists():
+    if not args.keep and db.exists():
         db.unlink()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as hf_home, FakeHub(models=args.models, seed=args.seed) as hub:
@@ -43,10 +44,15 @@ def main() -> int:
         env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": hf_home, "HF_HUB_DISABLE_TELEMETRY": "1",
                "HFSCAN_DB": str(db)}
         env.pop("HF_TOKEN", None)
-        hfscan("scan", env=env)
+        hfscan("scan", env=env)                                   # snapshot 1
+        hub.set_epoch(7)                                          # a week of churn on the Hub
+        hfscan("scan", "--incremental", env=env)                  # snapshot 2
+        hfscan("history", "--as-of", args.as_of, env=env)         # true dates + files as of the date
+        hfscan("probe", "--sample", "300", env=env)               # safetensors headers of a sample
         hfscan("shares", "--method", "files", env=env)
         hfscan("shares", "--method", "tags", env=env)
-        hfscan("report", "--out", str(ROOT / args.out), env=env)
+        hfscan("shares", "--as-of", args.as_of, env=env)
+        hfscan("report", "--as-of", args.as_of, "--out", str(ROOT / args.out), env=env)
     print(f"done in {time.monotonic() - started:.0f}s: report at {args.out}, database at {args.db}", file=sys.stderr)
     return 0
 

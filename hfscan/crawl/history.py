@@ -29,6 +29,8 @@ BOT_TITLE = re.compile(r"adding `safetensors` variant|^librarian bot:", re.IGNOR
 _HUB_DATE = "%Y-%m-%dT%H:%M:%S.%fZ"
 # VERSION_HASH_SQL when the sha is known: a tree at a commit and the listing row for that same
 # commit are one version.
+FLUSH_REPOS = 200
+FLUSH_SECONDS = 2.0
 SHA_HASH = "md5_number_lower({model} || '@' || {sha})"
 assert VERSION_HASH_SQL.startswith("md5_number_lower(model_id || '@' || coalesce(sha,")
 
@@ -125,38 +127,59 @@ def _failure(error: HubError) -> str:
     return "error"
 
 
+def _store_commits(con: duckdb.DuckDBPyConnection, statuses: list[list[Any]], rows: list[list[Any]]) -> None:
+    """One transaction for a batch of repos: their commits and their status rows together."""
+    if not statuses:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE batch_ids (model_id VARCHAR)")
+        con.executemany("INSERT INTO batch_ids VALUES (?)", [[s[0]] for s in statuses])
+        con.execute("DELETE FROM commits WHERE model_id IN (SELECT model_id FROM batch_ids)")
+        if rows:
+            con.executemany("INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT OR REPLACE INTO history_status VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", statuses)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def fetch_commits(con: duckdb.DuckDBPyConnection, client: HubClient, targets: list[HistoryTarget],
                   on_progress: Callable[[HistoryProgress], None] | None = None) -> tuple[int, dict[str, int]]:
+    """Commit logs, stored in batches (at most FLUSH_SECONDS of work is lost to a kill -9; a stop
+    on an unreachable Hub stores everything fetched before it)."""
     commits = 0
     failed: dict[str, int] = {}
-    for number, target in enumerate(targets, start=1):
-        items: list[dict[str, Any]] = []
-        status, reason = "ok", None
-        try:
-            for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}", [],
-                                     json.loads, what=f"commits of {target.model_id}"):
-                items += page.parsed
-        except HubError as e:
-            status, reason = _failure(e), str(e)
-            if status == "error" and "no answer" in reason:
-                raise  # the Hub is unreachable: stop, everything so far is stored
-            failed[status] = failed.get(status, 0) + 1
-        rows = _commit_rows(target.model_id, items)
-        first = min((r[2] for r in rows if r[2] is not None), default=None)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("DELETE FROM commits WHERE model_id = ?", [target.model_id])
-            if rows:
-                con.executemany("INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            con.execute("INSERT OR REPLACE INTO history_status VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                        [target.model_id, target.sha, status, reason, len(rows), first])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        commits += len(rows)
-        if on_progress:
-            on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()), "commits"))
+    pending_rows: list[list[Any]] = []
+    pending_status: list[list[Any]] = []
+    last_flush = time.monotonic()
+    try:
+        for number, target in enumerate(targets, start=1):
+            items: list[dict[str, Any]] = []
+            status, reason = "ok", None
+            try:
+                for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}", [],
+                                         json.loads, what=f"commits of {target.model_id}"):
+                    items += page.parsed
+            except HubError as e:
+                status, reason = _failure(e), str(e)
+                if status == "error" and "no answer" in reason:
+                    raise  # the Hub is unreachable: stop; the finally block stores what came before
+                failed[status] = failed.get(status, 0) + 1
+            rows = _commit_rows(target.model_id, items)
+            first = min((r[2] for r in rows if r[2] is not None), default=None)
+            pending_rows += rows
+            pending_status.append([target.model_id, target.sha, status, reason, len(rows), first])
+            commits += len(rows)
+            if len(pending_status) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
+                _store_commits(con, pending_status, pending_rows)
+                pending_rows, pending_status, last_flush = [], [], time.monotonic()
+            if on_progress:
+                on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()),
+                                            "commits"))
+    finally:
+        _store_commits(con, pending_status, pending_rows)
     return commits, failed
 
 
