@@ -104,10 +104,12 @@ WEIGHTS = st.lists(st.sampled_from([
 
 @settings(max_examples=40, deadline=None)
 @given(weights=WEIGHTS, side=SIDE_FILES, library=st.sampled_from([None, "transformers", "mlx"]),
-       prefix=st.sampled_from(["", "sub/", "a/b/"]))
-def test_side_files_order_and_folders_never_change_the_class(weights: list[str], side: list[str],
-                                                              library: str | None, prefix: str) -> None:
+       prefix=st.sampled_from(["", "sub/", "a/b/"]), upper=st.booleans())
+def test_side_files_order_case_and_folders_never_change_the_class(weights: list[str], side: list[str],
+                                                                   library: str | None, prefix: str,
+                                                                   upper: bool) -> None:
     base = classify_file_list(weights, library)["files"]
-    noisy = classify_file_list([prefix + f for f in reversed(weights)] + side, library)["files"]
+    moved = [prefix + (f.upper() if upper else f) for f in reversed(weights)]
+    noisy = classify_file_list(moved + side, library)["files"]
     assert (noisy["class"], noisy["neither_reason"], noisy["pt_attributed"]) == (
         base["class"], base["neither_reason"], base["pt_attributed"])
