@@ -174,8 +174,13 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
 
 
 def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> dict[str, Any]:
-    """Classify every stored version not yet classified under RULES_VERSION, by every method."""
+    """Classify every stored version not yet classified under RULES_VERSION, by every method.
+
+    Returns `classified`: versions that had no class under these rules before (by any method),
+    and `by_method`: the class rows added per method (header counts re-probed versions too).
+    """
     started = time.monotonic()
+    before = _classified_versions(con)
     counts: dict[str, int] = {}
     for method in ("files", "tags", "header"):
         pending, low, high = _pending(con, method)
@@ -185,7 +190,14 @@ def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSION
         for start in range(low, high + 1, chunk):
             _classify_chunk(con, method, start, min(high, start + chunk - 1))
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rules_version', ?)", [str(RULES_VERSION)])
-    return {"rules_version": RULES_VERSION, "classified": counts, "seconds": round(time.monotonic() - started, 2)}
+    return {"rules_version": RULES_VERSION, "classified": _classified_versions(con) - before, "by_method": counts,
+            "seconds": round(time.monotonic() - started, 2)}
+
+
+def _classified_versions(con: duckdb.DuckDBPyConnection) -> int:
+    row = first_row(con.execute(
+        f"SELECT count(DISTINCT version_id) FROM version_classes WHERE rules_version = {RULES_VERSION}"))
+    return int(row[0]) if row else 0
 
 
 def classify_file_list(files: list[str], library_name: str | None = None, tags: list[str] | tuple[str, ...] = (),

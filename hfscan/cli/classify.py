@@ -29,8 +29,9 @@ def classify(db: DbOption = None, json_out: JsonOption = False) -> None:
     if json_out:
         emit_json(result)
     else:
-        done = ", ".join(f"{method} {n:,}" for method, n in result["classified"].items())
-        emit_text(f"rules v{result['rules_version']}: classified {done} versions in {result['seconds']}s")
+        done = ", ".join(f"{method} {n:,}" for method, n in result["by_method"].items())
+        emit_text(f"rules v{result['rules_version']}: {result['classified']:,} new versions classified "
+                  f"({done}) in {result['seconds']}s")
 
 
 @app.command()

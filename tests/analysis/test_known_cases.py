@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from hfscan.analysis.classify import classify_file_list
 
@@ -55,6 +52,59 @@ def test_keras_is_tf_but_not_strict_tf() -> None:
     assert result["has_tf"] and not result["has_tf_strict"]
 
 
+def test_flax_only_is_neither_but_has_jax() -> None:
+    result = classify_file_list(["flax_model.msgpack", "config.json"])["files"]
+    assert (result["class"], result["has_jax"], result["formats"]) == ("neither", True, ["flax"])
+
+
+# The containers and side files Step 1 singles out: (files, library) → (class, neither_reason, formats).
+EDGE_CASES = [
+    (["model.ckpt"], None, ("pytorch_only", None, ["pytorch"])),
+    (["model.ckpt.index", "model.ckpt.data-00000-of-00001", "model.ckpt.meta"], None,
+     ("tensorflow_only", None, ["tensorflow"])),
+    (["variables/variables.index"], None, ("tensorflow_only", None, ["tensorflow"])),
+    (["keras_metadata.pb", "saved_model.pbtxt"], None, ("tensorflow_only", None, ["tensorflow"])),
+    (["model.weights.h5"], None, ("tensorflow_only", None, ["keras"])),
+    (["model.tflite"], None, ("tensorflow_only", None, ["tflite"])),
+    (["ggml-model-q4_0.bin"], None, ("neither", "ggml", ["ggml"])),
+    (["openvino/openvino_model.xml", "openvino/openvino_model.bin", "pytorch_model.bin"], None,
+     ("pytorch_only", None, ["openvino", "pytorch"])),
+    (["m.mlpackage/Data/com.apple.CoreML/weights/weight.bin", "m.mlpackage/Manifest.json"], None,
+     ("neither", "coreml", ["coreml"])),
+    ([".git/objects/pytorch_model.bin", "README.md"], None, ("neither", "no_weights", [])),
+    (["rng_state_3.pth", "scaler.pt", "scheduler.pt", "optimizer.bin", "pytorch_model.bin.index.json"], None,
+     ("neither", "no_weights", [])),
+    (["model.onnx", "x.gguf"], None, ("neither", "mixed", ["gguf", "onnx"])),
+    (["rust_model.ot", "model.joblib"], None, ("neither", "other", ["other"])),
+    (["diffusion_pytorch_model-00001-of-00002.bin", "x.nemo", "model.pt2"], None, ("pytorch_only", None, ["pytorch"])),
+    (["model.safetensors", "tf_model.h5"], "sentence-transformers", ("both", None, ["pytorch", "tensorflow"])),
+    (["model.safetensors"], "transformers", ("pytorch_only", None, ["pytorch"])),
+    (["model.safetensors"], "mlx", ("neither", "mlx", ["mlx"])),
+]
+
+
+@pytest.mark.parametrize(("files", "library", "expected"), EDGE_CASES,
+                         ids=[", ".join(case[0])[:60] for case in EDGE_CASES])
+def test_step1_edge_cases(files: list[str], library: str | None, expected: tuple) -> None:
+    result = classify_file_list(files, library)["files"]
+    assert (result["class"], result["neither_reason"], result["formats"]) == expected
+
+
+def test_a_direct_pytorch_file_is_not_attributed_even_beside_safetensors() -> None:
+    result = classify_file_list(["model.safetensors", "pytorch_model.bin"], "transformers")["files"]
+    assert (result["class"], result["pt_attributed"]) == ("pytorch_only", False)
+
+
+def test_header_pt_resolves_without_attribution_and_missing_header_falls_back() -> None:
+    files = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+    result = classify_file_list(files, "transformers", header_formats={files[0]: "pt"})
+    assert (result["header"]["class"], result["header"]["pt_attributed"]) == ("pytorch_only", False)
+    # The files method never reads headers: it stays attributed.
+    assert result["files"]["pt_attributed"] is True
+    # Without any ok probe there is no header answer at all.
+    assert "header" not in classify_file_list(files, "transformers")
+
+
 @pytest.mark.parametrize(("tags", "expected"), [
     (["transformers", "pytorch", "tf", "jax"], "both"),
     (["transformers", "safetensors"], "neither"),
@@ -71,45 +121,3 @@ def test_evidence_says_why(tmp_path: Path) -> None:
     assert by_path["pytorch_model.bin"]["rule"] == "pytorch_model_bin"
     assert by_path["training_args.bin"]["format"] == "excluded"
     assert "README.md" not in by_path
-
-
-def test_legacy_s3_models_real_file_lists(real_data: Path) -> None:
-    models = json.loads((real_data / "legacy_s3_models.json").read_text())
-    assert len(models) == 51
-    counts: dict[str, int] = {}
-    for model in models:
-        files = [s["rfilename"] for s in model["siblings"]]
-        cls = classify_file_list(files, "transformers")["files"]["class"]
-        counts[cls] = counts.get(cls, 0) + 1
-    assert counts == {"both": 36, "pytorch_only": 11, "tensorflow_only": 1, "neither": 3}
-
-
-def test_real_api_capture_bert_base_uncased(real_data: Path) -> None:
-    item = json.loads((real_data / "api_captures" / "google-bert__bert-base-uncased.json").read_text())
-    result = classify_file_list([s["rfilename"] for s in item["siblings"]], item.get("library_name"), item["tags"])
-    assert result["files"]["class"] == "both"
-    assert result["tags"]["class"] == "both"
-    assert result["files"]["has_jax"]
-
-
-SIDE_FILES = st.lists(st.sampled_from([
-    "README.md", "config.json", "tokenizer.json", "training_args.bin", "optimizer.pt", "scheduler.pt",
-    "rng_state_0.pth", "model.safetensors.index.json", "vocab.txt", ".gitattributes", "merges.txt",
-]), max_size=6)
-WEIGHTS = st.lists(st.sampled_from([
-    "pytorch_model.bin", "tf_model.h5", "flax_model.msgpack", "model.safetensors", "model.onnx", "x.gguf",
-    "model.keras", "weights.pt", "5-gram.bin", "model.tflite",
-]), max_size=4)
-
-
-@settings(max_examples=40, deadline=None)
-@given(weights=WEIGHTS, side=SIDE_FILES, library=st.sampled_from([None, "transformers", "mlx"]),
-       prefix=st.sampled_from(["", "sub/", "a/b/"]), upper=st.booleans())
-def test_side_files_order_case_and_folders_never_change_the_class(weights: list[str], side: list[str],
-                                                                   library: str | None, prefix: str,
-                                                                   upper: bool) -> None:
-    base = classify_file_list(weights, library)["files"]
-    moved = [prefix + (f.upper() if upper else f) for f in reversed(weights)]
-    noisy = classify_file_list(moved + side, library)["files"]
-    assert (noisy["class"], noisy["neither_reason"], noisy["pt_attributed"]) == (
-        base["class"], base["neither_reason"], base["pt_attributed"])
