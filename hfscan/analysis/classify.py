@@ -9,7 +9,6 @@ interrupted run keeps what it finished.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -123,36 +122,34 @@ FROM repo_versions v JOIN todo USING (version_id)
 """
 
 
+# Which versions each method can classify at all, and which ones still lack its class.
+_APPLIES = {
+    "files": "v.files IS NOT NULL",
+    "tags": "v.tags IS NOT NULL",
+    "header": ("EXISTS (SELECT 1 FROM header_probes h WHERE h.model_id = v.model_id AND h.sha = v.sha "
+               "AND h.status = 'ok')"),
+}
+
+
+def _unclassified(method: str) -> str:
+    return (f"{_APPLIES[method]} AND NOT EXISTS (SELECT 1 FROM version_classes c WHERE c.version_id = v.version_id "
+            f"AND c.method = '{method}' AND c.rules_version = {RULES_VERSION})")
+
+
 def _pending(con: duckdb.DuckDBPyConnection, method: str) -> tuple[int, int, int]:
     """(count, min, max) of version ids lacking this method's class under the current rules."""
-    extra = ""
-    if method == "header":
-        extra = ("AND EXISTS (SELECT 1 FROM header_probes h WHERE h.model_id = v.model_id AND h.sha = v.sha "
-                 "AND h.status = 'ok')")
-    elif method == "files":
-        extra = "AND v.files IS NOT NULL"
-    elif method == "tags":
-        extra = "AND v.tags IS NOT NULL"
-    row = first_row(con.execute(f"""
-        SELECT count(*), min(version_id), max(version_id) FROM repo_versions v
-        WHERE NOT EXISTS (SELECT 1 FROM version_classes c WHERE c.version_id = v.version_id
-                          AND c.method = '{method}' AND c.rules_version = {RULES_VERSION}) {extra}
-    """))
+    row = first_row(con.execute(
+        f"SELECT count(*), min(version_id), max(version_id) FROM repo_versions v WHERE {_unclassified(method)}"))
     return (int(row[0]), int(row[1] or 0), int(row[2] or 0)) if row else (0, 0, 0)
 
 
 def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high: int) -> None:
-    extra = {"files": "AND v.files IS NOT NULL", "tags": "AND v.tags IS NOT NULL",
-             "header": ("AND EXISTS (SELECT 1 FROM header_probes h WHERE h.model_id = v.model_id "
-                        "AND h.sha = v.sha AND h.status = 'ok')")}[method]
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE todo AS
             SELECT version_id FROM repo_versions v
-            WHERE version_id BETWEEN {low} AND {high} {extra}
-              AND NOT EXISTS (SELECT 1 FROM version_classes c WHERE c.version_id = v.version_id
-                              AND c.method = '{method}' AND c.rules_version = {RULES_VERSION})
+            WHERE version_id BETWEEN {low} AND {high} AND {_unclassified(method)}
         """)
         if method == "tags":
             con.execute(f"INSERT INTO version_classes {TAGS_SQL}")
@@ -228,7 +225,3 @@ def classify_file_list(files: list[str], library_name: str | None = None, tags: 
                                 strict=True)) for row in evidence]
     return out
 
-
-def rules_summary() -> str:
-    """The rule table as JSON (for the report's methods section)."""
-    return json.dumps([{"rule": r.name, "format": r.format, "pattern": r.pattern} for r in RULES])

@@ -37,7 +37,7 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
         ), existing AS (
             SELECT l.model_id, l.commit_id FROM last l JOIN latest_models m USING (model_id)
         )
-        SELECT c.class, c.neither_reason, count(*) AS models, count(*) FILTER (v.version_id IS NULL) AS missing
+        SELECT c.class, c.neither_reason, count(*) AS models
         FROM existing e
         LEFT JOIN repo_versions v ON v.version_hash = {SHA_HASH.format(model="e.model_id", sha="e.commit_id")}
         LEFT JOIN version_classes c ON c.version_id = v.version_id AND c.method = ?
@@ -47,8 +47,8 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
     counts = dict.fromkeys(CLASSES, 0)
     breakdown: dict[str, int] = {}
     missing = 0
-    for cls, reason, models, _absent in rows:
-        if cls is None:
+    for cls, reason, models in rows:
+        if cls is None:  # no stored tree (or no class yet) for that commit
             missing += models
             continue
         counts[cls] += models

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, db_path, emit_json, emit_text, format_table, note
+from hfscan.cli.common import DbOption, JsonOption, db_path, emit_json, emit_text, format_table, note, open_db
 
 
 @app.command()
@@ -19,13 +19,9 @@ def classify(db: DbOption = None, json_out: JsonOption = False) -> None:
     Example: hfscan classify --json
     """
     from hfscan.analysis.classify import classify_versions
-    from hfscan.store.connect import connect
 
-    con = connect(db_path(db), on_wait=note)
-    try:
+    with open_db(db, read_only=False) as con:
         result = classify_versions(con)
-    finally:
-        con.close()
     if json_out:
         emit_json(result)
     else:

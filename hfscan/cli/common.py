@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +37,28 @@ MethodOption = Annotated[
 
 def db_path(db: Path | None) -> Path:
     return resolve_db_path(db)
+
+
+@contextmanager
+def open_db(db: Path | None, read_only: bool = True) -> Iterator[Any]:
+    """The database for one command: read-only unless asked (waits, with a note, while locked)."""
+    from hfscan.store.connect import connect
+
+    con = connect(db_path(db), read_only=read_only, on_wait=note)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def read_model_ids(path: Path) -> list[str]:
+    """A --models-from file: one model id per line, blank lines ignored."""
+    from hfscan.errors import UsageError
+
+    try:
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from e
 
 
 def note(message: str) -> None:

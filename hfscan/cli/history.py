@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, db_path, emit_json, emit_text, note
+from hfscan.cli.common import (
+    DbOption,
+    EndpointOption,
+    JsonOption,
+    emit_json,
+    emit_text,
+    note,
+    open_db,
+    read_model_ids,
+)
 
 
 @app.command()
@@ -40,19 +49,11 @@ def history(
     from hfscan.config import resolve_endpoint, resolve_token
     from hfscan.crawl.client import HubClient, RetryPolicy
     from hfscan.crawl.history import end_of_day, run_history, select_targets
-    from hfscan.errors import UsageError
-    from hfscan.store.connect import connect
 
     for day in as_of or []:
         end_of_day(day)
-    ids = None
-    if models_from is not None:
-        try:
-            ids = [line.strip() for line in models_from.read_text().splitlines() if line.strip()]
-        except OSError as e:
-            raise UsageError(f"cannot read {models_from}: {e.strerror}") from e
-    con = connect(db_path(db), on_wait=note)
-    try:
+    ids = read_model_ids(models_from) if models_from is not None else None
+    with open_db(db, read_only=False) as con:
         targets, skipped = select_targets(con, created_before=created_before, models_from=ids, everything=everything)
         expected = len(targets) * (1 + len(as_of or []))
         eta = ""
@@ -64,12 +65,10 @@ def history(
                            max_requests_per_5min=max_requests_per_5min,
                            on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
         with CountProgressBar("history", max(1, len(targets))) as bar:
-            result = run_history(db_path(db), client, targets, skipped, as_of or [], con,
+            result = run_history(client, targets, skipped, as_of or [], con,
                                  on_progress=lambda p: bar.update(
                                      p.done if p.phase == "commits" else len(targets),
                                      f"{p.phase}: {p.requests:,}/{expected:,} requests, {p.failed} failed"))
-    finally:
-        con.close()
     payload = {"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
                "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
                "seconds": round(result.seconds, 2)}

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, db_path, emit_json, emit_text, note
+from hfscan.cli.common import (
+    DbOption,
+    EndpointOption,
+    JsonOption,
+    db_path,
+    emit_json,
+    emit_text,
+    note,
+    read_model_ids,
+)
 
 
 @app.command()
@@ -35,14 +44,8 @@ def probe(
     from hfscan.config import resolve_endpoint, resolve_token
     from hfscan.crawl.client import RetryPolicy
     from hfscan.crawl.probe import HeaderReader, run_probe, select_targets
-    from hfscan.errors import UsageError
 
-    ids: list[str] | None = None
-    if models_from is not None:
-        try:
-            ids = [line.strip() for line in models_from.read_text().splitlines() if line.strip()]
-        except OSError as e:
-            raise UsageError(f"cannot read {models_from}: {e.strerror}") from e
+    ids = read_model_ids(models_from) if models_from is not None else None
     path = db_path(db)
     targets, cached = select_targets(path, sample=sample, seed=seed, models_from=ids, everything=everything,
                                      on_wait=note)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, db_path, emit_json, emit_text, note
+from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db
 
 
 @app.command()
@@ -31,20 +31,16 @@ def report(
     """
     from hfscan.errors import UsageError
     from hfscan.report import build_report
-    from hfscan.store.connect import connect
 
     if output_format not in ("html", "png", "svg"):
         raise UsageError(f"unknown --format {output_format!r}: use html, png or svg")
-    con = connect(db_path(db), read_only=True, on_wait=note)
-    try:
+    with open_db(db) as con:
         estimates = None
         if as_of:
             from hfscan.analysis.history import as_of_estimates
 
             estimates = as_of_estimates(con, as_of)
         result = build_report(con, out, output_format, chart, top, estimates)
-    finally:
-        con.close()
     if json_out:
         emit_json(result)
     else:

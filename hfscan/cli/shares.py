@@ -11,11 +11,10 @@ from hfscan.cli.common import (
     DbOption,
     JsonOption,
     MethodOption,
-    db_path,
     emit_json,
     emit_text,
     format_table,
-    note,
+    open_db,
 )
 
 
@@ -38,18 +37,14 @@ def shares(
     import polars as pl
 
     from hfscan.analysis.shares import headline
-    from hfscan.store.connect import connect
 
-    con = connect(db_path(db), read_only=True, on_wait=note)
-    try:
+    with open_db(db) as con:
         if as_of:
             from hfscan.analysis.history import as_of_headline
 
             result = as_of_headline(con, as_of, method)
         else:
             result = headline(con, method, scan)
-    finally:
-        con.close()
     if json_out:
         emit_json(result)
         return

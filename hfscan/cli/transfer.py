@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, db_path, emit_json, emit_text, note
+from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db
 
 import_app = typer.Typer(help="Load snapshots made elsewhere (hfscan export output, published Hub metadata dumps).",
                          no_args_is_help=True)
@@ -26,14 +26,10 @@ def export(
 
     Example: hfscan export --out exports/ && python -c "import datasets; datasets.load_dataset('parquet', data_dir='exports')"
     """
-    from hfscan.store.connect import connect
     from hfscan.store.transfer import export_snapshots
 
-    con = connect(db_path(db), read_only=True, on_wait=note)
-    try:
+    with open_db(db) as con:
         result = export_snapshots(con, out, scan)
-    finally:
-        con.close()
     if json_out:
         emit_json(result)
     else:
@@ -50,14 +46,10 @@ def import_parquet_command(
 
     Example: hfscan import parquet exports/
     """
-    from hfscan.store.connect import connect
     from hfscan.store.transfer import import_parquet
 
-    con = connect(db_path(db), on_wait=note)
-    try:
+    with open_db(db, read_only=False) as con:
         result = import_parquet(con, path, f"parquet:{path.resolve()}")
-    finally:
-        con.close()
     if json_out:
         emit_json(result)
     else:

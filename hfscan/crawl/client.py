@@ -205,13 +205,10 @@ class HubClient:
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
                 failures += 1
                 last_problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-                if failures > self.retry.max_retries:
-                    raise HubError(
-                        f"{label}: no answer from {self.endpoint} after {failures} attempts ({last_problem})",
-                        hint="check the endpoint and the network; a scan resumes where it stopped with `hfscan scan`",
-                    ) from e
-                self.stats.retries += 1
-                self._wait(self._backoff(failures), last_problem)
+                self._retry_or_give_up(failures, last_problem, HubError(
+                    f"{label}: no answer from {self.endpoint} after {failures} attempts ({last_problem})",
+                    hint="check the endpoint and the network; a scan resumes where it stopped with `hfscan scan`",
+                ), e)
                 continue
             except httpx.UnsupportedProtocol as e:
                 raise HubError(f"{label}: unsupported URL {url!r}: {e}") from e
@@ -232,13 +229,10 @@ class HubClient:
             if status in RETRY_STATUS:
                 failures += 1
                 last_problem = f"HTTP {status}"
-                if failures > self.retry.max_retries:
-                    raise HubError(
-                        f"{label}: the Hub answered HTTP {status} {failures} times in a row",
-                        hint="the Hub may be down; the scan is saved and resumes with `hfscan scan`",
-                    )
-                self.stats.retries += 1
-                self._wait(self._backoff(failures), last_problem)
+                self._retry_or_give_up(failures, last_problem, HubError(
+                    f"{label}: the Hub answered HTTP {status} {failures} times in a row",
+                    hint="the Hub may be down; the scan is saved and resumes with `hfscan scan`",
+                ))
                 continue
             if status in (401, 403) and not _has_error_code(response):
                 raise AuthError(
@@ -256,13 +250,18 @@ class HubClient:
             except PageParseError as e:
                 failures += 1
                 last_problem = str(e)
-                if failures > self.retry.max_retries:
-                    raise HubError(
-                        f"{label}: the answer was not valid JSON {failures} times ({last_problem})",
-                        hint="the Hub may be serving errors; the scan resumes with `hfscan scan`",
-                    ) from e
-                self.stats.retries += 1
-                self._wait(self._backoff(failures), last_problem)
+                self._retry_or_give_up(failures, last_problem, HubError(
+                    f"{label}: the answer was not valid JSON {failures} times ({last_problem})",
+                    hint="the Hub may be serving errors; the scan resumes with `hfscan scan`",
+                ), e)
+
+    def _retry_or_give_up(self, failures: int, problem: str, give_up: HubError,
+                          cause: BaseException | None = None) -> None:
+        """Back off before attempt `failures + 1`, or raise `give_up` once the retries are spent."""
+        if failures > self.retry.max_retries:
+            raise give_up from cause
+        self.stats.retries += 1
+        self._wait(self._backoff(failures), problem)
 
     def pages(self, path: str, params: list[tuple[str, str]], parse: Callable[[bytes], T],
               start_url: str | None = None, what: str = "page") -> Iterator[Page]:

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -227,7 +226,7 @@ def fetch_trees(con: duckdb.DuckDBPyConnection, client: HubClient, wanted: list[
     return stored
 
 
-def run_history(db_path: Path, client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
+def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
                 con: duckdb.DuckDBPyConnection,
                 on_progress: Callable[[HistoryProgress], None] | None = None) -> HistoryResult:
     started = time.monotonic()

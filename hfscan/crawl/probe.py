@@ -234,10 +234,8 @@ def run_probe(db_path: Path, targets: list[ProbeTarget], reader: HeaderReader, *
 
 def _reclassify_header(con: Any, versions: set[tuple[str, str]]) -> None:
     """Drop the header-method classes of the probed versions so classify recomputes them."""
-    try:
-        from hfscan.analysis.classify import classify_versions
-    except ImportError:
-        return
+    from hfscan.analysis.classify import classify_versions
+
     con.execute("CREATE OR REPLACE TEMP TABLE probed (model_id VARCHAR, sha VARCHAR)")
     con.executemany("INSERT INTO probed VALUES (?, ?)", sorted(versions))
     con.execute(

@@ -263,10 +263,7 @@ def _crawl(staging: Staging, client: HubClient, state: ScanState, options: ScanO
 
 def _classify(db_path: Path, note: Notify) -> dict[str, Any] | None:
     """Classify the versions this scan added (rules as of this hfscan); the snapshot is already safe."""
-    try:
-        from hfscan.analysis.classify import classify_versions
-    except ImportError:
-        return None
+    from hfscan.analysis.classify import classify_versions
     from hfscan.store.connect import connect
 
     con = connect(db_path, on_wait=note)

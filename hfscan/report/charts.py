@@ -101,28 +101,27 @@ def breakdowns(data: ReportData) -> alt.Chart:
         title="Largest libraries, pipeline tags and authors (files method)", width=WIDTH - 120)
 
 
-def transitions(data: ReportData) -> alt.Chart:
-    frame = data.transitions.with_columns(
-        pl.col("from_class").replace(CLASS_LABELS), pl.col("to_class").replace(CLASS_LABELS))
-    base = alt.Chart(frame).encode(x=alt.X("to_class:N", title="Class in the latest scan"),
-                                   y=alt.Y("from_class:N", title="Class in the previous scan"))
-    return (base.mark_rect().encode(color=alt.Color("models:Q", scale=alt.Scale(type="log", scheme="blues"),
-                                                    title="Models"),
-                                    tooltip=["from_class:N", "to_class:N", alt.Tooltip("models:Q", format=",")])
-            + base.mark_text().encode(text=alt.Text("models:Q", format=","))).properties(
-        title="Class transitions between the last two scans (files method)", width=360, height=240)
+def _heatmap(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, scheme: str,
+             title: str) -> alt.LayerChart:
+    """Counts of one class pair per cell, with the number written in it (log colour: a few big cells)."""
+    frame = frame.with_columns(pl.col(x).replace(CLASS_LABELS), pl.col(y).replace(CLASS_LABELS))
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=x_title), y=alt.Y(f"{y}:N", title=y_title))
+    cells = base.mark_rect().encode(
+        color=alt.Color("models:Q", scale=alt.Scale(type="log", scheme=scheme), title="Models"),
+        tooltip=[f"{y}:N", f"{x}:N", alt.Tooltip("models:Q", format=",")])
+    return (cells + base.mark_text().encode(text=alt.Text("models:Q", format=","))).properties(
+        title=title, width=360, height=240)
 
 
-def agreement(data: ReportData) -> alt.Chart:
-    frame = data.agreement.with_columns(
-        pl.col("files_class").replace(CLASS_LABELS), pl.col("tags_class").replace(CLASS_LABELS))
-    base = alt.Chart(frame).encode(x=alt.X("tags_class:N", title="By the Hub's tags"),
-                                   y=alt.Y("files_class:N", title="By file names"))
-    return (base.mark_rect().encode(color=alt.Color("models:Q", scale=alt.Scale(type="log", scheme="greens"),
-                                                    title="Models"),
-                                    tooltip=["files_class:N", "tags_class:N", alt.Tooltip("models:Q", format=",")])
-            + base.mark_text().encode(text=alt.Text("models:Q", format=","))).properties(
-        title="Method agreement: tags vs files (latest scan)", width=360, height=240)
+def transitions(data: ReportData) -> alt.LayerChart:
+    return _heatmap(data.transitions, "to_class", "from_class", "Class in the latest scan",
+                    "Class in the previous scan", "blues",
+                    "Class transitions between the last two scans (files method)")
+
+
+def agreement(data: ReportData) -> alt.LayerChart:
+    return _heatmap(data.agreement, "tags_class", "files_class", "By the Hub's tags", "By file names", "greens",
+                    "Method agreement: tags vs files (latest scan)")
 
 
 def neither(data: ReportData) -> alt.Chart:

@@ -14,8 +14,6 @@ import polars as pl
 
 from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
 
-HEADLINE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
-
 
 @dataclass
 class ReportData:

@@ -68,4 +68,4 @@ class FakeHub:
         self.hub.faults.clear()
 
     def stats(self) -> dict[str, Any]:
-        return {**self.hub.stats, "faults_fired": self.hub.faults.fired, "epoch": self.hub.epoch}
+        return self.hub.stats_snapshot()

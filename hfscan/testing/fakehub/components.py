@@ -23,6 +23,11 @@ class Component:
     library: str | None = None    # library_name this component implies (if the repo has none)
     files: tuple[str, ...] = field(default=())
 
+    @property
+    def safetensors(self) -> bool:
+        """Framework-neutral weights: resolved by header, else by the repo's library."""
+        return any(name.endswith(".safetensors") for name in self.files)
+
 
 # Files are templates; "{n}" is a per-repo name and "{k}/{m}" expand to shard series.
 COMPONENTS: dict[str, Component] = {c.name: c for c in [

@@ -157,6 +157,9 @@ class Hub:
     def truth(self, as_of: list[str] | tuple[str, ...] = (), per_model: bool = False) -> dict[str, Any]:
         return truth(self.population, self.epoch, as_of, per_model)
 
+    def stats_snapshot(self) -> dict[str, Any]:
+        return {**self.stats, "faults_fired": self.faults.fired, "epoch": self.epoch}
+
 
 def encode_cursor(cursor: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(cursor, separators=(",", ":")).encode()).decode().rstrip("=")
@@ -400,7 +403,7 @@ class Handler(BaseHTTPRequestHandler):
         elif path.startswith("/_fakehub/model/"):
             answer = model_truth(hub.model(path[len("/_fakehub/model/"):]))
         elif path == "/_fakehub/stats":
-            answer = {**hub.stats, "faults_fired": hub.faults.fired, "epoch": hub.epoch}
+            answer = hub.stats_snapshot()
         elif path == "/_fakehub/faults" and method in ("POST", "DELETE"):
             try:
                 hub.faults.set(payload or [] if method == "POST" else [])

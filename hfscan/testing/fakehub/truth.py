@@ -28,7 +28,7 @@ def _family(name: str, library: str | None, use_header: bool) -> tuple[str | Non
     if component.header is not None and use_header:
         family = HEADER_FAMILY[component.header]
         return family, HEADER_REASON[component.header], False, family == "TF"
-    if component.attributed or component.name in ("st_unknown", "st_unknown_pt", "st_tf"):
+    if component.safetensors:
         # A safetensors component without a header answer: attribution by library.
         if library == "mlx":
             return "OTHER", "mlx", False, False
