@@ -6,6 +6,7 @@ altair, huggingface_hub) inside the command so that `hfscan --help` stays fast.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import re
 import sys
@@ -62,6 +63,32 @@ def _usage_failure(error: Exception) -> int:
     return _fail(message, hint, ExitCode.USAGE)
 
 
+# errno values that mean "the disk cannot take more": a storage failure, not a bug.
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _known_failure(error: Exception) -> tuple[str, str, int] | None:
+    """Errors that escaped a verb's own wrapping but have a clear meaning: damaged database, full
+    disk, a path the OS refuses. Everything else is an internal error (a bug)."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if type(error).__module__.startswith("duckdb") or type(error).__module__.startswith("_duckdb"):
+        if "Corrupt database" in first or "checksum" in first:
+            return (f"the database is damaged: {first}",
+                    "run `hfscan status --check`; restore the file from a backup, or re-import an `hfscan export`",
+                    ExitCode.STORAGE)
+        if "No space left" in first or "File too large" in first or "Could not write" in first:
+            return (f"cannot write the database: {first}", "free disk space; earlier snapshots are intact",
+                    ExitCode.STORAGE)
+        return None
+    if isinstance(error, OSError):
+        where = f" {error.filename}" if error.filename else ""
+        if error.errno in _DISK_ERRNOS:
+            return (f"cannot write{where}: {error.strerror}", "free disk space; earlier snapshots are intact",
+                    ExitCode.STORAGE)
+        return (f"cannot use{where}: {error.strerror or first}", "check the path and its permissions", ExitCode.RUNTIME)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, map every failure to one stderr line and an exit code."""
     try:
@@ -82,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             return sys.exit(_usage_failure(e))
         if state["debug"]:
             raise
+        known = _known_failure(e)
+        if known is not None:
+            return sys.exit(_fail(*known))
         first = str(e).splitlines()[0] if str(e) else ""
         return sys.exit(
             _fail(f"internal error: {type(e).__name__}: {first}", "run again with --debug for the traceback", 1)

@@ -6,6 +6,7 @@ stdout carries data only (tables, JSON, CSV); everything else goes to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,24 @@ def read_model_ids(path: Path) -> list[str]:
         return [line.strip() for line in path.read_text().splitlines() if line.strip()]
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from e
+
+
+def writable_output(path: Path, *, folder: bool = False) -> Path:
+    """Fail before any work when an output path cannot be written (one line, exit 2), rather than
+    after minutes of building a report or an export."""
+    from hfscan.errors import UsageError
+
+    target = path if folder else path.parent
+    if not folder and (path.is_dir() or not path.name):
+        raise UsageError(f"--out {path} is a folder: give a file name", hint="e.g. --out reports/hfscan-report.html")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        probe = target / f".hfscan-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise UsageError(f"cannot write to {target}: {e.strerror or e}", hint="choose another --out") from e
+    return path
 
 
 def note(message: str) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db
+from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db, writable_output
 
 
 @app.command()
@@ -34,6 +34,7 @@ def report(
 
     if output_format not in ("html", "png", "svg"):
         raise UsageError(f"unknown --format {output_format!r}: use html, png or svg")
+    writable_output(out)
     with open_db(db) as con:
         estimates = None
         if as_of:

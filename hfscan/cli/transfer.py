@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db
+from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db, writable_output
 
 import_app = typer.Typer(help="Load snapshots made elsewhere (hfscan export output, published Hub metadata dumps).",
                          no_args_is_help=True)
@@ -28,6 +28,7 @@ def export(
     """
     from hfscan.store.transfer import export_snapshots
 
+    writable_output(out, folder=True)
     with open_db(db) as con:
         result = export_snapshots(con, out, scan)
     if json_out:

@@ -23,9 +23,14 @@ def is_lock_error(error: BaseException) -> bool:
     return any(marker in str(error) for marker in LOCK_MARKERS)
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+# For `hfscan sql`: no file system access beyond the database itself (no COPY TO, ATTACH,
+# read_csv of local files, extension installs), and a query cannot switch it back on.
+SANDBOX_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
+def _open(path: Path, read_only: bool, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=SANDBOX_CONFIG if sandboxed else {})
     except duckdb.Error as e:
         if is_lock_error(e):
             raise
@@ -42,12 +47,16 @@ def connect(
     read_only: bool = False,
     wait_seconds: float = 120.0,
     on_wait: Callable[[str], None] | None = None,
+    sandboxed: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """Open the main database, migrating it when opened for writing.
 
     Read-only opens require the file to exist (so a typo in --db is an error, not an empty
-    database) and refuse a schema newer than this hfscan.
+    database) and refuse a schema newer than this hfscan. `sandboxed` (read-only only) also
+    shuts the connection off from the file system.
     """
+    if sandboxed and not read_only:
+        raise ValueError("a sandboxed connection is read-only")
     path = Path(db_path)
     if read_only and not path.exists():
         raise StoreError(f"no database at {path}", hint="run `hfscan scan` first, or pass the right --db")
@@ -62,7 +71,7 @@ def connect(
     announced = False
     while True:
         try:
-            con = _open(path, read_only)
+            con = _open(path, read_only, sandboxed)
             break
         except duckdb.Error as e:
             if time.monotonic() >= deadline:

@@ -1,7 +1,8 @@
 """Read-only SQL over the public views, for `hfscan sql`.
 
-The database is opened read-only, so DuckDB itself refuses every write; hfscan turns that refusal
-(and parse errors) into one clear message.
+The database is opened read-only and sandboxed (no file system access: no COPY TO, ATTACH or
+extension installs), so DuckDB itself refuses every write; hfscan turns that refusal (and parse
+errors) into one clear message.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hfscan.store.connect import connect
 def run_query(db_path: Path, sql: str, *, on_wait=None) -> pl.DataFrame:  # type: ignore[no-untyped-def]
     if not sql.strip():
         raise UsageError("the query is empty", hint='example: hfscan sql "SELECT count(*) FROM latest_models"')
-    con = connect(db_path, read_only=True, on_wait=on_wait)
+    con = connect(db_path, read_only=True, on_wait=on_wait, sandboxed=True)
     try:
         try:
             relation = con.sql(sql)
@@ -43,6 +44,6 @@ def _first_line(error: BaseException) -> str:
 
 def _query_error(error: duckdb.Error) -> UsageError:
     text = _first_line(error)
-    if "read-only" in text or "read only" in text:
-        return UsageError("hfscan sql is read-only: the query tries to write", hint="query the views, e.g. latest_models")
+    if "read-only" in text or "read only" in text or isinstance(error, duckdb.PermissionException):
+        return UsageError("hfscan sql is read-only: the query tries to write or to reach the file system", hint="query the views, e.g. latest_models")
     return UsageError(f"the query failed: {text}")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from hfscan.store.connect import connect
 from hfscan.store.schema import first_row
 from hfscan.store.staging import peek_state, read_sidecar
@@ -24,6 +26,11 @@ class StatusReport:
 def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> StatusReport:
     con = connect(db_path, read_only=True, on_wait=on_wait)
     try:
+        # Read every stored byte first: a damaged block makes the checks below fail anyway, and
+        # `--check` must answer "damaged" (exit 5), not crash on the first query that hits it.
+        unreadable = unreadable_tables(con) if check else []
+        if unreadable:
+            return StatusReport(str(db_path), [], None, 0, db_path.stat().st_size, unreadable)
         frame = con.sql(
             "SELECT scan_id, kind, status, source, started_at, finished_at, pages, models, rejects, requests, "
             "high_water, error FROM scans ORDER BY scan_id"
@@ -80,6 +87,21 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
            FROM scan_models m JOIN scan_log s USING (scan_id) WHERE s.status <> 'complete' GROUP BY scan_id""",
     ),
 ]
+
+
+def unreadable_tables(con: Any) -> list[str]:
+    """Tables with a block DuckDB cannot read back (checksum mismatch, truncated file)."""
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name").fetchall()]
+    problems = []
+    for table in tables:
+        try:
+            # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
+            con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+        except duckdb.Error as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            problems.append(f"table {table} cannot be read back: {first}")
+    return problems
 
 
 def integrity_problems(con: Any) -> list[str]:
