@@ -35,7 +35,7 @@ def status(
         if report.scans:
             frame = pl.DataFrame(report.scans).drop("source", "high_water")
             lines.append(format_table(frame))
-        else:
+        elif not report.problems:
             lines.append("no scans yet: run `hfscan scan`")
         if report.in_progress:
             p = report.in_progress
