@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from hfscan.testing.fakehub import render
+from hfscan.testing.fakehub import datasets_repo, render
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
@@ -72,6 +72,8 @@ class Hub:
         self._lock = threading.Lock()
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
+        # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
+        self.datasets = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
 
     # ---------------------------------------------------------------- orders and pages
     def _key(self, model: Model, sort: str) -> int:
@@ -149,6 +151,11 @@ class Hub:
             raise HubError(404, "Repository not found", "RepoNotFound")
         return self.population.model(index, self.epoch)
 
+    def dataset(self, repo_id: str) -> datasets_repo.DatasetRepo:
+        if repo_id not in self.datasets:
+            raise HubError(404, "Repository not found", "RepoNotFound")
+        return self.datasets[repo_id]
+
     def set_epoch(self, epoch: int) -> None:
         with self._lock:
             self.epoch = epoch
@@ -209,7 +216,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             route, handler = self._route(path)
             hub.stats[f"route:{route}"] += 1
-            bucket = "resolvers" if route == "resolve" else "api"
+            bucket = "resolvers" if route in ("resolve", "dataset_resolve") else "api"
             allowed, remaining, reset, limit = hub.quota.take(bucket)
             self._extra_headers["RateLimit"] = f'"{bucket}";r={remaining};t={reset}'
             self._extra_headers["RateLimit-Policy"] = f'"fixed window";"{bucket}";q={limit};w={WINDOW}'
@@ -243,6 +250,15 @@ class Handler(BaseHTTPRequestHandler):
                 if marker in rest:
                     return route, self._per_repo(route, *rest.split(marker, 1))
             return "model", self._per_repo("model", rest, "main")
+        if path.startswith("/api/datasets/"):
+            owner, _, rest = path[len("/api/datasets/"):].partition("/")
+            name, _, rest = rest.partition("/")
+            route, _, rest = rest.partition("/")
+            route = {"": "dataset", "revision": "dataset"}.get(route, f"dataset_{route}")
+            return route, self._dataset_handler(route, f"{owner}/{name}", rest or "main")
+        if path.startswith("/datasets/") and "/resolve/" in path:
+            repo, rest = path[len("/datasets/"):].split("/resolve/", 1)
+            return "dataset_resolve", self._dataset_handler("dataset_resolve", repo, rest)
         if "/resolve/" in path:
             repo, rest = path.lstrip("/").split("/resolve/", 1)
             return "resolve", self._resolve_handler(repo, rest)
@@ -381,17 +397,55 @@ class Handler(BaseHTTPRequestHandler):
             body = render.file_body(model, file_path, commit)
             self._extra_headers.update({"X-Repo-Commit": commit.sha, "Accept-Ranges": "bytes",
                                         "ETag": f'"{render._oid(model.id, file_path, commit.readme_rev)}"'})
-            wanted = self.headers.get("Range")
-            if wanted and wanted.startswith("bytes="):
-                first, _, last = wanted[len("bytes="):].partition("-")
-                start = int(first or 0)
-                end = min(int(last) if last else len(body) - 1, len(body) - 1)
-                if start >= len(body):
-                    raise HubError(416, "Requested range not satisfiable")
-                self._extra_headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
-                return 206, body[start:end + 1], "application/octet-stream"
-            return 200, body, "application/octet-stream"
+            return self._ranged(body)
         return handle
+
+    # ---------------------------------------------------------------- /api/datasets/..., /datasets/.../resolve
+    def _dataset_handler(self, route: str, repo_id: str, rest: str) -> Any:
+        def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+            repo = self.hub.dataset(repo_id)
+            revision, _, under = rest.partition("/")
+            commit = repo.commit_at(revision)
+            if commit is None:
+                raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
+            self._extra_headers["X-Repo-Commit"] = commit.sha
+            if route == "dataset":
+                return 200, json.dumps(datasets_repo.dataset_info(repo, commit)).encode(), "application/json"
+            if route == "dataset_tree":
+                entries = datasets_repo.tree(repo, commit, under, query.get("recursive", ["false"])[0] == "true")
+                if under and not entries:
+                    raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
+                return self._paged(path, query, entries, self.hub.tree_page_size)
+            if route == "dataset_commits":
+                return self._paged(path, query, datasets_repo.commit_items(repo, commit), self.hub.commits_page_size)
+            if route == "dataset_paths-info" and method == "POST":
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+                wanted = [p.strip("/") for p in form.get("paths", [])]
+                found = [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)]
+                return 200, json.dumps(found).encode(), "application/json"
+            if route != "dataset_resolve":
+                raise HubError(404, "Not Found")
+            if under not in repo.files(commit):
+                raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
+            body = repo.body(commit, under)
+            self._extra_headers.update({"Accept-Ranges": "bytes", "ETag": f'"{repo.oid(commit, under)}"'})
+            return self._ranged(body)
+        return handle
+
+    def _ranged(self, body: bytes) -> tuple[int, bytes, str]:
+        wanted = self.headers.get("Range")
+        if wanted and wanted.startswith("bytes="):
+            first, _, last = wanted[len("bytes="):].partition("-")
+            if not first:  # a suffix range: the last N bytes
+                start, end = max(0, len(body) - int(last)), len(body) - 1
+            else:
+                start, end = int(first), min(int(last) if last else len(body) - 1, len(body) - 1)
+            if start >= len(body):
+                raise HubError(416, "Requested range not satisfiable")
+            self._extra_headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+            return 206, body[start:end + 1], "application/octet-stream"
+        return 200, body, "application/octet-stream"
 
     # ---------------------------------------------------------------- /_fakehub admin
     def _admin(self, method: str, path: str, query: dict[str, list[str]]) -> None:
