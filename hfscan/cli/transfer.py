@@ -1,4 +1,4 @@
-"""`hfscan export` (Parquet, Hive layout by scan date) and `hfscan import parquet`."""
+"""`hfscan export` (Parquet, Hive layout by scan date), `hfscan import parquet` and `import hf-dataset`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db, writable_output
+from hfscan.cli.common import (
+    DbOption,
+    EndpointOption,
+    JsonOption,
+    emit_json,
+    emit_text,
+    note,
+    open_db,
+    writable_output,
+)
 
 import_app = typer.Typer(help="Load snapshots made elsewhere (hfscan export output, published Hub metadata dumps).",
                          no_args_is_help=True)
@@ -56,3 +65,52 @@ def import_parquet_command(
     else:
         emit_text(f"imported {len(result['snapshots'])} snapshot(s), {result['models']:,} models, "
                   f"{result['new_versions']:,} new versions (methods: {', '.join(result['methods'])})")
+
+
+@import_app.command("hf-dataset")
+def import_hf_dataset_command(
+    repo: Annotated[str, typer.Argument(help="Dataset repo id holding metadata dumps, e.g. hub-stats/models.")],
+    revision: Annotated[list[str] | None, typer.Option(
+        "--revision", "-r", help="Branch, tag or commit to import (repeatable). Default: every commit that "
+        "changed --file, oldest first.")] = None,
+    file: Annotated[str, typer.Option("--file", "-f", help="The Parquet file in the repo.")] = "models.parquet",
+    last: Annotated[int | None, typer.Option(
+        "--last", min=1, help="Without --revision: only the newest N versions of the file.")] = None,
+    db: DbOption = None,
+    endpoint: EndpointOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Store each revision of a published dump as a complete `import` scan (source hf-dataset:REPO@SHA/FILE).
+
+    Loaded with `datasets` from the Hub at --endpoint / $HF_ENDPOINT. snapshot_at is the revision's
+    commit date; methods are files+tags when the dump lists files (siblings), else tags only.
+    Revisions already imported are skipped.
+
+    Example: hfscan import hf-dataset hub-stats/models --last 3
+    """
+    from hfscan.config import resolve_endpoint, resolve_token
+    from hfscan.crawl.client import HubClient
+    from hfscan.store.hf_dataset import import_hf_dataset
+
+    resolved, token = resolve_endpoint(endpoint), resolve_token()
+    import datasets
+
+    datasets.disable_progress_bars()  # our own one line per revision instead
+
+    def report(outcome: dict) -> None:
+        if outcome["status"] == "skipped":
+            note(f"{outcome['revision'][:12]} ({outcome['date'][:10]}): already imported as scan "
+                 f"{outcome['scan_id']}, skipped")
+        else:
+            note(f"{outcome['revision'][:12]} ({outcome['date'][:10]}): {outcome['models']:,} models → scan "
+                 f"{', '.join(map(str, outcome['scan_ids']))} ({', '.join(outcome['methods'])}) "
+                 f"in {outcome['seconds']:.1f}s")
+
+    with open_db(db, read_only=False) as con:
+        result = import_hf_dataset(con, HubClient(resolved, token).api(), repo, file, revision, last, token,
+                                   on_revision=report)
+    if json_out:
+        emit_json(result)
+    else:
+        emit_text(f"{repo}/{file}: imported {result['imported']} revision(s), {result['models']:,} models, "
+                  f"{result['new_versions']:,} new versions; skipped {result['skipped']} already imported")

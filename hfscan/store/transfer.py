@@ -3,6 +3,7 @@ from any Parquet with Hub-like columns (published metadata dumps)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +48,47 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
                     "hive_partitioning = true, union_by_name = true)")
-        columns = {r[0] for r in con.execute("DESCRIBE src").fetchall()}
     except duckdb.Error as e:
         raise UsageError(f"cannot read Parquet from {path}: {str(e).splitlines()[0]}") from e
+    return _import_src(con, source, str(path))
+
+
+def import_arrow(con: duckdb.DuckDBPyConnection, table: Any, source: str, label: str,
+                 snapshot_at: datetime | None = None) -> dict[str, Any]:
+    """An Arrow table (e.g. a `datasets.Dataset`'s) imported like a Parquet file, without a copy on
+    disk. `snapshot_at` dates it when no column does (a published dump's commit date)."""
+    con.register("src_arrow", table)
+    try:
+        con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_arrow")
+        return _import_src(con, source, label, snapshot_at)
+    finally:
+        con.execute("DROP VIEW IF EXISTS src")
+        con.unregister("src_arrow")
+
+
+def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
+                snapshot_at: datetime | None = None) -> dict[str, Any]:
+    """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it."""
+    try:
+        types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
+    except duckdb.Error as e:
+        raise UsageError(f"cannot read {label}: {str(e).splitlines()[0]}") from e
+    columns = set(types)
 
     def pick(*names: str, default: str = "NULL") -> str:
         return next((n for n in names if n in columns), default)
 
+    def timestamp(*names: str) -> str:
+        # Dumps store dates as ISO strings or as UTC-aware timestamps; a plain cast of the latter
+        # would shift them by the session's time zone.
+        name = pick(*names)
+        if types.get(name, "").startswith("TIMESTAMP WITH TIME ZONE"):
+            return f"timezone('UTC', {name})"
+        return f"TRY_CAST({name} AS TIMESTAMP)"
+
     model = pick("model_id", "id", "modelId", default="")
     if not model:
-        raise UsageError(f"{path} has no model id column (model_id, id or modelId)")
+        raise UsageError(f"{label} has no model id column (model_id, id or modelId)")
     files = pick("files")
     if files == "NULL" and "siblings" in columns:
         files = "list_transform(siblings, lambda s: s.rfilename)"
@@ -64,11 +96,11 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
-               TRY_CAST({pick('snapshot_at', 'snapshot_date')} AS TIMESTAMP) AS snapshot_at,
+               {timestamp('snapshot_at', 'snapshot_date')} AS snapshot_at,
                CAST({model} AS VARCHAR) AS model_id, CAST({pick('sha')} AS VARCHAR) AS sha,
                CAST({pick('author')} AS VARCHAR) AS author,
-               TRY_CAST({pick('created_at', 'createdAt')} AS TIMESTAMP) AS created_at,
-               TRY_CAST({pick('last_modified', 'lastModified')} AS TIMESTAMP) AS last_modified,
+               {timestamp('created_at', 'createdAt')} AS created_at,
+               {timestamp('last_modified', 'lastModified')} AS last_modified,
                CAST({pick('library_name')} AS VARCHAR) AS library_name,
                CAST({pick('pipeline_tag')} AS VARCHAR) AS pipeline_tag,
                CAST({pick('tags')} AS VARCHAR[]) AS tags, CAST({files} AS VARCHAR[]) AS files,
@@ -82,7 +114,7 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
     methods = ["files", "tags"] if files != "NULL" else ["tags"]
     snapshots = con.execute("SELECT snapshot_key, max(snapshot_at) FROM incoming GROUP BY 1 ORDER BY 1").fetchall()
     created, new_versions, models = [], 0, 0
-    for key, snapshot_at in snapshots:
+    for key, column_date in snapshots:
         con.execute("BEGIN TRANSACTION")
         try:
             scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
@@ -109,8 +141,8 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
                 INSERT INTO scan_log (scan_id, kind, source, status, started_at, finished_at, snapshot_at, methods,
                                       models)
                 VALUES (?, 'import', ?, 'complete', now()::TIMESTAMP, now()::TIMESTAMP,
-                        coalesce(?::TIMESTAMP, now()::TIMESTAMP), ?, ?)
-            """, [scan_id, source, snapshot_at, methods, count])
+                        coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?, ?)
+            """, [scan_id, source, column_date, snapshot_at, methods, count])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -1,0 +1,186 @@
+"""Backfill from metadata dumps others publish as Hub datasets (`hfscan import hf-dataset`).
+
+Each revision of one Parquet file in a dataset repo becomes one complete `import` scan:
+- source `hf-dataset:REPO@SHA/FILE`: the commit sha pins the content, so importing a revision
+  again is skipped (found by source), never a second snapshot;
+- snapshot_at = the revision's commit date (UTC): dumps carry per-model dates, not the date of
+  the dump; a `snapshot_at`/`snapshot_date` column (hfscan's own export re-published) wins;
+- methods: `files` and `tags` when the dump has a file list (`files`, or `siblings` of
+  `{rfilename}`), else only `tags` (the import path's column aliases decide).
+
+Without explicit revisions the series is every commit that changed the file, oldest first (found
+by walking the commit log and comparing the file's oid per commit: one paths-info call each);
+`last` keeps only the newest N versions and stops the walk early.
+
+The download and Parquet decoding are `datasets.load_dataset`'s; the Arrow table it returns goes
+to DuckDB without a copy. Its Arrow cache lives in a temporary folder dropped after the import
+(the downloaded Parquet stays in the huggingface_hub cache, so a retry does not download again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from hfscan.errors import HubError, UsageError
+from hfscan.store.schema import first_row
+
+REPO_TYPE = "dataset"
+
+
+@dataclass(frozen=True)
+class Revision:
+    sha: str
+    date: datetime  # naive UTC, as snapshot_at is stored
+    title: str = ""
+
+
+def source_of(repo: str, sha: str, file: str) -> str:
+    return f"hf-dataset:{repo}@{sha}/{file}"
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+@contextlib.contextmanager
+def hub_errors(repo: str, what: str) -> Iterator[None]:
+    """huggingface_hub / datasets errors → one hfscan error naming the repo (and the fix)."""
+    from datasets.exceptions import DatasetNotFoundError
+    from huggingface_hub import errors
+    from huggingface_hub.utils import httpx
+
+    try:
+        yield
+    except errors.GatedRepoError as e:
+        raise HubError(f"dataset {repo} is gated: {what} needs access", hint="set HF_TOKEN") from e
+    except (errors.RepositoryNotFoundError, DatasetNotFoundError) as e:
+        raise UsageError(f"dataset {repo} not found (or private)",
+                         hint="check the repo id (owner/name) and HF_ENDPOINT") from e
+    except errors.RevisionNotFoundError as e:
+        raise UsageError(f"dataset {repo}: {what}: revision not found",
+                         hint="list revisions with `hf` or on the repo's history page") from e
+    except errors.EntryNotFoundError as e:
+        raise UsageError(f"dataset {repo}: {what}: file not found", hint="check --file") from e
+    except errors.HfHubHTTPError as e:
+        raise HubError(f"dataset {repo}: {what}: {str(e).splitlines()[0]}") from e
+    except (httpx.TransportError, OSError) as e:
+        raise HubError(f"dataset {repo}: {what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+                       hint="check the endpoint (HF_ENDPOINT) and the network") from e
+
+
+def find_revisions(api: Any, repo: str, file: str, revisions: list[str] | None = None,
+                   last: int | None = None) -> list[Revision]:
+    """The revisions to import, oldest first (see the module docstring)."""
+    if revisions:
+        found = []
+        for rev in revisions:
+            with hub_errors(repo, f"revision {rev}"):
+                info = api.dataset_info(repo, revision=rev)
+            if file not in {s.rfilename for s in info.siblings or []}:
+                raise UsageError(f"dataset {repo}@{rev}: no file {file}",
+                                 hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
+            found.append(Revision(info.sha, _utc(info.last_modified)))
+        return sorted(dict.fromkeys(found), key=lambda r: r.date)
+    with hub_errors(repo, "commit log"):
+        commits = api.list_repo_commits(repo, repo_type=REPO_TYPE)  # newest first
+    series: list[Revision] = []  # newest first: the oldest commit of each run of equal oids
+    previous: str | None = None
+    for commit in commits:
+        with hub_errors(repo, f"{file} at {commit.commit_id[:12]}"):
+            paths = api.get_paths_info(repo, [file], revision=commit.commit_id, repo_type=REPO_TYPE)
+        oid = next((p.lfs.sha256 if getattr(p, "lfs", None) else getattr(p, "blob_id", None) for p in paths), None)
+        revision = Revision(commit.commit_id, _utc(commit.created_at), commit.title)
+        if oid is not None and oid == previous:
+            series[-1] = revision  # same content: published by this older commit
+        elif oid is not None:
+            if last and len(series) == last:
+                break  # a different (older) version: the newest `last` are complete
+            series.append(revision)
+        previous = oid
+    if not series:
+        raise UsageError(f"dataset {repo}: no revision has {file}", hint="check --file")
+    return series[::-1]
+
+
+def imported_scan(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
+    return first_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
+                                 [source]))[0]
+
+
+def load_revision(repo: str, revision: Revision, file: str, token: str | None, cache_dir: str) -> Any:
+    """One revision's file as a `datasets.Dataset` (downloaded and decoded by `datasets`)."""
+    import datasets
+
+    with hub_errors(repo, f"{file} at {revision.sha[:12]}"):
+        try:
+            return datasets.load_dataset(repo, revision=revision.sha, data_files=file, split="train",
+                                         cache_dir=cache_dir, token=token if token else False)
+        except FileNotFoundError as e:  # datasets' answer to a data_files pattern that matches nothing
+            raise UsageError(f"dataset {repo}@{revision.sha[:12]}: no file {file}", hint="check --file") from e
+
+
+@contextlib.contextmanager
+def datasets_endpoint(endpoint: str) -> Iterator[None]:
+    """Point `datasets` and huggingface_hub at `endpoint` for this import.
+
+    Both read HF_ENDPOINT once, at import time, and `datasets` builds every Hub URL from its copy;
+    a caller that already imported them (tests, the demo: several fake Hubs in one process) would
+    otherwise reach the first endpoint it saw.
+    """
+    import datasets.config
+    from huggingface_hub import constants
+
+    saved = (datasets.config.HF_ENDPOINT, datasets.config.HUB_DATASETS_URL, constants.ENDPOINT)
+    datasets.config.HF_ENDPOINT = constants.ENDPOINT = endpoint
+    datasets.config.HUB_DATASETS_URL = endpoint + "/datasets/{repo_id}/resolve/{revision}/{path}"
+    try:
+        yield
+    finally:
+        datasets.config.HF_ENDPOINT, datasets.config.HUB_DATASETS_URL, constants.ENDPOINT = saved
+
+
+def import_hf_dataset(con: duckdb.DuckDBPyConnection, api: Any, repo: str, file: str = "models.parquet",
+                      revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
+                      on_revision: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Import each revision of `repo`/`file` as a snapshot; `api` is an HfApi on the endpoint.
+
+    Returns per-revision outcomes (`imported` with its scan ids, or `skipped` with the scan that
+    already holds it) and totals; `on_revision` sees each outcome as it happens.
+    """
+    from hfscan.store.transfer import import_arrow
+
+    if last is not None and last < 1:
+        raise UsageError("--last must be at least 1")
+    series = find_revisions(api, repo, file, revisions, last)
+    outcomes: list[dict[str, Any]] = []
+    with datasets_endpoint(api.endpoint), tempfile.TemporaryDirectory(prefix="hfscan-datasets-") as cache:
+        for revision in series:
+            source = source_of(repo, revision.sha, file)
+            outcome: dict[str, Any] = {"revision": revision.sha, "date": revision.date.isoformat(),
+                                       "source": source}
+            existing = imported_scan(con, source)
+            if existing is not None:
+                outcome.update(status="skipped", scan_id=existing)
+            else:
+                started = time.monotonic()
+                dataset = load_revision(repo, revision, file, token, cache)
+                result = import_arrow(con, dataset.data.table, source, f"{repo}@{revision.sha[:12]}/{file}",
+                                      revision.date)
+                outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
+                               new_versions=result["new_versions"], methods=result["methods"],
+                               seconds=round(time.monotonic() - started, 2))
+            outcomes.append(outcome)
+            if on_revision:
+                on_revision(outcome)
+    imported = [o for o in outcomes if o["status"] == "imported"]
+    return {"repo": repo, "file": file, "revisions": outcomes, "imported": len(imported),
+            "skipped": len(outcomes) - len(imported), "models": sum(o["models"] for o in imported),
+            "new_versions": sum(o["new_versions"] for o in imported)}
