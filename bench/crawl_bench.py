@@ -6,7 +6,8 @@ The fake Hub runs in its own process with pre-rendered pages (the server is not 
 and every contender lists the same pages from it through huggingface_hub's HTTP stack:
 
 - floor:   fetch every page, throw it away (same session, same connection reuse);
-- peer A:  `HfApi().list_models(expand=[...])`, a ModelInfo per model, rows, DuckDB inserts;
+- peer A:  `HfApi().list_models(expand=[...])`, a ModelInfo per model, rows, a pandas DataFrame,
+           one `CREATE TABLE AS` in DuckDB (`peer_a_rows`: the same with `executemany`, opt-in);
 - peer B:  the same listing written to JSONL, then `duckdb.read_json`;
 - hfscan:  `hfscan scan --no-classify` into a fresh database.
 
@@ -23,26 +24,42 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import psutil
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import machine, measure  # noqa: E402
+from bench.pageserver import DEFAULT_CACHE  # noqa: E402
 from hfscan.crawl.listing import EXPAND_FIELDS  # noqa: E402
 
 PEER_A = """
+import duckdb, sys, pandas
+from huggingface_hub import HfApi
+rows = []
+for m in HfApi().list_models(expand={expand!r}, sort="created_at", limit=None):
+    rows.append((m.id, m.sha, m.created_at, m.last_modified, m.library_name, m.pipeline_tag,
+                 m.tags, [s.rfilename for s in (m.siblings or [])], m.downloads, m.likes))
+frame = pandas.DataFrame(rows, columns=["id", "sha", "created", "modified", "library", "pipeline", "tags", "files",
+                                        "downloads", "likes"])
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE models AS SELECT * FROM frame")
+print(con.execute("SELECT count(*) FROM models").fetchall()[0][0])
+"""
+
+# Peer A as most first drafts are written: one INSERT per row (DuckDB's executemany). ~100x slower
+# than the DataFrame insert above, so it is opt-in (--contenders ...,peer_a_rows) and small sizes only.
+PEER_A_ROWS = """
 import duckdb, sys
 from huggingface_hub import HfApi
 rows = []
 for m in HfApi().list_models(expand={expand!r}, sort="created_at", limit=None):
-    rows.append((m.id, m.sha, str(m.created_at), str(m.last_modified), m.library_name, m.pipeline_tag,
+    rows.append((m.id, m.sha, m.created_at, m.last_modified, m.library_name, m.pipeline_tag,
                  m.tags, [s.rfilename for s in (m.siblings or [])], m.downloads, m.likes))
 con = duckdb.connect(sys.argv[1])
-con.execute("CREATE TABLE models (id VARCHAR, sha VARCHAR, created VARCHAR, modified VARCHAR, library VARCHAR,"
-            " pipeline VARCHAR, tags VARCHAR[], files VARCHAR[], downloads BIGINT, likes BIGINT)")
+con.execute("CREATE TABLE models (id VARCHAR, sha VARCHAR, created TIMESTAMPTZ, modified TIMESTAMPTZ,"
+            " library VARCHAR, pipeline VARCHAR, tags VARCHAR[], files VARCHAR[], downloads BIGINT, likes BIGINT)")
 con.executemany("INSERT INTO models VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 print(con.execute("SELECT count(*) FROM models").fetchall()[0][0])
 """
@@ -77,39 +94,26 @@ print(pages, size)
 """
 
 
-def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Wall time, CPU seconds (process tree) and peak RSS (sampled) of one subprocess."""
-    started = time.monotonic()
-    proc = psutil.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    cpu = 0.0
-    while proc.poll() is None:
-        try:
-            rss = proc.memory_info().rss
-            times = proc.cpu_times()
-            cpu = times.user + times.system
-            peak = max(peak, rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    out, err = proc.communicate()
-    wall = time.monotonic() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{command[:3]} failed: {err[-2000:]}")
-    return {"wall": wall, "cpu": cpu, "peak_rss_mb": peak / 2**20, "stdout": out.strip()[-200:]}
+def stored_models(name: str, stdout: str) -> int | None:
+    """How many models the contender stored (peers print a count, hfscan its JSON result)."""
+    try:
+        if name == "hfscan":
+            return int(json.loads(stdout)["models"])
+        return int(stdout.split()[-1]) if name != "floor" else None
+    except (ValueError, KeyError, IndexError):
+        return None
 
 
-def start_hub(models: int, seed: int, prerender: Path, latency_ms: int) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "hfscan.testing.fakehub", "--models", str(models), "--seed", str(seed),
-               "--port", "0", "--prerender", str(prerender)]
-    if latency_ms:
-        command += ["--latency-ms", str(latency_ms)]
+def start_hub(models: int, seed: int, cache: Path, latency_ms: int) -> tuple[subprocess.Popen[str], str]:
+    """The pre-rendered page server (bench/pageserver.py) in its own process; returns it and its URL."""
+    command = [sys.executable, str(ROOT / "bench" / "pageserver.py"), "--models", str(models), "--seed", str(seed),
+               "--cache", str(cache), "--latency-ms", str(latency_ms)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     if not url.startswith("http://127.0.0.1:"):
         proc.kill()
-        raise RuntimeError(f"fake Hub did not start: {url} {proc.stderr.read() if proc.stderr else ''}")
+        raise RuntimeError(f"page server did not start: {url} {proc.stderr.read() if proc.stderr else ''}")
     return proc, url
 
 
@@ -120,17 +124,20 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--contenders", default="floor,peer_a,peer_b,hfscan")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where pre-rendered pages are kept")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
     expand = list(EXPAND_FIELDS)
-    scripts = {"peer_a": PEER_A.format(expand=expand), "peer_b": PEER_B.format(expand=expand),
+    scripts = {"peer_a": PEER_A.format(expand=expand), "peer_a_rows": PEER_A_ROWS.format(expand=expand),
+               "peer_b": PEER_B.format(expand=expand),
                "floor": FLOOR.format(expand=expand)}
     contenders = args.contenders.split(",")
-    results: dict[str, list[dict[str, float]]] = {c: [] for c in contenders}
+    results: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
+    failures: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        hub, url = start_hub(args.models, args.seed, tmpdir / "pages", args.latency_ms)
+        hub, url = start_hub(args.models, args.seed, args.cache, args.latency_ms)
         try:
             env = {**os.environ, "HF_ENDPOINT": url, "HF_HOME": str(tmpdir / "hf_home"),
                    "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -142,35 +149,47 @@ def main() -> int:
                         command = [sys.executable, "-m", "hfscan", "scan", "--db", str(db), "--no-classify", "--json"]
                     else:
                         command = [sys.executable, "-c", scripts[name], str(db)]
-                    run = measure(command, env)
+                    try:
+                        run = measure(command, env)
+                    except RuntimeError as e:  # e.g. a peer running out of memory: report it, go on
+                        failures[name] = str(e)[-300:]
+                        print(f"run {repeat + 1} {name:7s} failed: {e}", file=sys.stderr)
+                        continue
+                    run["stored"] = stored_models(name, run["stdout"])
                     results[name].append(run)
                     print(f"run {repeat + 1} {name:7s} {run['wall']:8.2f}s  cpu {run['cpu']:8.2f}s  "
-                          f"rss {run['peak_rss_mb']:7.0f} MB", file=sys.stderr)
+                          f"rss {run['peak_rss_mb']:7.0f} MB  stored {run['stored']}", file=sys.stderr)
                     for leftover in tmpdir.glob(f"{name}-{repeat}.duckdb*"):
                         leftover.unlink()
         finally:
             hub.kill()
-    table = {}
+    table: dict[str, dict[str, Any]] = {}
     for name, runs in results.items():
+        if not runs:
+            table[name] = {"error": failures.get(name, "no run")}
+            continue
         wall = statistics.median(r["wall"] for r in runs)
         table[name] = {
             "wall_s": round(wall, 2),
             "models_per_s": round(args.models / wall),
             "cpu_s": round(statistics.median(r["cpu"] for r in runs), 2),
             "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in runs)),
+            "stored_models": runs[-1]["stored"],
+            "runs": [{k: round(r[k], 2) for k in ("wall", "cpu", "peak_rss_mb")} for r in runs],
         }
     ratios = {}
-    if "hfscan" in table:
-        for peer in ("peer_a", "peer_b"):
-            if peer in table:
+    ok = {name: row for name, row in table.items() if "error" not in row}
+    if "hfscan" in ok:
+        for peer in ("peer_a", "peer_a_rows", "peer_b"):
+            if peer in ok:
                 ratios[f"hfscan_speed_vs_{peer}"] = round(table["hfscan"]["models_per_s"] / table[peer]["models_per_s"], 2)
-        if "floor" in table:
+        if "floor" in ok:
             ratios["hfscan_wall_vs_floor"] = round(table["hfscan"]["wall_s"] / table["floor"]["wall_s"], 3)
     report = {"models": args.models, "latency_ms": args.latency_ms, "repeats": args.repeats,
-              "machine": {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)},
+              "machine": machine(),
               "results": table, "ratios": ratios}
     print(f"{'contender':10s} {'wall s':>8s} {'models/s':>10s} {'cpu s':>8s} {'peak RSS MB':>12s}")
-    for name, row in table.items():
+    for name, row in ok.items():
         print(f"{name:10s} {row['wall_s']:8.2f} {row['models_per_s']:10,d} {row['cpu_s']:8.2f} {row['peak_rss_mb']:12,d}")
     for key, value in ratios.items():
         print(f"{key}: {value}")
