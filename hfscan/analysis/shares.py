@@ -48,9 +48,19 @@ def check_method(method: str) -> None:
         raise UsageError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
 
 
+def check_scan_allows(con: duckdb.DuckDBPyConnection, scan_id: int, method: str) -> None:
+    """Refuse a method the scan's source cannot support (a dump without file lists has no `files`),
+    rather than report a table of zeros. `header` is left out: probes add it after any scan."""
+    row = first_row(con.execute("SELECT methods, source FROM scans WHERE scan_id = ?", [scan_id]))
+    if method != "header" and row and row[0] is not None and method not in row[0]:
+        raise UsageError(f"scan {scan_id} ({row[1]}) has no data for --method {method}: it allows "
+                         f"{', '.join(row[0])}", hint=f"use --method {row[0][0]}, or another --scan")
+
+
 def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int | None = None) -> dict[str, Any]:
     check_method(method)
     scan_id, snapshot_at = resolve_scan(con, scan_id)
+    check_scan_allows(con, scan_id, method)
     total_models = first_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
     rows = con.execute(
         "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "

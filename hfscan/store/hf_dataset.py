@@ -89,7 +89,10 @@ def find_revisions(api: Any, repo: str, file: str, revisions: list[str] | None =
                                  hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
             found.append(Revision(info.sha, _utc(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
-    with hub_errors(repo, "commit log"):
+    with hub_errors(repo, "repo info"):
+        # One unretried call first: a wrong repo or endpoint fails at once, not after the
+        # commit log's retries (list_repo_commits backs off for ~30 s on connection errors).
+        api.dataset_info(repo)
         commits = api.list_repo_commits(repo, repo_type=REPO_TYPE)  # newest first
     series: list[Revision] = []  # newest first: the oldest commit of each run of equal oids
     previous: str | None = None

@@ -1,0 +1,167 @@
+"""`hfscan import hf-dataset` against the fake Hub's dumps repo, through real `datasets` over HTTP.
+
+The repo `hub-stats/models` holds one dump per epoch (0, 1, 2) of the fake Hub's own population,
+so every imported snapshot is checked against the truth planted for that epoch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hfscan.testing.fakehub import FakeHub
+from hfscan.testing.fakehub.datasets_repo import DUMP_EPOCHS, FULL_FILE, LITE_FILE, STATS_REPO
+from hfscan.testing.fakehub.truth import iter_models, truth
+from tests.crawl.helpers import CliResult, query, run_cli
+
+
+@pytest.fixture(scope="module")
+def hub() -> Iterator[FakeHub]:
+    with FakeHub(models=1500, seed=29) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, hub: FakeHub) -> dict[str, str]:
+    # Module-scoped, so set here rather than by the autouse fixture: a fresh HF_HOME (hub cache,
+    # agent-harness answer) and datasets cache, no token.
+    home = tmp_path_factory.mktemp("hf_home")
+    return {"HF_ENDPOINT": hub.url, "HF_HOME": str(home), "HF_DATASETS_CACHE": str(home / "datasets"),
+            "HF_TOKEN_PATH": str(home / "no-token"), "HF_HUB_DISABLE_TELEMETRY": "1", "HF_TOKEN": ""}
+
+
+def hf_import(db: Path, env: dict[str, str], *args: str) -> CliResult:
+    return run_cli(["import", "hf-dataset", "--db", str(db), *args], env=env)
+
+
+def dump_commits(hub: FakeHub, path: str = FULL_FILE) -> list[tuple[str, datetime, int]]:
+    """(sha, date, epoch) of the commits that changed the dump, oldest first."""
+    repo = hub.hub.dataset(STATS_REPO)
+    out, seen = [], None
+    for commit in repo.commits:
+        key = commit.content(path)
+        if key is not None and key != seen:
+            out.append((commit.sha, datetime.fromtimestamp(commit.date, UTC).replace(tzinfo=None), key[1]))
+        seen = key
+    return out
+
+
+def class_counts(db: Path, scan_id: int, method: str) -> dict[str, int]:
+    return dict(query(db, f"SELECT class, count(*) FROM model_classes WHERE scan_id = {scan_id} "
+                          f"AND method = '{method}' GROUP BY 1"))
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory, hub: FakeHub, env: dict[str, str]) -> tuple[Path, dict, dict]:
+    """The default import (every revision that changed models.parquet) and the Hub's request counts."""
+    db = tmp_path_factory.mktemp("series") / "hfscan.duckdb"
+    before = hub.stats()
+    result = hf_import(db, env, STATS_REPO, "--json")
+    assert result.code == 0, result.stderr
+    after = hub.stats()
+    requests = {k: after.get(k, 0) - before.get(k, 0) for k in after if k.startswith(("route:", "requests"))}
+    return db, json.loads(result.stdout), requests
+
+
+def test_each_revision_is_one_snapshot_in_date_order(hub: FakeHub, series: tuple[Path, dict, dict]) -> None:
+    db, summary, _ = series
+    expected = dump_commits(hub)
+    assert [e for _, _, e in expected] == list(DUMP_EPOCHS)  # the README-only commit is not a revision
+    assert summary["imported"] == 3 and summary["skipped"] == 0
+    rows = query(db, "SELECT scan_id, kind, source, snapshot_at, methods, models, status FROM scans ORDER BY scan_id")
+    assert [(r[2], r[3]) for r in rows] == [
+        (f"hf-dataset:{STATS_REPO}@{sha}/{FULL_FILE}", date) for sha, date, _ in expected]
+    for (_, kind, _, _, methods, models, status), (_, _, epoch) in zip(rows, expected, strict=True):
+        assert (kind, status, methods) == ("import", "complete", ["files", "tags"])
+        assert models == truth(hub.population, epoch)["models"]
+
+
+def test_every_snapshot_equals_the_planted_truth_of_its_epoch(hub: FakeHub, series: tuple[Path, dict, dict]) -> None:
+    db, _, _ = series
+    scans = [r[0] for r in query(db, "SELECT scan_id FROM scans ORDER BY snapshot_at")]
+    for scan_id, (_, _, epoch) in zip(scans, dump_commits(hub), strict=True):
+        planted = truth(hub.population, epoch)
+        assert class_counts(db, scan_id, "files") == planted["files"]
+        assert class_counts(db, scan_id, "tags") == planted["tags"]
+        stored = set(query(db, f"SELECT model_id, sha FROM snapshot_models WHERE scan_id = {scan_id}"))
+        assert stored == {(m.id, m.sha) for m in iter_models(hub.population, epoch)}
+    # The Hub's counters drift between epochs; the dump of each epoch carries its own.
+    downloads = query(db, f"SELECT sum(downloads) FROM snapshot_models WHERE scan_id IN ({scans[0]}, {scans[-1]}) "
+                          "GROUP BY scan_id ORDER BY scan_id")
+    assert downloads[0] != downloads[1]
+
+
+def test_requests_per_revision_are_few(series: tuple[Path, dict, dict]) -> None:
+    _, _, requests = series
+    # One commit log + one paths-info per commit to find the series; then per revision datasets'
+    # info, tree, README and probes for scripts/configs (404) and the one Parquet download.
+    assert requests["route:dataset_commits"] == 1
+    assert requests["route:dataset_paths-info"] == 5
+    assert requests["route:dataset"] == 1 + 3 and requests["route:dataset_tree"] == 3
+    assert requests["requests"] <= 7 + 3 * 10, requests
+
+
+def test_importing_again_is_a_no_op(series: tuple[Path, dict, dict], env: dict[str, str]) -> None:
+    db, _, _ = series
+    scans_before = query(db, "SELECT scan_id, models FROM scans ORDER BY scan_id")
+    versions = query(db, "SELECT count(*) FROM repo_versions")[0][0]
+    again = hf_import(db, env, STATS_REPO, "--json")
+    assert again.code == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert (summary["imported"], summary["skipped"]) == (0, 3)
+    assert [r["scan_id"] for r in summary["revisions"]] == [s for s, _ in scans_before]
+    assert "already imported" in again.stderr
+    assert query(db, "SELECT scan_id, models FROM scans ORDER BY scan_id") == scans_before
+    assert query(db, "SELECT count(*) FROM repo_versions")[0][0] == versions
+
+
+def test_a_dump_without_file_lists_is_tags_only(hub: FakeHub, env: dict[str, str], tmp_path: Path) -> None:
+    db = tmp_path / "lite.duckdb"
+    sha, date, epoch = dump_commits(hub, LITE_FILE)[1]
+    result = hf_import(db, env, STATS_REPO, "--file", LITE_FILE, "--revision", sha, "--json")
+    assert result.code == 0, result.stderr
+    (scan_id, source, snapshot_at, methods), = query(db, "SELECT scan_id, source, snapshot_at, methods FROM scans")
+    assert (source, snapshot_at, methods) == (f"hf-dataset:{STATS_REPO}@{sha}/{LITE_FILE}", date, ["tags"])
+    assert query(db, "SELECT count(*) FROM snapshot_models WHERE files IS NOT NULL")[0][0] == 0
+    assert class_counts(db, scan_id, "tags") == truth(hub.population, epoch)["tags"]
+    assert class_counts(db, scan_id, "files") == {}
+
+    refused = run_cli(["shares", "--db", str(db), "--scan", str(scan_id), "--method", "files"])
+    assert refused.code == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines()[0].startswith("hfscan: error: ")
+    assert "has no data for --method files: it allows tags" in refused.stderr and "Traceback" not in refused.stderr
+    tags = run_cli(["shares", "--db", str(db), "--scan", str(scan_id), "--method", "tags", "--json"])
+    assert tags.code == 0 and json.loads(tags.stdout)["counts"] == truth(hub.population, epoch)["tags"]
+
+
+def test_last_keeps_the_newest_versions(hub: FakeHub, env: dict[str, str], tmp_path: Path) -> None:
+    db = tmp_path / "last.duckdb"
+    result = hf_import(db, env, STATS_REPO, "--last", "2")
+    assert result.code == 0, result.stderr
+    assert "imported 2 revision(s)" in result.stdout
+    newest = dump_commits(hub)[-2:]
+    assert query(db, "SELECT snapshot_at FROM scans ORDER BY scan_id") == [(date,) for _, date, _ in newest]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["no-such/dumps"], "dataset no-such/dumps not found"),
+    ([STATS_REPO, "--revision", "0" * 40], "revision not found"),
+    ([STATS_REPO, "--file", "nope.parquet"], "no revision has nope.parquet"),
+    ([STATS_REPO, "--revision", "main", "--file", "nope.parquet"], "no file nope.parquet"),
+])
+def test_bad_input_is_one_line_exit_2(args: list[str], message: str, env: dict[str, str], tmp_path: Path) -> None:
+    result = hf_import(tmp_path / "bad.duckdb", env, *args)
+    assert result.code == 2, result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    first, *rest = result.stderr.strip().splitlines()
+    assert first.startswith("hfscan: error: ") and message in first and len(rest) <= 1
+
+
+def test_unreachable_endpoint_is_exit_3(env: dict[str, str], tmp_path: Path) -> None:
+    result = hf_import(tmp_path / "down.duckdb", {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, STATS_REPO)
+    assert result.code == 3, result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
