@@ -71,7 +71,7 @@ def hub_errors(repo: str, what: str) -> Iterator[None]:
         raise UsageError(f"dataset {repo}: {what}: file not found", hint="check --file") from e
     except errors.HfHubHTTPError as e:
         raise HubError(f"dataset {repo}: {what}: {str(e).splitlines()[0]}") from e
-    except (httpx.TransportError, OSError) as e:
+    except (httpx.TransportError, ConnectionError) as e:  # not every OSError: a full disk is no Hub problem
         raise HubError(f"dataset {repo}: {what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
                        hint="check the endpoint (HF_ENDPOINT) and the network") from e
 
@@ -134,20 +134,25 @@ def load_revision(repo: str, revision: Revision, file: str, token: str | None, c
 def datasets_endpoint(endpoint: str) -> Iterator[None]:
     """Point `datasets` and huggingface_hub at `endpoint` for this import.
 
-    Both read HF_ENDPOINT once, at import time, and `datasets` builds every Hub URL from its copy;
-    a caller that already imported them (tests, the demo: several fake Hubs in one process) would
-    otherwise reach the first endpoint it saw.
+    Both read HF_ENDPOINT once, at import time, into these constants (datasets builds the card's and
+    configs' URLs from them, not from the HfApi it is given); a caller that already imported them
+    (tests, the demo: several fake Hubs in one process) would otherwise reach the first endpoint.
     """
     import datasets.config
     from huggingface_hub import constants
 
-    saved = (datasets.config.HF_ENDPOINT, datasets.config.HUB_DATASETS_URL, constants.ENDPOINT)
-    datasets.config.HF_ENDPOINT = constants.ENDPOINT = endpoint
-    datasets.config.HUB_DATASETS_URL = endpoint + "/datasets/{repo_id}/resolve/{revision}/{path}"
+    patches = [(datasets.config, "HF_ENDPOINT", endpoint),
+               (datasets.config, "HUB_DATASETS_URL", endpoint + "/datasets/{repo_id}/resolve/{revision}/{path}"),
+               (constants, "ENDPOINT", endpoint),
+               (constants, "HUGGINGFACE_CO_URL_TEMPLATE", endpoint + "/{repo_id}/resolve/{revision}/{filename}")]
+    saved = [(module, name, getattr(module, name)) for module, name, _ in patches]
     try:
+        for module, name, value in patches:
+            setattr(module, name, value)
         yield
     finally:
-        datasets.config.HF_ENDPOINT, datasets.config.HUB_DATASETS_URL, constants.ENDPOINT = saved
+        for module, name, value in saved:
+            setattr(module, name, value)
 
 
 def import_hf_dataset(con: duckdb.DuckDBPyConnection, api: Any, repo: str, file: str = "models.parquet",

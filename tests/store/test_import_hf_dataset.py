@@ -165,3 +165,20 @@ def test_unreachable_endpoint_is_exit_3(env: dict[str, str], tmp_path: Path) -> 
     result = hf_import(tmp_path / "down.duckdb", {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, STATS_REPO)
     assert result.code == 3, result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+
+
+def test_in_process_imports_follow_each_endpoint(hub: FakeHub, tmp_path: Path) -> None:
+    """datasets and huggingface_hub read HF_ENDPOINT once; the library must still reach the Hub it is given."""
+    from hfscan.crawl.client import HubClient
+    from hfscan.store.connect import connect
+    from hfscan.store.hf_dataset import import_hf_dataset
+
+    with FakeHub(models=400, seed=30) as other:
+        for name, fake in (("a", hub), ("b", other), ("c", hub)):
+            con = connect(tmp_path / f"{name}.duckdb", read_only=False)
+            try:
+                result = import_hf_dataset(con, HubClient(fake.url).api(), STATS_REPO, LITE_FILE, last=1)
+            finally:
+                con.close()
+            assert result["models"] == truth(fake.population, DUMP_EPOCHS[-1])["models"]
+            assert result["revisions"][0]["revision"] == dump_commits(fake, LITE_FILE)[-1][0]

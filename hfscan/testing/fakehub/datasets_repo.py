@@ -73,7 +73,10 @@ class DatasetRepo:
         return key[1] if key else None
 
     def oid(self, commit: DatasetCommit, path: str) -> str:
-        return hashlib.sha1(f"{self.id}/{commit.content(path)}".encode()).hexdigest()
+        # Stands in for the content hash (the ETag clients cache blobs by): it must differ between
+        # populations, or a client cache shared by two fake Hubs would serve one's dump for the other.
+        population = self.population
+        return hashlib.sha1(f"{population.seed}/{population.base}/{self.id}/{commit.content(path)}".encode()).hexdigest()
 
     def body(self, commit: DatasetCommit, path: str) -> bytes:
         key = commit.content(path)
@@ -134,7 +137,7 @@ def dump_parquet(population: Population, epoch: int, lite: bool) -> bytes:
 def stats_repo(population: Population, repo_id: str = STATS_REPO, epochs: tuple[int, ...] = DUMP_EPOCHS) -> DatasetRepo:
     """The commit history of a dumps repo: initial commit, one dump per epoch, a README edit."""
     def sha(number: int) -> str:
-        return hashlib.sha1(f"{population.seed}/{repo_id}/{number}".encode()).hexdigest()
+        return hashlib.sha1(f"{population.seed}/{population.base}/{repo_id}/{number}".encode()).hexdigest()
 
     base = (("README.md", ("readme", 0)), (".gitattributes", ("gitattributes",)))
     commits = [DatasetCommit(sha(0), BASE_END - 2 * DAY + 3 * 3600, "initial commit", base)]
