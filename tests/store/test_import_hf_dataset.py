@@ -182,3 +182,22 @@ def test_in_process_imports_follow_each_endpoint(hub: FakeHub, tmp_path: Path) -
                 con.close()
             assert result["models"] == truth(fake.population, DUMP_EPOCHS[-1])["models"]
             assert result["revisions"][0]["revision"] == dump_commits(fake, LITE_FILE)[-1][0]
+
+
+def test_import_parquet_reads_a_downloaded_dump_the_same_way(hub: FakeHub, tmp_path: Path) -> None:
+    from huggingface_hub import hf_hub_download
+
+    sha, _, epoch = dump_commits(hub)[0]
+    local = hf_hub_download(STATS_REPO, FULL_FILE, repo_type="dataset", revision=sha, endpoint=hub.url,
+                            cache_dir=tmp_path / "hub", token=False)
+    db = tmp_path / "local.duckdb"
+    result = run_cli(["import", "parquet", local, "--db", str(db), "--json"])
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["methods"] == ["files", "tags"]
+    scan_id = query(db, "SELECT scan_id FROM scans")[0][0]
+    planted = truth(hub.population, epoch)
+    assert class_counts(db, scan_id, "files") == planted["files"]
+    # Dates arrive as UTC-aware timestamps: stored as the same UTC wall time, whatever the session zone.
+    first = min(iter_models(hub.population, epoch), key=lambda m: m.index)
+    assert query(db, f"SELECT created_at FROM snapshot_models WHERE model_id = '{first.id}'")[0][0] == \
+        datetime.fromtimestamp(first.created_at, UTC).replace(tzinfo=None)
