@@ -110,6 +110,9 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=100_000)
     parser.add_argument("--snapshots", type=int, default=12)
     parser.add_argument("--change", type=float, default=0.01)
+    parser.add_argument("--page-size", type=int, default=1000,
+                        help="models per staged page; bytes do not depend on it (the staging file is dropped), "
+                        "only store_seconds does")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep hfscan's database here (bench/analysis_bench.py classifies and reports on it)")
@@ -119,7 +122,7 @@ def main() -> int:
         db, naive = Path(tmp) / "hfscan.duckdb", Path(tmp) / "naive.duckdb"
         for s in range(args.snapshots):
             frame = snapshot_frame(args.models, s, args.change)
-            seconds = store_snapshot(db, frame)
+            seconds = store_snapshot(db, frame, args.page_size)
             naive_store(naive, frame, s)
             con = duckdb.connect(str(db))
             con.execute("CHECKPOINT")
@@ -135,7 +138,7 @@ def main() -> int:
     first = rows[0]["hfscan_bytes"]
     increments = [b["hfscan_bytes"] - a["hfscan_bytes"] for a, b in itertools.pairwise(rows)]
     report = {
-        "models": args.models, "snapshots": args.snapshots, "change_per_snapshot": args.change,
+        "models": args.models, "snapshots": args.snapshots, "page_size": args.page_size, "change_per_snapshot": args.change,
         "first_snapshot_bytes": first, "first_bytes_per_model": round(first / args.models, 1),
         "median_later_snapshot_bytes": sorted(increments)[len(increments) // 2] if increments else None,
         "later_snapshot_share_of_first": round(sorted(increments)[len(increments) // 2] / first, 4) if increments else None,
