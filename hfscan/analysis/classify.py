@@ -22,7 +22,7 @@ from hfscan.analysis.rules import (
     RULES,
     RULES_VERSION,
 )
-from hfscan.store.schema import first_row
+from hfscan.store.schema import first_row, transaction
 
 CHUNK_VERSIONS = 200_000
 
@@ -144,8 +144,7 @@ def _pending(con: duckdb.DuckDBPyConnection, method: str) -> tuple[int, int, int
 
 
 def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high: int) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE todo AS
             SELECT version_id FROM repo_versions v
@@ -164,10 +163,6 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
                     FROM matched
                 """)
             con.execute(f"INSERT INTO version_classes {_classes_sql(method)}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import duckdb
 from hfscan.crawl.client import HubClient
 from hfscan.errors import AuthError, HubError, UsageError
 from hfscan.store.columns import VERSION_HASH_SQL
+from hfscan.store.schema import transaction
 
 BOT_AUTHORS = {"SFconvertbot", "system", "librarian-bot", "hf-bot"}
 BOT_TITLE = re.compile(r"adding `safetensors` variant|^librarian bot:", re.IGNORECASE)
@@ -130,18 +131,13 @@ def _store_commits(con: duckdb.DuckDBPyConnection, statuses: list[list[Any]], ro
     """One transaction for a batch of repos: their commits and their status rows together."""
     if not statuses:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE OR REPLACE TEMP TABLE batch_ids (model_id VARCHAR)")
         con.executemany("INSERT INTO batch_ids VALUES (?)", [[s[0]] for s in statuses])
         con.execute("DELETE FROM commits WHERE model_id IN (SELECT model_id FROM batch_ids)")
         if rows:
             con.executemany("INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         con.executemany("INSERT OR REPLACE INTO history_status VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", statuses)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def fetch_commits(con: duckdb.DuckDBPyConnection, client: HubClient, targets: list[HistoryTarget],

@@ -24,6 +24,7 @@ from typing import Any
 from hfscan.crawl.client import QuotaLimiter, RetryPolicy
 from hfscan.errors import HubError, UsageError
 from hfscan.store.connect import connect
+from hfscan.store.schema import transaction
 
 SHARD = re.compile(r"^(?P<stem>.*)-(?P<n>\d{5})-of-(?P<total>\d{5})\.safetensors$", re.IGNORECASE)
 KNOWN_FORMATS = frozenset({"pt", "tf", "flax", "mlx"})
@@ -205,9 +206,8 @@ def run_probe(db_path: Path, targets: list[ProbeTarget], reader: HeaderReader, *
             return
         con = connect(db_path, on_wait=on_wait)
         try:
-            con.execute("BEGIN TRANSACTION")
-            con.executemany("INSERT INTO header_probes VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-            con.execute("COMMIT")
+            with transaction(con):
+                con.executemany("INSERT INTO header_probes VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
             _reclassify_header(con, {(row[0], row[1]) for row in batch})
         finally:
             con.close()

@@ -8,12 +8,29 @@ code that reads them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 
 import duckdb
 
 from hfscan.errors import StoreError
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any failure without masking it: after a failed write (disk
+    full, file too large) DuckDB may already have aborted the transaction, and the rollback's own
+    "no transaction is active" would otherwise replace the reason the user needs to see."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
 
 
 def first_row(result: duckdb.DuckDBPyConnection) -> tuple | None:
@@ -175,16 +192,11 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, on_step: Callable[[int], 
     for version, description, sql in MIGRATIONS:
         if version <= before:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP, ?)", [version, description]
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         if on_step:
             on_step(version)
     install_views(con)

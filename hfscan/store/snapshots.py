@@ -21,7 +21,7 @@ from hfscan import __version__
 from hfscan.errors import StoreError
 from hfscan.store.columns import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store.connect import connect, is_lock_error
-from hfscan.store.schema import first_row
+from hfscan.store.schema import first_row, transaction
 from hfscan.store.staging import Staging
 
 
@@ -136,8 +136,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                              hint="discard it with `hfscan scan --discard` and scan again")
         if status[0] == "complete":  # stored before a kill removed the staging file
             return _result_of(con, state.scan_id)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             new_versions = first_row(con.execute(
                 f"""
                 INSERT INTO main_db.repo_versions (version_hash, {version_cols}, first_scan_id)
@@ -186,10 +185,6 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 """,
                 [state.pages, listed + carried, rejects, state.requests, state.base_scan_id or -1, state.scan_id],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return FinalizeResult(state.scan_id, int(listed + carried), int(new_versions), int(carried), int(rejects))
     finally:
         con.execute("DETACH main_db")

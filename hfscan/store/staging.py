@@ -26,7 +26,7 @@ import polars as pl
 from hfscan.errors import ScanRunningError, StoreError
 from hfscan.store.columns import MODEL_COLUMNS
 from hfscan.store.connect import is_lock_error
-from hfscan.store.schema import first_row
+from hfscan.store.schema import first_row, transaction
 
 SCAN_MEMORY_LIMIT = os.environ.get("HFSCAN_MEMORY_LIMIT", "400MB")
 
@@ -132,8 +132,7 @@ class Staging:
                     next_url: str | None, done: bool, requests: int) -> None:
         """The page's rows, its rejects and the cursor, in one transaction."""
         con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             if models.height:
                 # Handing DuckDB an Arrow table rather than the polars frame skips its polars adapter:
                 # ~35% less CPU per page, and this runs once per page of a 3,000-page crawl.
@@ -149,10 +148,6 @@ class Staging:
                 "rejects = rejects + ?, requests = ?, status = 'running', error = NULL",
                 [next_url, done, page, models.height, len(rejects), requests],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def mark(self, status: str, error: str | None = None) -> None:
         self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, error])
