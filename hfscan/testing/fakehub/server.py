@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import ipaddress
 import json
 import socket
 import threading
@@ -473,6 +474,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    # The fake Hub is a test double with fault switches and an admin route: it never listens
+    # anywhere but this machine's loopback.
+    if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
+        raise ValueError(f"the fake Hub binds loopback addresses only, not {host!r}")
     handler = type("BoundHandler", (Handler,), {"hub": hub})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
