@@ -476,7 +476,11 @@ class Handler(BaseHTTPRequestHandler):
 def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     # The fake Hub is a test double with fault switches and an admin route: it never listens
     # anywhere but this machine's loopback.
-    if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: only "localhost", never resolved through DNS
+        loopback = host == "localhost"
+    if not loopback:
         raise ValueError(f"the fake Hub binds loopback addresses only, not {host!r}")
     handler = type("BoundHandler", (Handler,), {"hub": hub})
     server = ThreadingHTTPServer((host, port), handler)
