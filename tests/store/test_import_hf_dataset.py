@@ -167,8 +167,13 @@ def test_unreachable_endpoint_is_exit_3(env: dict[str, str], tmp_path: Path) -> 
     assert result.stdout == "" and "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
 
 
-def test_in_process_imports_follow_each_endpoint(hub: FakeHub, tmp_path: Path) -> None:
+def test_in_process_imports_follow_each_endpoint(hub: FakeHub, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """datasets and huggingface_hub read HF_ENDPOINT once; the library must still reach the Hub it is given."""
+    import datasets.config
+
+    # datasets also fixes offline mode at import: an earlier test in this process may have set it.
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
     from hfscan.crawl.client import HubClient
     from hfscan.store.connect import connect
     from hfscan.store.hf_dataset import import_hf_dataset
