@@ -78,7 +78,7 @@ def test_readers_work_during_a_scan_and_a_second_scan_is_refused(slow_hub: FakeH
     slow_hub.clear_faults()
     assert run_cli(scan_args(slow_hub, db, "--page-size", PAGE)).code == 0  # snapshot 1
     first = snapshot_rows(db)
-    slow_hub.set_faults([{"kind": "latency", "route": "listing", "ms": 500, "count": 100_000}])
+    slow_hub.set_faults([{"kind": "latency", "route": "listing", "ms": 1000, "count": 100_000}])
     proc = start_scan(slow_hub, db)
     try:
         wait_for_pages(db, 2, proc)
@@ -92,6 +92,13 @@ def test_readers_work_during_a_scan_and_a_second_scan_is_refused(slow_hub: FakeH
         status = run_cli(["status", "--db", str(db), "--json"])
         assert status.code == 0, status.stderr
         assert json.loads(status.stdout)["in_progress"]["state"] == "running"
+        shares = run_cli(["shares", "--db", str(db), "--json"])
+        assert shares.code == 0, shares.stderr
+        assert json.loads(shares.stdout)["scan_id"] == 1  # the last complete snapshot, not the running one
+        report = run_cli(["report", "--db", str(db), "--out", str(db.with_name("during.html")), "--json"])
+        assert report.code == 0, report.stderr
+        assert db.with_name("during.html").stat().st_size > 0
+        assert proc.poll() is None, "the scan ended before the readers were done: the test proved less"
     finally:
         proc.wait(timeout=120)
     assert proc.returncode == 0
