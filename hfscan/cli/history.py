@@ -12,6 +12,7 @@ from hfscan.cli.common import (
     DbOption,
     EndpointOption,
     JsonOption,
+    db_path,
     emit_json,
     emit_text,
     note,
@@ -53,22 +54,24 @@ def history(
     for day in as_of or []:
         end_of_day(day)
     ids = read_model_ids(models_from) if models_from is not None else None
-    with open_db(db, read_only=False) as con:
+    path = db_path(db)
+    with open_db(db, read_only=False) as con:  # briefly: history writes in short batches of its own
         targets, skipped = select_targets(con, created_before=created_before, models_from=ids, everything=everything)
-        expected = len(targets) * (1 + len(as_of or []))
-        eta = ""
-        if max_requests_per_5min:
-            eta = f", at least {expected / max_requests_per_5min * 5:.0f} min at {max_requests_per_5min} requests/5 min"
-        note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests{eta}")
-        client = HubClient(resolve_endpoint(endpoint), resolve_token(),
-                           retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
-                           max_requests_per_5min=max_requests_per_5min,
-                           on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
-        with CountProgressBar("history", max(1, len(targets))) as bar:
-            result = run_history(client, targets, skipped, as_of or [], con,
-                                 on_progress=lambda p: bar.update(
-                                     p.done if p.phase == "commits" else len(targets),
-                                     f"{p.phase}: {p.requests:,}/{expected:,} requests, {p.failed} failed"))
+    expected = len(targets) * (1 + len(as_of or []))
+    eta = ""
+    if max_requests_per_5min:
+        eta = f", at least {expected / max_requests_per_5min * 5:.0f} min at {max_requests_per_5min} requests/5 min"
+    note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests{eta}")
+    client = HubClient(resolve_endpoint(endpoint), resolve_token(),
+                       retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
+                       max_requests_per_5min=max_requests_per_5min,
+                       on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+    with CountProgressBar("history", max(1, len(targets))) as bar:
+        result = run_history(client, targets, skipped, as_of or [], path,
+                             on_progress=lambda p: bar.update(
+                                 p.done if p.phase == "commits" else len(targets),
+                                 f"{p.phase}: {p.requests:,}/{expected:,} requests, {p.failed} failed"),
+                             on_wait=note)
     payload = {"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
                "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
                "seconds": round(result.seconds, 2)}

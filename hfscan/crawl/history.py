@@ -1,8 +1,10 @@
 """Commit logs and trees at revisions: true creation dates and the Hub "as of" a date.
 
 Per-repo calls are what cost quota, so every repo's result (its commits, or why it failed) is
-committed with its status row in one short transaction: a kill loses at most the repo in flight,
-and a repo whose sha has not changed since its history was stored is never fetched again.
+committed with its status row, in batches of at most FLUSH_REPOS repos or FLUSH_SECONDS of work:
+a kill loses at most that, and a repo whose sha has not changed since its history was stored is
+never fetched again. Each batch opens the main database for one short transaction and closes it
+again, so `sql`, `shares` and `report` keep working during a history run of hours.
 Trees are fetched once per needed commit and stored as ordinary repo versions (model id + commit
 sha), so they are deduplicated and classified like any listing row.
 """
@@ -12,9 +14,11 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -22,6 +26,7 @@ import duckdb
 from hfscan.crawl.client import HubClient
 from hfscan.errors import AuthError, HubError, UsageError
 from hfscan.store.columns import VERSION_HASH_SQL
+from hfscan.store.connect import connect
 from hfscan.store.schema import transaction
 
 BOT_AUTHORS = {"SFconvertbot", "system", "librarian-bot", "hf-bot"}
@@ -140,8 +145,18 @@ def _store_commits(con: duckdb.DuckDBPyConnection, statuses: list[list[Any]], ro
         con.executemany("INSERT OR REPLACE INTO history_status VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", statuses)
 
 
-def fetch_commits(con: duckdb.DuckDBPyConnection, client: HubClient, targets: list[HistoryTarget],
-                  on_progress: Callable[[HistoryProgress], None] | None = None) -> tuple[int, dict[str, int]]:
+@contextmanager
+def _opened(db_path: Path, on_wait: Callable[[str], None] | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(db_path, on_wait=on_wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget],
+                  on_progress: Callable[[HistoryProgress], None] | None = None,
+                  on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
     """Commit logs, stored in batches (at most FLUSH_SECONDS of work is lost to a kill -9; a stop
     on an unreachable Hub stores everything fetched before it)."""
     commits = 0
@@ -149,6 +164,14 @@ def fetch_commits(con: duckdb.DuckDBPyConnection, client: HubClient, targets: li
     pending_rows: list[list[Any]] = []
     pending_status: list[list[Any]] = []
     last_flush = time.monotonic()
+
+    def flush() -> None:
+        if pending_status:
+            with _opened(db_path, on_wait) as con:
+                _store_commits(con, pending_status, pending_rows)
+        pending_rows.clear()
+        pending_status.clear()
+
     try:
         for number, target in enumerate(targets, start=1):
             items: list[dict[str, Any]] = []
@@ -164,17 +187,17 @@ def fetch_commits(con: duckdb.DuckDBPyConnection, client: HubClient, targets: li
                 failed[status] = failed.get(status, 0) + 1
             rows = _commit_rows(target.model_id, items)
             first = min((r[2] for r in rows if r[2] is not None), default=None)
-            pending_rows += rows
+            pending_rows.extend(rows)
             pending_status.append([target.model_id, target.sha, status, reason, len(rows), first])
             commits += len(rows)
             if len(pending_status) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
-                _store_commits(con, pending_status, pending_rows)
-                pending_rows, pending_status, last_flush = [], [], time.monotonic()
+                flush()
+                last_flush = time.monotonic()
             if on_progress:
                 on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()),
                                             "commits"))
     finally:
-        _store_commits(con, pending_status, pending_rows)
+        flush()
     return commits, failed
 
 
@@ -195,45 +218,75 @@ def needed_trees(con: duckdb.DuckDBPyConnection, as_of: str) -> list[tuple[str, 
     """, [cut]).fetchall()]
 
 
-def fetch_trees(con: duckdb.DuckDBPyConnection, client: HubClient, wanted: list[tuple[str, str, datetime]],
-                on_progress: Callable[[HistoryProgress], None] | None = None) -> int:
-    stored = 0
-    for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
-        files: list[str] = []
-        try:
-            for page in client.pages(f"/api/models/{model_id}/tree/{commit_id}",
-                                     [("recursive", "true"), ("expand", "false")], json.loads,
-                                     what=f"tree of {model_id}@{commit_id[:8]}"):
-                files += [e["path"] for e in page.parsed if isinstance(e, dict) and e.get("type") == "file"]
-        except HubError as e:
-            if "no answer" in str(e):
-                raise
-            continue  # recorded nowhere else: the as-of coverage shows the missing tree
+def _store_trees(con: duckdb.DuckDBPyConnection, trees: list[list[Any]]) -> None:
+    """A batch of trees as repo versions; metadata other than the files comes from the latest listing."""
+    with transaction(con):
+        con.execute("CREATE OR REPLACE TEMP TABLE batch_trees "
+                    "(model_id VARCHAR, sha VARCHAR, last_modified TIMESTAMP, files VARCHAR[])")
+        con.executemany("INSERT INTO batch_trees VALUES (?, ?, ?, ?)", trees)
         con.execute(f"""
             INSERT INTO repo_versions (version_hash, model_id, sha, author, created_at, last_modified,
                                        library_name, pipeline_tag, tags, files)
-            SELECT {SHA_HASH.format(model="model_id", sha="sha")}, model_id, sha, author, created_at, ?, library_name, pipeline_tag, tags, ?
-            FROM (SELECT ? AS model_id, ? AS sha, l.author, l.created_at, l.library_name, l.pipeline_tag, l.tags
-                  FROM (SELECT 1) LEFT JOIN latest_models l ON l.model_id = ?)
-        """, [commit_date, files, model_id, commit_id, model_id])
-        stored += 1
-        if on_progress:
-            on_progress(HistoryProgress(number, len(wanted), client.stats.requests, 0, "trees"))
+            SELECT {SHA_HASH.format(model="t.model_id", sha="t.sha")}, t.model_id, t.sha, l.author, l.created_at,
+                   t.last_modified, l.library_name, l.pipeline_tag, l.tags, t.files
+            FROM batch_trees t LEFT JOIN latest_models l USING (model_id)
+            WHERE NOT EXISTS (SELECT 1 FROM repo_versions v
+                              WHERE v.version_hash = {SHA_HASH.format(model="t.model_id", sha="t.sha")})
+        """)
+
+
+def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, datetime]],
+                on_progress: Callable[[HistoryProgress], None] | None = None,
+                on_wait: Callable[[str], None] | None = None) -> int:
+    """File lists at the wanted commits, stored in batches like the commit logs."""
+    stored = 0
+    pending: list[list[Any]] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        if pending:
+            with _opened(db_path, on_wait) as con:
+                _store_trees(con, pending)
+        pending.clear()
+
+    try:
+        for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
+            files: list[str] = []
+            try:
+                for page in client.pages(f"/api/models/{model_id}/tree/{commit_id}",
+                                         [("recursive", "true"), ("expand", "false")], json.loads,
+                                         what=f"tree of {model_id}@{commit_id[:8]}"):
+                    files += [e["path"] for e in page.parsed if isinstance(e, dict) and e.get("type") == "file"]
+            except HubError as e:
+                if "no answer" in str(e):
+                    raise
+                continue  # recorded nowhere else: the as-of coverage shows the missing tree
+            pending.append([model_id, commit_id, commit_date, files])
+            stored += 1
+            if len(pending) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
+                flush()
+                last_flush = time.monotonic()
+            if on_progress:
+                on_progress(HistoryProgress(number, len(wanted), client.stats.requests, 0, "trees"))
+    finally:
+        flush()
     return stored
 
 
 def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
-                con: duckdb.DuckDBPyConnection,
-                on_progress: Callable[[HistoryProgress], None] | None = None) -> HistoryResult:
+                db_path: Path, on_progress: Callable[[HistoryProgress], None] | None = None,
+                on_wait: Callable[[str], None] | None = None) -> HistoryResult:
     started = time.monotonic()
-    commits, failed = fetch_commits(con, client, targets, on_progress)
+    commits, failed = fetch_commits(db_path, client, targets, on_progress, on_wait)
     trees = 0
     for day in as_of:
-        trees += fetch_trees(con, client, needed_trees(con, day), on_progress)
+        with _opened(db_path, on_wait) as con:
+            wanted = needed_trees(con, day)
+        trees += fetch_trees(db_path, client, wanted, on_progress, on_wait)
     if trees:
         from hfscan.analysis.classify import classify_versions
 
-        classify_versions(con)
+        with _opened(db_path, on_wait) as con:
+            classify_versions(con)
     return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
                          time.monotonic() - started)
-

@@ -156,3 +156,30 @@ def test_kill_9_of_probe_at_five_points_then_resume_equals_an_uninterrupted_run(
         assert fmt == (planted or None), (model_id, path, fmt, planted)
     check = run_cli(["status", "--check", "--db", str(killed)])
     assert check.code == 0, check.stdout + check.stderr
+
+
+def test_readers_work_while_history_runs(scanned: tuple[FakeHub, Path], tmp_path: Path) -> None:
+    """history writes in short batches: `sql` and `shares` answer during a run, not after it."""
+    hub, scanned_db = scanned
+    db = tmp_path / "reading.duckdb"
+    shutil.copy(scanned_db, db)
+    hub.set_faults([{"kind": "latency", "route": "commits", "ms": 40, "count": 1_000_000}])
+    proc = subprocess.Popen([sys.executable, "-m", "hfscan", *_history_args(hub, db)], cwd=REPO_ROOT,
+                            env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        start = _served(hub, "commits")
+        deadline = time.monotonic() + 60
+        while _served(hub, "commits") - start < 80:  # past the first flush (2 s of work)
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        reader = run_cli(["sql", "--db", str(db), "--format", "json",
+                          "SELECT count(DISTINCT model_id) AS repos FROM commits"])
+        assert reader.code == 0, reader.stderr
+        assert json.loads(reader.stdout)[0]["repos"] > 0  # a batch is already stored and visible
+        shares = run_cli(["shares", "--db", str(db), "--json"])
+        assert shares.code == 0, shares.stderr
+        assert proc.poll() is None, "history ended before the readers were done: the test proved less"
+    finally:
+        hub.clear_faults()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
