@@ -57,20 +57,22 @@ def history(
     path = db_path(db)
     with open_db(db, read_only=False) as con:  # briefly: history writes in short batches of its own
         targets, skipped = select_targets(con, created_before=created_before, models_from=ids, everything=everything)
+    # One commit-log page per repo (more for repos with over 50 commits) and one tree per as-of date.
     expected = len(targets) * (1 + len(as_of or []))
-    eta = ""
-    if max_requests_per_5min:
-        eta = f", at least {expected / max_requests_per_5min * 5:.0f} min at {max_requests_per_5min} requests/5 min"
-    note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests{eta}")
+    quotas = ([("--max-requests-per-5min", max_requests_per_5min)] if max_requests_per_5min
+              else [("free", 1000), ("PRO", 2500)])
+    eta = "; ".join(f"≥ {_minutes(expected / quota * 5)} min at {quota:,}/5 min ({name})" for name, quota in quotas)
+    note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests"
+         + (f", {eta} on the Hub's API quota" if expected else ""))
     client = HubClient(resolve_endpoint(endpoint), resolve_token(),
                        retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
                        max_requests_per_5min=max_requests_per_5min,
                        on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
-    with CountProgressBar("history", max(1, len(targets))) as bar:
+    with CountProgressBar("history requests", max(1, expected)) as bar:
         result = run_history(client, targets, skipped, as_of or [], path,
                              on_progress=lambda p: bar.update(
-                                 p.done if p.phase == "commits" else len(targets),
-                                 f"{p.phase}: {p.requests:,}/{expected:,} requests, {p.failed} failed"),
+                                 p.requests, f"{p.phase} {p.done:,}/{p.total:,}, {p.failed} failed",
+                                 total=expected if p.requests <= expected else p.requests + p.total - p.done),
                              on_wait=note)
     payload = {"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
                "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
@@ -81,3 +83,7 @@ def history(
         failed = ", ".join(f"{k} {v}" for k, v in result.failed.items()) or "none"
         emit_text(f"history: {result.repos:,} repos, {result.commits:,} commits, {result.trees:,} trees, "
                   f"{result.requests:,} requests in {result.seconds:.1f}s; failed: {failed}")
+
+
+def _minutes(value: float) -> str:
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"

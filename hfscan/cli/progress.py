@@ -60,5 +60,8 @@ class CountProgressBar:
                  tb: TracebackType | None) -> None:
         self._progress.__exit__(exc_type, exc, tb)
 
-    def update(self, done: int, extra: str = "") -> None:
+    def update(self, done: int, extra: str = "", total: int | None = None) -> None:
+        """`total` moves the goal when an estimate (requests) turns out low."""
+        if total is not None:
+            self._progress.update(self._task, total=max(total, done))
         self._progress.update(self._task, completed=done, extra=extra)

@@ -34,8 +34,10 @@ def test_a_partial_history_resumes_without_fetching_anything_twice(scanned: tupl
     before = hub.stats().get("route:commits", 0)
     # A first run stops after 40 repos (here: a partial list; a kill has the same effect, each repo
     # commits on its own); the next run fetches only the rest.
-    code, first, _ = history(hub, db, "--models-from", str(_first_ids(db, 40)))
+    code, first, stderr = history(hub, db, "--models-from", str(_first_ids(db, 40)))
     assert code == 0 and first["repos"] == 40
+    # The cost is announced before the first request: 40 commit logs, minutes at both quotas.
+    assert "about 40 requests, ≥ 0.2 min at 1,000/5 min (free); ≥ 0.1 min at 2,500/5 min (PRO)" in stderr
     code, second, stderr = history(hub, db, "--as-of", AS_OF)
     assert code == 0, stderr
     assert second["repos"] == clamped - 40 and second["skipped_unchanged"] == 40
