@@ -33,7 +33,7 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
 def resolve_scan(con: duckdb.DuckDBPyConnection, scan_id: int | None) -> tuple[int, Any]:
     if scan_id is None:
         row = first_row(con.execute(
-            "SELECT scan_id, snapshot_at FROM scans WHERE status = 'complete' ORDER BY scan_id DESC LIMIT 1"))
+            "SELECT scan_id, snapshot_at FROM latest_scan"))
         if row is None:
             raise UsageError("no complete scan in this database yet", hint="run `hfscan scan` first")
         return int(row[0]), row[1]

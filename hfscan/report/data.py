@@ -74,7 +74,7 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
         WHERE b.method = 'files' AND r.r <= 12 ORDER BY b.dimension, r.total DESC, b.value, b.class""")
     transitions = _frame(con, """
         SELECT * FROM class_transitions
-        WHERE method = 'files' AND scan_id = (SELECT max(scan_id) FROM class_transitions)
+        WHERE method = 'files' AND scan_id = (SELECT scan_id FROM latest_scan)
         ORDER BY from_class, to_class""")
     agreement = _frame(con, "SELECT * FROM method_agreement ORDER BY files_class, tags_class")
     neither = _frame(con, "SELECT * FROM neither_over_time ORDER BY scan_id, neither_reason")

@@ -47,3 +47,23 @@ def test_export_loads_with_datasets_and_imports_back(tmp_path: Path, monkeypatch
 
     missing = run_cli(["import", "parquet", str(tmp_path / "nope"), "--db", str(other)])
     assert missing.code == 2 and len(missing.stderr.strip().splitlines()) <= 2 and "Traceback" not in missing.stderr
+
+
+def test_a_backfill_of_an_older_snapshot_never_becomes_the_latest(tmp_path: Path) -> None:
+    """Importing an older snapshot after newer scans: `latest_*` views and the default `shares`
+    stay on the snapshot that describes the latest moment; transitions follow snapshot time."""
+    db, out = tmp_path / "a.duckdb", tmp_path / "export"
+    with FakeHub(models=500, seed=6) as hub:
+        assert run_cli(scan_args(hub, db)).code == 0
+        hub.set_epoch(3)
+        assert run_cli(scan_args(hub, db)).code == 0
+        newest = set(hub.model_ids())
+    assert run_cli(["export", "--out", str(out), "--db", str(db), "--scan", "1"]).code == 0
+    imported = run_cli(["import", "parquet", str(out), "--db", str(db), "--json"])
+    assert imported.code == 0, imported.stderr
+    assert json.loads(imported.stdout)["snapshots"] == [3]
+    assert query(db, "SELECT scan_id FROM latest_scan") == [(2,)]
+    assert {r[0] for r in query(db, "SELECT model_id FROM latest_models")} == newest
+    assert json.loads(run_cli(["shares", "--db", str(db), "--json"]).stdout)["scan_id"] == 2
+    # In snapshot time the import (scan 3) sits where scan 1 was: scan 2 follows one of them.
+    assert query(db, "SELECT DISTINCT previous_scan_id FROM class_transitions WHERE scan_id = 2")[0][0] in (1, 3)

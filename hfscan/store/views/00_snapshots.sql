@@ -22,7 +22,12 @@ JOIN scan_log s USING (scan_id)
 JOIN repo_versions v USING (version_id)
 WHERE s.status = 'complete';
 
--- The newest complete snapshot.
+-- The newest complete snapshot: the one describing the latest moment (snapshot_at), not the last
+-- one stored, so a backfill of older dumps (`import`) never becomes "latest".
+CREATE OR REPLACE VIEW latest_scan AS
+SELECT scan_id, snapshot_at FROM scan_log WHERE status = 'complete'
+ORDER BY snapshot_at DESC NULLS LAST, scan_id DESC LIMIT 1;
+
 CREATE OR REPLACE VIEW latest_models AS
 SELECT * FROM snapshot_models
-WHERE scan_id = (SELECT max(scan_id) FROM scan_log WHERE status = 'complete');
+WHERE scan_id = (SELECT scan_id FROM latest_scan);

@@ -13,7 +13,7 @@ WHERE c.rules_version = (SELECT max(rules_version) FROM version_classes);
 
 CREATE OR REPLACE VIEW latest_classes AS
 SELECT * FROM model_classes
-WHERE scan_id = (SELECT max(scan_id) FROM scan_log WHERE status = 'complete');
+WHERE scan_id = (SELECT scan_id FROM latest_scan);
 
 -- Why a model is classified as it is: its matched weight files (and excluded side files) in the
 -- latest snapshot.
