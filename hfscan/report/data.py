@@ -72,16 +72,36 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
         SELECT b.dimension, b.value, b.class, b.models, r.total
         FROM breakdown_shares b JOIN ranked r USING (dimension, value)
         WHERE b.method = 'files' AND r.r <= 12 ORDER BY b.dimension, r.total DESC, b.value, b.class""")
-    transitions = _frame(con, """
-        SELECT * FROM class_transitions
-        WHERE method = 'files' AND scan_id = (SELECT scan_id FROM latest_scan)
-        ORDER BY from_class, to_class""")
+    transitions = _latest_transitions(con)
     agreement = _frame(con, "SELECT * FROM method_agreement ORDER BY files_class, tags_class")
     neither = _frame(con, "SELECT * FROM neither_over_time ORDER BY scan_id, neither_reason")
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
                            FROM scans WHERE status = 'complete' ORDER BY scan_id""")
     return ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
                       transitions, agreement, neither, scans, as_of or [])
+
+
+def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """`class_transitions` (files) for the newest snapshot only, as the view defines it.
+
+    The view pairs every two consecutive snapshots before it can be filtered: over 12 snapshots of
+    3M models that was half the report's time. With the pair's scan ids as constants, DuckDB reads
+    only those two snapshots.
+    """
+    pair = con.execute("""
+        SELECT scan_id, previous_scan_id FROM (
+            SELECT scan_id, lag(scan_id) OVER (ORDER BY snapshot_at, scan_id) AS previous_scan_id
+            FROM scan_log WHERE status = 'complete')
+        WHERE scan_id = (SELECT scan_id FROM latest_scan)""").fetchall()
+    if not pair or pair[0][1] is None:  # one snapshot: nothing to pair (the view gives no rows either)
+        return _frame(con, "SELECT * FROM class_transitions WHERE method = 'files' AND false")
+    current, previous = pair[0]
+    return _frame(con, """
+        SELECT ?::INTEGER AS scan_id, ?::INTEGER AS previous_scan_id, 'files' AS method,
+               coalesce(p.class, 'new') AS from_class, coalesce(c.class, 'deleted') AS to_class, count(*) AS models
+        FROM (SELECT model_id, class FROM model_classes WHERE method = 'files' AND scan_id = ?) c
+        FULL JOIN (SELECT model_id, class FROM model_classes WHERE method = 'files' AND scan_id = ?) p USING (model_id)
+        GROUP BY ALL ORDER BY from_class, to_class""", [current, previous, current, previous])
 
 
 def reference_frame() -> pl.DataFrame:
