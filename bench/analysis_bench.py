@@ -28,11 +28,13 @@ sys.path.insert(0, str(ROOT))
 from bench.common import machine, measure  # noqa: E402
 
 
-def build(db: Path, models: int, snapshots: int, change: float) -> None:
+def build(db: Path, models: int, snapshots: int, change: float, storage_json: Path | None) -> None:
     """The snapshots, via storage_bench.py in a subprocess (its memory is not ours)."""
-    subprocess.run([sys.executable, str(ROOT / "bench" / "storage_bench.py"), "--models", str(models),
-                    "--snapshots", str(snapshots), "--change", str(change), "--keep", str(db)],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    command = [sys.executable, str(ROOT / "bench" / "storage_bench.py"), "--models", str(models),
+               "--snapshots", str(snapshots), "--change", str(change), "--page-size", "50000", "--keep", str(db)]
+    if storage_json:
+        command += ["--json", str(storage_json)]
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 def run(db: Path, out_dir: Path) -> dict[str, dict[str, float]]:
@@ -56,13 +58,14 @@ def main() -> int:
     parser.add_argument("--change", type=float, default=0.01)
     parser.add_argument("--db", type=Path, default=None,
                         help="an unclassified database from `storage_bench.py --keep` (else built here)")
+    parser.add_argument("--storage-json", type=Path, default=None, help="keep the storage figures of the build here")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
         if db is None:
             db = Path(tmp) / "hfscan.duckdb"
-            build(db, args.models, args.snapshots, args.change)
+            build(db, args.models, args.snapshots, args.change, args.storage_json)
         con = duckdb.connect(str(db), read_only=True)
         snapshots, models, versions = con.execute(
             "SELECT count(*), max(models), (SELECT count(*) FROM repo_versions) FROM scan_log "

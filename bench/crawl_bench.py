@@ -104,10 +104,13 @@ def stored_models(name: str, stdout: str) -> int | None:
         return None
 
 
-def start_hub(models: int, seed: int, cache: Path, latency_ms: int) -> tuple[subprocess.Popen[str], str]:
+def start_hub(models: int, seed: int, cache: Path, latency_ms: int,
+              pages: int | None = None) -> tuple[subprocess.Popen[str], str]:
     """The pre-rendered page server (bench/pageserver.py) in its own process; returns it and its URL."""
     command = [sys.executable, str(ROOT / "bench" / "pageserver.py"), "--models", str(models), "--seed", str(seed),
                "--cache", str(cache), "--latency-ms", str(latency_ms)]
+    if pages:
+        command += ["--pages", str(pages)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
@@ -125,8 +128,11 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--contenders", default="floor,peer_a,peer_b,hfscan")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where pre-rendered pages are kept")
+    parser.add_argument("--pages", type=int, default=None,
+                        help="list only the first N pages of the --models population (reuses its rendered pages)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    listed = min(args.models, args.pages * 1000) if args.pages else args.models
 
     expand = list(EXPAND_FIELDS)
     scripts = {"peer_a": PEER_A.format(expand=expand), "peer_a_rows": PEER_A_ROWS.format(expand=expand),
@@ -137,7 +143,7 @@ def main() -> int:
     failures: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        hub, url = start_hub(args.models, args.seed, args.cache, args.latency_ms)
+        hub, url = start_hub(args.models, args.seed, args.cache, args.latency_ms, args.pages)
         try:
             env = {**os.environ, "HF_ENDPOINT": url, "HF_HOME": str(tmpdir / "hf_home"),
                    "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -171,7 +177,7 @@ def main() -> int:
         wall = statistics.median(r["wall"] for r in runs)
         table[name] = {
             "wall_s": round(wall, 2),
-            "models_per_s": round(args.models / wall),
+            "models_per_s": round(listed / wall),
             "cpu_s": round(statistics.median(r["cpu"] for r in runs), 2),
             "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in runs)),
             "stored_models": runs[-1]["stored"],
@@ -185,7 +191,7 @@ def main() -> int:
                 ratios[f"hfscan_speed_vs_{peer}"] = round(table["hfscan"]["models_per_s"] / table[peer]["models_per_s"], 2)
         if "floor" in ok:
             ratios["hfscan_wall_vs_floor"] = round(table["hfscan"]["wall_s"] / table["floor"]["wall_s"], 3)
-    report = {"models": args.models, "latency_ms": args.latency_ms, "repeats": args.repeats,
+    report = {"models": listed, "population": args.models, "latency_ms": args.latency_ms, "repeats": args.repeats,
               "machine": machine(),
               "results": table, "ratios": ratios}
     print(f"{'contender':10s} {'wall s':>8s} {'models/s':>10s} {'cpu s':>8s} {'peak RSS MB':>12s}")

@@ -62,8 +62,10 @@ def render(cache: Path, models: int, seed: int) -> Path:
     return target
 
 
-def make_server(pages: Path, latency_ms: int, port: int = 0) -> ThreadingHTTPServer:
+def make_server(pages: Path, latency_ms: int, port: int = 0, first: int | None = None) -> ThreadingHTTPServer:
     count = int((pages / "pages").read_text())
+    if first:  # a shorter listing cut from a rendered one: its newest `first` pages
+        count = min(count, first)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: every contender reuses its connection
@@ -104,13 +106,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--pages", type=int, default=None, help="serve only the first N pages (1,000 models each)")
     parser.add_argument("--render-only", action="store_true", help="render the pages and exit")
     args = parser.parse_args()
     pages = render(args.cache, args.models, args.seed)
     if args.render_only:
         print(pages)
         return 0
-    server = make_server(pages, args.latency_ms)
+    server = make_server(pages, args.latency_ms, first=args.pages)
     print(server.url, flush=True)  # type: ignore[attr-defined]
     try:
         server.serve_forever()

@@ -4,7 +4,8 @@
 
 Pages are synthesised (realistic ids, tags and file lists, ~17 files per model) and go through
 hfscan's own storage path — the staging file, one commit per 1,000-model page, then finalize —
-so the figures are those of `hfscan scan` minus the network. The naive layout stores every
+so the figures are those of `hfscan scan` minus the network. Bytes are those in use after a
+checkpoint (used blocks x block size); the file can be larger by free blocks DuckDB will reuse. The naive layout stores every
 snapshot whole (one row per model per snapshot, file list included) in the same DuckDB version.
 """
 
@@ -105,6 +106,15 @@ def naive_store(db: Path, frame: pl.DataFrame, snapshot: int) -> None:
     con.close()
 
 
+def used_bytes(db: Path) -> int:
+    """Bytes in use after a checkpoint: the file's size also counts free blocks DuckDB will reuse."""
+    con = duckdb.connect(str(db))
+    con.execute("CHECKPOINT")
+    block_size, used = con.execute("SELECT block_size, used_blocks FROM pragma_database_size()").fetchall()[0]
+    con.close()
+    return int(block_size) * int(used)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=100_000)
@@ -113,6 +123,8 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=1000,
                         help="models per staged page; bytes do not depend on it (the staging file is dropped), "
                         "only store_seconds does")
+    parser.add_argument("--unchanged", action="store_true",
+                        help="then store the last snapshot once more, counters included: what an unchanged snapshot adds")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep hfscan's database here (bench/analysis_bench.py classifies and reports on it)")
@@ -125,13 +137,20 @@ def main() -> int:
             seconds = store_snapshot(db, frame, args.page_size)
             naive_store(naive, frame, s)
             con = duckdb.connect(str(db))
-            con.execute("CHECKPOINT")
             versions = con.execute("SELECT count(*) FROM repo_versions").fetchall()[0][0]
             con.close()
-            rows.append({"snapshot": s + 1, "hfscan_bytes": db.stat().st_size, "naive_bytes": naive.stat().st_size,
+            hfscan_bytes, naive_bytes = used_bytes(db), used_bytes(naive)
+            rows.append({"snapshot": s + 1, "hfscan_bytes": hfscan_bytes, "naive_bytes": naive_bytes,
+                         "hfscan_file_bytes": db.stat().st_size, "naive_file_bytes": naive.stat().st_size,
                          "versions": versions, "store_seconds": round(seconds, 2)})
-            print(f"snapshot {s + 1:2d}: hfscan {db.stat().st_size / 1e6:9.1f} MB  naive {naive.stat().st_size / 1e6:9.1f} MB"
+            print(f"snapshot {s + 1:2d}: hfscan {hfscan_bytes / 1e6:9.1f} MB  naive {naive_bytes / 1e6:9.1f} MB"
                   f"  versions {versions:,}  stored in {seconds:.1f}s", file=sys.stderr)
+        unchanged = None
+        if args.unchanged:
+            before = used_bytes(db)
+            store_snapshot(db, snapshot_frame(args.models, args.snapshots - 1, args.change), args.page_size)
+            unchanged = used_bytes(db) - before
+            print(f"unchanged snapshot: +{unchanged / 1e6:.1f} MB", file=sys.stderr)
         if args.keep:
             args.keep.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(db, args.keep)
@@ -142,6 +161,8 @@ def main() -> int:
         "first_snapshot_bytes": first, "first_bytes_per_model": round(first / args.models, 1),
         "median_later_snapshot_bytes": sorted(increments)[len(increments) // 2] if increments else None,
         "later_snapshot_share_of_first": round(sorted(increments)[len(increments) // 2] / first, 4) if increments else None,
+        "unchanged_snapshot_bytes": unchanged,
+        "unchanged_share_of_first": round(unchanged / first, 4) if unchanged is not None else None,
         "hfscan_total_bytes": rows[-1]["hfscan_bytes"], "naive_total_bytes": rows[-1]["naive_bytes"],
         "naive_over_hfscan": round(rows[-1]["naive_bytes"] / rows[-1]["hfscan_bytes"], 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
