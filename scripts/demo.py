@@ -47,6 +47,7 @@ def main() -> int:
         hfscan("scan", env=env)                                   # snapshot 1
         hub.set_epoch(7)                                          # a week of churn on the Hub
         hfscan("scan", "--incremental", env=env)                  # snapshot 2
+        hfscan("import", "hf-dataset", "hub-stats/models", env=env)  # backfill: published daily dumps
         hfscan("history", "--as-of", args.as_of, env=env)         # true dates + files as of the date
         hfscan("probe", "--sample", "300", env=env)               # safetensors headers of a sample
         hfscan("shares", "--method", "files", env=env)
