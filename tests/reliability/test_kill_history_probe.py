@@ -57,6 +57,14 @@ def _kill_after(hub: FakeHub, args: list[str], reached: Callable[[], bool], what
         proc.wait()
 
 
+def _two_copies(scanned_db: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The database a run is killed in, and the one an undisturbed run uses: same start."""
+    killed, reference = tmp_path / "killed.duckdb", tmp_path / "reference.duckdb"
+    shutil.copy(scanned_db, killed)
+    shutil.copy(scanned_db, reference)
+    return killed, reference
+
+
 def _history_args(hub: FakeHub, db: Path) -> list[str]:
     return ["history", "--endpoint", hub.url, "--db", str(db), "--retry-wait", "0.01", "--as-of", AS_OF, "--json"]
 
@@ -76,9 +84,7 @@ def _history_result(db: Path) -> dict[str, object]:
 def test_kill_9_of_history_at_five_points_then_resume_equals_an_uninterrupted_run(
         scanned: tuple[FakeHub, Path], tmp_path: Path) -> None:
     hub, scanned_db = scanned
-    killed, reference = tmp_path / "killed.duckdb", tmp_path / "reference.duckdb"
-    shutil.copy(scanned_db, killed)
-    shutil.copy(scanned_db, reference)
+    killed, reference = _two_copies(scanned_db, tmp_path)
     hub.set_faults([{"kind": "latency", "route": "commits", "ms": 15, "count": 1_000_000},
                     {"kind": "latency", "route": "tree", "ms": 15, "count": 1_000_000}])
     try:
@@ -125,9 +131,7 @@ def _probe_result(db: Path) -> dict[str, object]:
 def test_kill_9_of_probe_at_five_points_then_resume_equals_an_uninterrupted_run(
         scanned: tuple[FakeHub, Path], tmp_path: Path) -> None:
     hub, scanned_db = scanned
-    killed, reference = tmp_path / "killed.duckdb", tmp_path / "reference.duckdb"
-    shutil.copy(scanned_db, killed)
-    shutil.copy(scanned_db, reference)
+    killed, reference = _two_copies(scanned_db, tmp_path)
     hub.set_faults([{"kind": "latency", "route": "resolve", "ms": 20, "count": 1_000_000}])
     try:
         for point, more in enumerate((0, 5, 20, 50, 100)):
