@@ -18,6 +18,12 @@ class ExitCode:
     INTERRUPTED = 130
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (third-party messages run long), else its type name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class HfscanError(Exception):
     """Base error: a message for the user and an optional hint (the command to run next)."""
 

@@ -12,7 +12,7 @@ import re
 import sys
 
 from hfscan.cli.app import app, state
-from hfscan.errors import ExitCode, HfscanError
+from hfscan.errors import ExitCode, HfscanError, first_line
 
 # One module per verb (or small group of verbs), in help order.
 VERB_MODULES = [
@@ -70,7 +70,7 @@ _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 def _known_failure(error: Exception) -> tuple[str, str, int] | None:
     """Errors that escaped a verb's own wrapping but have a clear meaning: damaged database, full
     disk, a path the OS refuses. Everything else is an internal error (a bug)."""
-    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    first = first_line(error)
     if type(error).__module__.startswith("duckdb") or type(error).__module__.startswith("_duckdb"):
         if "Corrupt database" in first or "checksum" in first:
             return (f"the database is damaged: {first}",

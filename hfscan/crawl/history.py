@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -145,15 +144,6 @@ def _store_commits(con: duckdb.DuckDBPyConnection, statuses: list[list[Any]], ro
         con.executemany("INSERT OR REPLACE INTO history_status VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", statuses)
 
 
-@contextmanager
-def _opened(db_path: Path, on_wait: Callable[[str], None] | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(db_path, on_wait=on_wait)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget],
                   on_progress: Callable[[HistoryProgress], None] | None = None,
                   on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
@@ -167,7 +157,7 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
 
     def flush() -> None:
         if pending_status:
-            with _opened(db_path, on_wait) as con:
+            with connect(db_path, on_wait=on_wait) as con:
                 _store_commits(con, pending_status, pending_rows)
         pending_rows.clear()
         pending_status.clear()
@@ -245,7 +235,7 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
 
     def flush() -> None:
         if pending:
-            with _opened(db_path, on_wait) as con:
+            with connect(db_path, on_wait=on_wait) as con:
                 _store_trees(con, pending)
         pending.clear()
 
@@ -280,13 +270,13 @@ def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, a
     commits, failed = fetch_commits(db_path, client, targets, on_progress, on_wait)
     trees = 0
     for day in as_of:
-        with _opened(db_path, on_wait) as con:
+        with connect(db_path, on_wait=on_wait) as con:
             wanted = needed_trees(con, day)
         trees += fetch_trees(db_path, client, wanted, on_progress, on_wait)
     if trees:
         from hfscan.analysis.classify import classify_versions
 
-        with _opened(db_path, on_wait) as con:
+        with connect(db_path, on_wait=on_wait) as con:
             classify_versions(con)
     return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
                          time.monotonic() - started)

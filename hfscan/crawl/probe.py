@@ -204,13 +204,10 @@ def run_probe(db_path: Path, targets: list[ProbeTarget], reader: HeaderReader, *
     def flush() -> None:
         if not batch:
             return
-        con = connect(db_path, on_wait=on_wait)
-        try:
+        with connect(db_path, on_wait=on_wait) as con:  # closed on exit
             with transaction(con):
                 con.executemany("INSERT INTO header_probes VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
             _reclassify_header(con, {(row[0], row[1]) for row in batch})
-        finally:
-            con.close()
         batch.clear()
 
     for done, target in enumerate(targets, start=1):

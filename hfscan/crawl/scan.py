@@ -26,7 +26,7 @@ import duckdb
 
 from hfscan.crawl.client import HubClient, Page, RetryPolicy
 from hfscan.crawl.listing import ParsedPage, listing_params, parse_listing_page
-from hfscan.errors import StoreError, UsageError
+from hfscan.errors import StoreError, UsageError, first_line
 from hfscan.store import snapshots
 from hfscan.store.staging import ScanState, Staging, staging_path
 
@@ -162,7 +162,7 @@ def run_scan(
                 final = snapshots.finalize(staging, on_wait=note)
             except duckdb.Error as e:
                 raise StoreError(
-                    f"scan {state.scan_id}: cannot write the database: {_first_line(e)}",
+                    f"scan {state.scan_id}: cannot write the database: {first_line(e)}",
                     hint="free disk space or fix permissions; earlier snapshots are intact and "
                     "`hfscan scan` resumes this one",
                 ) from e
@@ -183,11 +183,6 @@ def run_scan(
         rejects=final.rejects, pages=end_state.pages, requests=end_state.requests,
         seconds=time.monotonic() - started, classified=classified,
     )
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _record_failure(staging: Staging, db_path: Path, scan_id: int, error: BaseException) -> None:

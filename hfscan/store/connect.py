@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from hfscan.errors import StoreError
+from hfscan.errors import StoreError, first_line
 from hfscan.store import schema
 
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
@@ -42,9 +42,8 @@ def _open(path: Path, read_only: bool, sandboxed: bool = False) -> duckdb.DuckDB
     except duckdb.Error as e:
         if is_lock_error(e):
             raise
-        text = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise StoreError(
-            f"cannot open {path} as a DuckDB database: {text}",
+            f"cannot open {path} as a DuckDB database: {first_line(e)}",
             hint="check the path given with --db / HFSCAN_DB; a damaged file can be restored from an export",
         ) from e
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from hfscan.errors import UsageError
+from hfscan.errors import UsageError, first_line
 from hfscan.store.connect import connect
 
 
@@ -24,7 +24,7 @@ def run_query(db_path: Path, sql: str, *, on_wait=None) -> pl.DataFrame:  # type
         try:
             relation = con.sql(sql)
         except duckdb.ParserException as e:
-            raise UsageError(f"the query does not parse: {_first_line(e)}") from e
+            raise UsageError(f"the query does not parse: {first_line(e)}") from e
         except duckdb.Error as e:
             raise _query_error(e) from e
         if relation is None:
@@ -37,13 +37,8 @@ def run_query(db_path: Path, sql: str, *, on_wait=None) -> pl.DataFrame:  # type
         con.close()
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 def _query_error(error: duckdb.Error) -> UsageError:
-    text = _first_line(error)
+    text = first_line(error)
     if "read-only" in text or "read only" in text or isinstance(error, duckdb.PermissionException):
         return UsageError("hfscan sql is read-only: the query tries to write or to reach the file system", hint="query the views, e.g. latest_models")
     return UsageError(f"the query failed: {text}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from hfscan.errors import first_line
 from hfscan.store.connect import connect
 from hfscan.store.schema import first_row
 from hfscan.store.staging import peek_state, read_sidecar
@@ -99,8 +100,7 @@ def unreadable_tables(con: Any) -> list[str]:
             # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
             con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"').fetchall()
         except duckdb.Error as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            problems.append(f"table {table} cannot be read back: {first}")
+            problems.append(f"table {table} cannot be read back: {first_line(e)}")
     return problems
 
 

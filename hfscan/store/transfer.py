@@ -11,7 +11,7 @@ import duckdb
 
 from hfscan.errors import UsageError
 from hfscan.store.columns import VERSION_HASH_SQL
-from hfscan.store.schema import first_row
+from hfscan.store.schema import first_row, transaction
 
 EXPORT_COLUMNS = ("model_id, author, sha, created_at, last_modified, created_at_clamped, library_name, pipeline_tag, "
                   "tags, files, file_count, downloads, downloads_all_time, likes, gated, private, disabled, "
@@ -115,11 +115,10 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     snapshots = con.execute("SELECT snapshot_key, max(snapshot_at) FROM incoming GROUP BY 1 ORDER BY 1").fetchall()
     created, new_versions, models = [], 0, 0
     for key, column_date in snapshots:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
-            before = first_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
-            con.execute("""
+            # An INSERT answers with its row count (as in snapshots.finalize).
+            added = first_row(con.execute("""
                 INSERT INTO repo_versions (version_hash, model_id, sha, author, created_at, last_modified, library_name,
                                            pipeline_tag, tags, files, gated, first_scan_id)
                 SELECT version_hash, any_value(model_id), any_value(sha), any_value(author), any_value(created_at),
@@ -128,25 +127,19 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 FROM incoming i WHERE snapshot_key = ?
                   AND NOT EXISTS (SELECT 1 FROM repo_versions v WHERE v.version_hash = i.version_hash)
                 GROUP BY version_hash
-            """, [scan_id, key])
-            added = first_row(con.execute("SELECT count(*) FROM repo_versions"))[0] - before
-            con.execute("""
+            """, [scan_id, key]))[0]
+            count = first_row(con.execute("""
                 INSERT INTO scan_models
                 SELECT ?, v.version_id, any_value(i.downloads), any_value(i.downloads_all_time), any_value(i.likes)
                 FROM incoming i JOIN repo_versions v USING (version_hash)
                 WHERE i.snapshot_key = ? GROUP BY v.version_id ORDER BY v.version_id
-            """, [scan_id, key])
-            count = first_row(con.execute("SELECT count(*) FROM scan_models WHERE scan_id = ?", [scan_id]))[0]
+            """, [scan_id, key]))[0]
             con.execute("""
                 INSERT INTO scan_log (scan_id, kind, source, status, started_at, finished_at, snapshot_at, methods,
                                       models)
                 VALUES (?, 'import', ?, 'complete', now()::TIMESTAMP, now()::TIMESTAMP,
                         coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?, ?)
             """, [scan_id, source, column_date, snapshot_at, methods, count])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         created.append(scan_id)
         new_versions += added
         models += count
