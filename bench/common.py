@@ -41,6 +41,7 @@ def machine() -> dict[str, Any]:
     """The machine and the versions that matter, for the results' header."""
     import duckdb
     import polars
+    import psutil
 
     cpu_model = ""
     try:
@@ -50,13 +51,7 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         cpu_model = platform.processor()
-    memory_gb = 0.0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gb = round(int(line.split()[1]) / 2**20, 1)
-    except OSError:
-        pass
+    memory_gb = round(psutil.virtual_memory().total / 2**30, 1)
     try:
         import huggingface_hub
         hub_version = huggingface_hub.__version__
