@@ -40,6 +40,8 @@ NEW_PER_EPOCH = 0.02
 CHANGED_PER_EPOCH = 0.01
 DELETED_PER_EPOCH = 0.002
 BOT = "SFconvertbot"
+LONG_HISTORY_SHARE = 0.005                   # models with LONG_HISTORY extra commits (x6 before CLAMP)
+LONG_HISTORY = 130
 # User-controlled text that must never become markup in anything hfscan renders.
 HOSTILE_TEXT = "</script><script>document.body.dataset.pwned=1</script><b>x"
 
@@ -304,6 +306,11 @@ class Population:
         if "tf_h5" in components and "pt_bin" in components and rng.random() < 0.08:
             when = max(created + DAY, _ts("2024-06-01T00:00:00")) + rng.randint(0, 300 * DAY)
             events.append((min(latest, when), "Delete tf_model.h5", "user", ("drop", "tf_h5")))
+        # Card edits over the years: a log longer than the commit log's default page of 50.
+        if self._u(index, "long") < LONG_HISTORY_SHARE * (6 if created < CLAMP else 1):
+            step = max(1, (latest - created) // (LONG_HISTORY + 1))
+            events += [(min(latest, created + step * k), "Update README.md", "user", None)
+                       for k in range(1, LONG_HISTORY + 1)]
         events.sort(key=lambda e: e[0])
         current = components
         commits = [Commit(self._sha(index, 0), created, "initial commit", "user", current, 0)]
@@ -318,7 +325,9 @@ class Population:
                 current = tuple(c for c in current if c != change[1])
             else:
                 current = change
-            commits.append(Commit(self._sha(index, number), when, title, who, current, readme))
+            # Numbers from 100 up are the epoch commits' (100 + epoch): long logs skip past them.
+            sha = self._sha(index, number if number < 100 else 1000 + number)
+            commits.append(Commit(sha, when, title, who, current, readme))
         return commits
 
     def _epoch_commits(self, index: int, epoch: int, head: Commit) -> list[Commit]:

@@ -25,6 +25,7 @@ from hfscan.testing.fakehub.truth import model_truth, truth
 
 SORTS = {"createdAt", "lastModified", "downloads", "likes", "trendingScore"}
 MAX_LIMIT = 1000
+MAX_COMMITS_LIMIT = 1000  # the commit log's largest `limit` (HUB_PROTOCOL.md, "Commit logs")
 WINDOW = 300
 
 
@@ -377,7 +378,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             history = [render.commit_item(c) for c in reversed(model.commits) if c.date <= commit.date]
-            return self._paged(path, query, history, self.hub.commits_page_size)
+            return self._commit_page(path, query, history)
         return handle
 
     def _paged(self, path: str, query: dict[str, list[str]], items: list[Any], size: int) -> tuple[int, bytes, str]:
@@ -389,6 +390,19 @@ class Handler(BaseHTTPRequestHandler):
         if (page + 1) * size < len(items):
             self._link(path, query, {"p": str(page + 1)})
         return 200, json.dumps(chunk).encode(), "application/json"
+
+    def _commit_page(self, path: str, query: dict[str, list[str]], items: list[Any]) -> tuple[int, bytes, str]:
+        """A commit log page as the Hub serves it: `commits_page_size` (50) unless `limit` (at most
+        MAX_COMMITS_LIMIT) says otherwise, page `p` (from 0), `X-Total-Count`, absolute `Link`."""
+        raw = query.get("limit", [None])[0]
+        try:
+            size = self.hub.commits_page_size if raw is None else int(raw)
+        except ValueError as e:
+            raise HubError(400, "limit must be an integer") from e
+        if not 1 <= size <= MAX_COMMITS_LIMIT:
+            raise HubError(400, f"limit must be between 1 and {MAX_COMMITS_LIMIT}")
+        self._extra_headers["X-Total-Count"] = str(len(items))
+        return self._paged(path, query, items, size)
 
     # ---------------------------------------------------------------- /{repo}/resolve/{rev}/{path}
     def _resolve_handler(self, repo: str, rest: str) -> Any:
@@ -425,7 +439,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             if route == "dataset_commits":
-                return self._paged(path, query, datasets_repo.commit_items(repo, commit), self.hub.commits_page_size)
+                return self._commit_page(path, query, datasets_repo.commit_items(repo, commit))
             if route == "dataset_paths-info" and method == "POST":
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
