@@ -57,7 +57,8 @@ def history(
     path = db_path(db)
     with open_db(db, read_only=False) as con:  # briefly: history writes in short batches of its own
         targets, skipped = select_targets(con, created_before=created_before, models_from=ids, everything=everything)
-    # One commit-log page per repo (more for repos with over 50 commits) and one tree per as-of date.
+    # One commit-log page per repo (history asks for 1,000 commits a page: more only beyond that)
+    # and one tree per as-of date.
     expected = len(targets) * (1 + len(as_of or []))
     quotas = ([("--max-requests-per-5min", max_requests_per_5min)] if max_requests_per_5min
               else [("free", 1000), ("PRO", 2500)])
