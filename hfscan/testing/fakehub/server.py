@@ -69,6 +69,7 @@ class Hub:
         self.quota = Quota({"api": 10**9, "resolvers": 10**9, **(quota or {})})
         self.tree_page_size = tree_page_size
         self.commits_page_size = commits_page_size
+        self.load_limit: int | None = None  # listing pages larger than this answer 504 (under load)
         self.url = ""
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -334,6 +335,10 @@ class Handler(BaseHTTPRequestHandler):
             raise HubError(400, "limit must be an integer") from e
         if not 1 <= limit <= MAX_LIMIT:
             raise HubError(400, f"limit must be between 1 and {MAX_LIMIT}")
+        if self.hub.load_limit is not None and limit > self.hub.load_limit:
+            # Under load, large pages time out at the gateway (huggingface_hub #2460, #2581).
+            self.hub.stats["refused_large_page"] += 1
+            raise HubError(504, "Gateway Time-out")
         expand = query.get("expand", [])
         full = query.get("full", ["false"])[0] == "true"
         unknown = [e for e in expand if e not in render.LISTING_EXPAND]
