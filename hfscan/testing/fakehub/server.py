@@ -217,6 +217,9 @@ class Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path, query = unquote(split.path), parse_qs(split.query, keep_blank_values=True)
         self._extra_headers: dict[str, str] = {}
+        # Read the body whatever the answer: left unread (a 429 before the handler), it would be
+        # taken for the next request on this keep-alive connection.
+        self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         hub.stats["requests"] += 1
         if self.headers.get("Authorization"):
             hub.stats["authorization_seen"] += 1  # counted, never recorded
@@ -446,8 +449,7 @@ class Handler(BaseHTTPRequestHandler):
             if route == "dataset_commits":
                 return self._commit_page(path, query, datasets_repo.commit_items(repo, commit))
             if route == "dataset_paths-info" and method == "POST":
-                length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+                form = parse_qs(self._body.decode(), keep_blank_values=True)
                 wanted = [p.strip("/") for p in form.get("paths", [])]
                 found = [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)]
                 return 200, json.dumps(found).encode(), "application/json"
@@ -477,8 +479,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---------------------------------------------------------------- /_fakehub admin
     def _admin(self, method: str, path: str, query: dict[str, list[str]]) -> None:
         hub = self.hub
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length)) if length else None
+        payload = json.loads(self._body) if self._body else None
         if path == "/_fakehub/truth":
             answer: Any = hub.truth(query.get("as_of", []), query.get("per_model", ["0"])[0] == "1")
         elif path.startswith("/_fakehub/model/"):
