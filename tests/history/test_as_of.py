@@ -166,3 +166,43 @@ def test_history_fetches_exactly_what_the_dates_need_and_then_every_date_is_exac
     again = run_cli(["history", "--endpoint", hub.url, "--db", str(db), "--json",
                      *[a for d in days for a in ("--as-of", d)]])
     assert again.code == 0 and json.loads(again.stdout)["requests"] == 0
+
+
+def test_after_the_hub_moves_on_stored_logs_still_answer_the_days_they_reach(planted: Planted, tmp_path: Path) -> None:
+    """A repo changed since its log was stored: the log still answers a day before its last stored
+    commit; for a later day the repo is unknown again (new commits may predate the day)."""
+    hub, days = planted.hub, planted.days
+    db = copy_db(planted, tmp_path)
+    history_args = ["history", "--endpoint", hub.url, "--db", str(db), "--retry-wait", "0.01", "--json",
+                    *[a for d in days for a in ("--as-of", d)]]
+    assert run_cli(history_args).code == 0
+    logged = {m.id: m for m in planted.models if any(unknown_on(m, d) for d in days)}
+    try:
+        hub.set_epoch(3)
+        assert run_cli(scan_args(hub, db)).code == 0
+        now = list(iter_models(hub.population, 3))
+        expected = hub.truth(as_of=days)["as_of"]
+
+        def still_unknown(m: Model, day: str) -> bool:
+            old = logged.get(m.id)
+            covered = old is not None and (old.sha == m.sha or any(c.date > _cut(day) for c in old.commits))
+            return unknown_on(m, day) and not covered
+
+        changed = [m for m in now if any(still_unknown(m, d) for d in days)]
+        assert changed, "some logged repo must have changed after a day"
+        for day in days:
+            missing = sum(still_unknown(m, day) for m in now)
+            code, got, stderr = shares(db, day, "--json")
+            if missing:
+                assert code == 2 and f"{missing:,} on {day}" in stderr
+            else:
+                assert code == 0 and got["counts"] == {k: expected[day].get(k, 0) for k in got["counts"]}, day
+        before = hub.stats().get("route:commits", 0)
+        assert run_cli(history_args).code == 0
+        assert hub.stats()["route:commits"] - before == len(changed)
+        for day in days:
+            code, got, stderr = shares(db, day, "--json")
+            assert code == 0, stderr
+            assert got["counts"] == {k: expected[day].get(k, 0) for k in got["counts"]}, day
+    finally:
+        hub.set_epoch(0)
