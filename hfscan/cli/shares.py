@@ -69,7 +69,8 @@ def shares(
              f"rules v{result['rules_version']}",
              format_table(frame),
              f"shares are of {result['population']:,} {result['population_definition']}; "
-             f"{result['total_models']:,} models in the snapshot"]
+             f"{result['total_models']:,} models "
+             + (f"known to exist on {result['as_of']}" if "coverage" in result else "in the snapshot")]
     if result["neither_breakdown"]:
         lines.append("neither: " + ", ".join(f"{k} {v:,}" for k, v in result["neither_breakdown"].items()))
     if result["pt_attributed"]:
