@@ -62,7 +62,8 @@ def hub_errors(repo: str, what: str) -> Iterator[None]:
         if status == 412:
             raise HubError(f"datasets/{repo} changed while publishing (412): nothing was committed",
                            hint="run `hfscan publish` again") from e
-        raise HubError(f"datasets/{repo}: {what}: {first_line(e)}") from e
+        raise HubError(f"datasets/{repo}: {what}: {first_line(e)}",
+                       hint="run `hfscan publish` again: a failed run commits nothing") from e
     except (httpx.TransportError, ConnectionError) as e:
         raise HubError(f"datasets/{repo}: {what}: {type(e).__name__}: {first_line(e)}",
                        hint="check the endpoint (HF_ENDPOINT) and the network") from e

@@ -486,8 +486,10 @@ class Handler(BaseHTTPRequestHandler):
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
             store, url = self.hub.uploads, self.hub.url
             try:
+                if route == "xet_token":  # huggingface_hub 2.4 uploads through Xet whenever hf_xet is installed
+                    raise HubError(404, "the fake Hub has no Xet storage: set HF_HUB_DISABLE_XET=1 to upload over LFS")
                 if route == "lfs_upload":  # the upload href we handed out: presigned, like S3's
-                    store.put_object(oid or "", self._body)
+                    store.put_object(repo_id or "", oid or "", self._body)
                     return 200, b"", "text/plain"
                 payload = json.loads(self._body or b"{}") if route != "commit_upload" else {}
                 if route == "validate_yaml":
@@ -497,7 +499,7 @@ class Handler(BaseHTTPRequestHandler):
                     status, answer = store.create(self.hub.datasets, user, payload, url)
                     return status, json.dumps(answer).encode(), "application/json"
                 if route == "lfs_verify":
-                    return 200, json.dumps(store.verify(payload)).encode(), "application/json"
+                    return 200, json.dumps(store.verify(repo_id or "", payload)).encode(), "application/json"
                 repo = self.hub.dataset(repo_id or "")
                 if not isinstance(repo, uploads.UploadedRepo):  # the planted dumps are read-only
                     raise HubError(403, f"You don't have the rights to write to {repo.id}", "Forbidden")

@@ -164,6 +164,8 @@ def upload_route(path: str) -> tuple[str, str | None, str | None] | None:
     if path == "/api/validate-yaml":
         return "validate_yaml", None, None
     parts = path.strip("/").split("/")
+    if path.startswith("/api/datasets/") and len(parts) >= 5 and parts[4] == "xet-write-token":
+        return "xet_token", f"{parts[2]}/{parts[3]}", None
     if path.startswith("/api/datasets/") and len(parts) >= 5 and parts[4] in ("preupload", "commit"):
         return ("preupload" if parts[4] == "preupload" else "commit_upload"), f"{parts[2]}/{parts[3]}", None
     if path.startswith("/datasets/") and path.endswith(".git/info/lfs/objects/batch") and len(parts) == 7:
@@ -194,7 +196,7 @@ class Uploads:
 
     def __init__(self) -> None:
         self.tokens: dict[str, str] = {}  # token -> user name
-        self.objects: dict[str, bytes] = {}  # sha256 -> content (the LFS store, shared by repos)
+        self.objects: dict[tuple[str, str], bytes] = {}  # (repo id, sha256) -> content: each repo's LFS store
         self.lock = threading.Lock()
 
     def add_user(self, name: str) -> str:
@@ -253,20 +255,20 @@ class Uploads:
         for obj in payload.get("objects", []):
             oid, size = str(obj["oid"]), int(obj["size"])
             answer: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
-            if oid not in self.objects:
+            if (repo_id, oid) not in self.objects:
                 answer["actions"] = {"upload": {"href": f"{url}/_lfs/{repo_id}/{oid}", "header": {}},
                                      "verify": {"href": f"{url}/_lfs/{repo_id}/{oid}/verify", "header": {}}}
             objects.append(answer)
         return {"transfer": "basic", "objects": objects}
 
-    def put_object(self, oid: str, body: bytes) -> None:
+    def put_object(self, repo_id: str, oid: str, body: bytes) -> None:
         if hashlib.sha256(body).hexdigest() != oid:
             raise UploadError(400, "content does not match the oid")
         with self.lock:
-            self.objects[oid] = body
+            self.objects[(repo_id, oid)] = body
 
-    def verify(self, payload: dict[str, Any]) -> dict[str, Any]:
-        stored = self.objects.get(str(payload.get("oid")))
+    def verify(self, repo_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        stored = self.objects.get((repo_id, str(payload.get("oid"))))
         if stored is None or len(stored) != payload.get("size"):
             raise UploadError(404, "Object not found")
         return {"success": True}
@@ -285,7 +287,7 @@ class Uploads:
                 if key == "file":
                     tree[value["path"]] = Blob(base64.b64decode(value["content"]), lfs=False)
                 elif key == "lfsFile":
-                    data = self.objects.get(value["oid"])
+                    data = self.objects.get((repo.id, value["oid"]))
                     if data is None:
                         raise UploadError(422, f"LFS object {value['oid']} for {value['path']} was never uploaded")
                     tree[value["path"]] = Blob(data, lfs=True)
