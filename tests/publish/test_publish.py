@@ -126,6 +126,7 @@ def test_load_dataset_reads_the_published_series(hub: FakeHub, env: dict[str, st
     assert json.loads(proc.stdout) == expected
 
 
+
 def test_rerun_uploads_only_new_snapshots_in_one_commit(tmp_path: Path, hub: FakeHub, env: dict[str, str],
                                                         source: Path) -> None:
     db = tmp_path / "hfscan.duckdb"
