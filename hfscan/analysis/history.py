@@ -7,16 +7,18 @@ from typing import Any
 import duckdb
 
 from hfscan.analysis.rules import CLASSES
-from hfscan.analysis.shares import REFERENCE_2021, check_method, resolve_scan
-from hfscan.crawl.history import SHA_HASH, end_of_day
+from hfscan.analysis.shares import (
+    REFERENCE_2021,
+    check_method,
+    current_rules_version,
+    population,
+    resolve_scan,
+    share_percentages,
+)
+from hfscan.crawl.history import end_of_day
 from hfscan.errors import UsageError
+from hfscan.store.columns import SHA_HASH
 from hfscan.store.schema import first_row
-
-
-def _shares(counts: dict[str, int]) -> dict[str, float | None]:
-    population = counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]
-    return {k: round(100 * counts[k] / population, 2) if population else None
-            for k in ("pytorch_only", "tensorflow_only", "both")}
 
 
 def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "files") -> dict[str, Any]:
@@ -41,7 +43,7 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
         FROM existing e
         LEFT JOIN repo_versions v ON v.version_hash = {SHA_HASH.format(model="e.model_id", sha="e.commit_id")}
         LEFT JOIN version_classes c ON c.version_id = v.version_id AND c.method = ?
-             AND c.rules_version = (SELECT max(rules_version) FROM version_classes)
+             AND c.rules_version = (SELECT rules_version FROM current_rules)
         GROUP BY ALL
     """, [cut, method]).fetchall()
     counts = dict.fromkeys(CLASSES, 0)
@@ -57,13 +59,12 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
     if missing and not sum(counts.values()):
         raise UsageError(f"the file lists as of {day} are not stored yet ({missing:,} repos)",
                          hint=f"run `hfscan history --as-of {day}`")
-    population = counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]
-    rules = first_row(con.execute("SELECT max(rules_version) FROM version_classes"))[0]
+    rules = current_rules_version(con)
     return {
         "method": method, "as_of": day, "scan_id": scan_id, "scan_date": f"as of {day}", "rules_version": rules,
-        "total_models": sum(counts.values()), "population": population,
+        "total_models": sum(counts.values()), "population": population(counts),
         "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
-        "counts": counts, "shares": _shares(counts), "neither_breakdown": breakdown, "pt_attributed": 0,
+        "counts": counts, "shares": share_percentages(counts), "neither_breakdown": breakdown, "pt_attributed": 0,
         "reference_2021": REFERENCE_2021, "missing_trees": missing, "repos_with_history": histories,
         "note": ("repos that existed on the date and still exist in the latest snapshot, with the files of "
                  "their last commit on or before it; repos deleted since are invisible"),
@@ -78,8 +79,7 @@ def naive_headline(con: duckdb.DuckDBPyConnection, day: str) -> dict[str, Any]:
         WHERE method = 'files' AND (created_at <= ? OR created_at_clamped) GROUP BY class
     """, [cut]).fetchall()
     counts = dict.fromkeys(CLASSES, 0) | {cls: n for cls, n in rows}
-    return {"as_of": day, "counts": counts, "shares": _shares(counts),
-            "population": counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]}
+    return {"as_of": day, "counts": counts, "shares": share_percentages(counts), "population": population(counts)}
 
 
 def as_of_estimates(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[dict[str, Any]]:
