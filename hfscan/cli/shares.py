@@ -11,8 +11,7 @@ from hfscan.cli.common import (
     DbOption,
     JsonOption,
     MethodOption,
-    emit_json,
-    emit_text,
+    emit,
     format_table,
     open_db,
 )
@@ -34,8 +33,6 @@ def shares(
 
     Example: hfscan shares --method files --json
     """
-    import polars as pl
-
     from hfscan.analysis.shares import headline
 
     with open_db(db) as con:
@@ -45,9 +42,12 @@ def shares(
             result = as_of_headline(con, as_of, method)
         else:
             result = headline(con, method, scan)
-    if json_out:
-        emit_json(result)
-        return
+    emit(result, json_out, _shares_text)
+
+
+def _shares_text(result: dict) -> str:
+    import polars as pl
+
     counts, share = result["counts"], result["shares"]
     reference = result["reference_2021"]["shares"]
     frame = pl.DataFrame({
@@ -56,7 +56,8 @@ def shares(
         "share_%": [share.get(k) for k in counts],
         "2021_%": [reference.get(k) for k in counts],
     })
-    lines = [f"scan {result['scan_id']} ({result['scan_date']}), method {method}, rules v{result['rules_version']}",
+    lines = [f"scan {result['scan_id']} ({result['scan_date']}), method {result['method']}, "
+             f"rules v{result['rules_version']}",
              format_table(frame),
              f"shares are of {result['population']:,} {result['population_definition']}; "
              f"{result['total_models']:,} models in the snapshot"]
@@ -67,4 +68,4 @@ def shares(
                      "attribution (library_name / tags)")
     if "intervals" in result:
         lines.append("95% intervals: " + ", ".join(f"{k} {lo}–{hi}%" for k, (lo, hi) in result["intervals"].items()))
-    emit_text("\n".join(lines))
+    return "\n".join(lines)
