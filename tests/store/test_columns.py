@@ -76,3 +76,12 @@ def test_a_known_sha_hashes_alike_in_the_listing_and_in_history(main_db: duckdb.
         f"SELECT {VERSION_HASH_SQL} FROM (SELECT 'a/b' AS model_id, NULL AS sha, ['x'] AS files, "
         "['t'] AS tags, 'lib' AS library_name, TIMESTAMP '2024-01-01' AS last_modified)").fetchall()
     assert shaless != listing and shaless[0][0] is not None
+
+
+def test_the_as_of_view_hashes_a_commit_with_the_same_formula() -> None:
+    """SQL views cannot import SHA_HASH: the one that joins commits to versions must spell it alike."""
+    from importlib import resources
+
+    view = resources.files("hfscan.store").joinpath("views", "30_as_of.sql").read_text(encoding="utf-8")
+    assert SHA_HASH.format(model="p.model_id", sha="p.commit_id") in view
+    assert view.count("md5_number_lower") == 1
