@@ -35,7 +35,15 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
             SELECT model_id, arg_max(commit_id, date) AS commit_id
             FROM commits WHERE date <= ? GROUP BY model_id
         ), existing AS (
-            SELECT l.model_id, l.commit_id FROM last l JOIN latest_models m USING (model_id)
+            -- A repo exists from its creation, not its first commit (docs/CREATION_DATES.md):
+            -- commits dated before a real createdAt do not make it exist earlier. A repo created
+            -- by then whose stored log starts later (squashed) existed with files nobody knows.
+            SELECT m.model_id, l.commit_id
+            FROM latest_models m
+            LEFT JOIN last l USING (model_id)
+            LEFT JOIN history_status h ON h.model_id = m.model_id AND h.status = 'ok'
+            WHERE CASE WHEN m.created_at_clamped THEN l.commit_id IS NOT NULL
+                       ELSE m.created_at <= ? AND (l.commit_id IS NOT NULL OR h.model_id IS NOT NULL) END
         )
         SELECT c.class, c.neither_reason, count(*) AS models
         FROM existing e
@@ -43,7 +51,7 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
         LEFT JOIN version_classes c ON c.version_id = v.version_id AND c.method = ?
              AND c.rules_version = (SELECT max(rules_version) FROM version_classes)
         GROUP BY ALL
-    """, [cut, method]).fetchall()
+    """, [cut, cut, method]).fetchall()
     counts = dict.fromkeys(CLASSES, 0)
     breakdown: dict[str, int] = {}
     missing = 0

@@ -91,16 +91,37 @@ def test_first_commit_is_named_for_what_it_is_and_checked_against_the_id(scanned
 def test_as_of_ignores_commits_dated_before_the_repo_existed(scanned: tuple[FakeHub, Path]) -> None:
     """With every repo's commit log stored, backdated commits must not make a repo exist early."""
     hub, db = scanned
-    history(hub, db, "--all")
     models = hub.truth(per_model=True)["per_model"]
     # The planted trap: a day after a backdated first commit and before the repo's creation.
     backdated = min((m for m in models if m["first_commit"] < m["created"] and m["first_commit_not_creation"]),
                     key=lambda m: m["first_commit"])
     trap = backdated["first_commit"][:10]
     assert trap < backdated["created"][:10]
+    history(hub, db, "--all", "--as-of", AS_OF, "--as-of", trap)
     for day in (AS_OF, trap):
         expected = hub.truth(as_of=[day])["as_of"][day]
         result = run_cli(["shares", "--db", str(db), "--as-of", day, "--json"])
         assert result.code == 0, result.stderr
         got = json.loads(result.stdout)
         assert got["counts"] == {k: expected.get(k, 0) for k in got["counts"]}, day
+        assert got["missing_trees"] == 0
+
+
+def test_imported_dumps_use_the_same_rule(tmp_path: Path) -> None:
+    """A dump: both placeholder seconds, a real date, and a row whose only date is its `_id`."""
+    import polars as pl
+
+    rows = [  # (id, _id, createdAt, placeholder?) — the two first `_id`s are real ones (gpt2, all-MiniLM-L6-v2)
+        ("openai-community/gpt2", "621ffdc036468d709f17434d", "2022-03-02T23:29:04.000Z", True),
+        ("sentence-transformers/all-MiniLM-L6-v2", "621ffdc136468d709f17ddb4", "2022-03-02T23:29:05.000Z", True),
+        ("x/no-date", "621ffdc136468d709f17ddb5", None, True),
+        ("x/new", "6500000036468d709f17ddb6", "2023-09-12T06:06:56.000Z", False),
+        ("x/nothing", None, None, None),
+    ]
+    dump = tmp_path / "dump.parquet"
+    pl.DataFrame({"id": [r[0] for r in rows], "_id": [r[1] for r in rows], "createdAt": [r[2] for r in rows],
+                  "tags": [["pytorch"]] * len(rows)}).write_parquet(dump)
+    db = tmp_path / "i.duckdb"
+    assert run_cli(["import", "parquet", str(dump), "--db", str(db)]).code == 0
+    got = dict(query(db, "SELECT model_id, created_at_clamped FROM latest_models"))
+    assert got == {r[0]: r[3] for r in rows}

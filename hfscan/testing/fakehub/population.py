@@ -355,7 +355,7 @@ class Population:
         if index < len(self.real) or index >= self.base:
             return created
         squashed = created + int((2 + 18 * self._u(index, "squash-days")) * DAY)
-        if SQUASH_START <= created and squashed < BASE_END - DAY and self._u(index, "squash") < SQUASHED_SHARE:
+        if created >= SQUASH_START and squashed < BASE_END - DAY and self._u(index, "squash") < SQUASHED_SHARE:
             return squashed
         if created >= BACKDATE_START and self._u(index, "backdate") < BACKDATED_SHARE:
             return created - int((30 + 1400 * self._u(index, "backdate-days")) * DAY)
