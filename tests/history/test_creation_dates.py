@@ -71,7 +71,7 @@ def test_first_commit_is_named_for_what_it_is_and_checked_against_the_id(scanned
     wanted = db.with_name("odd.txt")
     wanted.write_text("\n".join(odd + normal))
     history(hub, db, "--models-from", str(wanted))
-    rows = query(db, """SELECT model_id, created_at, first_commit_at, first_commit_not_creation
+    rows = query(db, """SELECT model_id, created_at_best, first_commit_at, first_commit_not_creation
                         FROM model_created WHERE first_commit_at IS NOT NULL""")
     by_id = {r[0]: r for r in rows}
     for model_id, model in models.items():
@@ -85,7 +85,7 @@ def test_first_commit_is_named_for_what_it_is_and_checked_against_the_id(scanned
         assert flagged == model["first_commit_not_creation"], model_id
     assert {r[0] for r in rows if r[3]} == set(odd)
     # The old column name still answers, with the same dates.
-    assert query(db, "SELECT count(*) FROM model_created WHERE true_created_at IS DISTINCT FROM created_at")[0][0] == 0
+    assert query(db, "SELECT count(*) FROM model_created WHERE true_created_at IS DISTINCT FROM created_at_best")[0][0] == 0
 
 
 def test_as_of_ignores_commits_dated_before_the_repo_existed(scanned: tuple[FakeHub, Path]) -> None:
