@@ -100,6 +100,12 @@ def refuse_incomplete(con: duckdb.DuckDBPyConnection, results: list[dict[str, An
     plan = history_plan(con, days)
     command = "hfscan history " + " ".join(f"--as-of {d}" for d in plan.days)
     unknown = ", ".join(f"{r['missing']:,} on {r['as_of']}" for r in incomplete)
+    squashed = sum(r.get("missing_by_reason", {}).get("squashed", 0) for r in incomplete)
+    if squashed == sum(r["missing"] for r in incomplete):
+        # No request can help: those repos' history was squashed after the day.
+        raise UsageError(f"as of {', '.join(days)} the answer would be partial: repos unknown ({unknown}) "
+                         "because their history was squashed after the date (their files then are on no "
+                         "server); pass --partial for the numbers over the known repos")
     raise UsageError(f"as of {', '.join(days)} the answer would be partial: repos unknown ({unknown}); run "
                      f"`{command}` (about {plan.requests:,} requests, {quota_eta(plan.requests)}) "
                      "or pass --partial")

@@ -101,7 +101,8 @@ def import_hf_dataset_command(
                  f"in {outcome['seconds']:.1f}s")
 
     with open_db(db, read_only=False) as con:
-        result = import_hf_dataset(con, HubClient(resolved, token).api(), repo, file, revision, last, token,
+        client = HubClient(resolved, token, on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+        result = import_hf_dataset(con, client, repo, file, revision, last, token,
                                    on_revision=report)
     emit(result, json_out, lambda r: (f"{repo}/{file}: imported {r['imported']} revision(s), {r['models']:,} models, "
                                       f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported"))

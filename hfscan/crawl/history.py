@@ -163,8 +163,9 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
             items: list[dict[str, Any]] = []
             status, reason = "ok", None
             try:
-                for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}", [],
-                                         json.loads, what=f"commits of {target.model_id}"):
+                # The log pages 50 commits unless asked: 1000 (the maximum) makes nearly every repo one request.
+                for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}",
+                                         [("limit", "1000")], json.loads, what=f"commits of {target.model_id}"):
                     items += page.parsed
             except HubError as e:
                 status, reason = _failure(e), str(e)

@@ -40,7 +40,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("model_id", "VARCHAR", "identity", wire="id", dump_names=("model_id", "id", "modelId")),
-    Column("hub_id", "VARCHAR", "version", wire="_id", exported=False),
+    Column("hub_id", "VARCHAR", "version", wire="_id", dump_names=("hub_id", "_id")),
     Column("sha", "VARCHAR", "version", dump_names=("sha",)),
     Column("author", "VARCHAR", "version", dump_names=("author",)),
     Column("created_at", "TIMESTAMP", "version", wire="createdAt", dump_names=("created_at", "createdAt")),

@@ -13,8 +13,9 @@ from hfscan.errors import UsageError
 from hfscan.store.columns import IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store.schema import first_row, transaction
 
-# Columns of `snapshot_models` that are bookkeeping of this database, not data: not exported.
-_NOT_EXPORTED = ("scan_id", "scan_kind", "version_id", "snapshot_at")
+# Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
+# one on import (hub_id_created_at from hub_id): not exported.
+_NOT_EXPORTED = ("scan_id", "scan_kind", "version_id", "snapshot_at", "hub_id_created_at")
 
 
 def export_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
