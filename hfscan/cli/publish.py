@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit_json, emit_text, open_db
+from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, open_db
 
 
 @app.command()
@@ -39,15 +39,17 @@ def publish(
         raise AuthError("publishing needs a Hub token with write access", hint="set HF_TOKEN, or run `hf auth login`")
     with open_db(db) as con:
         result = run(con, HubClient(resolved, token).api(), repo, private=private, report=report, dry_run=dry_run)
-    if json_out:
-        emit_json(result)
-        return
+    emit(result, json_out, _text)
+
+
+def _text(result: dict) -> str:
+    dry_run = result["dry_run"]
     lines = [f"{'would upload' if dry_run else 'uploaded'} {len(result['new_snapshots'])} snapshot(s) "
-             f"({result['bytes'] / 1e6:.2f} MB); {len(result['already_there'])} already in datasets/{repo}"]
+             f"({result['bytes'] / 1e6:.2f} MB); {len(result['already_there'])} already in datasets/{result['repo']}"]
     if dry_run:
         lines += [f"  {f['path']} ({f['bytes']:,} bytes)" for f in result["files"]]
     elif result["commit"]:
         lines.append(f"commit {result['commit']}")
     else:
         lines.append("nothing changed: no commit")
-    emit_text("\n".join(lines))
+    return "\n".join(lines)
