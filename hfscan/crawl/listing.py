@@ -18,7 +18,7 @@ import polars as pl
 
 from hfscan.crawl.client import PageParseError
 
-# What `hfscan scan` asks the listing for (HUB_PROTOCOL.md lists the valid `expand` values).
+# What `hfscan scan` asks the listing for (docs/HUB_PROTOCOL.md: which `expand` values a listing takes).
 EXPAND_FIELDS = (
     "siblings", "tags", "library_name", "pipeline_tag", "createdAt", "lastModified", "sha", "author",
     "downloads", "downloadsAllTime", "likes", "gated", "private", "disabled", "safetensors", "gguf",
