@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
@@ -203,34 +203,24 @@ def _record_failure(staging: Staging, db_path: Path, scan_id: int, error: BaseEx
 def _start(staging: Staging, db_path: Path, endpoint: str, options: ScanOptions,
            note: Notify) -> tuple[ScanState, int | None]:
     kind = "incremental" if options.incremental else "full"
+    # One write to the main database: register_scan records the kind the scan really has.
     scan_id, base = snapshots.register_scan(db_path, kind, endpoint, ["files", "tags"], on_wait=note)
     stop_before = None
     if kind == "incremental":
-        if base is None or base.high_water is None:
+        if not snapshots.can_build_on(base):
             note("no complete scan to build on: running a full scan instead")
             kind = "full"
-            snapshots.set_scan_status(db_path, scan_id, "running")
-            _set_kind(db_path, scan_id, "full")
         else:
+            assert base is not None and base.high_water is not None
             stop_before = base.high_water - options.overlap
     state = ScanState(
-        scan_id=scan_id, kind=kind, endpoint=endpoint, started_at=datetime.utcnow().replace(microsecond=0),
+        scan_id=scan_id, kind=kind, endpoint=endpoint, started_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
         next_url=None, done=False, pages=0, models=0, rejects=0, requests=0, stop_before=stop_before,
         base_scan_id=base.scan_id if (base and kind == "incremental") else None, status="running",
         error=None, pid=os.getpid(),
     )
     staging.begin(state)
     return state, base.models if base else None
-
-
-def _set_kind(db_path: Path, scan_id: int, kind: str) -> None:
-    from hfscan.store.connect import connect
-
-    con = connect(db_path)
-    try:
-        con.execute("UPDATE scan_log SET kind = ?, status = 'running', error = NULL WHERE scan_id = ?", [kind, scan_id])
-    finally:
-        con.close()
 
 
 def smaller_page(url: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The fake Hub's HTTP server: the routes of HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
+"""The fake Hub's HTTP server: the routes of docs/HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
 
 Real HTTP/1.1 with keep-alive, absolute `Link` next URLs with an opaque keyset cursor, the
 `RateLimit` headers on every answer and a fixed-window quota, `X-Error-Code` on errors.
