@@ -22,9 +22,13 @@ from hfscan.analysis.rules import (
     RULES,
     RULES_VERSION,
 )
+from hfscan.analysis import frameworks, loadable
+from hfscan.analysis.rules import LOADABLE_METHODS
 from hfscan.store.schema import first_row, transaction
 
 CHUNK_VERSIONS = 200_000
+CLASS_COLUMNS = ("version_id, rules_version, method, has_pt, has_tf, has_tf_strict, has_jax, class, "
+                 "neither_reason, pt_attributed, formats")
 
 
 def _quote(text: str) -> str:
@@ -128,7 +132,9 @@ _APPLIES = {
     "tags": "v.tags IS NOT NULL",
     "header": ("EXISTS (SELECT 1 FROM header_probes h WHERE h.model_id = v.model_id AND h.sha = v.sha "
                "AND h.status = 'ok')"),
+    **dict.fromkeys(LOADABLE_METHODS, "v.files IS NOT NULL"),
 }
+METHOD_ORDER = ("files", "tags", "header", *LOADABLE_METHODS)  # loadable reads the files class
 
 
 def _unclassified(method: str) -> str:
@@ -151,7 +157,11 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
             WHERE version_id BETWEEN {low} AND {high} AND {_unclassified(method)}
         """)
         if method == "tags":
-            con.execute(f"INSERT INTO version_classes {TAGS_SQL}")
+            con.execute(f"INSERT INTO version_classes ({CLASS_COLUMNS}) {TAGS_SQL}")
+        elif method in LOADABLE_METHODS:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE loadable_paths AS {loadable.paths_sql()}")
+            con.execute(f"INSERT INTO version_classes ({CLASS_COLUMNS}, pt_path, tf_path, jax_path, basis) "
+                        f"{loadable.classes_sql(LOADABLE_METHODS.index(method))}")
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE matched AS {_matched_sql(method == 'header')}")
             if method == "files":
@@ -162,7 +172,7 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
                            attributed
                     FROM matched
                 """)
-            con.execute(f"INSERT INTO version_classes {_classes_sql(method)}")
+            con.execute(f"INSERT INTO version_classes ({CLASS_COLUMNS}) {_classes_sql(method)}")
 
 
 def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> dict[str, Any]:
@@ -174,7 +184,8 @@ def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSION
     started = time.monotonic()
     before = _classified_versions(con)
     counts: dict[str, int] = {}
-    for method in ("files", "tags", "header"):
+    frameworks.ensure_table(con)
+    for method in METHOD_ORDER:
         pending, low, high = _pending(con, method)
         counts[method] = pending
         if not pending:
@@ -193,7 +204,8 @@ def _classified_versions(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def classify_file_list(files: list[str], library_name: str | None = None, tags: list[str] | tuple[str, ...] = (),
-                       header_formats: dict[str, str] | None = None) -> dict[str, Any]:
+                       header_formats: dict[str, str] | None = None,
+                       config_model_type: str | None = None) -> dict[str, Any]:
     """One model, through the same SQL as the database (used by `explain` and the tests)."""
     from hfscan.store.schema import migrate
 
@@ -201,20 +213,21 @@ def classify_file_list(files: list[str], library_name: str | None = None, tags: 
     try:
         migrate(con, ":memory:")
         con.execute(
-            "INSERT INTO repo_versions (version_hash, model_id, sha, library_name, tags, files) "
-            "VALUES (1, 'model', 'sha', ?, ?, ?)", [library_name, list(tags), list(files)])
+            "INSERT INTO repo_versions (version_hash, model_id, sha, library_name, tags, files, config_model_type) "
+            "VALUES (1, 'model', 'sha', ?, ?, ?, ?)", [library_name, list(tags), list(files), config_model_type])
         if header_formats:
             con.executemany("INSERT INTO header_probes VALUES ('model', 'sha', ?, ?, 'ok', NULL, NULL)",
                             [[path, fmt] for path, fmt in header_formats.items()])
         classify_versions(con)
         classes = con.execute(
-            "SELECT method, class, neither_reason, has_pt, has_tf, has_tf_strict, has_jax, pt_attributed, formats "
-            "FROM version_classes").fetchall()
+            "SELECT method, class, neither_reason, has_pt, has_tf, has_tf_strict, has_jax, pt_attributed, formats, "
+            "pt_path, tf_path, jax_path, basis FROM version_classes").fetchall()
         evidence = con.execute(
             "SELECT path, format, resolved_format, family, rule, attributed FROM file_evidence ORDER BY path").fetchall()
     finally:
         con.close()
-    keys = ("class", "neither_reason", "has_pt", "has_tf", "has_tf_strict", "has_jax", "pt_attributed", "formats")
+    keys = ("class", "neither_reason", "has_pt", "has_tf", "has_tf_strict", "has_jax", "pt_attributed", "formats",
+            "pt_path", "tf_path", "jax_path", "basis")
     out: dict[str, Any] = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in classes}
     out["evidence"] = [dict(zip(("path", "format", "resolved_format", "family", "rule", "attributed"), row,
                                 strict=True)) for row in evidence]

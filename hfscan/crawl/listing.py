@@ -24,9 +24,11 @@ from hfscan.store.columns import COLUMNS
 # `expand` values). Not `gguf`: the Hub sends each GGUF repo's whole chat template with it (0.1-19 KB
 # a repo, +78% on a recent page) and nothing narrower exists; that a repo ships GGUF weights is in
 # its `siblings`. The `gguf` column stays for older snapshots and is NULL from new scans.
+# `config` gives `model_type` and `architectures` for the `loadable` method (docs/LOADABLE.md has
+# what it costs: the Hub sends the config's `tokenizer_config`, chat template included, with it).
 EXPAND_FIELDS = (
     "siblings", "tags", "library_name", "pipeline_tag", "createdAt", "lastModified", "sha", "author",
-    "downloads", "downloadsAllTime", "likes", "gated", "private", "disabled", "safetensors",
+    "downloads", "downloadsAllTime", "likes", "gated", "private", "disabled", "safetensors", "config",
 )
 
 _GGUF = pl.Struct({"total": pl.Int64, "architecture": pl.String, "context_length": pl.Int64})
@@ -50,6 +52,8 @@ WIRE_SCHEMA: dict[str, Any] = {
     "siblings": pl.List(pl.Struct({"rfilename": pl.String})),
     "safetensors": pl.Struct({"total": pl.Int64}),
     "gguf": _GGUF,
+    # Only the two keys hfscan stores; the rest of the object (tokenizer_config, auto_map, ...) is ignored.
+    "config": pl.Struct({"model_type": pl.String, "architectures": pl.List(pl.String)}),
 }
 
 _HUB_DATE = "%Y-%m-%dT%H:%M:%S%.fZ"
@@ -73,6 +77,8 @@ _PARSERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     "files": lambda siblings: siblings.list.eval(pl.element().struct.field("rfilename")),
     "safetensors_total": lambda safetensors: safetensors.struct.field("total"),
     "gguf": lambda gguf: pl.when(gguf.is_not_null()).then(gguf.struct.json_encode()),
+    "config_model_type": lambda config: config.struct.field("model_type"),
+    "config_architectures": lambda config: config.struct.field("architectures"),
 }
 
 
@@ -140,6 +146,18 @@ def _item_problem(item: Any) -> str | None:
     return None
 
 
+def _config_fields(config: Any) -> dict[str, Any] | None:
+    """The stored part of a `config` object; a value of another type is dropped, never the model
+    (a config is user-written JSON: its model_type may be anything)."""
+    if not isinstance(config, dict):
+        return None
+    model_type = config.get("model_type")
+    architectures = config.get("architectures")
+    if not (isinstance(architectures, list) and all(isinstance(a, str) for a in architectures)):
+        architectures = None
+    return {"model_type": model_type if isinstance(model_type, str) else None, "architectures": architectures}
+
+
 def _parse_item_by_item(body: bytes) -> ParsedPage:
     try:
         items = json.loads(body)
@@ -153,7 +171,8 @@ def _parse_item_by_item(body: bytes) -> ParsedPage:
         problem = _item_problem(item)
         if problem is None:
             gated = item.get("gated")
-            good.append({**item, "gated": None if gated is None else str(gated).lower()})
+            good.append({**item, "gated": None if gated is None else str(gated).lower(),
+                         "config": _config_fields(item.get("config"))})
         else:
             rejects.append((problem, json.dumps(item, default=str)[:100_000]))
     wire = pl.DataFrame(

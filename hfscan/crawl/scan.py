@@ -204,7 +204,7 @@ def _start(staging: Staging, db_path: Path, endpoint: str, options: ScanOptions,
            note: Notify) -> tuple[ScanState, int | None]:
     kind = "incremental" if options.incremental else "full"
     # One write to the main database: register_scan records the kind the scan really has.
-    scan_id, base = snapshots.register_scan(db_path, kind, endpoint, ["files", "tags"], on_wait=note)
+    scan_id, base = snapshots.register_scan(db_path, kind, endpoint, ["files", "tags", "loadable"], on_wait=note)
     stop_before = None
     if kind == "incremental":
         if not snapshots.can_build_on(base):

@@ -55,6 +55,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("disabled", "BOOLEAN", "version"),
     Column("safetensors_total", "BIGINT", "version", wire="safetensors"),
     Column("gguf", "JSON", "version"),
+    # From the listing's `config` object (expand=config): the `model_type` and `architectures` of the
+    # repo's config.json (docs/LOADABLE.md). NULL when the repo has none or the scan did not ask.
+    Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",)),
+    Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",)),
     Column("downloads", "BIGINT", "counter", dump_names=("downloads",)),
     Column("downloads_all_time", "BIGINT", "counter", wire="downloadsAllTime",
            dump_names=("downloads_all_time", "downloadsAllTime")),

@@ -156,6 +156,34 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        3,
+        "loadable: config model type and architectures, framework tables, loading paths per class",
+        """
+        -- From the listing's `config` (expand=config); NULL: none, or a scan that did not ask.
+        ALTER TABLE repo_versions ADD COLUMN config_model_type VARCHAR;
+        ALTER TABLE repo_versions ADD COLUMN config_architectures VARCHAR[];
+        -- Method loadable: the path that loads the model in each framework (rules.LOADING_PATHS)
+        -- and what decided it (transformers, or the files method for another library).
+        ALTER TABLE version_classes ADD COLUMN pt_path VARCHAR;
+        ALTER TABLE version_classes ADD COLUMN tf_path VARCHAR;
+        ALTER TABLE version_classes ADD COLUMN jax_path VARCHAR;
+        ALTER TABLE version_classes ADD COLUMN basis VARCHAR;
+        -- Which frameworks have a class per transformers model type: `frameworks.json` of the
+        -- huggingface/transformers-metadata dataset at one revision, or the vendored default.
+        CREATE TABLE framework_tables (
+            revision VARCHAR NOT NULL,          -- dataset commit sha, or 'transformers==X (vendored)'
+            revision_date TIMESTAMP,            -- the commit's date (NULL: vendored)
+            source VARCHAR NOT NULL,            -- dataset id and endpoint, or the vendored file
+            model_type VARCHAR NOT NULL,
+            pytorch BOOLEAN NOT NULL,
+            tensorflow BOOLEAN NOT NULL,
+            flax BOOLEAN NOT NULL,
+            processor VARCHAR,
+            loaded_at TIMESTAMP
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

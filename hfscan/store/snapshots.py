@@ -30,14 +30,15 @@ class BaseScan:
     scan_id: int
     high_water: datetime | None
     models: int
+    methods: tuple[str, ...] = ()
 
 
 def last_complete_scan(con: duckdb.DuckDBPyConnection) -> BaseScan | None:
     row = first_row(con.execute(
-        "SELECT scan_id, high_water, models FROM scan_log WHERE status = 'complete' "
+        "SELECT scan_id, high_water, models, methods FROM scan_log WHERE status = 'complete' "
         "AND kind IN ('full', 'incremental') ORDER BY scan_id DESC LIMIT 1"
     ))
-    return BaseScan(int(row[0]), row[1], int(row[2] or 0)) if row else None
+    return BaseScan(int(row[0]), row[1], int(row[2] or 0), tuple(row[3] or ())) if row else None
 
 
 def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
@@ -51,6 +52,9 @@ def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
         base = last_complete_scan(con)
         if kind == "incremental" and not can_build_on(base):
             kind = "full"
+        if kind == "incremental" and base is not None and "loadable" not in base.methods:
+            # Carried-forward models have no config from their scan: the snapshot cannot say loadable.
+            methods = [m for m in methods if m != "loadable"]
         row = first_row(con.execute(
             "INSERT INTO scan_log (scan_id, kind, source, status, started_at, snapshot_at, methods, "
             "base_scan_id, hfscan_version) VALUES (nextval('scan_id_seq'), ?, ?, 'running', "
@@ -152,6 +156,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 """,
                 [state.scan_id],
             ))[0]
+            _fill_config(con)
             # Sorted by version_id so that the column compresses to a few bits per row.
             listed = first_row(con.execute(
                 f"""
@@ -193,6 +198,24 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
         return FinalizeResult(state.scan_id, int(listed + carried), int(new_versions), int(carried), int(rejects))
     finally:
         con.execute("DETACH main_db")
+
+
+def _fill_config(con: duckdb.DuckDBPyConnection) -> None:
+    """A version stored by a scan that did not ask for `config` gets it from this one; its
+    `loadable` classes (computed without it) are dropped so that classify computes them again."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE config_filled AS
+        SELECT r.version_id, f.config_model_type, f.config_architectures
+        FROM final_models f JOIN main_db.repo_versions r USING (version_hash)
+        WHERE r.config_model_type IS NULL AND f.config_model_type IS NOT NULL
+    """)
+    con.execute("""
+        UPDATE main_db.repo_versions r SET config_model_type = c.config_model_type,
+            config_architectures = c.config_architectures
+        FROM config_filled c WHERE r.version_id = c.version_id
+    """)
+    con.execute("DELETE FROM main_db.version_classes WHERE method LIKE 'loadable%' "
+                "AND version_id IN (SELECT version_id FROM config_filled)")
 
 
 def _result_of(con: duckdb.DuckDBPyConnection, scan_id: int) -> FinalizeResult:

@@ -121,6 +121,8 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     """)
     con.execute(f"ALTER TABLE incoming ADD COLUMN version_hash UBIGINT; UPDATE incoming SET version_hash = {VERSION_HASH_SQL}")
     methods = ["files", "tags"] if files != "NULL" else ["tags"]
+    if files != "NULL" and "config_model_type" in columns:  # hfscan's own export of a config scan
+        methods.append("loadable")
     snapshots = con.execute("SELECT snapshot_key, max(snapshot_at) FROM incoming GROUP BY 1 ORDER BY 1").fetchall()
     version_columns = [c.name for c in IMPORTED_COLUMNS if c.role != "counter"]
     counter_columns = [c.name for c in IMPORTED_COLUMNS if c.role == "counter"]

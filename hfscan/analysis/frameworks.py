@@ -1,0 +1,143 @@
+"""The framework table: which of PyTorch / TensorFlow / Flax has a transformers class per model type.
+
+Its official source is `frameworks.json` in the `huggingface/transformers-metadata` dataset,
+regenerated on each transformers commit (JSON lines: model_type, pytorch, tensorflow, flax,
+processor). `hfscan frameworks update` reads it through huggingface_hub at a revision and stores
+it with that revision in `framework_tables`; the newest one loaded is the current one
+(`meta.framework_revision`). Until then, the vendored table generated from the transformers
+4.57.6 wheel (scripts/framework_table.py) is used. Changing the current table drops the stored
+`loadable` classes, so classify recomputes them under it.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from hfscan.errors import UsageError
+from hfscan.store.schema import first_row, transaction
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from hfscan.crawl.client import HubClient
+
+METADATA_REPO = "huggingface/transformers-metadata"
+FRAMEWORKS_FILE = "frameworks.json"
+VENDORED_VERSION = "4.57.6"
+VENDORED_FILE = f"frameworks_{VENDORED_VERSION}.jsonl"
+VENDORED_REVISION = f"transformers=={VENDORED_VERSION} (vendored)"
+
+
+@dataclass(frozen=True)
+class FrameworkRow:
+    model_type: str
+    pytorch: bool
+    tensorflow: bool
+    flax: bool
+    processor: str | None
+
+
+def parse_frameworks(text: str, label: str) -> list[FrameworkRow]:
+    """`frameworks.json` (JSON lines, as `datasets.Dataset.to_json` writes it) → rows. Bad input is a
+    UsageError naming the line: a partial table would silently make models unloadable."""
+    rows: list[FrameworkRow] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as e:
+            raise UsageError(f"{label}: line {number} is not JSON ({e})") from e
+        flags = [item.get(k) if isinstance(item, dict) else None for k in ("pytorch", "tensorflow", "flax")]
+        model_type = item.get("model_type") if isinstance(item, dict) else None
+        if not isinstance(model_type, str) or not model_type or not all(isinstance(f, bool) for f in flags):
+            raise UsageError(f"{label}: line {number} lacks model_type or a boolean pytorch/tensorflow/flax")
+        processor = item.get("processor")
+        rows.append(FrameworkRow(model_type, *flags, processor if isinstance(processor, str) else None))
+    if not rows:
+        raise UsageError(f"{label}: no model types in it")
+    if len({r.model_type for r in rows}) != len(rows):
+        raise UsageError(f"{label}: a model type appears twice")
+    return rows
+
+
+def vendored_rows() -> list[FrameworkRow]:
+    text = resources.files("hfscan.analysis").joinpath("data", VENDORED_FILE).read_text(encoding="utf-8")
+    return parse_frameworks(text, VENDORED_FILE)
+
+
+def counts(rows: list[FrameworkRow]) -> dict[str, int]:
+    return {"model_types": len(rows), "pytorch": sum(r.pytorch for r in rows),
+            "tensorflow": sum(r.tensorflow for r in rows), "flax": sum(r.flax for r in rows)}
+
+
+def current_revision(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = first_row(con.execute("SELECT value FROM meta WHERE key = 'framework_revision'"))
+    return row[0] if row else None
+
+
+def store_table(con: duckdb.DuckDBPyConnection, rows: list[FrameworkRow], revision: str,
+                revision_date: datetime | None, source: str) -> bool:
+    """Store a table (once per revision) and make it current. True when the current table changed,
+    which drops every stored `loadable` class (classify recomputes them)."""
+    with transaction(con):
+        stored = first_row(con.execute("SELECT count(*) FROM framework_tables WHERE revision = ?", [revision]))[0]
+        if not stored:
+            con.executemany(
+                "INSERT INTO framework_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                [[revision, revision_date, source, r.model_type, r.pytorch, r.tensorflow, r.flax, r.processor]
+                 for r in rows])
+        changed = current_revision(con) != revision
+        if changed:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('framework_revision', ?)", [revision])
+            con.execute("DELETE FROM version_classes WHERE method LIKE 'loadable%'")
+    return changed
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection) -> str:
+    """The current table's revision; stores the vendored default when there is none yet."""
+    revision = current_revision(con)
+    if revision is None:
+        store_table(con, vendored_rows(), VENDORED_REVISION, None, f"hfscan/analysis/data/{VENDORED_FILE}")
+        revision = VENDORED_REVISION
+    return revision
+
+
+def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | None = None,
+           repo: str = METADATA_REPO) -> dict[str, Any]:
+    """Read `frameworks.json` of `repo` at `revision` (default: main, resolved to its commit) through
+    huggingface_hub, store it with its commit sha and date, and make it the current table."""
+    from hfscan.store.hf_dataset import hub_errors
+
+    api = client.api()
+    with hub_errors(repo, f"revision {revision or 'main'}"):
+        info = api.dataset_info(repo, revision=revision)
+    if FRAMEWORKS_FILE not in {s.rfilename for s in info.siblings or []}:
+        raise UsageError(f"dataset {repo}@{revision or 'main'}: no file {FRAMEWORKS_FILE}")
+    with tempfile.TemporaryDirectory(prefix="hfscan-frameworks-") as cache, \
+            hub_errors(repo, f"{FRAMEWORKS_FILE} at {info.sha[:12]}"):
+        path = api.hf_hub_download(repo, FRAMEWORKS_FILE, repo_type="dataset", revision=info.sha, cache_dir=cache)
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    rows = parse_frameworks(text, f"{repo}@{info.sha[:12]}/{FRAMEWORKS_FILE}")
+    date = info.last_modified
+    if date is not None and date.tzinfo is not None:
+        date = date.astimezone(UTC).replace(tzinfo=None)
+    changed = store_table(con, rows, info.sha, date, f"hf-dataset:{repo}@{info.sha}/{FRAMEWORKS_FILE}")
+    return {"repo": repo, "revision": info.sha, "revision_date": str(date) if date else None,
+            "changed": changed, **counts(rows)}
+
+
+def describe(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The current table: revision, date, source and counts."""
+    revision = ensure_table(con)
+    row = first_row(con.execute(
+        "SELECT any_value(revision_date), any_value(source), count(*), count(*) FILTER (pytorch), "
+        "count(*) FILTER (tensorflow), count(*) FILTER (flax) FROM framework_tables WHERE revision = ?", [revision]))
+    return {"revision": revision, "revision_date": str(row[0]) if row[0] else None, "source": row[1],
+            "model_types": row[2], "pytorch": row[3], "tensorflow": row[4], "flax": row[5]}
