@@ -96,7 +96,7 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
     check_method(method)
     if method != "files":
         raise UsageError(f"--method {method} is not historical: the Hub only shows today's "
-                         f"{'tags' if method == 'tags' else 'safetensors headers'}",
+                         f"{ {'tags': 'tags', 'loadable': 'configs'}.get(method, 'safetensors headers')}",
                          hint="use --method files with --as-of (file lists at past commits)")
     end_of_day(day)
     scan_id, _ = resolve_scan(con, None)

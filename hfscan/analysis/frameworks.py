@@ -134,8 +134,11 @@ def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | No
 
 
 def describe(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The current table: revision, date, source and counts."""
-    revision = ensure_table(con)
+    """The current table: revision, date, source and counts (read-only)."""
+    revision = current_revision(con)
+    if revision is None:  # nothing classified yet: classify will store the vendored default
+        return {"revision": VENDORED_REVISION, "revision_date": None, "source": f"hfscan/analysis/data/{VENDORED_FILE}",
+                **counts(vendored_rows())}
     row = first_row(con.execute(
         "SELECT any_value(revision_date), any_value(source), count(*), count(*) FILTER (pytorch), "
         "count(*) FILTER (tensorflow), count(*) FILTER (flax) FROM framework_tables WHERE revision = ?", [revision]))

@@ -78,7 +78,7 @@ PT_FIRST_LIBRARIES: tuple[str, ...] = (
 # Safetensors header __metadata__.format → resolved format.
 HEADER_FORMATS: dict[str, str] = {"pt": "pytorch", "tf": "tensorflow", "flax": "flax", "mlx": "mlx"}
 
-METHODS: tuple[str, ...] = ("files", "tags", "header")
+METHODS: tuple[str, ...] = ("files", "tags", "header", "loadable")  # loadable: per transformers line
 CLASSES: tuple[str, ...] = ("pytorch_only", "tensorflow_only", "both", "neither")
 
 # ---------------------------------------------------------------------------------------------

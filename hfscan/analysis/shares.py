@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.rules import CLASSES, METHODS
+from hfscan.analysis.rules import CLASSES, METHODS, TRANSFORMERS_LINES
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
 
@@ -24,6 +24,13 @@ REFERENCE_2021 = {"source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2
 # counted beside it, never inside it. The SQL views (`shares`, `cohort_shares`) state the same
 # population as `class <> 'neither'`; tests/analysis/test_shares_e2e.py pins the two together.
 POPULATION_CLASSES = ("pytorch_only", "tensorflow_only", "both")
+
+
+POPULATION_DEFINITIONS = {
+    "files": "models with PyTorch and/or TensorFlow weights (pytorch_only + tensorflow_only + both)",
+    "tags": "models tagged pytorch and/or tf by the Hub",
+    "loadable": "models transformers can load from PyTorch and/or TensorFlow (other libraries: their weights)",
+}
 
 
 def population(counts: dict[str, int]) -> int:
@@ -69,6 +76,23 @@ def check_method(method: str) -> None:
         raise UsageError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
 
 
+def stored_method(method: str, transformers: str | None) -> str:
+    """The method name classes are stored under: `loadable` is one per transformers line."""
+    if method != "loadable":
+        if transformers is not None:
+            raise UsageError("--transformers applies to --method loadable only")
+        return method
+    line = transformers or "4.57"
+    if line not in TRANSFORMERS_LINES:
+        raise UsageError(f"unknown transformers line {line!r}: use one of {', '.join(TRANSFORMERS_LINES)}")
+    return TRANSFORMERS_LINES[line]
+
+
+# One sentence the report and `shares` print with loadable numbers.
+V5_NOTE = ("transformers v5 (5.0.0, 2026-01-26) removed TensorFlow and Flax: with --transformers 5 nothing is "
+           "loadable from TensorFlow or JAX; 4.57 is the last line with them")
+
+
 def check_scan_allows(con: duckdb.DuckDBPyConnection, scan_id: int, method: str) -> None:
     """Refuse a method the scan's source cannot support (a dump without file lists has no `files`),
     rather than report a table of zeros. `header` is left out: probes add it after any scan."""
@@ -78,14 +102,16 @@ def check_scan_allows(con: duckdb.DuckDBPyConnection, scan_id: int, method: str)
                          f"{', '.join(row[0])}", hint=f"use --method {row[0][0]}, or another --scan")
 
 
-def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int | None = None) -> dict[str, Any]:
+def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int | None = None,
+             transformers: str | None = None) -> dict[str, Any]:
     check_method(method)
+    stored = stored_method(method, transformers)
     scan_id, snapshot_at = resolve_scan(con, scan_id)
     check_scan_allows(con, scan_id, method)
     total_models = first_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
     rows = con.execute(
         "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
-        "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, method]).fetchall()
+        "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
     rules = current_rules_version(con)
     counts = dict.fromkeys(CLASSES, 0)
     breakdown: dict[str, int] = {}
@@ -99,12 +125,13 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
     out: dict[str, Any] = {
         "method": method, "scan_id": scan_id, "scan_date": str(snapshot_at), "rules_version": rules,
         "total_models": total_models, "classified": sum(counts.values()), "population": population(counts),
-        "population_definition": "models with PyTorch and/or TensorFlow weights (pytorch_only + tensorflow_only + both)"
-        if method != "tags" else "models tagged pytorch and/or tf by the Hub",
+        "population_definition": POPULATION_DEFINITIONS.get(method, POPULATION_DEFINITIONS["files"]),
         "counts": counts, "shares": share_percentages(counts),
         "neither_breakdown": dict(sorted(breakdown.items(), key=lambda kv: -kv[1])),
         "pt_attributed": attributed, "reference_2021": REFERENCE_2021,
     }
+    if method == "loadable":
+        out.update(_loadable_details(con, scan_id, stored))
     if method == "header":
         out["note"] = ("header covers probed models only (hfscan probe): an estimate over that sample, "
                        "with 95% Wilson intervals")
@@ -112,3 +139,23 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
                             for k in POPULATION_CLASSES}
         out["probed"] = sum(counts.values())
     return out
+
+
+def _loadable_details(con: duckdb.DuckDBPyConnection, scan_id: int, stored: str) -> dict[str, Any]:
+    """The transformers line, the framework table, and how many load only with an opt-in."""
+    from hfscan.analysis.frameworks import describe
+
+    line = next(k for k, v in TRANSFORMERS_LINES.items() if v == stored)
+    row = first_row(con.execute(
+        "SELECT count(*) FILTER (basis = 'transformers'), "
+        "count(*) FILTER (tf_path IS NOT NULL AND NOT path_needs_opt_in(tf_path)), "
+        "count(*) FILTER (path_needs_opt_in(tf_path)), "
+        "count(*) FILTER (pt_path IS NOT NULL AND NOT path_needs_opt_in(pt_path)), "
+        "count(*) FILTER (path_needs_opt_in(pt_path)), count(*) FILTER (jax_path IS NOT NULL) "
+        "FROM model_classes WHERE scan_id = ? AND method = ?", [scan_id, stored]))
+    paths = dict(con.execute(
+        "SELECT coalesce(tf_path, '(none)'), count(*) FROM model_classes WHERE scan_id = ? AND method = ? "
+        "AND basis = 'transformers' GROUP BY 1 ORDER BY 2 DESC", [scan_id, stored]).fetchall())
+    return {"transformers": line, "framework_table": describe(con), "transformers_route": row[0],
+            "tf_loadable_direct": row[1], "tf_loadable_opt_in": row[2], "pt_loadable_direct": row[3],
+            "pt_loadable_opt_in": row[4], "jax_loadable": row[5], "tf_paths": paths, "note": V5_NOTE}

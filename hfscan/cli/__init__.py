@@ -20,6 +20,7 @@ VERB_MODULES = [
     "status",
     "shares",
     "classify",
+    "frameworks",
     "probe",
     "history",
     "report",

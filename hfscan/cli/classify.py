@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,7 +45,8 @@ def explain(
 
     quoted = model_id.replace("'", "''")
     classes = run_query(db_path(db), "SELECT method, class, neither_reason, pt_attributed, formats, library_name, "
-                        f"scan_id FROM latest_classes WHERE model_id = '{quoted}' ORDER BY method", on_wait=note)
+                        "pt_path, tf_path, jax_path, basis, config_model_type, scan_id "
+                        f"FROM latest_classes WHERE model_id = '{quoted}' ORDER BY method", on_wait=note)
     if classes.is_empty():
         raise UsageError(f"{model_id} is not in the latest snapshot", hint="check the id (it is case-sensitive)")
     evidence = run_query(db_path(db), "SELECT path, format, resolved_format, family, rule, attributed "
@@ -53,8 +54,33 @@ def explain(
     emit({"model_id": model_id, "classes": classes, "evidence": evidence}, json_out, _explain_text)
 
 
+def _loading_lines(classes: Any) -> list[str]:
+    """Which path makes the model loadable, per transformers line (method loadable)."""
+    from hfscan.analysis.rules import LOADING_PATHS, TRANSFORMERS_LINES
+
+    opt_in = {p.name: p.opt_in for p in LOADING_PATHS}
+    lines = []
+    for line, method in TRANSFORMERS_LINES.items():
+        rows = classes.filter(classes["method"] == method).to_dicts()
+        if not rows:
+            continue
+        row = rows[0]
+        if row["basis"] != "transformers":
+            lines.append(f"transformers {line}: not a transformers model ({row['basis']}): the files method's class")
+            continue
+        parts = [f"{name} via {path}" + (f" ({opt_in[path]})" if opt_in.get(path) else " (directly)")
+                 for name, path in (("PyTorch", row["pt_path"]), ("TensorFlow", row["tf_path"]),
+                                    ("JAX", row["jax_path"])) if path]
+        lines.append(f"transformers {line}, model_type {row['config_model_type']}: "
+                     + ("; ".join(parts) if parts else f"not loadable ({row['neither_reason']})"))
+    return lines
+
+
 def _explain_text(r: dict) -> str:
     evidence = r["evidence"]
-    return "\n".join([r["model_id"], format_table(r["classes"].drop("scan_id")),
+    classes = r["classes"]
+    return "\n".join([r["model_id"], format_table(classes.drop("scan_id", "pt_path", "tf_path", "jax_path",
+                                                                 "config_model_type")),
+                      *_loading_lines(classes),
                       "weight files (and excluded side files):",
                       format_table(evidence) if not evidence.is_empty() else "(none)"])

@@ -33,7 +33,8 @@ EndpointOption = Annotated[
 ]
 MethodOption = Annotated[
     str,
-    typer.Option("--method", "-m", help="Classification method: files (file names), tags (Hub tags) or header."),
+    typer.Option("--method", "-m", help="Classification method: files (file names), tags (Hub tags), header, or "
+                 "loadable (where transformers can load it; see --transformers)."),
 ]
 
 # Hub access options, the same in every verb that talks to the Hub (scan, history, probe).

@@ -26,6 +26,9 @@ def shares(
     scan: Annotated[int | None, typer.Option("--scan", help="A complete scan id (default: the latest).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="The Hub as of this date (YYYY-MM-DD), from commit history (`hfscan history --as-of`).")] = None,
+    transformers: Annotated[str | None, typer.Option(
+        "--transformers", help="With --method loadable: the transformers line, 4.57 (default; the last with "
+                               "TensorFlow and Flax) or 5 (PyTorch only).")] = None,
     partial: Annotated[bool, typer.Option(
         "--partial", help="With --as-of: print the numbers over the repos known on the date even when some are "
                           "not (coverage shown), instead of refusing.")] = False,
@@ -44,12 +47,15 @@ def shares(
     with open_db(db) as con:
         if as_of:
             from hfscan.analysis.as_of import as_of_headline
+            from hfscan.analysis.shares import stored_method
+
+            stored_method(method, transformers)  # --transformers without loadable is refused the same way
 
             result = as_of_headline(con, as_of, method)
             if not partial:
                 refuse_incomplete(con, [result])
         else:
-            result = headline(con, method, scan)
+            result = headline(con, method, scan, transformers)
     emit(result, json_out, _shares_text)
 
 
@@ -65,7 +71,8 @@ def _shares_text(result: dict) -> str:
         "2021_%": [reference.get(k) for k in counts],
     })
     coverage = f", coverage {100 * result['coverage']:.1f}%" if "coverage" in result else ""
-    lines = [f"scan {result['scan_id']} ({result['scan_date']}{coverage}), method {result['method']}, "
+    line = f", transformers {result['transformers']}" if "transformers" in result else ""
+    lines = [f"scan {result['scan_id']} ({result['scan_date']}{coverage}), method {result['method']}{line}, "
              f"rules v{result['rules_version']}",
              format_table(frame),
              f"shares are of {result['population']:,} {result['population_definition']}; "
@@ -82,6 +89,14 @@ def _shares_text(result: dict) -> str:
                      f"{result['as_of']}` makes them known)")
     elif "coverage" in result:
         lines.append(f"coverage 100%: every repo of the latest snapshot is known as of {result['as_of']}")
+    if "transformers" in result:
+        table = result["framework_table"]
+        lines.append(f"framework table {table['revision'][:40]}: {table['model_types']} model types "
+                     f"({table['pytorch']} PyTorch, {table['tensorflow']} TF, {table['flax']} Flax)")
+        lines.append(f"from TensorFlow: {result['tf_loadable_direct']:,} load directly, {result['tf_loadable_opt_in']:,} "
+                     f"only with from_pt=True; from PyTorch: {result['pt_loadable_opt_in']:,} only with "
+                     f"from_tf/from_flax=True; from JAX: {result['jax_loadable']:,}")
+        lines.append(result["note"])
     if "intervals" in result:
         lines.append("95% intervals: " + ", ".join(f"{k} {lo}–{hi}%" for k, (lo, hi) in result["intervals"].items()))
     return "\n".join(lines)

@@ -7,14 +7,26 @@
 CREATE OR REPLACE VIEW current_rules AS
 SELECT max(rules_version) AS rules_version FROM version_classes;
 
+-- Loading paths that need an opt-in argument to from_pretrained (from_pt=True, ...); the same
+-- list as the `opt_in` of rules.LOADING_PATHS (a test pins the two together).
+CREATE OR REPLACE MACRO path_needs_opt_in(path) AS
+    path IN ('pt_from_tf', 'pt_from_flax', 'tf_from_pt', 'flax_from_pt');
+
+-- Methods loadable / loadable_v5 (docs/LOADABLE.md) also say which path loads the model from each
+-- framework (pt_path, tf_path, jax_path; NULL for the other methods) and what decided (basis:
+-- transformers, or files:<library>). They are shown only for snapshots whose scan asked the listing
+-- for `config` ('loadable' in scans.methods): elsewhere the config is not known.
 CREATE OR REPLACE VIEW model_classes AS
 SELECT m.scan_id, m.snapshot_at, m.model_id, m.author, m.created_at, m.created_at_clamped,
        m.library_name, m.pipeline_tag, m.downloads, m.downloads_all_time, m.likes,
        c.method, c.class, c.neither_reason, c.has_pt, c.has_tf, c.has_tf_strict, c.has_jax,
-       c.pt_attributed, c.formats, c.rules_version, m.version_id
+       c.pt_attributed, c.formats, c.rules_version, m.version_id,
+       c.pt_path, c.tf_path, c.jax_path, c.basis, m.config_model_type
 FROM snapshot_models m
 JOIN version_classes c USING (version_id)
-WHERE c.rules_version = (SELECT rules_version FROM current_rules);
+JOIN scan_log s USING (scan_id)
+WHERE c.rules_version = (SELECT rules_version FROM current_rules)
+  AND (c.method NOT LIKE 'loadable%' OR list_contains(s.methods, 'loadable'));
 
 CREATE OR REPLACE VIEW latest_classes AS
 SELECT * FROM model_classes

@@ -95,6 +95,33 @@ FROM latest_classes f JOIN latest_classes t ON t.model_id = f.model_id AND t.met
 WHERE f.method = 'files'
 GROUP BY ALL;
 
+-- Files vs loadable (transformers 4.57 and 5), model by model (latest snapshot).
+CREATE OR REPLACE VIEW loadable_agreement AS
+SELECT l.method AS loadable_method, f.class AS files_class, l.class AS loadable_class, count(*) AS models
+FROM latest_classes f JOIN latest_classes l ON l.model_id = f.model_id AND l.method LIKE 'loadable%'
+WHERE f.method = 'files'
+GROUP BY ALL;
+
+-- "Has TF weights" (files method) against "loadable from TF through transformers" (4.57; v5: none),
+-- per snapshot (repos of other libraries, e.g. Keras, count in the weights columns only):
+-- loadable directly, or only with an opt-in (from_pt=True). Same for PyTorch and Flax (JAX).
+CREATE OR REPLACE VIEW weights_vs_loadable AS
+SELECT f.scan_id, any_value(f.snapshot_at) AS snapshot_at, count(*) AS models,
+       count(*) FILTER (f.has_tf) AS tf_weights,
+       count(*) FILTER (l.tf_path IS NOT NULL) AS tf_loadable,
+       count(*) FILTER (l.tf_path IS NOT NULL AND NOT path_needs_opt_in(l.tf_path)) AS tf_loadable_direct,
+       count(*) FILTER (path_needs_opt_in(l.tf_path)) AS tf_loadable_opt_in,
+       count(*) FILTER (f.has_pt) AS pt_weights,
+       count(*) FILTER (l.pt_path IS NOT NULL) AS pt_loadable,
+       count(*) FILTER (f.has_jax) AS jax_weights,
+       count(*) FILTER (l.jax_path IS NOT NULL) AS jax_loadable,
+       count(*) FILTER (v5.tf_path IS NOT NULL) AS tf_loadable_v5
+FROM model_classes f
+JOIN model_classes l ON l.scan_id = f.scan_id AND l.version_id = f.version_id AND l.method = 'loadable'
+JOIN model_classes v5 ON v5.scan_id = f.scan_id AND v5.version_id = f.version_id AND v5.method = 'loadable_v5'
+WHERE f.method = 'files'
+GROUP BY f.scan_id;
+
 -- What `neither` is made of, per snapshot (files method).
 CREATE OR REPLACE VIEW neither_over_time AS
 SELECT scan_id, any_value(snapshot_at) AS snapshot_at, neither_reason, count(*) AS models

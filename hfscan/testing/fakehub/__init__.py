@@ -50,8 +50,9 @@ class FakeHub:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def truth(self, as_of: list[str] | tuple[str, ...] = (), per_model: bool = False) -> dict[str, Any]:
-        return self.hub.truth(as_of, per_model)
+    def truth(self, as_of: list[str] | tuple[str, ...] = (), per_model: bool = False,
+              frameworks: dict[str, tuple[bool, bool, bool]] | None = None) -> dict[str, Any]:
+        return self.hub.truth(as_of, per_model, frameworks)
 
     def model_ids(self) -> list[str]:
         """Ids of the models listed at the current epoch."""

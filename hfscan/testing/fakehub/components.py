@@ -22,6 +22,10 @@ class Component:
     header: str | None = None     # safetensors __metadata__.format planted in its files
     library: str | None = None    # library_name this component implies (if the repo has none)
     files: tuple[str, ...] = field(default=())
+    # What transformers' from_pretrained finds in it at the repo root (method loadable): a PyTorch
+    # pickle, safetensors (format in `header`), a TF .h5 or Flax msgpack; and whether it is sharded.
+    loads: str | None = None      # pt | safetensors | tf | flax
+    sharded: bool = False
 
     @property
     def safetensors(self) -> bool:
@@ -31,42 +35,43 @@ class Component:
 
 # Files are templates; "{n}" is a per-repo name and "{k}/{m}" expand to shard series.
 COMPONENTS: dict[str, Component] = {c.name: c for c in [
-    Component("pt_bin", "PT", "pytorch", ("pytorch",), files=("pytorch_model.bin",)),
+    Component("pt_bin", "PT", "pytorch", ("pytorch",), files=("pytorch_model.bin",), loads="pt"),
     Component("pt_shards", "PT", "pytorch", ("pytorch",),
-              files=("pytorch_model-{k}-of-{m}.bin", "pytorch_model.bin.index.json")),
+              files=("pytorch_model-{k}-of-{m}.bin", "pytorch_model.bin.index.json"), loads="pt", sharded=True),
     Component("pt_ckpt", "PT", "pytorch", (), files=("{n}.ckpt",)),
     Component("pt_pth", "PT", "pytorch", (), files=("weights/{n}.pth",)),
     Component("trainer", "PT", "pytorch", ("pytorch",), files=(
         "pytorch_model.bin", "training_args.bin", "checkpoint-500/pytorch_model.bin",
-        "checkpoint-500/optimizer.pt", "checkpoint-500/scheduler.pt", "checkpoint-500/rng_state.pth")),
+        "checkpoint-500/optimizer.pt", "checkpoint-500/scheduler.pt", "checkpoint-500/rng_state.pth"), loads="pt"),
     Component("peft_bin", "PT", "pytorch", (), library="peft",
               files=("adapter_model.bin", "adapter_config.json")),
     Component("st_attr", "PT", "safetensors_unknown", ("safetensors",), attributed=True, header="pt",
-              files=("model.safetensors",)),
+              files=("model.safetensors",), loads="safetensors"),
     Component("st_shards", "PT", "safetensors_unknown", ("safetensors",), attributed=True, header="pt",
-              files=("model-{k}-of-{m}.safetensors", "model.safetensors.index.json")),
+              files=("model-{k}-of-{m}.safetensors", "model.safetensors.index.json"), loads="safetensors",
+              sharded=True),
     Component("diffusers", "PT", "safetensors_unknown", ("safetensors",), attributed=True, header="pt",
               library="diffusers", files=(
                   "model_index.json", "unet/diffusion_pytorch_model.safetensors", "unet/config.json",
                   "vae/diffusion_pytorch_model.safetensors", "vae/config.json")),
     Component("peft_st", "PT", "safetensors_unknown", ("safetensors",), attributed=True, header="pt",
               library="peft", files=("adapter_model.safetensors", "adapter_config.json")),
-    Component("tf_h5", "TF", "tensorflow", ("tf",), tf_strict=True, files=("tf_model.h5",)),
+    Component("tf_h5", "TF", "tensorflow", ("tf",), tf_strict=True, files=("tf_model.h5",), loads="tf"),
     Component("tf_saved", "TF", "tensorflow", ("tf",), tf_strict=True, files=(
         "saved_model.pb", "variables/variables.data-00000-of-00001", "variables/variables.index")),
     Component("keras", "TF", "keras", ("keras",), library="keras", files=("model.keras",)),
     Component("tflite", "TF", "tflite", ("tflite",), files=("{n}.tflite",)),
-    Component("flax", "JAX", "flax", ("jax",), files=("flax_model.msgpack",)),
+    Component("flax", "JAX", "flax", ("jax",), files=("flax_model.msgpack",), loads="flax"),
     Component("onnx", "OTHER", "onnx", ("onnx",), files=("onnx/model.onnx", "onnx/model_quantized.onnx")),
     Component("gguf", "OTHER", "gguf", ("gguf",), files=("{n}.Q4_K_M.gguf", "{n}.Q8_0.gguf")),
     Component("mlx", "OTHER", "mlx", ("safetensors", "mlx"), header="mlx", library="mlx",
-              files=("model.safetensors",)),
+              files=("model.safetensors",), loads="safetensors"),
     Component("st_unknown", "OTHER", "safetensors_unknown", ("safetensors",), header=None,
-              files=("model.safetensors",)),
+              files=("model.safetensors",), loads="safetensors"),
     Component("st_unknown_pt", "OTHER", "safetensors_unknown", ("safetensors",), header="pt",
               files=("{n}.safetensors",)),
     Component("st_tf", "OTHER", "safetensors_unknown", ("safetensors",), header="tf",
-              files=("model.safetensors",)),
+              files=("model.safetensors",), loads="safetensors"),
     Component("openvino", "OTHER", "openvino", ("openvino",),
               files=("openvino_model.xml", "openvino_model.bin")),
     Component("coreml", "OTHER", "coreml", ("coreml",), files=(
@@ -94,6 +99,7 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "st": (("st_attr",), "transformers"),
     "st_pt": (("st_attr", "pt_bin"), "transformers"),
     "st_shards": (("st_shards",), "transformers"),
+    "st_tf_tr": (("st_tf",), "transformers"),  # TF-written safetensors in a transformers repo (from "st", by hash)
     "diffusers": (("diffusers",), "diffusers"),
     "peft_bin": (("peft_bin",), "peft"),
     "peft_st": (("peft_st",), "peft"),

@@ -22,11 +22,12 @@ import hashlib
 import math
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from importlib import resources
 
+from hfscan.testing.fakehub import configs
 from hfscan.testing.fakehub.components import CATEGORIES, COMPONENTS, expand_files, pick_category
 
 
@@ -106,6 +107,7 @@ class Model:
     likes: int
     gated: str | bool
     tag_noise: str | None         # a planted disagreement between the Hub's tags and its files
+    model_type: str | None = None  # config.json's model_type, as the listing's `config` shows it
 
     @property
     def created_at(self) -> int:
@@ -308,8 +310,14 @@ class Population:
         author = model_id.split("/")[0] if "/" in model_id else model_id
         listed = self.listed_created(index, created)
         hub_id = f"{listed:08x}{index:016x}"  # an ObjectId: 4 bytes of time, then 8 that grow
+        if category == "st" and self._u(index, "st_tf") < 0.1:  # by hash: the random stream stays as it was
+            category = "st_tf_tr"
+            commits = [replace(c, components=tuple("st_tf" if n == "st_attr" else n for n in c.components))
+                       for c in commits]
+        model_type = configs.plant(self.seed, index, model_id, library, bool(components),
+                                   index < len(self.real), category)
         return Model(index, model_id, hub_id, author, created, listed, library, task, category, name, shards,
-                     tuple(commits), downloads, int(downloads ** 0.5 * rng.random()), gated, tag_noise)
+                     tuple(commits), downloads, int(downloads ** 0.5 * rng.random()), gated, tag_noise, model_type)
 
     def _sha(self, index: int, number: int) -> str:
         return hashlib.sha1(f"{self.seed}/{index}/{number}".encode()).hexdigest()

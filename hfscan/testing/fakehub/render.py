@@ -7,6 +7,7 @@ import json
 import struct
 from typing import Any
 
+from hfscan.testing.fakehub import configs
 from hfscan.testing.fakehub.population import Commit, Model, iso
 
 # Every key a listing's `expand` accepts (docs/HUB_PROTOCOL.md); unknown ones are a 400. The Hub
@@ -69,7 +70,9 @@ def value(model: Model, key: str, epoch: int, commit: Commit | None = None) -> A
         return gguf(model)
     if key == "trendingScore":
         return 0
-    if key in ("config", "cardData", "transformersInfo"):
+    if key == "config":
+        return configs.config_object(model.model_type, model.library_name, model.index)
+    if key in ("cardData", "transformersInfo"):
         return {} if model.library_name == "transformers" else None
     if key == "spaces":
         return []

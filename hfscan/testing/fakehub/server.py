@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from hfscan.testing.fakehub import datasets_repo, render, uploads
+from hfscan.testing.fakehub import datasets_repo, metadata_repo, render, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
@@ -76,7 +76,8 @@ class Hub:
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
         # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
-        self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population),
+                                         metadata_repo.METADATA_REPO: metadata_repo.metadata_repo(self.population)}
         self.uploads = uploads.Uploads()  # users, LFS objects; uploaded repos join self.datasets
 
     # ---------------------------------------------------------------- orders and pages
@@ -165,8 +166,9 @@ class Hub:
             self.epoch = epoch
             self._pages.clear()
 
-    def truth(self, as_of: list[str] | tuple[str, ...] = (), per_model: bool = False) -> dict[str, Any]:
-        return truth(self.population, self.epoch, as_of, per_model)
+    def truth(self, as_of: list[str] | tuple[str, ...] = (), per_model: bool = False,
+              frameworks: dict[str, tuple[bool, bool, bool]] | None = None) -> dict[str, Any]:
+        return truth(self.population, self.epoch, as_of, per_model, frameworks)
 
     def stats_snapshot(self) -> dict[str, Any]:
         return {**self.stats, "faults_fired": self.faults.fired, "epoch": self.epoch}
