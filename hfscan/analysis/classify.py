@@ -14,16 +14,16 @@ from typing import Any
 
 import duckdb
 
+from hfscan.analysis import frameworks, loadable
 from hfscan.analysis.rules import (
     CANDIDATE_PATTERN,
     FAMILY,
     HEADER_FORMATS,
+    LOADABLE_METHODS,
     PT_FIRST_LIBRARIES,
     RULES,
     RULES_VERSION,
 )
-from hfscan.analysis import frameworks, loadable
-from hfscan.analysis.rules import LOADABLE_METHODS
 from hfscan.store.schema import first_row, transaction
 
 CHUNK_VERSIONS = 200_000

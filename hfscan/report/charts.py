@@ -149,10 +149,40 @@ def as_of(data: ReportData) -> alt.Chart | None:
     ).properties(title="As of a date (history) vs the naive estimate (today's files, clamped dates)", width=WIDTH)
 
 
+LOADABLE_MEASURES = {
+    "tf_weights": "Has TF weights (files)",
+    "tf_loadable_direct": "Loads from TF directly (transformers 4.57)",
+    "tf_loadable_opt_in": "Loads from TF only with from_pt=True (4.57)",
+    "tf_loadable_v5": "Loads from TF (transformers 5)",
+}
+
+
+def weights_vs_loadable(data: ReportData) -> alt.Chart | None:
+    """Has TF weights vs loadable from TF (method loadable), per snapshot that asked for configs."""
+    frame = data.weights_vs_loadable
+    if frame.is_empty():
+        return None
+    long = frame.select(["scan_id", "snapshot_at", "models", *LOADABLE_MEASURES]).unpivot(
+        index=["scan_id", "snapshot_at", "models"], on=list(LOADABLE_MEASURES), variable_name="measure",
+        value_name="count").with_columns(
+        pl.col("measure").replace(LOADABLE_MEASURES).alias("label"),
+        (pl.col("snapshot_at").cast(pl.String).str.slice(0, 10) + " (scan " + pl.col("scan_id").cast(pl.String)
+         + ")").alias("snapshot"))
+    return alt.Chart(long).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=list(LOADABLE_MEASURES.values())),
+        x=alt.X("count:Q", title="Models"),
+        row=alt.Row("snapshot:N", title=None),
+        color=alt.Color("label:N", legend=None, sort=list(LOADABLE_MEASURES.values()),
+                        scale=alt.Scale(range=["#0072B2", "#009E73", "#56B4E9", "#999999"])),
+        tooltip=["snapshot:N", alt.Tooltip("label:N", title="measure"), alt.Tooltip("count:Q", format=","),
+                 alt.Tooltip("models:Q", format=",", title="models in snapshot")],
+    ).properties(title="Ships TensorFlow weights vs can be loaded from TensorFlow", width=WIDTH - 120)
+
+
 CHARTS = {
     "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot, "by_cohort": by_cohort,
     "top_models": top_models, "weighted": weighted, "breakdowns": breakdowns, "transitions": transitions,
-    "agreement": agreement, "neither": neither,
+    "agreement": agreement, "neither": neither, "weights_vs_loadable": weights_vs_loadable,
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from hfscan.analysis.rules import TRANSFORMERS_LINES
 from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
 
 
@@ -30,6 +31,7 @@ class ReportData:
     neither: pl.DataFrame
     scans: pl.DataFrame
     as_of: list[dict[str, Any]] = field(default_factory=list)
+    weights_vs_loadable: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
@@ -40,7 +42,7 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     scan_id, snapshot_at = resolve_scan(con, None)
     methods = [row[0] for row in con.execute(
         "SELECT DISTINCT method FROM latest_classes ORDER BY method").fetchall()]
-    headlines = {m: headline(con, m, scan_id) for m in methods}
+    headlines = {m: _headline(con, m, scan_id) for m in methods}
     long_shares = """
         SELECT scan_id, snapshot_at, method, k AS class, v AS models,
                round(100.0 * v / nullif(population, 0), 2) AS share
@@ -77,8 +79,15 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     neither = _frame(con, "SELECT * FROM neither_over_time ORDER BY scan_id, neither_reason")
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
                            FROM scans WHERE status = 'complete' ORDER BY scan_id""")
+    loadable = _frame(con, "SELECT * FROM weights_vs_loadable ORDER BY snapshot_at, scan_id")
     return ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
-                      transitions, agreement, neither, scans, as_of or [])
+                      transitions, agreement, neither, scans, as_of or [], loadable)
+
+
+def _headline(con: duckdb.DuckDBPyConnection, stored: str, scan_id: int) -> dict[str, Any]:
+    """Headline of a stored method: `loadable_v5` is method loadable with transformers 5."""
+    line = next((k for k, v in TRANSFORMERS_LINES.items() if v == stored), None)
+    return headline(con, "loadable", scan_id, line) if line else headline(con, stored, scan_id)
 
 
 def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -112,7 +112,12 @@ PyTorch-first (transformers, diffusers, peft, ...) — {attributed:,} PyTorch mo
 rest on that attribution. <b>tags</b>: the Hub's own <code>pytorch</code> / <code>tf</code> tags (computed by
 closed Hub code; the method the 2021 figure most likely used). <b>header</b>: the
 <code>__metadata__.format</code> of safetensors headers, read with range requests for a sample; its
-shares are estimates over the probed models with 95% Wilson intervals.</p>
+shares are estimates over the probed models with 95% Wilson intervals. <b>loadable</b>: where
+transformers can load the model from (its config's model type must have a class in that framework, and
+a weight file a loading path reads: TF classes read PyTorch-written safetensors directly and
+<code>pytorch_model.bin</code> with <code>from_pt=True</code>); other libraries keep their files class.
+Transformers v5 (5.0.0, 2026-01-26) removed TensorFlow and Flax, so <code>loadable_v5</code> loads nothing
+from them; 4.57 is the last line that did.</p>
 <p><b>Dates.</b> The Hub reports 2022-03-02 as the creation date of every older repo; cohorts use the
 first commit where <code>hfscan history</code> recovered it and otherwise one labelled bucket.
 Files change after creation (conversion bots add safetensors): "as of" figures use each repo's files at

@@ -92,7 +92,8 @@ def test_every_planted_model_gets_its_known_class(db: duckdb.DuckDBPyConnection,
     models = [*planted_models(), bert(real_data)]
     assert result["rules_version"] == RULES_VERSION
     assert result["classified"] == len(models)
-    assert result["by_method"] == {"files": len(models) - 1, "tags": len(models), "header": 2}
+    assert result["by_method"] == {"files": len(models) - 1, "tags": len(models), "header": 2,
+                                   "loadable": len(models) - 1, "loadable_v5": len(models) - 1}
     got = {(row[0], row[1]): row[2:] for row in db.execute(
         "SELECT model_id, method, class, neither_reason, pt_attributed FROM model_classes").fetchall()}
     for m in models:
@@ -139,7 +140,7 @@ def test_second_run_is_a_no_op(db: duckdb.DuckDBPyConnection) -> None:
     before = [db.execute(f"SELECT count(*) FROM {t}").fetchall() for t in tables]
     again = classify_versions(db)
     assert again["classified"] == 0
-    assert again["by_method"] == {"files": 0, "tags": 0, "header": 0}
+    assert again["by_method"] == {"files": 0, "tags": 0, "header": 0, "loadable": 0, "loadable_v5": 0}
     assert [db.execute(f"SELECT count(*) FROM {t}").fetchall() for t in tables] == before
 
 

@@ -101,5 +101,6 @@ def test_the_scan_leaves_the_chat_templates_out(hub: FakeHub) -> None:
     with_gguf = get_session().get(url, params=[*listing_params("createdAt", 1000), ("expand", "gguf")])
     ggufs = [item for item in with_gguf.json() if "gguf" in item]
     assert ggufs and all(100 <= len(item["gguf"]["chat_template"]) <= 19_000 for item in ggufs)
-    assert b"chat_template" not in ours.content and all("gguf" not in item for item in ours.json())
+    # (`expand=config` does bring the chat templates of tokenizer configs: docs/LOADABLE.md, "Cost".)
+    assert all("gguf" not in item for item in ours.json())
     assert len(ours.content) < len(with_gguf.content) - 100 * len(ggufs)
