@@ -21,11 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from page_bytes import listing_bytes  # noqa: E402
+from page_bytes import listing_bytes
 
-from hfscan.crawl import listing  # noqa: E402
-from hfscan.crawl.scan import ScanOptions, run_scan  # noqa: E402
-from hfscan.testing.fakehub import FakeHub  # noqa: E402
+from hfscan.crawl import listing
+from hfscan.crawl.scan import ScanOptions, run_scan
+from hfscan.testing.fakehub import FakeHub
 
 HUB_MODELS = 3_000_000
 

@@ -25,8 +25,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_the_readme_has_ten_queries() -> None:
-    assert len(QUERIES) == 10
+def test_the_readme_has_eleven_queries() -> None:
+    assert len(QUERIES) == 11
 
 
 @pytest.mark.parametrize("sql", QUERIES, ids=[q.splitlines()[0][3:40] for q in QUERIES])
