@@ -34,7 +34,7 @@ def test_export_loads_with_datasets_and_imports_back(tmp_path: Path, monkeypatch
     imported = run_cli(["import", "parquet", str(out), "--db", str(other), "--json"])
     assert imported.code == 0, imported.stderr
     summary = json.loads(imported.stdout)
-    assert len(summary["snapshots"]) == 2 and summary["methods"] == ["files", "tags"]
+    assert len(summary["snapshots"]) == 2 and summary["methods"] == ["files", "tags", "loadable"]
     for source_scan, imported_scan in zip(sorted(per_scan), summary["snapshots"], strict=True):
         assert set(query(db, f"SELECT model_id, sha FROM snapshot_models WHERE scan_id = {source_scan}")) == set(
             query(other, f"SELECT model_id, sha FROM snapshot_models WHERE scan_id = {imported_scan}"))
