@@ -156,6 +156,25 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        3,
+        "timeline: as-of shares per date, class, rules version and snapshot",
+        """
+        -- One row per (day, class) of an `hfscan timeline` run, read through the view as_of_shares.
+        -- Rows of a day with coverage < 1 are partial (`timeline --partial`): stored as such, never
+        -- drawn as complete. A recomputation replaces the rows of its (day, rules_version, scan_id).
+        CREATE TABLE as_of_share_rows (
+            day DATE NOT NULL,
+            class VARCHAR NOT NULL,             -- pytorch_only | tensorflow_only | both | neither
+            models BIGINT NOT NULL,             -- repos of that class known to exist on the day
+            coverage DOUBLE NOT NULL,           -- known / (known + unknown) repos; 1.0 = exact
+            missing BIGINT NOT NULL,            -- repos unknown on the day (not counted)
+            rules_version INTEGER NOT NULL,
+            scan_id INTEGER NOT NULL,           -- the latest snapshot the day was computed from
+            computed_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
