@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.as_of import SHARE_CLASSES, check_days, shares_of
+from hfscan.analysis.as_of import DAYS_PER_QUERY, SHARE_CLASSES, check_days, shares_of
 from hfscan.analysis.rules import CLASSES
 from hfscan.analysis.shares import resolve_scan
 from hfscan.errors import UsageError
@@ -100,15 +100,17 @@ def timeline_days(con: duckdb.DuckDBPyConnection, every: str, start: str | None,
 
 
 def compute(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[TimelinePoint]:
-    """Counts per class over the known repos, and the unknown, for every day, in one query."""
+    """Counts per class over the known repos, and the unknown, for every day: one query per few days
+    (a table macro takes constants, so days are a UNION ALL, and a long one runs out of memory)."""
     days = check_days(days)
-    if not days:
-        return []
-    union = " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, state, class FROM as_of_models(?)" for _ in days)
-    rows = con.execute(f"""
-        SELECT strftime(day, '%Y-%m-%d'), state, class, count(*) FROM ({union})
-        WHERE state <> 'absent' GROUP BY ALL
-    """, [value for day in days for value in (day, day)]).fetchall()
+    rows: list[tuple] = []
+    for i in range(0, len(days), DAYS_PER_QUERY):
+        chunk = days[i:i + DAYS_PER_QUERY]
+        union = " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, state, class FROM as_of_models(?)" for _ in chunk)
+        rows += con.execute(f"""
+            SELECT strftime(day, '%Y-%m-%d'), state, class, count(*) FROM ({union})
+            WHERE state <> 'absent' GROUP BY ALL
+        """, [value for day in chunk for value in (day, day)]).fetchall()
     counts: dict[str, dict[str, int]] = {day: dict.fromkeys(CLASSES, 0) for day in days}
     missing = dict.fromkeys(days, 0)
     for day, state, cls, n in rows:
