@@ -57,7 +57,7 @@ def timeline(
         incomplete = [p for p in points if not p.complete]
         plan = history_plan(con, [p.day for p in incomplete])
     command = f"hfscan history {series_options(every, start, end)}"
-    cost = f"about {plan.requests:,} history requests ({quota_eta(plan.requests)})"
+    cost = f"about {plan.requests:,} history requests, {quota_eta(plan.requests)}"
     note(f"timeline: {len(days)} dates ({days[0]} … {days[-1]}), {len(incomplete)} not fully known"
          + (f"; {cost} would make them exact: `{command}`" if incomplete else ""))
     if incomplete and not partial:
