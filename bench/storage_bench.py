@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -87,7 +87,7 @@ def store_snapshot(db: Path, frame: pl.DataFrame, page_size: int = 1000) -> floa
     started = time.monotonic()
     scan_id, _ = snapshots.register_scan(db, "full", "bench", ["files", "tags"])
     staging = Staging(db)
-    staging.begin(ScanState(scan_id, "full", "bench", datetime.utcnow(), None, False, 0, 0, 0, 0, None, None,
+    staging.begin(ScanState(scan_id, "full", "bench", datetime.now(UTC).replace(tzinfo=None), None, False, 0, 0, 0, 0, None, None,
                             "running", None, os.getpid()))
     pages = (frame.height + page_size - 1) // page_size
     for page in range(pages):

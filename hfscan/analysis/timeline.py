@@ -15,11 +15,11 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.as_of import DAYS_PER_QUERY, SHARE_CLASSES, check_days, shares_of
+from hfscan.analysis.as_of import DAYS_PER_QUERY, check_days
 from hfscan.analysis.rules import CLASSES
-from hfscan.analysis.shares import resolve_scan
+from hfscan.analysis.shares import current_rules_version, population, resolve_scan, share_percentages
 from hfscan.errors import UsageError
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.schema import transaction
 
 EVERY = {"month": 1, "quarter": 3, "year": 12}
 DEFAULT_FROM = "2020-01-01"
@@ -46,8 +46,8 @@ class TimelinePoint:
         return self.missing == 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"day": self.day, "counts": self.counts, "shares": shares_of(self.counts),
-                "population": sum(self.counts[k] for k in SHARE_CLASSES), "coverage": self.coverage,
+        return {"day": self.day, "counts": self.counts, "shares": share_percentages(self.counts),
+                "population": population(self.counts), "coverage": self.coverage,
                 "missing": self.missing, "complete": self.complete}
 
 
@@ -122,8 +122,7 @@ def compute(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[TimelinePoi
 
 
 def rules_version(con: duckdb.DuckDBPyConnection) -> int | None:
-    row = first_row(con.execute("SELECT max(rules_version) FROM version_classes"))
-    return None if row is None or row[0] is None else int(row[0])
+    return current_rules_version(con)
 
 
 def store(con: duckdb.DuckDBPyConnection, points: list[TimelinePoint], scan_id: int, rules: int) -> int:
@@ -157,5 +156,5 @@ def naive_series(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[dict[s
     counts: dict[str, dict[str, int]] = {day: dict.fromkeys(CLASSES, 0) for day in days}
     for day, cls, n in rows:
         counts[day][cls] += int(n)
-    return [{"day": day, "counts": counts[day], "shares": shares_of(counts[day]),
-             "population": sum(counts[day][k] for k in SHARE_CLASSES)} for day in days]
+    return [{"day": day, "counts": counts[day], "shares": share_percentages(counts[day]),
+             "population": population(counts[day])} for day in days]

@@ -26,6 +26,7 @@ VERB_MODULES = [
     "report",
     "sql",
     "transfer",
+    "publish",
 ]
 
 for _name in VERB_MODULES:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, format_table, note, open_db
+from hfscan.cli.common import DbOption, JsonOption, emit, note, open_db
 
 EveryOption = Annotated[str, typer.Option("--every", help="One date per period: month, quarter or year (its last day).")]
 FromOption = Annotated[str | None, typer.Option(
@@ -39,8 +39,6 @@ def timeline(
 
     Example: hfscan timeline --every quarter --from 2020-01-01
     """
-    import polars as pl
-
     from hfscan.analysis import timeline as tl
     from hfscan.analysis.as_of import history_plan
     from hfscan.analysis.shares import resolve_scan
@@ -66,15 +64,20 @@ def timeline(
                          f"unknown, on {worst.day}); run `{command}` ({cost}) or pass --partial")
     with open_db(db, read_only=False) as con:
         tl.store(con, points, scan_id, rules)
-    rows = [p.as_dict() for p in points]
-    if json_out:
-        emit_json({"every": every, "scan_id": scan_id, "rules_version": rules, "method": "files",
-                   "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
-                   "history_needed": {"requests": plan.requests, "commit_logs": plan.commit_logs,
-                                      "trees_at_most": plan.trees_known + plan.trees_at_most, "command": command}
-                   if incomplete else None,
-                   "dates": rows})
-        return
+    emit({"every": every, "scan_id": scan_id, "rules_version": rules, "method": "files",
+          "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
+          "history_needed": {"requests": plan.requests, "commit_logs": plan.commit_logs,
+                             "trees_at_most": plan.trees_known + plan.trees_at_most,
+                             "command": command if incomplete else None},
+          "dates": [p.as_dict() for p in points]}, json_out, _timeline_text)
+
+
+def _timeline_text(result: dict[str, Any]) -> str:
+    import polars as pl
+
+    from hfscan.cli.common import format_table
+
+    rows = result["dates"]
     frame = pl.DataFrame({
         "date": [r["day"] for r in rows],
         "pytorch_only_%": [r["shares"]["pytorch_only"] for r in rows],
@@ -85,9 +88,10 @@ def timeline(
         "coverage_%": [round(100 * r["coverage"], 1) for r in rows],
         "missing": [r["missing"] for r in rows],
     })
-    lines = [f"timeline by files, scan {scan_id}, rules v{rules}: shares of models with PyTorch and/or TensorFlow "
-             "weights on each date", format_table(frame)]
-    if incomplete:
-        lines.append(f"PARTIAL: {len(incomplete)} dates count only the repos known on them (coverage < 100%); "
-                     f"`{command}` makes them exact")
-    emit_text("\n".join(lines))
+    lines = [f"timeline by files, scan {result['scan_id']}, rules v{result['rules_version']}: shares of "
+             f"{result['population_definition']}", format_table(frame)]
+    partial = sum(not r["complete"] for r in rows)
+    if partial:
+        lines.append(f"PARTIAL: {partial} dates count only the repos known on them (coverage < 100%); "
+                     f"`{result['history_needed']['command']}` makes them exact")
+    return "\n".join(lines)

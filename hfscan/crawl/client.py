@@ -183,7 +183,8 @@ class HubClient:
         return min(self.retry.max_wait, self.retry.base_wait * (2 ** max(attempt - 1, 0)))
 
     def request(self, method: str, url: str, *, params: Any = None, headers: dict[str, str] | None = None,
-                parse: Callable[[bytes], T] | None = None, what: str = "") -> tuple[Any, T | bytes]:
+                parse: Callable[[bytes], T] | None = None, what: str = "",
+                data: dict[str, Any] | None = None) -> tuple[Any, T | bytes]:
         """Send one request with the retry policy; returns (response, parsed body or raw bytes).
 
         ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again.
@@ -199,7 +200,7 @@ class HubClient:
             self.stats.requests += 1
             try:
                 merged = {**self._headers, **(headers or {})}
-                response = get_session().request(method, url, params=params, headers=merged,
+                response = get_session().request(method, url, params=params, headers=merged, data=data,
                                                  timeout=self._timeout())
                 body = response.content
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:

@@ -24,19 +24,15 @@ import duckdb
 
 from hfscan.crawl.client import HubClient
 from hfscan.errors import AuthError, HubError, UsageError
-from hfscan.store.columns import VERSION_HASH_SQL
+from hfscan.store.columns import SHA_HASH
 from hfscan.store.connect import connect
 from hfscan.store.schema import transaction
 
 BOT_AUTHORS = {"SFconvertbot", "system", "librarian-bot", "hf-bot"}
 BOT_TITLE = re.compile(r"adding `safetensors` variant|^librarian bot:", re.IGNORECASE)
 _HUB_DATE = "%Y-%m-%dT%H:%M:%S.%fZ"
-# VERSION_HASH_SQL when the sha is known: a tree at a commit and the listing row for that same
-# commit are one version.
 FLUSH_REPOS = 200
 FLUSH_SECONDS = 2.0
-SHA_HASH = "md5_number_lower({model} || '@' || {sha})"
-assert VERSION_HASH_SQL.startswith("md5_number_lower(model_id || '@' || coalesce(sha,")
 
 
 @dataclass
@@ -167,8 +163,9 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
             items: list[dict[str, Any]] = []
             status, reason = "ok", None
             try:
-                for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}", [],
-                                         json.loads, what=f"commits of {target.model_id}"):
+                # The log pages 50 commits unless asked: 1000 (the maximum) makes nearly every repo one request.
+                for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}",
+                                         [("limit", "1000")], json.loads, what=f"commits of {target.model_id}"):
                     items += page.parsed
             except HubError as e:
                 status, reason = _failure(e), str(e)

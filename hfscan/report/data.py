@@ -94,7 +94,7 @@ def _timeline(con: duckdb.DuckDBPyConnection, snapshot_day: str) -> tuple[pl.Dat
         SELECT strftime(day, '%Y-%m-%d') AS day, class, models, share, population, coverage, missing, complete,
                scan_id
         FROM as_of_shares
-        WHERE class <> 'neither' AND rules_version = (SELECT max(rules_version) FROM version_classes)
+        WHERE class <> 'neither' AND rules_version = (SELECT rules_version FROM current_rules)
         QUALIFY scan_id = max(scan_id) OVER (PARTITION BY day)
         ORDER BY day, class""")
     days = sorted(set(timeline["day"].to_list())) if timeline.height else []

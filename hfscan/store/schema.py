@@ -9,7 +9,7 @@ code that reads them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 
@@ -200,7 +200,7 @@ def check_version(con: duckdb.DuckDBPyConnection, path: str) -> int:
     return version
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: str, on_step: Callable[[int], None] | None = None) -> int:
+def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
     """Bring the database to LATEST_VERSION; returns the version it had before."""
     before = check_version(con, path)
     if before == 0:
@@ -216,8 +216,6 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, on_step: Callable[[int], 
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP, ?)", [version, description]
             )
-        if on_step:
-            on_step(version)
     install_views(con)
     return before
 

@@ -24,25 +24,18 @@ import duckdb
 import polars as pl
 
 from hfscan.errors import ScanRunningError, StoreError
-from hfscan.store.columns import MODEL_COLUMNS
-from hfscan.store.connect import is_lock_error
+from hfscan.store.columns import MODEL_COLUMNS, column_ddl
+from hfscan.store.connect import MEMORY_LIMIT, is_lock_error
 from hfscan.store.schema import first_row, transaction
 
-SCAN_MEMORY_LIMIT = os.environ.get("HFSCAN_MEMORY_LIMIT", "400MB")
-
-STAGING_SCHEMA = """
+STAGING_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS scan_state (
     scan_id INTEGER, kind VARCHAR, endpoint VARCHAR, started_at TIMESTAMP,
     next_url VARCHAR, done BOOLEAN, pages INTEGER, models BIGINT, rejects BIGINT,
     requests BIGINT, stop_before TIMESTAMP, base_scan_id INTEGER, status VARCHAR, error VARCHAR,
     pid INTEGER
 );
-CREATE TABLE IF NOT EXISTS staged_models (
-    page INTEGER, model_id VARCHAR, hub_id VARCHAR, sha VARCHAR, author VARCHAR,
-    created_at TIMESTAMP, last_modified TIMESTAMP, library_name VARCHAR, pipeline_tag VARCHAR,
-    tags VARCHAR[], files VARCHAR[], gated VARCHAR, private BOOLEAN, disabled BOOLEAN,
-    safetensors_total BIGINT, gguf JSON, downloads BIGINT, downloads_all_time BIGINT, likes BIGINT
-);
+CREATE TABLE IF NOT EXISTS staged_models (page INTEGER, {column_ddl()});
 CREATE TABLE IF NOT EXISTS staged_rejects (page INTEGER, reason VARCHAR, raw VARCHAR);
 """
 
@@ -104,7 +97,8 @@ class Staging:
             raise StoreError(f"cannot open the scan's staging file {self.path}: {e}") from e
         self.con.execute("SET preserve_insertion_order = false")
         # Flat memory whatever the Hub's size: DuckDB spills to disk past this instead of growing.
-        self.con.execute(f"SET memory_limit = '{SCAN_MEMORY_LIMIT}'")
+        # The same limit as the main database's connections (one setting, HFSCAN_MEMORY_LIMIT).
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(STAGING_SCHEMA)
 
     def close(self) -> None:
@@ -148,6 +142,10 @@ class Staging:
                 "rejects = rejects + ?, requests = ?, status = 'running', error = NULL",
                 [next_url, done, page, models.height, len(rejects), requests],
             )
+
+    def set_next_url(self, next_url: str) -> None:
+        """Replace the saved cursor URL (the same cursor, a smaller page: see scan.smaller_page)."""
+        self.con.execute("UPDATE scan_state SET next_url = ?", [next_url])
 
     def mark(self, status: str, error: str | None = None) -> None:
         self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, error])

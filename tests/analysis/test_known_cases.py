@@ -1,4 +1,4 @@
-"""Every known case of CLASSIFICATION.md, through the same SQL the database uses."""
+"""Every known case of the classification rules (docs/CLASSIFICATION.md), through the same SQL the database uses."""
 
 from __future__ import annotations
 

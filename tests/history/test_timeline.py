@@ -112,7 +112,7 @@ def test_after_history_every_date_equals_the_truth_and_recomputing_replaces(scan
     assert timeline(db, "--partial")[0] == 0  # first run: a partial run of the same days is replaced
     code, got, stderr = timeline(db)
     assert code == 0, stderr
-    assert "0 not fully known" in stderr and got["history_needed"] is None
+    assert "0 not fully known" in stderr and got["history_needed"]["command"] is None
     truth = hub.truth(as_of=DAYS)["as_of"]
     for row in got["dates"]:
         assert row["counts"] == {k: truth[row["day"]].get(k, 0) for k in row["counts"]}, row["day"]

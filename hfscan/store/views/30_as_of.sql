@@ -9,6 +9,9 @@
 -- then are the listing's. A created_at after the day (not a placeholder) means it did not exist.
 -- Otherwise a stored commit log answers if it reaches the day: it was fetched at the current sha,
 -- or it holds a commit after the day (history is linear, so the commit at the day is in the log).
+-- A repo with a real createdAt exists from that date, whatever its commits say (pushers set commit
+-- dates; docs/CREATION_DATES.md). When such a repo existed on the day but its stored log starts
+-- after it (history squashed), its files on the day are on no server: unknown, reason squashed.
 -- Classes are the files method's, at the newest rules_version. Repos deleted since are invisible.
 CREATE OR REPLACE MACRO as_of_models(day) AS TABLE
 WITH bound AS (
@@ -42,12 +45,14 @@ WITH bound AS (
           AND v.version_hash = md5_number_lower(p.model_id || '@' || p.commit_id) AND v.files IS NOT NULL
 )
 SELECT x.model_id,
-       CASE WHEN x.basis = 'absent' OR (x.basis = 'history' AND x.commit_id IS NULL) THEN 'absent'
+       CASE WHEN x.basis = 'absent' OR (x.basis = 'history' AND x.commit_id IS NULL AND x.created_at_clamped)
+                 THEN 'absent'
             WHEN x.basis = 'no_history' OR x.version_id IS NULL OR c.class IS NULL THEN 'unknown'
             ELSE 'present' END AS state,
        CASE WHEN x.basis IN ('listing', 'history') THEN x.basis
             WHEN x.basis = 'absent' THEN 'listing' END AS source,
        CASE WHEN x.basis = 'no_history' THEN 'no_history'
+            WHEN x.basis = 'history' AND x.commit_id IS NULL THEN 'squashed'
             WHEN x.basis = 'history' AND x.commit_id IS NOT NULL AND x.version_id IS NULL THEN 'no_tree'
             WHEN x.version_id IS NOT NULL AND c.class IS NULL THEN 'unclassified' END AS reason,
        x.commit_id, x.commit_date, x.sha, x.last_modified, x.created_at_clamped, x.version_id,
@@ -55,7 +60,7 @@ SELECT x.model_id,
 FROM versioned x
 LEFT JOIN version_classes c
        ON c.version_id = x.version_id AND c.method = 'files'
-      AND c.rules_version = (SELECT max(rules_version) FROM version_classes);
+      AND c.rules_version = (SELECT rules_version FROM current_rules);
 
 -- Per class and state: the as-of headline's raw counts (present repos carry a class).
 CREATE OR REPLACE MACRO as_of_counts(day) AS TABLE

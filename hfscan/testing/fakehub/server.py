@@ -1,4 +1,4 @@
-"""The fake Hub's HTTP server: the routes of HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
+"""The fake Hub's HTTP server: the routes of docs/HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
 
 Real HTTP/1.1 with keep-alive, absolute `Link` next URLs with an opaque keyset cursor, the
 `RateLimit` headers on every answer and a fixed-window quota, `X-Error-Code` on errors.
@@ -18,13 +18,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from hfscan.testing.fakehub import datasets_repo, render
+from hfscan.testing.fakehub import datasets_repo, render, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
 
 SORTS = {"createdAt", "lastModified", "downloads", "likes", "trendingScore"}
 MAX_LIMIT = 1000
+MAX_COMMITS_LIMIT = 1000  # the commit log's largest `limit` (HUB_PROTOCOL.md, "Commit logs")
 WINDOW = 300
 
 
@@ -68,13 +69,15 @@ class Hub:
         self.quota = Quota({"api": 10**9, "resolvers": 10**9, **(quota or {})})
         self.tree_page_size = tree_page_size
         self.commits_page_size = commits_page_size
+        self.load_limit: int | None = None  # listing pages larger than this answer 504 (under load)
         self.url = ""
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
         # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
-        self.datasets = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        self.uploads = uploads.Uploads()  # users, LFS objects; uploaded repos join self.datasets
 
     # ---------------------------------------------------------------- orders and pages
     def _key(self, model: Model, sort: str) -> int:
@@ -152,7 +155,7 @@ class Hub:
             raise HubError(404, "Repository not found", "RepoNotFound")
         return self.population.model(index, self.epoch)
 
-    def dataset(self, repo_id: str) -> datasets_repo.DatasetRepo:
+    def dataset(self, repo_id: str) -> Any:  # a DatasetRepo or an uploads.UploadedRepo
         if repo_id not in self.datasets:
             raise HubError(404, "Repository not found", "RepoNotFound")
         return self.datasets[repo_id]
@@ -210,11 +213,17 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
     def _dispatch(self, method: str) -> None:
         hub = self.hub
         split = urlsplit(self.path)
         path, query = unquote(split.path), parse_qs(split.query, keep_blank_values=True)
         self._extra_headers: dict[str, str] = {}
+        # Read the body whatever the answer: left unread (a 429 before the handler), it would be
+        # taken for the next request on this keep-alive connection.
+        self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         hub.stats["requests"] += 1
         if self.headers.get("Authorization"):
             hub.stats["authorization_seen"] += 1  # counted, never recorded
@@ -250,6 +259,9 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def _route(self, path: str) -> tuple[str, Any]:
+        upload = uploads.upload_route(path)
+        if upload:
+            return upload[0], self._upload_handler(*upload)
         if path == "/api/models":
             return "listing", self._listing
         if path.startswith("/api/models/"):
@@ -333,6 +345,10 @@ class Handler(BaseHTTPRequestHandler):
             raise HubError(400, "limit must be an integer") from e
         if not 1 <= limit <= MAX_LIMIT:
             raise HubError(400, f"limit must be between 1 and {MAX_LIMIT}")
+        if self.hub.load_limit is not None and limit > self.hub.load_limit:
+            # Under load, large pages time out at the gateway (huggingface_hub #2460, #2581).
+            self.hub.stats["refused_large_page"] += 1
+            raise HubError(504, "Gateway Time-out")
         expand = query.get("expand", [])
         full = query.get("full", ["false"])[0] == "true"
         unknown = [e for e in expand if e not in render.LISTING_EXPAND]
@@ -377,7 +393,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             history = [render.commit_item(c) for c in reversed(model.commits) if c.date <= commit.date]
-            return self._paged(path, query, history, self.hub.commits_page_size)
+            return self._commit_page(path, query, history)
         return handle
 
     def _paged(self, path: str, query: dict[str, list[str]], items: list[Any], size: int) -> tuple[int, bytes, str]:
@@ -389,6 +405,19 @@ class Handler(BaseHTTPRequestHandler):
         if (page + 1) * size < len(items):
             self._link(path, query, {"p": str(page + 1)})
         return 200, json.dumps(chunk).encode(), "application/json"
+
+    def _commit_page(self, path: str, query: dict[str, list[str]], items: list[Any]) -> tuple[int, bytes, str]:
+        """A commit log page as the Hub serves it: `commits_page_size` (50) unless `limit` (at most
+        MAX_COMMITS_LIMIT) says otherwise, page `p` (from 0), `X-Total-Count`, absolute `Link`."""
+        raw = query.get("limit", [None])[0]
+        try:
+            size = self.hub.commits_page_size if raw is None else int(raw)
+        except ValueError as e:
+            raise HubError(400, "limit must be an integer") from e
+        if not 1 <= size <= MAX_COMMITS_LIMIT:
+            raise HubError(400, f"limit must be between 1 and {MAX_COMMITS_LIMIT}")
+        self._extra_headers["X-Total-Count"] = str(len(items))
+        return self._paged(path, query, items, size)
 
     # ---------------------------------------------------------------- /{repo}/resolve/{rev}/{path}
     def _resolve_handler(self, repo: str, rest: str) -> Any:
@@ -412,25 +441,30 @@ class Handler(BaseHTTPRequestHandler):
     def _dataset_handler(self, route: str, repo_id: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
             repo = self.hub.dataset(repo_id)
+            module: Any = datasets_repo
+            if isinstance(repo, uploads.UploadedRepo):
+                module = uploads
+                if repo.private and self._user() != repo_id.split("/")[0]:
+                    raise HubError(404, "Repository not found", "RepoNotFound")
             revision, _, under = rest.partition("/")
             commit = repo.commit_at(revision)
             if commit is None:
                 raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
             self._extra_headers["X-Repo-Commit"] = commit.sha
             if route == "dataset":
-                return 200, json.dumps(datasets_repo.dataset_info(repo, commit)).encode(), "application/json"
+                return 200, json.dumps(module.dataset_info(repo, commit)).encode(), "application/json"
             if route == "dataset_tree":
-                entries = datasets_repo.tree(repo, commit, under, query.get("recursive", ["false"])[0] == "true")
+                entries = module.tree(repo, commit, under, query.get("recursive", ["false"])[0] == "true")
                 if under and not entries:
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             if route == "dataset_commits":
-                return self._paged(path, query, datasets_repo.commit_items(repo, commit), self.hub.commits_page_size)
+                return self._commit_page(path, query, module.commit_items(repo, commit))
             if route == "dataset_paths-info" and method == "POST":
-                length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+                form = parse_qs(self._body.decode(), keep_blank_values=True)
                 wanted = [p.strip("/") for p in form.get("paths", [])]
-                found = [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)]
+                found = (uploads.paths_info(repo, commit, wanted) if module is uploads
+                         else [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)])
                 return 200, json.dumps(found).encode(), "application/json"
             if route != "dataset_resolve":
                 raise HubError(404, "Not Found")
@@ -439,6 +473,49 @@ class Handler(BaseHTTPRequestHandler):
             body = repo.body(commit, under)
             self._extra_headers.update({"Accept-Ranges": "bytes", "ETag": f'"{repo.oid(commit, under)}"'})
             return self._ranged(body)
+        return handle
+
+    # ---------------------------------------------------------------- uploads (uploads.py)
+    def _user(self) -> str | None:
+        try:
+            return self.hub.uploads.user(self.headers.get("Authorization"))
+        except uploads.UploadError:
+            return None
+
+    def _upload_handler(self, route: str, repo_id: str | None, oid: str | None) -> Any:
+        def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+            store, url = self.hub.uploads, self.hub.url
+            try:
+                if route == "xet_token":  # huggingface_hub 2.4 uploads through Xet whenever hf_xet is installed
+                    raise HubError(404, "the fake Hub has no Xet storage: set HF_HUB_DISABLE_XET=1 to upload over LFS")
+                if route == "lfs_upload":  # the upload href we handed out: presigned, like S3's
+                    store.put_object(repo_id or "", oid or "", self._body)
+                    return 200, b"", "text/plain"
+                payload = json.loads(self._body or b"{}") if route != "commit_upload" else {}
+                if route == "validate_yaml":
+                    return 200, json.dumps(uploads.validate_yaml(payload)).encode(), "application/json"
+                user = store.user(self.headers.get("Authorization"))
+                if route == "repo_create":
+                    status, answer = store.create(self.hub.datasets, user, payload, url)
+                    return status, json.dumps(answer).encode(), "application/json"
+                if route == "lfs_verify":
+                    return 200, json.dumps(store.verify(repo_id or "", payload)).encode(), "application/json"
+                repo = self.hub.dataset(repo_id or "")
+                if not isinstance(repo, uploads.UploadedRepo):  # the planted dumps are read-only
+                    raise HubError(403, f"You don't have the rights to write to {repo.id}", "Forbidden")
+                if repo.private and user != repo.id.split("/")[0]:
+                    raise HubError(404, "Repository not found", "RepoNotFound")
+                store.may_write(user, repo.id)
+                if route == "preupload":
+                    answer = store.preupload(repo, payload)
+                elif route == "lfs_batch":
+                    answer = store.batch(url, repo.id, payload)
+                    return 200, json.dumps(answer).encode(), "application/vnd.git-lfs+json"
+                else:
+                    answer = store.commit(repo, user, self._body, url)
+                return 200, json.dumps(answer).encode(), "application/json"
+            except uploads.UploadError as e:
+                raise HubError(e.status, e.message, e.code) from e
         return handle
 
     def _ranged(self, body: bytes) -> tuple[int, bytes, str]:
@@ -458,8 +535,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---------------------------------------------------------------- /_fakehub admin
     def _admin(self, method: str, path: str, query: dict[str, list[str]]) -> None:
         hub = self.hub
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length)) if length else None
+        payload = json.loads(self._body) if self._body else None
         if path == "/_fakehub/truth":
             answer: Any = hub.truth(query.get("as_of", []), query.get("per_model", ["0"])[0] == "1")
         elif path.startswith("/_fakehub/model/"):
