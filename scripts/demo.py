@@ -49,12 +49,17 @@ def main() -> int:
         hub.set_epoch(7)                                          # a week of churn on the Hub
         hfscan("scan", "--incremental", env=env)                  # snapshot 2
         hfscan("import", "hf-dataset", "hub-stats/models", env=env)  # backfill: published daily dumps
+        # The weekly full scan: an incremental one carries forward repos deleted since (no listing
+        # shows a deletion), and a deleted repo's history is gone, so every date would stay partial.
+        hfscan("scan", env=env)                                   # snapshot 3 (the latest)
         hfscan("history", "--as-of", args.as_of, env=env)         # true dates + files as of the date
         # The timeline: first what it would cost (it refuses while dates are unknown), then the
         # history it needs (one commit log per repo the dates need, shared), then every quarter end.
         subprocess.run([sys.executable, "-m", "hfscan", "timeline", "--from", args.timeline_from], env=env, cwd=ROOT)
         hfscan("history", "--every", "quarter", "--from", args.timeline_from, env=env)
-        hfscan("timeline", "--every", "quarter", "--from", args.timeline_from, env=env)
+        # --partial: a repo whose history was squashed after a date stays unknown on it (its files then
+        # are on no server); such dates are stored and drawn as partial, never as complete.
+        hfscan("timeline", "--every", "quarter", "--from", args.timeline_from, "--partial", env=env)
         hfscan("probe", "--sample", "300", env=env)               # safetensors headers of a sample
         hfscan("shares", "--method", "files", env=env)
         hfscan("shares", "--method", "tags", env=env)

@@ -32,6 +32,7 @@ class TimelinePoint:
     day: str
     counts: dict[str, int]
     missing: int
+    squashed: int = 0   # of the missing: history squashed after the day, unknowable (no request helps)
 
     @property
     def known(self) -> int:
@@ -48,7 +49,7 @@ class TimelinePoint:
     def as_dict(self) -> dict[str, Any]:
         return {"day": self.day, "counts": self.counts, "shares": share_percentages(self.counts),
                 "population": population(self.counts), "coverage": self.coverage,
-                "missing": self.missing, "complete": self.complete}
+                "missing": self.missing, "squashed": self.squashed, "complete": self.complete}
 
 
 def _parse(value: str, option: str) -> date:
@@ -106,19 +107,22 @@ def compute(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[TimelinePoi
     rows: list[tuple] = []
     for i in range(0, len(days), DAYS_PER_QUERY):
         chunk = days[i:i + DAYS_PER_QUERY]
-        union = " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, state, class FROM as_of_models(?)" for _ in chunk)
+        union = " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, state, reason, class FROM as_of_models(?)"
+                                   for _ in chunk)
         rows += con.execute(f"""
-            SELECT strftime(day, '%Y-%m-%d'), state, class, count(*) FROM ({union})
+            SELECT strftime(day, '%Y-%m-%d'), state, reason, class, count(*) FROM ({union})
             WHERE state <> 'absent' GROUP BY ALL
         """, [value for day in chunk for value in (day, day)]).fetchall()
     counts: dict[str, dict[str, int]] = {day: dict.fromkeys(CLASSES, 0) for day in days}
     missing = dict.fromkeys(days, 0)
-    for day, state, cls, n in rows:
+    squashed = dict.fromkeys(days, 0)
+    for day, state, reason, cls, n in rows:
         if state == "unknown":
             missing[day] += n
+            squashed[day] += n if reason == "squashed" else 0
         else:
             counts[day][cls] += n
-    return [TimelinePoint(day, counts[day], missing[day]) for day in days]
+    return [TimelinePoint(day, counts[day], missing[day], squashed[day]) for day in days]
 
 
 def rules_version(con: duckdb.DuckDBPyConnection) -> int | None:

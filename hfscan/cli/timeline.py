@@ -56,12 +56,18 @@ def timeline(
         plan = history_plan(con, [p.day for p in incomplete])
     command = f"hfscan history {series_options(every, start, end)}"
     cost = f"about {plan.requests:,} history requests, {quota_eta(plan.requests)}"
+    squashed = sum(p.squashed for p in incomplete)
     note(f"timeline: {len(days)} dates ({days[0]} … {days[-1]}), {len(incomplete)} not fully known"
-         + (f"; {cost} would make them exact: `{command}`" if incomplete else ""))
+         + (f"; {cost} would make them known: `{command}`" if plan.requests else "")
+         + (f"; {squashed:,} repo-dates unknowable (history squashed after the date)" if squashed else ""))
     if incomplete and not partial:
         worst = max(incomplete, key=lambda p: p.missing)
-        raise UsageError(f"{len(incomplete)} of {len(days)} dates would be partial (up to {worst.missing:,} repos "
-                         f"unknown, on {worst.day}); run `{command}` ({cost}) or pass --partial")
+        head = (f"{len(incomplete)} of {len(days)} dates would be partial (up to {worst.missing:,} repos unknown, "
+                f"on {worst.day})")
+        if all(p.squashed == p.missing for p in incomplete):  # no request can help
+            raise UsageError(f"{head}, all because their history was squashed after the date (their files then "
+                             "are on no server); pass --partial to store them as partial")
+        raise UsageError(f"{head}; run `{command}` ({cost}) or pass --partial")
     with open_db(db, read_only=False) as con:
         tl.store(con, points, scan_id, rules)
     emit({"every": every, "scan_id": scan_id, "rules_version": rules, "method": "files",
@@ -91,7 +97,10 @@ def _timeline_text(result: dict[str, Any]) -> str:
     lines = [f"timeline by files, scan {result['scan_id']}, rules v{result['rules_version']}: shares of "
              f"{result['population_definition']}", format_table(frame)]
     partial = sum(not r["complete"] for r in rows)
+    fixable = sum(r["missing"] > r["squashed"] for r in rows)
     if partial:
-        lines.append(f"PARTIAL: {partial} dates count only the repos known on them (coverage < 100%); "
-                     f"`{result['history_needed']['command']}` makes them exact")
+        lines.append(f"PARTIAL: {partial} dates count only the repos known on them (coverage < 100%)"
+                     + (f"; `{result['history_needed']['command']}` makes {fixable} of them exact" if fixable else "")
+                     + ("; repos whose history was squashed after a date stay unknown on it"
+                        if any(r["squashed"] for r in rows) else ""))
     return "\n".join(lines)

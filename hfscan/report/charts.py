@@ -55,12 +55,17 @@ SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
 def _time_frame(data: ReportData) -> pl.DataFrame:
     """One long frame for the time chart: date, class, share, series, coverage (NULL: not an as-of)."""
     schema = {"date": pl.String, "class": pl.String, "share": pl.Float64, "models": pl.Int64,
-              "population": pl.Int64, "coverage": pl.Float64, "missing": pl.Int64, "series": pl.String}
+              "population": pl.Int64, "coverage": pl.Float64, "missing": pl.Int64, "series": pl.String,
+              "segment": pl.Int64}
     parts = []
     if data.timeline.height:
-        parts.append(data.timeline.select(
+        # The line breaks at every partial date: complete dates on either side are separate segments.
+        segments = (data.timeline.select("day", "complete").unique("day").sort("day")
+                    .with_columns((~pl.col("complete")).cast(pl.Int64).cum_sum().alias("segment")).drop("complete"))
+        parts.append(data.timeline.join(segments, on="day").select(
             pl.col("day").alias("date"), "class", "share", "models", "population", "coverage", "missing",
-            pl.when(pl.col("complete")).then(pl.lit(AS_OF_LINE)).otherwise(pl.lit(AS_OF_PARTIAL)).alias("series")))
+            pl.when(pl.col("complete")).then(pl.lit(AS_OF_LINE)).otherwise(pl.lit(AS_OF_PARTIAL)).alias("series"),
+            "segment"))
     if data.naive.height:
         parts.append(data.naive.select(pl.col("day").alias("date"), "class", "share", "models", "population",
                                        pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
@@ -76,6 +81,7 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
         pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
         pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
         pl.lit(ASSEMBLY).alias("series")))
+    parts = [part if "segment" in part.columns else part.with_columns(pl.lit(0).alias("segment")) for part in parts]
     return _label(pl.concat([part.cast(schema) for part in parts]))  # type: ignore[arg-type]
 
 
@@ -94,6 +100,7 @@ def timeline(data: ReportData) -> alt.LayerChart:
                  alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models"),
                  alt.Tooltip("coverage:Q", format=".1%"), alt.Tooltip("missing:Q", format=",", title="repos unknown")])
     lines = base.transform_filter(one_of(AS_OF_LINE, NAIVE)).mark_line().encode(
+        detail=alt.Detail("segment:N"),
         strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[AS_OF_LINE, NAIVE],
                                                                           range=[[1, 0], [6, 4]])))
     shape = alt.Shape("series:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))

@@ -86,6 +86,7 @@ def test_the_report_leads_with_time(built: tuple) -> None:
     assert reference == {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}
     assert {r["date"] for r in rows if r["series"].startswith("AssemblyAI")} == {"2021-12-14"}
     line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["detail"]["field"] == "segment"  # broken at partial dates
     assert line["transform"][0]["filter"]["oneOf"] == ["as of the date (history, complete)",
                                                        "naive: today's files by creation date"]
     assert "class=caveat><b>Partial:</b>" in html and "hollow triangles" in html
