@@ -121,3 +121,28 @@ def test_after_history_every_date_equals_the_truth_and_recomputing_replaces(scan
     assert rows == [(4 * len(DAYS), 4 * len(DAYS), True)]
     share = query(db, "SELECT share FROM as_of_shares WHERE day = DATE '2025-12-31' AND class = 'pytorch_only'")
     assert share == [(got["dates"][-1]["shares"]["pytorch_only"],)]
+
+
+def test_a_date_only_squashed_histories_leave_unknown_refuses_without_a_history_command(
+        scanned: Scanned, tmp_path: Path) -> None:
+    """A repo created before a month end whose history starts after it: no request can make it known.
+    The refusal says so (no `hfscan history` to run); --partial stores the date as partial."""
+    hub, db = scanned.hub, copy_db(scanned, tmp_path)
+    models = hub.truth(per_model=True)["per_model"]
+    squashed = [m for m in models if m["first_commit"][:10] > m["created"][:10] and m["first_commit_not_creation"]]
+    month_ends = [period_ends("month", m["created"][:10], "2026-12-31")[0] for m in squashed]  # first after creation
+    gaps = [d for d, m in zip(month_ends, squashed, strict=True) if d < m["first_commit"][:10]]
+    assert gaps, "the fake plants a squashed history with a month end in its gap"
+    day = gaps[0]
+    in_gap = {m["id"] for m in squashed if m["created"][:10] <= day < m["first_commit"][:10]}
+    series = ["--every", "month", "--from", day[:8] + "01", "--to", day]
+    assert run_cli(["history", "--endpoint", hub.url, "--db", str(db), "--retry-wait", "0.01", *series]).code == 0
+    refused = run_cli(["timeline", "--db", str(db), *series])
+    error = [line for line in refused.stderr.splitlines() if line.startswith("hfscan: error")]
+    assert refused.code == 2 and len(error) == 1 and refused.stdout == ""
+    assert "squashed" in error[0] and "hfscan history" not in error[0]
+    partial = run_cli(["timeline", "--db", str(db), *series, "--partial", "--json"])
+    assert partial.code == 0, partial.stderr
+    (row,) = json.loads(partial.stdout)["dates"]
+    assert (row["day"], row["missing"], row["squashed"], row["complete"]) == (day, len(in_gap), len(in_gap), False)
+    assert query(db, "SELECT DISTINCT complete FROM as_of_shares") == [(False,)]
