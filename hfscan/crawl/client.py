@@ -56,6 +56,7 @@ class ClientStats:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     bytes: int = 0
+    answers: int = 0  # HTTP responses received, whatever their status
     last_ratelimit: dict[str, int] = field(default_factory=dict)
 
 
@@ -214,6 +215,7 @@ class HubClient:
             except httpx.UnsupportedProtocol as e:
                 raise HubError(f"{label}: unsupported URL {url!r}: {e}") from e
             self.stats.bytes += len(body)
+            self.stats.answers += 1
             status = response.status_code
             if status == 429:
                 limited += 1

@@ -248,6 +248,7 @@ def _crawl(staging: Staging, client: HubClient, state: ScanState, options: ScanO
     requests_before = state.requests - client.stats.requests  # earlier runs' requests
     while True:
         retries_before = client.stats.retries
+        answered_before = client.stats.answers
         try:
             _follow(staging, client, url, requests_before, expected, resumed, on_progress)
             return
@@ -256,8 +257,11 @@ def _crawl(staging: Staging, client: HubClient, state: ScanState, options: ScanO
             assert failing is not None
             at = failing.next_url or url
             smaller = smaller_page(at)
-            if isinstance(e, AuthError) or client.stats.retries == retries_before or smaller is None:
-                raise  # not a server failure that a smaller page can help with
+            if (isinstance(e, AuthError) or client.stats.retries == retries_before or smaller is None
+                    or client.stats.answers == answered_before):
+                # Not a server failure that a smaller page can help with: no retry happened, or
+                # nothing answered at all (refused, or a hung server): the Hub is down, not overloaded.
+                raise
             staging.set_next_url(smaller)
             note(f"listing page {failing.pages + 1} failed at {parse_qs(urlsplit(at).query)['limit'][0]} "
                  f"models a page ({first_line(e)}): asking for {parse_qs(urlsplit(smaller).query)['limit'][0]}")
