@@ -76,11 +76,14 @@ def history(
                              on_wait=note)
     payload = {"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
                "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
+               "trees_failed": result.trees_failed,
                "seconds": round(result.seconds, 2)}
     if json_out:
         emit_json(payload)
     else:
         failed = ", ".join(f"{k} {v}" for k, v in result.failed.items()) or "none"
+        if result.trees_failed:
+            failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in result.trees_failed.items())
         emit_text(f"history: {result.repos:,} repos, {result.commits:,} commits, {result.trees:,} trees, "
                   f"{result.requests:,} requests in {result.seconds:.1f}s; failed: {failed}")
 
