@@ -75,7 +75,6 @@ class RetryPolicy:
 @dataclass
 class ClientStats:
     requests: int = 0
-    retries: int = 0
     rate_limited: int = 0
     waited_seconds: float = 0.0
 
@@ -226,7 +225,7 @@ class HubClient:
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
                 failures += 1
                 problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-                self._failed_attempt(failures, label, f"no answer from {self.endpoint} ({problem})", e)
+                self._failed_attempt(failures, label, problem, e, f"no answer from {self.endpoint} ({problem})")
                 continue
             except httpx.UnsupportedProtocol as e:
                 raise HubError(f"{label}: unsupported URL {url!r}: {e}") from e
@@ -249,7 +248,7 @@ class HubClient:
                 continue
             if status >= 400:
                 self._failures_in_a_row = 0  # an answer, if a refusal: the Hub is up
-                raise error_for(status, response.headers, label, repo_url=_is_repo_url(str(response.request.url)))
+                raise error_for(status, response.headers, label, repo_url=_is_repo_url(url))
             if parse is None:
                 self._failures_in_a_row = 0
                 return response, body
@@ -257,28 +256,30 @@ class HubClient:
                 parsed = parse(body)
             except PageParseError as e:
                 failures += 1
-                self._failed_attempt(failures, label, f"the answer was not valid JSON ({e})", e)
+                self._failed_attempt(failures, label, "the answer was not valid JSON", e,
+                                     f"the answer was not valid JSON ({e})")
                 continue
             self._failures_in_a_row = 0
             return response, parsed
 
-    def _failed_attempt(self, failures: int, label: str, problem: str, cause: BaseException | None = None) -> None:
-        """Back off before attempt `failures + 1`; raise HubOutage when the failures in a row
-        (across requests) reach the outage threshold, HubUnreachable when this request's retries
-        are spent."""
+    def _failed_attempt(self, failures: int, label: str, problem: str, cause: BaseException | None = None,
+                        message: str | None = None) -> None:
+        """Back off before attempt `failures + 1` (the wait is reported with the short `problem`);
+        raise HubOutage when the failures in a row (across requests) reach the outage threshold,
+        HubUnreachable when this request's retries are spent."""
         self._failures_in_a_row += 1
+        message = message or problem
         if self._failures_in_a_row >= self.retry.outage_threshold:
             raise HubOutage(
                 f"{label}: the Hub looks down: {self._failures_in_a_row} failed attempts in a row, "
-                f"the last {problem}; stopped",
+                f"the last: {message}; stopped",
                 hint="nothing untried was recorded as failed; run the same command again later to resume",
             ) from cause
         if failures > self.retry.max_retries:
             raise HubUnreachable(
-                f"{label}: {problem}, {failures} attempts",
+                f"{label}: {message}, {failures} attempts",
                 hint="the Hub may be down; run the same command again to resume",
             ) from cause
-        self.stats.retries += 1
         self._wait(self._backoff(failures), problem)
 
     def pages(self, path: str, params: list[tuple[str, str]], parse: Callable[[bytes], T],

@@ -34,9 +34,9 @@ _HUB_DATE = "%Y-%m-%dT%H:%M:%S.%fZ"
 # VERSION_HASH_SQL when the sha is known: a tree at a commit and the listing row for that same
 # commit are one version.
 FLUSH_REPOS = 200
+FLUSH_SECONDS = 2.0
 # Statuses that settle a repo at its sha; anything else (`error`) is fetched again by the next run.
 FINAL_STATUSES = ("ok", "gone", "gated", "disabled")
-FLUSH_SECONDS = 2.0
 SHA_HASH = "md5_number_lower({model} || '@' || {sha})"
 assert VERSION_HASH_SQL.startswith("md5_number_lower(model_id || '@' || coalesce(sha,")
 

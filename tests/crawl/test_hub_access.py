@@ -112,7 +112,7 @@ def test_a_ratelimit_reset_of_t0_is_waited_out(fake: FakeHub) -> None:
                        on_wait=lambda why, seconds: waits.append(seconds))
     assert len(commits(client, model.id)) == len(model.commits)
     assert waits and all(w >= 1 for w in waits)
-    assert client.stats.rate_limited == len(waits)
+    assert client.stats.rate_limited == len(waits) and client.stats.waited_seconds == sum(waits)
 
 
 def test_lfs_redirects_keep_range_and_never_carry_the_token_to_the_other_origin(fake: FakeHub) -> None:
