@@ -159,3 +159,13 @@ def test_failures_in_a_row_across_requests_trip_the_breaker(fake: FakeHub) -> No
     with pytest.raises(HubUnreachable) as again:
         commits(client, a.id)
     assert not isinstance(again.value, HubOutage) and isinstance(again.value, HubError)
+
+
+def test_access_can_be_planted_over_http_for_a_fake_hub_run_as_a_process(fake: FakeHub) -> None:
+    from huggingface_hub.utils import get_session
+
+    model = models(fake, 1)[0]
+    assert get_session().post(f"{fake.url}/_fakehub/access", json={model.id: "unknown"}).status_code == 400
+    assert get_session().post(f"{fake.url}/_fakehub/access", json={model.id: "disabled"}).status_code == 200
+    with pytest.raises(RepoDisabled):
+        commits(HubClient(fake.url, retry=FAST), model.id)

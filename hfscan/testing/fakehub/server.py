@@ -559,6 +559,11 @@ class Handler(BaseHTTPRequestHandler):
             except (TypeError, ValueError) as e:
                 raise HubError(400, str(e)) from e
             answer = {"ok": True}
+        elif path == "/_fakehub/access" and method == "POST":  # {"model id": "gone" | "private" | ...}
+            if not isinstance(payload, dict) or set(payload.values()) - ACCESS_STATES:
+                raise HubError(400, f"access states are {sorted(ACCESS_STATES)}")
+            hub.access = dict(payload)
+            answer = {"ok": True}
         elif path == "/_fakehub/epoch" and method == "POST":
             hub.set_epoch(int(query.get("e", ["0"])[0]))
             answer = {"epoch": hub.epoch}
