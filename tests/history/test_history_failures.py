@@ -22,7 +22,7 @@ TOKEN = "hf_" + "k" * 30
 @pytest.fixture
 def scanned(tmp_path: Path) -> Iterator[tuple[FakeHub, Path]]:
     db = tmp_path / "hfscan.duckdb"
-    with FakeHub(models=600, seed=31) as hub:
+    with FakeHub(models=300, seed=31) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         yield hub, db
 
