@@ -1,4 +1,4 @@
-"""The Hub as of a date: each repo's files at its last commit on or before it (needs `hfscan history`)."""
+"""As-of estimates for the report: the exact (or partial) answer beside the naive one (today's files)."""
 
 from __future__ import annotations
 
@@ -6,68 +6,9 @@ from typing import Any
 
 import duckdb
 
+from hfscan.analysis.as_of import as_of_headline, shares_of
 from hfscan.analysis.rules import CLASSES
-from hfscan.analysis.shares import REFERENCE_2021, check_method, resolve_scan
-from hfscan.crawl.history import SHA_HASH, end_of_day
-from hfscan.errors import UsageError
-from hfscan.store.schema import first_row
-
-
-def _shares(counts: dict[str, int]) -> dict[str, float | None]:
-    population = counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]
-    return {k: round(100 * counts[k] / population, 2) if population else None
-            for k in ("pytorch_only", "tensorflow_only", "both")}
-
-
-def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "files") -> dict[str, Any]:
-    check_method(method)
-    if method == "tags":
-        raise UsageError("tags are not historical: the Hub only shows today's tags",
-                         hint="use --method files with --as-of (file lists at past commits)")
-    cut = end_of_day(day)
-    scan_id, _ = resolve_scan(con, None)
-    histories = first_row(con.execute("SELECT count(*) FROM history_status WHERE status = 'ok'"))[0]
-    if not histories:
-        raise UsageError(f"no commit history stored, so nothing is known about {day}",
-                         hint=f"run `hfscan history --as-of {day}` first")
-    rows = con.execute(f"""
-        WITH last AS (
-            SELECT model_id, arg_max(commit_id, date) AS commit_id
-            FROM commits WHERE date <= ? GROUP BY model_id
-        ), existing AS (
-            SELECT l.model_id, l.commit_id FROM last l JOIN latest_models m USING (model_id)
-        )
-        SELECT c.class, c.neither_reason, count(*) AS models
-        FROM existing e
-        LEFT JOIN repo_versions v ON v.version_hash = {SHA_HASH.format(model="e.model_id", sha="e.commit_id")}
-        LEFT JOIN version_classes c ON c.version_id = v.version_id AND c.method = ?
-             AND c.rules_version = (SELECT max(rules_version) FROM version_classes)
-        GROUP BY ALL
-    """, [cut, method]).fetchall()
-    counts = dict.fromkeys(CLASSES, 0)
-    breakdown: dict[str, int] = {}
-    missing = 0
-    for cls, reason, models in rows:
-        if cls is None:  # no stored tree (or no class yet) for that commit
-            missing += models
-            continue
-        counts[cls] += models
-        if cls == "neither":
-            breakdown[reason] = breakdown.get(reason, 0) + models
-    if missing and not sum(counts.values()):
-        raise UsageError(f"the file lists as of {day} are not stored yet ({missing:,} repos)",
-                         hint=f"run `hfscan history --as-of {day}`")
-    population = counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]
-    rules = first_row(con.execute("SELECT max(rules_version) FROM version_classes"))[0]
-    return {
-        "method": method, "as_of": day, "scan_id": scan_id, "scan_date": f"as of {day}", "rules_version": rules,
-        "total_models": sum(counts.values()), "population": population,
-        "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
-        "counts": counts, "shares": _shares(counts), "neither_breakdown": breakdown, "pt_attributed": 0,
-        "reference_2021": REFERENCE_2021, "missing_trees": missing, "repos_with_history": histories,
-        "note": ("repos that existed on the date and still exist in the latest snapshot, with the files of "
-                 "their last commit on or before it; repos deleted since are invisible"),
-    }
+from hfscan.crawl.history import end_of_day
 
 
 def naive_headline(con: duckdb.DuckDBPyConnection, day: str) -> dict[str, Any]:
@@ -78,7 +19,7 @@ def naive_headline(con: duckdb.DuckDBPyConnection, day: str) -> dict[str, Any]:
         WHERE method = 'files' AND (created_at <= ? OR created_at_clamped) GROUP BY class
     """, [cut]).fetchall()
     counts = dict.fromkeys(CLASSES, 0) | {cls: n for cls, n in rows}
-    return {"as_of": day, "counts": counts, "shares": _shares(counts),
+    return {"as_of": day, "counts": counts, "shares": shares_of(counts),
             "population": counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]}
 
 
@@ -86,6 +27,7 @@ def as_of_estimates(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[dic
     out = []
     for day in days:
         history = as_of_headline(con, day)
-        out.append({"label": f"as of {day} (history)", **history})
+        partial = "" if not history["missing"] else f", partial: {100 * history['coverage']:.1f}% coverage"
+        out.append({"label": f"as of {day} (history{partial})", **history})
         out.append({"label": f"as of {day} (naive: today's files)", **naive_headline(con, day)})
     return out

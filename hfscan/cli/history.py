@@ -46,30 +46,36 @@ def history(
 
     Example: hfscan history --as-of 2021-12-14
     """
+    from hfscan.analysis.as_of import check_days, history_plan, history_targets
     from hfscan.cli.progress import CountProgressBar
     from hfscan.config import resolve_endpoint, resolve_token
     from hfscan.crawl.client import HubClient, RetryPolicy
-    from hfscan.crawl.history import end_of_day, run_history, select_targets
+    from hfscan.crawl.history import HistoryTarget, run_history, select_targets
 
-    for day in as_of or []:
-        end_of_day(day)
+    days = check_days(as_of or [])
     ids = read_model_ids(models_from) if models_from is not None else None
     path = db_path(db)
     with open_db(db, read_only=False) as con:  # briefly: history writes in short batches of its own
-        targets, skipped = select_targets(con, created_before=created_before, models_from=ids, everything=everything)
-    # One commit-log page per repo (more for repos with over 50 commits) and one tree per as-of date.
-    expected = len(targets) * (1 + len(as_of or []))
-    quotas = ([("--max-requests-per-5min", max_requests_per_5min)] if max_requests_per_5min
-              else [("free", 1000), ("PRO", 2500)])
-    eta = "; ".join(f"≥ {_minutes(expected / quota * 5)} min at {quota:,}/5 min ({name})" for name, quota in quotas)
-    note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests"
-         + (f", {eta} on the Hub's API quota" if expected else ""))
+        if days and ids is None and not everything and created_before is None:
+            # Only the repos these days need (group (c) of as_of_models), and their logs once for all days.
+            wanted, skipped = history_targets(con, days)
+            targets = [HistoryTarget(m, sha) for m, sha in wanted]
+        else:
+            targets, skipped = select_targets(con, created_before=created_before, models_from=ids,
+                                              everything=everything)
+        plan = history_plan(con, days)
+    # One commit-log page per repo (more for repos with over 1,000 commits); trees: those stored logs
+    # already name, plus at most one per day for a repo without a log that changed after the day.
+    expected = len(targets) + plan.trees_known + plan.trees_at_most
+    trees = f" ({len(targets):,} commit logs, ≤ {plan.trees_known + plan.trees_at_most:,} trees)" if days else ""
+    note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests{trees}"
+         + (f", {quota_eta(expected, max_requests_per_5min)} on the Hub's API quota" if expected else ""))
     client = HubClient(resolve_endpoint(endpoint), resolve_token(),
                        retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
                        max_requests_per_5min=max_requests_per_5min,
                        on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
     with CountProgressBar("history requests", max(1, expected)) as bar:
-        result = run_history(client, targets, skipped, as_of or [], path,
+        result = run_history(client, targets, skipped, days, path,
                              on_progress=lambda p: bar.update(
                                  p.requests, f"{p.phase} {p.done:,}/{p.total:,}, {p.failed} failed",
                                  total=expected if p.requests <= expected else p.requests + p.total - p.done),
@@ -86,6 +92,13 @@ def history(
             failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in result.trees_failed.items())
         emit_text(f"history: {result.repos:,} repos, {result.commits:,} commits, {result.trees:,} trees, "
                   f"{result.requests:,} requests in {result.seconds:.1f}s; failed: {failed}")
+
+
+def quota_eta(requests: int, max_requests_per_5min: int | None = None) -> str:
+    """How long `requests` take at the Hub's API quotas (free and PRO, or the one given)."""
+    quotas = ([("--max-requests-per-5min", max_requests_per_5min)] if max_requests_per_5min
+              else [("free", 1000), ("PRO", 2500)])
+    return "; ".join(f"≥ {_minutes(requests / quota * 5)} min at {quota:,}/5 min ({name})" for name, quota in quotas)
 
 
 def _minutes(value: float) -> str:

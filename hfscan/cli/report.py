@@ -20,6 +20,9 @@ def report(
     top: Annotated[int, typer.Option("--top", min=1, max=500, help="How many models in the top-N chart.")] = 30,
     as_of: Annotated[list[str] | None, typer.Option("--as-of", help="Add an as-of estimate for this date "
                                                     "(needs `hfscan history --as-of DATE`). Repeatable.")] = None,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="Draw as-of estimates whose coverage is incomplete (labelled, with a caveat) "
+                          "instead of refusing.")] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -39,8 +42,11 @@ def report(
         estimates = None
         if as_of:
             from hfscan.analysis.history import as_of_estimates
+            from hfscan.cli.shares import refuse_incomplete
 
             estimates = as_of_estimates(con, as_of)
+            if not partial:
+                refuse_incomplete(con, estimates)
         result = build_report(con, out, output_format, chart, top, estimates)
     if json_out:
         emit_json(result)

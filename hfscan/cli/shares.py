@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,9 @@ from hfscan.cli.common import (
     open_db,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+
 
 @app.command()
 def shares(
@@ -24,6 +27,9 @@ def shares(
     scan: Annotated[int | None, typer.Option("--scan", help="A complete scan id (default: the latest).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="The Hub as of this date (YYYY-MM-DD), from commit history (`hfscan history --as-of`).")] = None,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="With --as-of: print the numbers over the repos known on the date even when some are "
+                          "not (coverage shown), instead of refusing.")] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -40,9 +46,11 @@ def shares(
 
     with open_db(db) as con:
         if as_of:
-            from hfscan.analysis.history import as_of_headline
+            from hfscan.analysis.as_of import as_of_headline
 
             result = as_of_headline(con, as_of, method)
+            if not partial:
+                refuse_incomplete(con, [result])
         else:
             result = headline(con, method, scan)
     if json_out:
@@ -56,15 +64,48 @@ def shares(
         "share_%": [share.get(k) for k in counts],
         "2021_%": [reference.get(k) for k in counts],
     })
-    lines = [f"scan {result['scan_id']} ({result['scan_date']}), method {method}, rules v{result['rules_version']}",
+    coverage = f", coverage {100 * result['coverage']:.1f}%" if "coverage" in result else ""
+    lines = [f"scan {result['scan_id']} ({result['scan_date']}{coverage}), method {method}, "
+             f"rules v{result['rules_version']}",
              format_table(frame),
              f"shares are of {result['population']:,} {result['population_definition']}; "
-             f"{result['total_models']:,} models in the snapshot"]
+             f"{result['total_models']:,} models "
+             + (f"known to exist on {result['as_of']}" if "coverage" in result else "in the snapshot")]
     if result["neither_breakdown"]:
         lines.append("neither: " + ", ".join(f"{k} {v:,}" for k, v in result["neither_breakdown"].items()))
     if result["pt_attributed"]:
         lines.append(f"{result['pt_attributed']:,} PyTorch models count as PyTorch only through safetensors "
                      "attribution (library_name / tags)")
+    if result.get("missing"):
+        lines.append(f"PARTIAL: coverage {100 * result['coverage']:.1f}% — {result['missing']:,} repos that may have "
+                     f"existed on {result['as_of']} are unknown and not counted (`hfscan history --as-of "
+                     f"{result['as_of']}` makes them known)")
+    elif "coverage" in result:
+        lines.append(f"coverage 100%: every repo of the latest snapshot is known as of {result['as_of']}")
     if "intervals" in result:
         lines.append("95% intervals: " + ", ".join(f"{k} {lo}–{hi}%" for k, (lo, hi) in result["intervals"].items()))
     emit_text("\n".join(lines))
+
+
+def refuse_incomplete(con: duckdb.DuckDBPyConnection, results: list[dict[str, Any]]) -> None:
+    """One line when an as-of answer is partial: how many repos, the command, and its cost."""
+    from hfscan.analysis.as_of import history_plan
+    from hfscan.cli.history import quota_eta
+    from hfscan.errors import UsageError
+
+    incomplete = [r for r in results if r.get("missing")]
+    if not incomplete:
+        return
+    days = [r["as_of"] for r in incomplete]
+    plan = history_plan(con, days)
+    command = "hfscan history " + " ".join(f"--as-of {d}" for d in plan.days)
+    unknown = ", ".join(f"{r['missing']:,} on {r['as_of']}" for r in incomplete)
+    squashed = sum(r.get("missing_by_reason", {}).get("squashed", 0) for r in incomplete)
+    if squashed == sum(r["missing"] for r in incomplete):
+        # No request can help: those repos' history was squashed after the day.
+        raise UsageError(f"as of {', '.join(days)} the answer would be partial: repos unknown ({unknown}) "
+                         "because their history was squashed after the date (their files then are on no "
+                         "server); pass --partial for the numbers over the known repos")
+    raise UsageError(f"as of {', '.join(days)} the answer would be partial: repos unknown ({unknown}); run "
+                     f"`{command}` (about {plan.requests:,} requests, {quota_eta(plan.requests)}) "
+                     "or pass --partial")

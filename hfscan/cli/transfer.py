@@ -107,7 +107,8 @@ def import_hf_dataset_command(
                  f"in {outcome['seconds']:.1f}s")
 
     with open_db(db, read_only=False) as con:
-        result = import_hf_dataset(con, HubClient(resolved, token).api(), repo, file, revision, last, token,
+        client = HubClient(resolved, token, on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+        result = import_hf_dataset(con, client, repo, file, revision, last, token,
                                    on_revision=report)
     if json_out:
         emit_json(result)

@@ -75,6 +75,7 @@ class RetryPolicy:
 @dataclass
 class ClientStats:
     requests: int = 0
+    retries: int = 0  # backoffs after 5xx / network / unparseable answers (the scan reads it)
     rate_limited: int = 0
     waited_seconds: float = 0.0
 
@@ -201,7 +202,8 @@ class HubClient:
         return min(self.retry.max_wait, self.retry.base_wait * (2 ** max(attempt - 1, 0)))
 
     def request(self, method: str, url: str, *, params: Any = None, headers: dict[str, str] | None = None,
-                parse: Callable[[bytes], T] | None = None, what: str = "") -> tuple[Any, T | bytes]:
+                parse: Callable[[bytes], T] | None = None, what: str = "",
+                data: dict[str, Any] | None = None) -> tuple[Any, T | bytes]:
         """Send one request with the retry policy; returns (response, parsed body or raw bytes).
 
         ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again.
@@ -219,7 +221,7 @@ class HubClient:
             self.stats.requests += 1
             try:
                 merged = {**self._headers, **(headers or {})}
-                response = get_session().request(method, url, params=params, headers=merged,
+                response = get_session().request(method, url, params=params, headers=merged, data=data,
                                                  timeout=self._timeout())
                 body = response.content
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
@@ -280,6 +282,7 @@ class HubClient:
                 f"{label}: {message}, {failures} attempts",
                 hint="the Hub may be down; run the same command again to resume",
             ) from cause
+        self.stats.retries += 1
         self._wait(self._backoff(failures), problem)
 
     def pages(self, path: str, params: list[tuple[str, str]], parse: Callable[[bytes], T],

@@ -175,8 +175,9 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
             items: list[dict[str, Any]] = []
             status, reason = "ok", None
             try:
-                for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}", [],
-                                         json.loads, what=f"commits of {target.model_id}"):
+                # The log pages 50 commits unless asked: 1000 (the maximum) makes nearly every repo one request.
+                for page in client.pages(f"/api/models/{target.model_id}/commits/{target.sha or 'main'}",
+                                         [("limit", "1000")], json.loads, what=f"commits of {target.model_id}"):
                     items += page.parsed
             except HubError as e:
                 if stops_the_run(e):
@@ -200,20 +201,13 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
 
 
 def needed_trees(con: duckdb.DuckDBPyConnection, as_of: str) -> list[tuple[str, str, datetime]]:
-    """(model, commit, date) of each repo's last commit on or before the date, not stored yet."""
-    cut = end_of_day(as_of)
-    return [(r[0], r[1], r[2]) for r in con.execute(f"""
-        WITH last AS (
-            SELECT model_id, arg_max(commit_id, date) AS commit_id, max(date) AS date
-            FROM commits WHERE date <= ? GROUP BY model_id
-        )
-        SELECT l.model_id, l.commit_id, l.date FROM last l
-        WHERE NOT EXISTS (
-            SELECT 1 FROM repo_versions v
-            WHERE v.version_hash = {SHA_HASH.format(model="l.model_id", sha="l.commit_id")}
-        )
-        ORDER BY l.model_id
-    """, [cut]).fetchall()]
+    """(model, commit, date) of each tree the day still needs: the repo's last commit on or before
+    it, from its stored log, when that is not the head commit (the listing's files) and its tree is
+    not stored yet. Repos the listing already answers for the day need none (as_of_models)."""
+    end_of_day(as_of)
+    return [(r[0], r[1], r[2]) for r in con.execute(
+        "SELECT model_id, commit_id, commit_date FROM as_of_models(?) WHERE reason = 'no_tree' ORDER BY model_id",
+        [as_of]).fetchall()]
 
 
 def _store_trees(con: duckdb.DuckDBPyConnection, trees: list[list[Any]], failures: list[list[Any]]) -> None:
@@ -290,15 +284,9 @@ def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, a
                 on_wait: Callable[[str], None] | None = None) -> HistoryResult:
     started = time.monotonic()
     commits, failed = fetch_commits(db_path, client, targets, on_progress, on_wait)
-    trees = 0
-    trees_failed: dict[str, int] = {}
-    for day in as_of:
-        with connect(db_path, on_wait=on_wait) as con:
-            wanted = needed_trees(con, day)
-        stored, failures = fetch_trees(db_path, client, wanted, on_progress, on_wait)
-        trees += stored
-        for status, count in failures.items():
-            trees_failed[status] = trees_failed.get(status, 0) + count
+    with connect(db_path, on_wait=on_wait) as con:  # a commit shared by several days: one tree
+        wanted = list(dict.fromkeys(tree for day in as_of for tree in needed_trees(con, day)))
+    trees, trees_failed = fetch_trees(db_path, client, wanted, on_progress, on_wait)
     if trees:
         from hfscan.analysis.classify import classify_versions
 

@@ -18,10 +18,13 @@ import polars as pl
 
 from hfscan.crawl.client import PageParseError
 
-# What `hfscan scan` asks the listing for (HUB_PROTOCOL.md lists the valid `expand` values).
+# What `hfscan scan` asks the listing for (docs/HUB_PROTOCOL.md, "Listing pages", lists the valid
+# `expand` values). Not `gguf`: the Hub sends each GGUF repo's whole chat template with it (0.1-19 KB
+# a repo, +78% on a recent page) and nothing narrower exists; that a repo ships GGUF weights is in
+# its `siblings`. The `gguf` column stays for older snapshots and is NULL from new scans.
 EXPAND_FIELDS = (
     "siblings", "tags", "library_name", "pipeline_tag", "createdAt", "lastModified", "sha", "author",
-    "downloads", "downloadsAllTime", "likes", "gated", "private", "disabled", "safetensors", "gguf",
+    "downloads", "downloadsAllTime", "likes", "gated", "private", "disabled", "safetensors",
 )
 
 _GGUF = pl.Struct({"total": pl.Int64, "architecture": pl.String, "context_length": pl.Int64})

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import duckdb
 
 from hfscan.crawl.client import HubClient, Page, RetryPolicy
 from hfscan.crawl.listing import ParsedPage, listing_params, parse_listing_page
-from hfscan.errors import StoreError, UsageError, first_line
+from hfscan.errors import AuthError, HubError, StoreError, UsageError, first_line
 from hfscan.store import snapshots
 from hfscan.store.staging import ScanState, Staging, staging_path
 
@@ -69,6 +70,8 @@ class ScanResult:
 
 
 Notify = Callable[[str], None]
+# Page sizes a listing falls back to when a page keeps failing (huggingface.js lists 500 a page).
+SMALLER_PAGES = (500, 250)
 
 
 def _prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
@@ -158,7 +161,7 @@ def run_scan(
         try:
             try:
                 if not state.done:
-                    _crawl(staging, client, state, options, expected, resumed, on_progress)
+                    _crawl(staging, client, state, options, expected, resumed, on_progress, note)
                 final = snapshots.finalize(staging, on_wait=note)
             except duckdb.Error as e:
                 raise StoreError(
@@ -230,12 +233,53 @@ def _set_kind(db_path: Path, scan_id: int, kind: str) -> None:
         con.close()
 
 
-def _crawl(staging: Staging, client: HubClient, state: ScanState, options: ScanOptions,
-           expected: int | None, resumed: bool, on_progress: Callable[[ScanProgress], None] | None) -> None:
+def smaller_page(url: str) -> str | None:
+    """The same listing URL asking for the next smaller page (SMALLER_PAGES), or None at the smallest.
+
+    Safe mid-crawl: the cursor in the URL is a keyset ({sort key, _id}), not an offset, so the next
+    page starts after the same model whatever its size (docs/HUB_PROTOCOL.md, "Listing pages").
+    """
+    split = urlsplit(url)
+    pairs = parse_qsl(split.query, keep_blank_values=True)
+    current = next((int(v) for k, v in pairs if k == "limit" and v.isdigit()), 1000)
+    smaller = next((size for size in SMALLER_PAGES if size < current), None)
+    if smaller is None:
+        return None
+    pairs = [(k, v) for k, v in pairs if k != "limit"] + [("limit", str(smaller))]
+    return urlunsplit(split._replace(query=urlencode(pairs)))
+
+
+def _crawl(staging: Staging, client: HubClient, state: ScanState, options: ScanOptions, expected: int | None,
+           resumed: bool, on_progress: Callable[[ScanProgress], None] | None, note: Notify) -> None:
+    """Follow the listing; a page that fails after its retries (5xx, timeouts) is asked again smaller,
+    and the smaller URL is saved first, so a resumed scan keeps the smaller pages too."""
     sort = "lastModified" if state.kind == "incremental" else "createdAt"
-    params = listing_params(sort, options.page_size)
-    pages = client.pages("/api/models", params, parse_listing_page, start_url=state.next_url, what="listing page")
-    number, models, requests_before = state.pages, state.models, state.requests
+    url = state.next_url or f"{client.url('/api/models')}?{urlencode(listing_params(sort, options.page_size))}"
+    requests_before = state.requests - client.stats.requests  # earlier runs' requests
+    while True:
+        retries_before = client.stats.retries
+        try:
+            _follow(staging, client, url, requests_before, expected, resumed, on_progress)
+            return
+        except HubError as e:
+            failing = staging.state()
+            assert failing is not None
+            at = failing.next_url or url
+            smaller = smaller_page(at)
+            if isinstance(e, AuthError) or client.stats.retries == retries_before or smaller is None:
+                raise  # not a server failure that a smaller page can help with
+            staging.set_next_url(smaller)
+            note(f"listing page {failing.pages + 1} failed at {parse_qs(urlsplit(at).query)['limit'][0]} "
+                 f"models a page ({first_line(e)}): asking for {parse_qs(urlsplit(smaller).query)['limit'][0]}")
+            url = smaller
+
+
+def _follow(staging: Staging, client: HubClient, url: str, requests_before: int, expected: int | None,
+            resumed: bool, on_progress: Callable[[ScanProgress], None] | None) -> None:
+    state = staging.state()
+    assert state is not None
+    pages = client.pages("/api/models", [], parse_listing_page, start_url=url, what="listing page")
+    number, models = state.pages, state.models
     last_sidecar = 0.0
     for page in _prefetch(pages):
         number += 1

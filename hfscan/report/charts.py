@@ -136,7 +136,8 @@ def neither(data: ReportData) -> alt.Chart:
 def as_of(data: ReportData) -> alt.Chart | None:
     if not data.as_of:
         return None
-    rows = [{"estimate": row["label"], "class": cls, "share": row["shares"][cls], "models": row["counts"][cls]}
+    rows = [{"estimate": row["label"], "class": cls, "share": row["shares"][cls], "models": row["counts"][cls],
+             "coverage": row.get("coverage")}
             for row in data.as_of for cls in ("pytorch_only", "tensorflow_only", "both")]
     frame = _label(pl.DataFrame(rows))
     return alt.Chart(frame).mark_bar().encode(
@@ -144,7 +145,7 @@ def as_of(data: ReportData) -> alt.Chart | None:
         x=alt.X("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%")),
         color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
         tooltip=["estimate:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f"),
-                 alt.Tooltip("models:Q", format=",")],
+                 alt.Tooltip("models:Q", format=","), alt.Tooltip("coverage:Q", format=".1%")],
     ).properties(title="As of a date (history) vs the naive estimate (today's files, clamped dates)", width=WIDTH)
 
 

@@ -9,7 +9,8 @@ Each revision of one Parquet file in a dataset repo becomes one complete `import
   `{rfilename}`), else only `tags` (the import path's column aliases decide).
 
 Without explicit revisions the series is every commit that changed the file, oldest first (found
-by walking the commit log and comparing the file's oid per commit: one paths-info call each);
+by walking the commit log and comparing the file's oid per commit: one paths-info call each, through
+HubClient's retries and quota, each answer kept in `meta` so an interrupted walk resumes);
 `last` keeps only the newest N versions and stops the walk early.
 
 The download and Parquet decoding are `datasets.load_dataset`'s; the Arrow table it returns goes
@@ -20,6 +21,7 @@ to DuckDB without a copy. Its Arrow cache lives in a temporary folder dropped af
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from hfscan.crawl.client import HubClient
 from hfscan.errors import HubError, UsageError
 from hfscan.store.schema import first_row
 
@@ -76,9 +79,44 @@ def hub_errors(repo: str, what: str) -> Iterator[None]:
                        hint="check the endpoint (HF_ENDPOINT) and the network") from e
 
 
-def find_revisions(api: Any, repo: str, file: str, revisions: list[str] | None = None,
-                   last: int | None = None) -> list[Revision]:
-    """The revisions to import, oldest first (see the module docstring)."""
+def _walk_cache_key(repo: str, file: str) -> str:
+    return f"hf-dataset-walk:{repo}:{file}"
+
+
+def _load_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str) -> dict[str, str | None]:
+    """The file's oid at each commit already looked up ({sha: oid or None}): commits never change."""
+    if con is None:
+        return {}
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [_walk_cache_key(repo, file)]).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids: dict[str, str | None]) -> None:
+    if con is not None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_walk_cache_key(repo, file), json.dumps(oids)])
+
+
+def _oid_at(client: HubClient, repo: str, file: str, sha: str) -> str | None:
+    """The file's content id at one commit (LFS sha256, else the git blob id), None when absent."""
+    _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
+                              data={"paths": [file], "expand": False}, parse=json.loads,
+                              what=f"dataset {repo}: {file} at {sha[:12]}")
+    for entry in paths if isinstance(paths, list) else []:
+        if isinstance(entry, dict) and entry.get("path") == file:
+            lfs = entry.get("lfs")
+            return lfs.get("oid") if isinstance(lfs, dict) and lfs.get("oid") else entry.get("oid")
+    return None
+
+
+def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str] | None = None,
+                   last: int | None = None, con: duckdb.DuckDBPyConnection | None = None) -> list[Revision]:
+    """The revisions to import, oldest first (see the module docstring).
+
+    The walk's requests (commit log, one paths-info per commit) go through `client`: retried, within
+    the quota, 429s waited out. Each commit's answer is kept in `meta` (when `con` is given), so a walk
+    that stopped resumes without asking again.
+    """
+    api = client.api()
     if revisions:
         found = []
         for rev in revisions:
@@ -90,17 +128,24 @@ def find_revisions(api: Any, repo: str, file: str, revisions: list[str] | None =
             found.append(Revision(info.sha, _utc(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
     with hub_errors(repo, "repo info"):
-        # One unretried call first: a wrong repo or endpoint fails at once, not after the
-        # commit log's retries (list_repo_commits backs off for ~30 s on connection errors).
+        # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not after
+        # the retries of the walk.
         api.dataset_info(repo)
-        commits = api.list_repo_commits(repo, repo_type=REPO_TYPE)  # newest first
+    commits: list[dict[str, Any]] = []  # newest first
+    for page in client.pages(f"/api/{REPO_TYPE}s/{repo}/commits/main", [("limit", "1000")], json.loads,
+                             what=f"dataset {repo}: commit log"):
+        commits += page.parsed
+    known = _load_walk(con, repo, file)
     series: list[Revision] = []  # newest first: the oldest commit of each run of equal oids
     previous: str | None = None
     for commit in commits:
-        with hub_errors(repo, f"{file} at {commit.commit_id[:12]}"):
-            paths = api.get_paths_info(repo, [file], revision=commit.commit_id, repo_type=REPO_TYPE)
-        oid = next((p.lfs.sha256 if getattr(p, "lfs", None) else getattr(p, "blob_id", None) for p in paths), None)
-        revision = Revision(commit.commit_id, _utc(commit.created_at), commit.title)
+        sha = commit["id"]
+        if sha not in known:
+            known[sha] = _oid_at(client, repo, file, sha)
+            _save_walk(con, repo, file, known)
+        oid = known[sha]
+        revision = Revision(sha, _utc(datetime.fromisoformat(commit["date"].replace("Z", "+00:00"))),
+                            commit.get("title") or "")
         if oid is not None and oid == previous:
             series[-1] = revision  # same content: published by this older commit
         elif oid is not None:
@@ -155,10 +200,10 @@ def datasets_endpoint(endpoint: str) -> Iterator[None]:
             setattr(module, name, value)
 
 
-def import_hf_dataset(con: duckdb.DuckDBPyConnection, api: Any, repo: str, file: str = "models.parquet",
+def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
                       on_revision: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Import each revision of `repo`/`file` as a snapshot; `api` is an HfApi on the endpoint.
+    """Import each revision of `repo`/`file` as a snapshot; `client` is a HubClient on the endpoint.
 
     Returns per-revision outcomes (`imported` with its scan ids, or `skipped` with the scan that
     already holds it) and totals; `on_revision` sees each outcome as it happens.
@@ -167,9 +212,9 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, api: Any, repo: str, file:
 
     if last is not None and last < 1:
         raise UsageError("--last must be at least 1")
-    series = find_revisions(api, repo, file, revisions, last)
+    series = find_revisions(client, repo, file, revisions, last, con)
     outcomes: list[dict[str, Any]] = []
-    with datasets_endpoint(api.endpoint), tempfile.TemporaryDirectory(prefix="hfscan-datasets-") as cache:
+    with datasets_endpoint(client.endpoint), tempfile.TemporaryDirectory(prefix="hfscan-datasets-") as cache:
         for revision in series:
             source = source_of(repo, revision.sha, file)
             outcome: dict[str, Any] = {"revision": revision.sha, "date": revision.date.isoformat(),

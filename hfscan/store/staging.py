@@ -149,6 +149,10 @@ class Staging:
                 [next_url, done, page, models.height, len(rejects), requests],
             )
 
+    def set_next_url(self, next_url: str) -> None:
+        """Replace the saved cursor URL (the same cursor, a smaller page: see scan.smaller_page)."""
+        self.con.execute("UPDATE scan_state SET next_url = ?", [next_url])
+
     def mark(self, status: str, error: str | None = None) -> None:
         self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, error])
 

@@ -13,7 +13,7 @@ from hfscan.errors import UsageError
 from hfscan.store.columns import VERSION_HASH_SQL
 from hfscan.store.schema import first_row, transaction
 
-EXPORT_COLUMNS = ("model_id, author, sha, created_at, last_modified, created_at_clamped, library_name, pipeline_tag, "
+EXPORT_COLUMNS = ("model_id, hub_id, author, sha, created_at, last_modified, created_at_clamped, library_name, pipeline_tag, "
                   "tags, files, file_count, downloads, downloads_all_time, likes, gated, private, disabled, "
                   "safetensors_total, gguf, snapshot_at")
 
@@ -98,6 +98,7 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
                {timestamp('snapshot_at', 'snapshot_date')} AS snapshot_at,
                CAST({model} AS VARCHAR) AS model_id, CAST({pick('sha')} AS VARCHAR) AS sha,
+               CAST({pick('hub_id', '_id')} AS VARCHAR) AS hub_id,
                CAST({pick('author')} AS VARCHAR) AS author,
                {timestamp('created_at', 'createdAt')} AS created_at,
                {timestamp('last_modified', 'lastModified')} AS last_modified,
@@ -119,9 +120,10 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
             scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
             # An INSERT answers with its row count (as in snapshots.finalize).
             added = first_row(con.execute("""
-                INSERT INTO repo_versions (version_hash, model_id, sha, author, created_at, last_modified, library_name,
-                                           pipeline_tag, tags, files, gated, first_scan_id)
-                SELECT version_hash, any_value(model_id), any_value(sha), any_value(author), any_value(created_at),
+                INSERT INTO repo_versions (version_hash, model_id, hub_id, sha, author, created_at, last_modified,
+                                           library_name, pipeline_tag, tags, files, gated, first_scan_id)
+                SELECT version_hash, any_value(model_id), any_value(hub_id), any_value(sha), any_value(author),
+                       any_value(created_at),
                        any_value(last_modified), any_value(library_name), any_value(pipeline_tag), any_value(tags),
                        any_value(files), any_value(gated), ?
                 FROM incoming i WHERE snapshot_key = ?

@@ -7,9 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from huggingface_hub.utils import get_session
 
 from hfscan.crawl.client import PageParseError
 from hfscan.crawl.listing import EXPAND_FIELDS, listing_params, parse_listing_page
+from hfscan.testing.fakehub import FakeHub
 
 
 def _capture(real_data: Path) -> dict:
@@ -90,3 +92,14 @@ def test_listing_params_repeat_expand_keys() -> None:
     assert params[0] == ("sort", "createdAt")
     assert [v for k, v in params if k == "expand"] == list(EXPAND_FIELDS)
     assert ("limit", "1000") in params
+
+
+def test_the_scan_leaves_the_chat_templates_out(hub: FakeHub) -> None:
+    # `expand=gguf` carries each GGUF repo's chat template (0.1-19 KB): hfscan does not ask for it.
+    url = f"{hub.url}/api/models"
+    ours = get_session().get(url, params=listing_params("createdAt", 1000))
+    with_gguf = get_session().get(url, params=[*listing_params("createdAt", 1000), ("expand", "gguf")])
+    ggufs = [item for item in with_gguf.json() if "gguf" in item]
+    assert ggufs and all(100 <= len(item["gguf"]["chat_template"]) <= 19_000 for item in ggufs)
+    assert b"chat_template" not in ours.content and all("gguf" not in item for item in ours.json())
+    assert len(ours.content) < len(with_gguf.content) - 100 * len(ggufs)

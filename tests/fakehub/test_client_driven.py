@@ -14,7 +14,7 @@ from huggingface_hub.errors import EntryNotFoundError, GatedRepoError, Repositor
 from huggingface_hub.utils import get_session
 
 from hfscan.testing.fakehub import FakeHub
-from hfscan.testing.fakehub.population import CLAMP
+from hfscan.testing.fakehub.population import CLAMP, CLAMP_LAST, DAY
 
 N = 1000
 
@@ -44,10 +44,14 @@ def test_list_models_gives_every_model_once_newest_first_with_the_clamp(hub: Fak
     assert set(ids) == set(planted(hub))
     created = [m.created_at for m in models]
     assert created == sorted(created, reverse=True)
-    clamp = datetime.fromtimestamp(CLAMP, UTC)
+    # As on the real Hub, the placeholder spans two seconds, each for part of the old repos.
+    first, last = datetime.fromtimestamp(CLAMP, UTC), datetime.fromtimestamp(CLAMP_LAST, UTC)
     truth = hub.truth()
-    assert sum(c == clamp for c in created) == truth["clamped"] > 50
-    assert all(c >= clamp for c in created)  # nothing older is ever shown
+    shown = {second: sum(c == second for c in created) for second in (first, last)}
+    assert sum(shown.values()) == truth["clamped"] > 50 and min(shown.values()) > 20
+    assert all(c >= first for c in created)  # nothing older is ever shown
+    # Every `_id` is an ObjectId whose first 4 bytes are the listed createdAt (real: 621ffdc0/621ffdc1).
+    assert all(int(m._id[:8], 16) == int(m.created_at.timestamp()) and len(m._id) == 24 for m in models)
     some = hub.population.model(N // 2)
     listed = next(m for m in models if m.id == some.id)
     assert [s.rfilename for s in listed.siblings] == some.files()
@@ -99,6 +103,18 @@ def test_tree_and_commits_paginate_and_match_the_history(hub: FakeHub, api: HfAp
             if e.__class__.__name__ == "RepoFile"} == set(old.files(first))
     info = api.model_info(old.id, revision=first.sha)
     assert info.sha == first.sha
+
+
+def test_some_first_commits_are_not_the_creation(hub: FakeHub, api: HfApi) -> None:
+    """Planted: histories squashed days after creation, and first commits dated before it."""
+    models = [m for m in planted(hub).values() if abs(m.first_commit - m.created) > DAY]
+    later = next(m for m in models if m.first_commit > m.created)
+    earlier = next(m for m in models if m.first_commit < m.created)
+    for model in (later, earlier):
+        listed = api.model_info(model.id)
+        assert int(listed._id[:8], 16) == int(listed.created_at.timestamp()) == model.created
+        assert api.list_repo_commits(model.id)[-1].created_at == datetime.fromtimestamp(model.first_commit, UTC)
+    assert hub.truth()["first_commit_not_creation"] == len(models)
 
 
 def test_safetensors_headers_carry_the_planted_format(hub: FakeHub, api: HfApi) -> None:

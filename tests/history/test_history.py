@@ -74,7 +74,7 @@ def test_as_of_shares_equal_the_planted_truth(scanned: tuple[FakeHub, Path]) -> 
     got = json.loads(result.stdout)
     expected = hub.truth(as_of=[AS_OF])["as_of"][AS_OF]
     assert got["counts"] == {k: expected.get(k, 0) for k in got["counts"]}
-    assert got["missing_trees"] == 0
+    assert got["missing"] == 0 and got["coverage"] == 1.0
     tags = run_cli(["shares", "--db", str(db), "--as-of", AS_OF, "--method", "tags"])
     assert tags.code == 2 and "not historical" in tags.stderr
     report = run_cli(["report", "--db", str(db), "--as-of", AS_OF, "--out", str(db.with_name("r.html")), "--json"])

@@ -119,6 +119,35 @@ def test_importing_again_is_a_no_op(series: tuple[Path, dict, dict], env: dict[s
     assert query(db, "SELECT count(*) FROM repo_versions")[0][0] == versions
 
 
+def test_the_walk_is_kept_and_not_asked_again(hub: FakeHub, series: tuple[Path, dict, dict],
+                                             env: dict[str, str]) -> None:
+    db, _, _ = series
+    before = hub.stats().get("route:dataset_paths-info", 0)
+    assert hf_import(db, env, STATS_REPO).code == 0
+    assert hub.stats().get("route:dataset_paths-info", 0) == before  # every commit's answer was stored
+
+
+def test_rate_limited_walk_completes_with_the_planted_counts(hub: FakeHub, env: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    # huggingface_hub never retries get_paths_info (a POST): an anonymous walk over a long log met a
+    # 429 and the import failed. Through HubClient it waits and goes on.
+    db = tmp_path / "limited.duckdb"
+    hub.set_faults([{"kind": "429", "route": "dataset_paths-info", "every": 2, "count": 2, "reset": 0}])
+    try:
+        before = hub.stats().get("route:dataset_paths-info", 0)
+        result = hf_import(db, env, STATS_REPO, "--json")
+        fired = hub.stats()["faults_fired"]
+    finally:
+        hub.clear_faults()
+    assert result.code == 0, result.stderr
+    assert fired >= 2 and hub.stats()["route:dataset_paths-info"] - before == 5 + 2
+    scans = [r[0] for r in query(db, "SELECT scan_id FROM scans ORDER BY snapshot_at")]
+    for scan_id, (_, _, epoch) in zip(scans, dump_commits(hub), strict=True):
+        planted = truth(hub.population, epoch)
+        assert query(db, f"SELECT models FROM scans WHERE scan_id = {scan_id}")[0][0] == planted["models"]
+        assert class_counts(db, scan_id, "files") == planted["files"]
+
+
 def test_a_dump_without_file_lists_is_tags_only(hub: FakeHub, env: dict[str, str], tmp_path: Path) -> None:
     db = tmp_path / "lite.duckdb"
     sha, date, epoch = dump_commits(hub, LITE_FILE)[1]
@@ -182,7 +211,7 @@ def test_in_process_imports_follow_each_endpoint(hub: FakeHub, tmp_path: Path,
         for name, fake in (("a", hub), ("b", other), ("c", hub)):
             con = connect(tmp_path / f"{name}.duckdb", read_only=False)
             try:
-                result = import_hf_dataset(con, HubClient(fake.url).api(), STATS_REPO, LITE_FILE, last=1)
+                result = import_hf_dataset(con, HubClient(fake.url), STATS_REPO, LITE_FILE, last=1)
             finally:
                 con.close()
             assert result["models"] == truth(fake.population, DUMP_EPOCHS[-1])["models"]

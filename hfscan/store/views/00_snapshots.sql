@@ -1,6 +1,23 @@
 -- The public query surface for snapshots. Views, not tables, are what users query: the tables
 -- behind them may change between schema versions, these columns do not.
 
+-- The one definition of the Hub's createdAt placeholder (docs/CREATION_DATES.md). Repos older
+-- than March 2022 show the time of the 2022 bulk import as createdAt: 2022-03-02 23:29:04 or
+-- 23:29:05 for models (other seconds for datasets and Spaces). The window takes the whole minute:
+-- a repo really created in it costs one commit-log request and gets its first commit as creation
+-- (right), while an import second outside the window would hide a repo from history (wrong).
+-- The `_id` (a MongoDB ObjectId) carries the same time in its first 4 bytes: it recognises the
+-- placeholder when a source has no usable createdAt.
+CREATE OR REPLACE MACRO hub_id_time(id) AS
+    CASE WHEN regexp_full_match(id, '[0-9a-fA-F]{24}')
+         THEN make_timestamp(CAST('0x' || left(id, 8) AS BIGINT) * 1000000) END;
+CREATE OR REPLACE MACRO in_import_window(t) AS
+    t >= TIMESTAMP '2022-03-02 23:29:00' AND t < TIMESTAMP '2022-03-02 23:30:00';
+CREATE OR REPLACE MACRO created_at_placeholder(created_at, hub_id) AS
+    CASE WHEN created_at IS NULL AND hub_id_time(hub_id) IS NULL THEN NULL
+         ELSE coalesce(in_import_window(created_at), false) OR coalesce(in_import_window(hub_id_time(hub_id)), false)
+    END;
+
 -- Every scan, with its state. Only status = 'complete' scans are snapshots.
 CREATE OR REPLACE VIEW scans AS
 SELECT scan_id, kind, source, status, started_at, finished_at, snapshot_at,
@@ -11,7 +28,8 @@ FROM scan_log;
 CREATE OR REPLACE VIEW snapshot_models AS
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.model_id, v.author, v.sha, v.created_at, v.last_modified,
-       v.created_at = TIMESTAMP '2022-03-02 23:29:04' AS created_at_clamped,
+       created_at_placeholder(v.created_at, v.hub_id) AS created_at_clamped,
+       v.hub_id, hub_id_time(v.hub_id) AS hub_id_created_at,
        v.library_name, v.pipeline_tag, v.tags, v.files,
        len(v.files) AS file_count,
        m.downloads, m.downloads_all_time, m.likes,

@@ -1,20 +1,36 @@
 -- Analysis views over the latest snapshot and the scan history. Every view states its
 -- population: `population` columns count pytorch_only + tensorflow_only + both.
 
--- True creation dates where history was fetched; NULL (unknown) for clamped repos without it.
+-- Creation dates (docs/CREATION_DATES.md). `created_at_best` is the listed createdAt where it is a
+-- real date, and the first commit (from `hfscan history`) for repos behind the 2022 placeholder;
+-- NULL when unknown. `created_at_source` says which. The first commit is not always the creation:
+-- `first_commit_not_creation` flags a first commit more than a day away from the `_id` time
+-- (squashed or backdated history); it is only informative where createdAt is a real date.
+-- `true_created_at` is the old name of `created_at_best`, kept for existing queries.
 CREATE OR REPLACE VIEW model_created AS
-SELECT m.model_id, m.created_at AS listed_created_at, m.created_at_clamped, h.first_commit_at,
-       coalesce(h.first_commit_at, CASE WHEN m.created_at_clamped THEN NULL ELSE m.created_at END)
-           AS true_created_at
-FROM latest_models m
-LEFT JOIN history_status h ON h.model_id = m.model_id AND h.status = 'ok';
+WITH dated AS (
+    SELECT m.model_id, m.created_at AS listed_created_at, m.created_at_clamped, m.hub_id_created_at,
+           h.first_commit_at,
+           CASE WHEN m.created_at_clamped THEN h.first_commit_at ELSE m.created_at END AS created_at_best,
+           CASE WHEN m.created_at_clamped THEN (CASE WHEN h.first_commit_at IS NOT NULL THEN 'first_commit' END)
+                WHEN m.created_at IS NOT NULL THEN 'createdAt' END AS created_at_source,
+           NOT m.created_at_clamped AND h.first_commit_at IS NOT NULL
+               AND abs(epoch(h.first_commit_at) - epoch(coalesce(m.hub_id_created_at, m.created_at))) > 86400
+               AS first_commit_not_creation
+    FROM latest_models m
+    LEFT JOIN history_status h ON h.model_id = m.model_id AND h.status = 'ok'
+)
+SELECT model_id, listed_created_at, created_at_clamped, hub_id_created_at, first_commit_at, created_at_best,
+       created_at_source, coalesce(first_commit_not_creation, false) AS first_commit_not_creation,
+       created_at_best AS true_created_at
+FROM dated;
 
 -- Classes by creation quarter (latest snapshot). Clamped repos without recovered dates form one
 -- labelled bucket instead of being spread over months nobody knows.
 CREATE OR REPLACE VIEW cohort_shares AS
 SELECT c.method,
-       CASE WHEN t.true_created_at IS NULL THEN 'before 2022-03 (date unknown)'
-            ELSE strftime(t.true_created_at, '%Y') || '-Q' || quarter(t.true_created_at) END AS cohort,
+       CASE WHEN t.created_at_best IS NULL THEN 'before 2022-03 (date unknown)'
+            ELSE strftime(t.created_at_best, '%Y') || '-Q' || quarter(t.created_at_best) END AS cohort,
        count(*) AS models,
        count(*) FILTER (c.class = 'pytorch_only') AS pytorch_only,
        count(*) FILTER (c.class = 'tensorflow_only') AS tensorflow_only,

@@ -69,6 +69,10 @@ class FakeHub:
     def set_faults(self, faults: list[dict[str, Any]]) -> None:
         self.hub.faults.set(faults)
 
+    def set_load_limit(self, limit: int | None) -> None:
+        """Refuse listing pages of more than `limit` models with 504, as an overloaded Hub does."""
+        self.hub.load_limit = limit
+
     def clear_faults(self) -> None:
         self.hub.faults.clear()
 

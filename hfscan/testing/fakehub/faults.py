@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = {"5xx", "429", "401", "401bare", "403disabled", "drop", "truncate", "html200", "malformed_item", "latency"}
-ROUTES = {"listing", "model", "tree", "commits", "resolve", "any"}
+ROUTES = {"listing", "model", "tree", "commits", "resolve", "dataset_commits", "dataset_paths-info", "any"}
 
 
 @dataclass

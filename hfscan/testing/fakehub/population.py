@@ -5,7 +5,11 @@ over indices: serving a 3M-model listing needs no per-model state. The oldest pa
 creation dates, downloads and tasks (Liang et al. 2022); the rest is synthetic up to BASE_END.
 Each model's history (initial upload, conversion-bot safetensors, TF weights added or dropped,
 card edits) is generated with it, so "as of" a date differs from today, and the Hub's
-`createdAt` clamp hides the true date of everything older than 2022-03-02.
+`createdAt` placeholder hides the true date of everything older than 2022-03-02: like the real
+Hub, the placeholder spans two seconds (23:29:04 for the older half of those repos, 23:29:05 for
+the newer half), and every `_id` is an ObjectId whose first 4 bytes are the listed `createdAt`.
+A few newer repos have a first commit that is not their creation (docs/CREATION_DATES.md): a
+history squashed days after creation, or commits pushed with dates from before the repo existed.
 
 Epochs model the Hub moving on between scans: epoch e adds ~2% new models, changes ~1% of the
 existing ones (a new commit) and deletes ~0.2%.
@@ -30,7 +34,8 @@ def _ts(text: str) -> int:
     return calendar.timegm(datetime.fromisoformat(text).timetuple())
 
 
-CLAMP = _ts("2022-03-02T23:29:04")          # every older repo reports this createdAt
+CLAMP = _ts("2022-03-02T23:29:04")          # older repos report this createdAt, or...
+CLAMP_LAST = CLAMP + 1                       # ...this one: the 2022 import ran over two seconds
 BOT_START = _ts("2023-01-15T00:00:00")      # the safetensors conversion bot's first PRs
 SYNTHETIC_START = _ts("2022-10-01T00:00:00")  # after the last real (Liang) creation date
 BASE_END = _ts("2026-11-01T00:00:00")       # epoch 0 is the Hub on this day
@@ -39,7 +44,13 @@ REAL_SHARE = 0.3                             # of a small population; capped by 
 NEW_PER_EPOCH = 0.02
 CHANGED_PER_EPOCH = 0.01
 DELETED_PER_EPOCH = 0.002
+SQUASHED_SHARE = 0.005      # of repos created from SQUASH_START: history squashed days after creation
+BACKDATED_SHARE = 0.005     # of repos created from BACKDATE_START: first commit dated before creation
+SQUASH_START = _ts("2024-01-01T00:00:00")
+BACKDATE_START = _ts("2023-01-01T00:00:00")
 BOT = "SFconvertbot"
+LONG_HISTORY_SHARE = 0.005                   # models with LONG_HISTORY extra commits (x6 before CLAMP)
+LONG_HISTORY = 130
 # User-controlled text that must never become markup in anything hfscan renders.
 HOSTILE_TEXT = "</script><script>document.body.dataset.pwned=1</script><b>x"
 
@@ -83,7 +94,8 @@ class Model:
     id: str
     hub_id: str
     author: str
-    created: int                  # true creation (first commit)
+    created: int                  # true creation (the repo's record on the Hub; its `_id` time)
+    listed_created: int           # the createdAt the Hub shows: `created`, or a placeholder second
     library_name: str | None
     pipeline_tag: str | None
     category: str
@@ -97,7 +109,12 @@ class Model:
 
     @property
     def created_at(self) -> int:
-        return max(self.created, CLAMP)
+        return self.listed_created
+
+    @property
+    def first_commit(self) -> int:
+        """The date of the oldest commit the log shows: creation, except for planted cases."""
+        return self.commits[0].date
 
     @property
     def head(self) -> Commit:
@@ -147,7 +164,7 @@ class Model:
             tags = [t for t in tags if t != "pytorch"]
         elif self.tag_noise:
             tags.append(self.tag_noise.removeprefix("add_"))
-        if self.created_at > CLAMP and self.library_name:
+        if self.created > CLAMP and self.library_name:
             tags.append("autotrain_compatible" if self.index % 7 == 0 else "endpoints_compatible")
         tags.append("region:us")
         return list(dict.fromkeys(tags))
@@ -186,6 +203,17 @@ class Population:
             step = frame.height / take
             frame = frame[[int(j * step) for j in range(take)]]
         return [(r[0], r[1], r[2], None if r[3] in (None, "unknown") else r[3]) for r in frame.iter_rows()]
+
+    @cached_property
+    def placeholder_split(self) -> int:
+        """Indices below this one show CLAMP, those from it up to the last old repo CLAMP_LAST."""
+        old = sum(1 for row in self.real if row[1] < CLAMP)
+        return (old + 1) // 2
+
+    def listed_created(self, index: int, created: int) -> int:
+        if created >= CLAMP:
+            return created
+        return CLAMP if index < self.placeholder_split else CLAMP_LAST
 
     @cached_property
     def real_ids(self) -> dict[str, int]:
@@ -278,8 +306,9 @@ class Population:
         if rng.random() < 0.01:
             gated = rng.choice(["auto", "manual"])
         author = model_id.split("/")[0] if "/" in model_id else model_id
-        hub_id = f"{max(created, CLAMP):08x}{index:016x}"
-        return Model(index, model_id, hub_id, author, created, library, task, category, name, shards,
+        listed = self.listed_created(index, created)
+        hub_id = f"{listed:08x}{index:016x}"  # an ObjectId: 4 bytes of time, then 8 that grow
+        return Model(index, model_id, hub_id, author, created, listed, library, task, category, name, shards,
                      tuple(commits), downloads, int(downloads ** 0.5 * rng.random()), gated, tag_noise)
 
     def _sha(self, index: int, number: int) -> str:
@@ -304,9 +333,15 @@ class Population:
         if "tf_h5" in components and "pt_bin" in components and rng.random() < 0.08:
             when = max(created + DAY, _ts("2024-06-01T00:00:00")) + rng.randint(0, 300 * DAY)
             events.append((min(latest, when), "Delete tf_model.h5", "user", ("drop", "tf_h5")))
+        # Card edits over the years: a log longer than the commit log's default page of 50.
+        if self._u(index, "long") < LONG_HISTORY_SHARE * (6 if created < CLAMP else 1):
+            step = max(1, (latest - created) // (LONG_HISTORY + 1))
+            events += [(min(latest, created + step * k), "Update README.md", "user", None)
+                       for k in range(1, LONG_HISTORY + 1)]
         events.sort(key=lambda e: e[0])
         current = components
-        commits = [Commit(self._sha(index, 0), created, "initial commit", "user", current, 0)]
+        commits = [Commit(self._sha(index, 0), self._first_commit(index, created), "initial commit", "user",
+                          current, 0)]
         readme = 0
         for number, (when, title, who, change) in enumerate(events, start=1):
             when = max(when, commits[-1].date + 1)
@@ -318,8 +353,22 @@ class Population:
                 current = tuple(c for c in current if c != change[1])
             else:
                 current = change
-            commits.append(Commit(self._sha(index, number), when, title, who, current, readme))
+            # Numbers from 100 up are the epoch commits' (100 + epoch): long logs skip past them.
+            sha = self._sha(index, number if number < 100 else 1000 + number)
+            commits.append(Commit(sha, when, title, who, current, readme))
         return commits
+
+    def _first_commit(self, index: int, created: int) -> int:
+        """Creation, except for planted cases: a history squashed 2-20 days after creation (the
+        squash keeps the initial files), or a first commit pushed with a date up to 4 years old."""
+        if index < len(self.real) or index >= self.base:
+            return created
+        squashed = created + int((2 + 18 * self._u(index, "squash-days")) * DAY)
+        if created >= SQUASH_START and squashed < BASE_END - DAY and self._u(index, "squash") < SQUASHED_SHARE:
+            return squashed
+        if created >= BACKDATE_START and self._u(index, "backdate") < BACKDATED_SHARE:
+            return created - int((30 + 1400 * self._u(index, "backdate-days")) * DAY)
+        return created
 
     def _epoch_commits(self, index: int, epoch: int, head: Commit) -> list[Commit]:
         commits: list[Commit] = []

@@ -29,6 +29,7 @@ from hfscan.testing.fakehub.truth import model_truth, truth
 
 SORTS = {"createdAt", "lastModified", "downloads", "likes", "trendingScore"}
 MAX_LIMIT = 1000
+MAX_COMMITS_LIMIT = 1000  # the commit log's largest `limit` (HUB_PROTOCOL.md, "Commit logs")
 WINDOW = 300
 
 
@@ -80,6 +81,7 @@ class Hub:
         self.quota = Quota({"api": 10**9, "resolvers": 10**9, **(quota or {})})
         self.tree_page_size = tree_page_size
         self.commits_page_size = commits_page_size
+        self.load_limit: int | None = None  # listing pages larger than this answer 504 (under load)
         self.url = ""
         self.cdn_url = ""  # the second loopback server LFS files redirect to ("" = no redirects)
         # Planted per-repo access (model id -> gone | private | disabled | gated), for repos the
@@ -233,6 +235,9 @@ class Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path, query = unquote(split.path), parse_qs(split.query, keep_blank_values=True)
         self._extra_headers: dict[str, str] = {}
+        # Read the body whatever the answer: left unread (a 429 before the handler), it would be
+        # taken for the next request on this keep-alive connection.
+        self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         hub.stats["requests"] += 1
         if self.headers.get("Authorization"):
             hub.stats["authorization_seen"] += 1  # counted, never recorded
@@ -361,6 +366,10 @@ class Handler(BaseHTTPRequestHandler):
             raise HubError(400, "limit must be an integer") from e
         if not 1 <= limit <= MAX_LIMIT:
             raise HubError(400, f"limit must be between 1 and {MAX_LIMIT}")
+        if self.hub.load_limit is not None and limit > self.hub.load_limit:
+            # Under load, large pages time out at the gateway (huggingface_hub #2460, #2581).
+            self.hub.stats["refused_large_page"] += 1
+            raise HubError(504, "Gateway Time-out")
         expand = query.get("expand", [])
         full = query.get("full", ["false"])[0] == "true"
         unknown = [e for e in expand if e not in render.LISTING_EXPAND]
@@ -405,7 +414,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             history = [render.commit_item(c) for c in reversed(model.commits) if c.date <= commit.date]
-            return self._paged(path, query, history, self.hub.commits_page_size)
+            return self._commit_page(path, query, history)
         return handle
 
     def _paged(self, path: str, query: dict[str, list[str]], items: list[Any], size: int) -> tuple[int, bytes, str]:
@@ -417,6 +426,19 @@ class Handler(BaseHTTPRequestHandler):
         if (page + 1) * size < len(items):
             self._link(path, query, {"p": str(page + 1)})
         return 200, json.dumps(chunk).encode(), "application/json"
+
+    def _commit_page(self, path: str, query: dict[str, list[str]], items: list[Any]) -> tuple[int, bytes, str]:
+        """A commit log page as the Hub serves it: `commits_page_size` (50) unless `limit` (at most
+        MAX_COMMITS_LIMIT) says otherwise, page `p` (from 0), `X-Total-Count`, absolute `Link`."""
+        raw = query.get("limit", [None])[0]
+        try:
+            size = self.hub.commits_page_size if raw is None else int(raw)
+        except ValueError as e:
+            raise HubError(400, "limit must be an integer") from e
+        if not 1 <= size <= MAX_COMMITS_LIMIT:
+            raise HubError(400, f"limit must be between 1 and {MAX_COMMITS_LIMIT}")
+        self._extra_headers["X-Total-Count"] = str(len(items))
+        return self._paged(path, query, items, size)
 
     # ---------------------------------------------------------------- /{repo}/resolve/{rev}/{path}
     def _resolve_handler(self, repo: str, rest: str) -> Any:
@@ -459,10 +481,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             if route == "dataset_commits":
-                return self._paged(path, query, datasets_repo.commit_items(repo, commit), self.hub.commits_page_size)
+                return self._commit_page(path, query, datasets_repo.commit_items(repo, commit))
             if route == "dataset_paths-info" and method == "POST":
-                length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+                form = parse_qs(self._body.decode(), keep_blank_values=True)
                 wanted = [p.strip("/") for p in form.get("paths", [])]
                 found = [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)]
                 return 200, json.dumps(found).encode(), "application/json"
@@ -545,8 +566,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---------------------------------------------------------------- /_fakehub admin
     def _admin(self, method: str, path: str, query: dict[str, list[str]]) -> None:
         hub = self.hub
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length)) if length else None
+        payload = json.loads(self._body) if self._body else None
         if path == "/_fakehub/truth":
             answer: Any = hub.truth(query.get("as_of", []), query.get("per_model", ["0"])[0] == "1")
         elif path.startswith("/_fakehub/model/"):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hfscan.testing.fakehub.components import COMPONENTS
-from hfscan.testing.fakehub.population import CLAMP, Model, Population, iso
+from hfscan.testing.fakehub.population import CLAMP, DAY, Model, Population, iso
 
 PT_FIRST = {"transformers", "diffusers", "sentence-transformers", "peft", "timm", "open_clip",
             "pyannote-audio", "nemo", "ultralytics", "stable-baselines3", "flair", "span-marker",
@@ -80,6 +80,9 @@ def model_truth(model: Model) -> dict[str, Any]:
     header = classify_components(head.components, model.library_name, use_header=True)
     return {
         "id": model.id, "sha": model.sha, "created": iso(model.created), "createdAt": iso(model.created_at),
+        "_id": model.hub_id, "first_commit": iso(model.first_commit),
+        # The first commit is more than a day away from creation (squashed or backdated history).
+        "first_commit_not_creation": abs(model.first_commit - model.created) > DAY,
         "clamped": model.created < CLAMP, "category": model.category, "library_name": model.library_name,
         "files_class": files["class"], "neither_reason": files["neither_reason"],
         "pt_attributed": files["pt_attributed"], "has_jax": files["has_jax"],
@@ -89,6 +92,16 @@ def model_truth(model: Model) -> dict[str, Any]:
         "safetensors_files": [f for f in model.files() if model.header_format(f) is not False],
         "commits": len(model.commits),
     }
+
+
+def state_as_of(model: Model, cut: int) -> tuple[str, ...] | None:
+    """The repo's weights at the end of a day, or None if it did not exist yet. Existence is the
+    repo's creation, not its first commit (which can be later, or earlier, than creation); in a
+    squashed history the squash kept the initial files."""
+    if model.created > cut:
+        return None
+    commit = model.commit_as_of(cut) or model.commits[0]
+    return commit.components
 
 
 def iter_models(population: Population, epoch: int) -> Iterator[Model]:
@@ -104,7 +117,8 @@ def truth(population: Population, epoch: int = 0, as_of: Iterable[str] = (), per
     # As of a date = at the end of that day (UTC), as hfscan defines it.
     cut_offs = {date: int(datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()) + 86_399 for date in as_of}
     as_of_counts: dict[str, Counter] = {date: Counter() for date in cut_offs}
-    clamped = attributed = bot_changed = 0
+    clamped = attributed = bot_changed = not_creation = 0
+    placeholders: Counter = Counter()
     models: list[dict[str, Any]] = []
     for model in iter_models(population, epoch):
         answer = model_truth(model)
@@ -116,17 +130,21 @@ def truth(population: Population, epoch: int = 0, as_of: Iterable[str] = (), per
         if answer["header_neither_reason"]:
             header_neither[answer["header_neither_reason"]] += 1
         clamped += answer["clamped"]
+        not_creation += answer["first_commit_not_creation"]
+        if answer["clamped"]:
+            placeholders[answer["createdAt"]] += 1
         attributed += answer["pt_attributed"]
         bot_changed += any(c.author == "SFconvertbot" for c in model.commits)
         by_year[(datetime.fromtimestamp(model.created, UTC).year, answer["files_class"])] += 1
         for date, cut in cut_offs.items():
-            commit = model.commit_as_of(cut)
-            if commit is not None:
-                as_of_counts[date][classify_components(commit.components, model.library_name)["class"]] += 1
+            state = state_as_of(model, cut)
+            if state is not None:
+                as_of_counts[date][classify_components(state, model.library_name)["class"]] += 1
         if per_model:
             models.append(answer)
     out: dict[str, Any] = {
         "seed": population.seed, "epoch": epoch, "models": sum(files.values()), "clamped": clamped,
+        "placeholders": dict(placeholders), "first_commit_not_creation": not_creation,
         "files": dict(files), "files_neither": dict(neither), "tags": dict(tags), "header": dict(header),
         "header_neither": dict(header_neither), "pt_attributed": attributed, "bot_changed": bot_changed,
         "by_year": [{"year": y, "class": c, "models": n} for (y, c), n in sorted(by_year.items())],

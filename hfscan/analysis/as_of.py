@@ -1,0 +1,132 @@
+"""The Hub as of a date: exact where it is known, and what is missing where it is not.
+
+Each repo of the latest snapshot is split by the SQL macro `as_of_models(day)` (store/views/
+30_as_of.sql) into known from the listing alone, known from stored history, or unknown. This module
+turns that split into the headline (counts over the known repos, with `coverage` and `missing`)
+and into the plan of requests that would make the unknown known (`hfscan history --as-of`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from hfscan.analysis.rules import CLASSES
+from hfscan.analysis.shares import REFERENCE_2021, check_method, resolve_scan
+from hfscan.crawl.history import end_of_day
+from hfscan.errors import UsageError
+from hfscan.store.schema import first_row
+
+SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
+
+
+def shares_of(counts: dict[str, int]) -> dict[str, float | None]:
+    """The one share arithmetic of as-of answers: over models with PT and/or TF weights."""
+    population = sum(counts[k] for k in SHARE_CLASSES)
+    return {k: round(100 * counts[k] / population, 2) if population else None for k in SHARE_CLASSES}
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    """What `hfscan history --as-of DAY...` would fetch: commit logs, then trees."""
+
+    days: list[str]
+    commit_logs: int        # repos of group (c) without a stored log reaching the days (one request each)
+    trees_known: int        # trees at commits already in stored logs, not stored yet (exact)
+    trees_at_most: int      # trees repos without a log may need: one per (repo, day) modified after the day
+
+    @property
+    def requests(self) -> int:
+        return self.commit_logs + self.trees_known + self.trees_at_most
+
+
+def check_days(days: list[str]) -> list[str]:
+    for day in days:
+        end_of_day(day)  # a one-line UsageError for anything that is not YYYY-MM-DD
+    return sorted(dict.fromkeys(days))
+
+
+def _per_day(days: list[str]) -> str:
+    """as_of_models for each day, with a `day` column (a table macro takes constants, not columns)."""
+    return " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, * FROM as_of_models(?)" for _ in days)
+
+
+def _day_params(days: list[str]) -> list[str]:
+    return [value for day in days for value in (day, day)]
+
+
+def history_plan(con: duckdb.DuckDBPyConnection, days: list[str]) -> HistoryPlan:
+    """Requests to make every day in `days` known: commit logs are shared by all days."""
+    days = check_days(days)
+    if not days:
+        return HistoryPlan([], 0, 0, 0)
+    row = first_row(con.execute(f"""
+        WITH unknown AS (SELECT * FROM ({_per_day(days)}) WHERE state = 'unknown')
+        SELECT count(DISTINCT model_id) FILTER (reason = 'no_history'),
+               count(DISTINCT (model_id, commit_id)) FILTER (reason = 'no_tree'),
+               count(*) FILTER (reason = 'no_history'
+                                AND last_modified >= CAST(day + INTERVAL 1 DAY AS TIMESTAMP))
+        FROM unknown
+    """, _day_params(days)))
+    assert row is not None
+    return HistoryPlan(days, int(row[0]), int(row[1]), int(row[2]))
+
+
+def history_targets(con: duckdb.DuckDBPyConnection, days: list[str]) -> tuple[list[tuple[str, str | None]], int]:
+    """(model, current sha) of every repo whose commit log some day in `days` needs, and how many
+    repos those days answer from logs already stored (skipped)."""
+    days = check_days(days)
+    if not days:
+        return [], 0
+    rows = con.execute(f"""
+        SELECT model_id, any_value(sha), bool_or(reason = 'no_history') AS needed
+        FROM ({_per_day(days)}) WHERE reason = 'no_history' OR source = 'history'
+        GROUP BY model_id ORDER BY model_id
+    """, _day_params(days)).fetchall()
+    return [(r[0], r[1]) for r in rows if r[2]], sum(1 for r in rows if not r[2])
+
+
+def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "files") -> dict[str, Any]:
+    """Counts of the repos known on `day`, with how many are unknown (`missing`) and `coverage`.
+
+    coverage = known present / (known present + unknown): the share of the repos that may have
+    existed on the day whose files on that day are known. 1.0 means the numbers are exact.
+    """
+    check_method(method)
+    if method != "files":
+        raise UsageError(f"--method {method} is not historical: the Hub only shows today's "
+                         f"{'tags' if method == 'tags' else 'safetensors headers'}",
+                         hint="use --method files with --as-of (file lists at past commits)")
+    end_of_day(day)
+    scan_id, _ = resolve_scan(con, None)
+    rows = con.execute("SELECT state, source, reason, class, neither_reason, models FROM as_of_counts(?)",
+                       [day]).fetchall()
+    counts = dict.fromkeys(CLASSES, 0)
+    breakdown: dict[str, int] = {}
+    missing: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    for state, source, reason, cls, neither_reason, models in rows:
+        if state == "unknown":
+            missing[reason] = missing.get(reason, 0) + models
+        elif state == "present":
+            counts[cls] += models
+            by_source[source] = by_source.get(source, 0) + models
+            if cls == "neither":
+                breakdown[neither_reason] = breakdown.get(neither_reason, 0) + models
+    known = sum(counts.values())
+    unknown = sum(missing.values())
+    rules = first_row(con.execute("SELECT max(rules_version) FROM version_classes"))[0]
+    return {
+        "method": method, "as_of": day, "scan_id": scan_id, "scan_date": f"as of {day}", "rules_version": rules,
+        "total_models": known, "population": sum(counts[k] for k in SHARE_CLASSES),
+        "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
+        "counts": counts, "shares": shares_of(counts),
+        "neither_breakdown": dict(sorted(breakdown.items(), key=lambda kv: -kv[1])), "pt_attributed": 0,
+        "reference_2021": REFERENCE_2021,
+        "coverage": round(known / (known + unknown), 4) if known + unknown else 1.0,
+        "missing": unknown, "missing_by_reason": missing, "known_from": by_source,
+        "note": ("repos that existed on the date and still exist in the latest snapshot, with their files at "
+                 "the end of that day (UTC); repos deleted since are invisible"),
+    }
