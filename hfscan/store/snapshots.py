@@ -161,9 +161,9 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
             if state.kind == "incremental" and state.base_scan_id is not None:
                 # Every model of the base snapshot not listed again is unchanged: carry it forward.
                 carried = first_row(con.execute(
-                    """
-                    INSERT INTO main_db.scan_models
-                    SELECT ?, m.version_id, m.downloads, m.downloads_all_time, m.likes
+                    f"""
+                    INSERT INTO main_db.scan_models (scan_id, version_id, {', '.join(COUNTER_COLUMNS)})
+                    SELECT ?, m.version_id, {', '.join('m.' + c for c in COUNTER_COLUMNS)}
                     FROM main_db.scan_models m JOIN main_db.repo_versions v USING (version_id)
                     WHERE m.scan_id = ? AND v.model_id NOT IN (SELECT model_id FROM final_models)
                     ORDER BY m.version_id
