@@ -133,4 +133,4 @@ def test_a_failed_tree_is_recorded_with_why_and_fetched_by_the_next_run(scanned:
     shares = run_cli(["shares", "--db", str(db), "--as-of", AS_OF, "--json"])
     expected = hub.truth(as_of=[AS_OF])["as_of"][AS_OF]
     got = json.loads(shares.stdout)
-    assert got["missing_trees"] == 0 and got["counts"] == {k: expected.get(k, 0) for k in got["counts"]}
+    assert got["missing"] == 0 and got["counts"] == {k: expected.get(k, 0) for k in got["counts"]}
