@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = {"5xx", "429", "401", "401bare", "403disabled", "drop", "truncate", "html200", "malformed_item", "latency"}
-ROUTES = {"listing", "model", "tree", "commits", "resolve", "dataset_commits", "dataset_paths-info", "any"}
+ROUTES = {"listing", "model", "tree", "commits", "resolve", "dataset_commits", "dataset_paths-info",
+          "repo_create", "preupload", "lfs_batch", "lfs_upload", "lfs_verify", "commit_upload", "any"}
 
 
 @dataclass

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from hfscan.testing.fakehub import datasets_repo, render
+from hfscan.testing.fakehub import datasets_repo, render, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
@@ -93,7 +93,8 @@ class Hub:
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
         # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
-        self.datasets = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        self.uploads = uploads.Uploads()  # users, LFS objects; uploaded repos join self.datasets
 
     # ---------------------------------------------------------------- orders and pages
     def _key(self, model: Model, sort: str) -> int:
@@ -171,7 +172,7 @@ class Hub:
             raise HubError(404, "Repository not found", "RepoNotFound")
         return self.population.model(index, self.epoch)
 
-    def dataset(self, repo_id: str) -> datasets_repo.DatasetRepo:
+    def dataset(self, repo_id: str) -> Any:  # a DatasetRepo or an uploads.UploadedRepo
         if repo_id not in self.datasets:
             raise HubError(404, "Repository not found", "RepoNotFound")
         return self.datasets[repo_id]
@@ -230,6 +231,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
     def _dispatch(self, method: str) -> None:
         hub = self.hub
         split = urlsplit(self.path)
@@ -279,6 +283,9 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def _route(self, path: str) -> tuple[str, Any]:
+        upload = uploads.upload_route(path)
+        if upload:
+            return upload[0], self._upload_handler(*upload)
         if path == "/api/models":
             return "listing", self._listing
         if path.startswith("/api/models/"):
@@ -468,24 +475,30 @@ class Handler(BaseHTTPRequestHandler):
     def _dataset_handler(self, route: str, repo_id: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
             repo = self.hub.dataset(repo_id)
+            module: Any = datasets_repo
+            if isinstance(repo, uploads.UploadedRepo):
+                module = uploads
+                if repo.private and self._user() != repo_id.split("/")[0]:
+                    raise HubError(404, "Repository not found", "RepoNotFound")
             revision, _, under = rest.partition("/")
             commit = repo.commit_at(revision)
             if commit is None:
                 raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
             self._extra_headers["X-Repo-Commit"] = commit.sha
             if route == "dataset":
-                return 200, json.dumps(datasets_repo.dataset_info(repo, commit)).encode(), "application/json"
+                return 200, json.dumps(module.dataset_info(repo, commit)).encode(), "application/json"
             if route == "dataset_tree":
-                entries = datasets_repo.tree(repo, commit, under, query.get("recursive", ["false"])[0] == "true")
+                entries = module.tree(repo, commit, under, query.get("recursive", ["false"])[0] == "true")
                 if under and not entries:
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             if route == "dataset_commits":
-                return self._commit_page(path, query, datasets_repo.commit_items(repo, commit))
+                return self._commit_page(path, query, module.commit_items(repo, commit))
             if route == "dataset_paths-info" and method == "POST":
                 form = parse_qs(self._body.decode(), keep_blank_values=True)
                 wanted = [p.strip("/") for p in form.get("paths", [])]
-                found = [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)]
+                found = (uploads.paths_info(repo, commit, wanted) if module is uploads
+                         else [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)])
                 return 200, json.dumps(found).encode(), "application/json"
             if route != "dataset_resolve":
                 raise HubError(404, "Not Found")
@@ -494,6 +507,49 @@ class Handler(BaseHTTPRequestHandler):
             body = repo.body(commit, under)
             self._extra_headers.update({"Accept-Ranges": "bytes", "ETag": f'"{repo.oid(commit, under)}"'})
             return self._ranged(body)
+        return handle
+
+    # ---------------------------------------------------------------- uploads (uploads.py)
+    def _user(self) -> str | None:
+        try:
+            return self.hub.uploads.user(self.headers.get("Authorization"))
+        except uploads.UploadError:
+            return None
+
+    def _upload_handler(self, route: str, repo_id: str | None, oid: str | None) -> Any:
+        def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+            store, url = self.hub.uploads, self.hub.url
+            try:
+                if route == "xet_token":  # huggingface_hub 2.4 uploads through Xet whenever hf_xet is installed
+                    raise HubError(404, "the fake Hub has no Xet storage: set HF_HUB_DISABLE_XET=1 to upload over LFS")
+                if route == "lfs_upload":  # the upload href we handed out: presigned, like S3's
+                    store.put_object(repo_id or "", oid or "", self._body)
+                    return 200, b"", "text/plain"
+                payload = json.loads(self._body or b"{}") if route != "commit_upload" else {}
+                if route == "validate_yaml":
+                    return 200, json.dumps(uploads.validate_yaml(payload)).encode(), "application/json"
+                user = store.user(self.headers.get("Authorization"))
+                if route == "repo_create":
+                    status, answer = store.create(self.hub.datasets, user, payload, url)
+                    return status, json.dumps(answer).encode(), "application/json"
+                if route == "lfs_verify":
+                    return 200, json.dumps(store.verify(repo_id or "", payload)).encode(), "application/json"
+                repo = self.hub.dataset(repo_id or "")
+                if not isinstance(repo, uploads.UploadedRepo):  # the planted dumps are read-only
+                    raise HubError(403, f"You don't have the rights to write to {repo.id}", "Forbidden")
+                if repo.private and user != repo.id.split("/")[0]:
+                    raise HubError(404, "Repository not found", "RepoNotFound")
+                store.may_write(user, repo.id)
+                if route == "preupload":
+                    answer = store.preupload(repo, payload)
+                elif route == "lfs_batch":
+                    answer = store.batch(url, repo.id, payload)
+                    return 200, json.dumps(answer).encode(), "application/vnd.git-lfs+json"
+                else:
+                    answer = store.commit(repo, user, self._body, url)
+                return 200, json.dumps(answer).encode(), "application/json"
+            except uploads.UploadError as e:
+                raise HubError(e.status, e.message, e.code) from e
         return handle
 
     def _ranged(self, body: bytes) -> tuple[int, bytes, str]:
