@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from hfscan.crawl.client import HubClient
-from hfscan.errors import AuthError, HubError, UsageError
+from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, UsageError
 from hfscan.store.columns import SHA_HASH
 from hfscan.store.connect import connect
 from hfscan.store.schema import transaction
@@ -33,6 +33,8 @@ BOT_TITLE = re.compile(r"adding `safetensors` variant|^librarian bot:", re.IGNOR
 _HUB_DATE = "%Y-%m-%dT%H:%M:%S.%fZ"
 FLUSH_REPOS = 200
 FLUSH_SECONDS = 2.0
+# Statuses that settle a repo at its sha; anything else (`error`) is fetched again by the next run.
+FINAL_STATUSES = ("ok", "gone", "gated", "disabled")
 
 
 @dataclass
@@ -59,6 +61,7 @@ class HistoryResult:
     requests: int
     skipped_unchanged: int
     seconds: float
+    trees_failed: dict[str, int]
 
 
 def end_of_day(day: str) -> datetime:
@@ -72,7 +75,8 @@ def end_of_day(day: str) -> datetime:
 
 def select_targets(con: duckdb.DuckDBPyConnection, *, created_before: str | None = None,
                    models_from: list[str] | None = None, everything: bool = False) -> tuple[list[HistoryTarget], int]:
-    """Repos of the latest snapshot whose history is wanted and not stored for their current sha."""
+    """Repos of the latest snapshot whose history is wanted and not settled for their current sha
+    (a final status at that sha; failed repos are tried again)."""
     if models_from is not None:
         con.execute("CREATE OR REPLACE TEMP TABLE wanted (model_id VARCHAR)")
         if models_from:
@@ -89,6 +93,7 @@ def select_targets(con: duckdb.DuckDBPyConnection, *, created_before: str | None
         SELECT m.model_id, m.sha, h.model_id IS NOT NULL AS unchanged
         FROM latest_models m
         LEFT JOIN history_status h ON h.model_id = m.model_id AND h.sha IS NOT DISTINCT FROM m.sha
+                                   AND h.status IN {FINAL_STATUSES}
         WHERE {where}
         ORDER BY m.model_id
     """).fetchall()
@@ -118,13 +123,16 @@ def _commit_rows(model_id: str, items: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
-def _failure(error: HubError) -> str:
-    text = str(error)
-    if isinstance(error, AuthError) or "gated" in text:
-        return "gated"
-    if "not found" in text:
-        return "gone"
-    return "error"
+def failure_status(error: HubError) -> str:
+    """The status recorded for a repo that failed: the repo's own (gone, gated, disabled) or
+    `error` (retried by the next run). Errors that concern the whole run are not passed here."""
+    return error.status if isinstance(error, RepoError) else "error"
+
+
+def stops_the_run(error: HubError) -> bool:
+    """A bad token, the rate-limit budget spent, an outage: no later repo would fare better, so the
+    run stops (exit 3) and the repos not tried are left for the next run, unrecorded."""
+    return isinstance(error, (AuthError, RateLimited, HubOutage))
 
 
 def _store_commits(con: duckdb.DuckDBPyConnection, statuses: list[list[Any]], rows: list[list[Any]]) -> None:
@@ -168,9 +176,9 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
                                          [("limit", "1000")], json.loads, what=f"commits of {target.model_id}"):
                     items += page.parsed
             except HubError as e:
-                status, reason = _failure(e), str(e)
-                if status == "error" and "no answer" in reason:
-                    raise  # the Hub is unreachable: stop; the finally block stores what came before
+                if stops_the_run(e):
+                    raise  # the finally block stores the repos done before; this one is not recorded
+                status, reason = failure_status(e), str(e)
                 failed[status] = failed.get(status, 0) + 1
             rows = _commit_rows(target.model_id, items)
             first = min((r[2] for r in rows if r[2] is not None), default=None)
@@ -198,12 +206,14 @@ def needed_trees(con: duckdb.DuckDBPyConnection, as_of: str) -> list[tuple[str, 
         [as_of]).fetchall()]
 
 
-def _store_trees(con: duckdb.DuckDBPyConnection, trees: list[list[Any]]) -> None:
-    """A batch of trees as repo versions; metadata other than the files comes from the latest listing."""
+def _store_trees(con: duckdb.DuckDBPyConnection, trees: list[list[Any]], failures: list[list[Any]]) -> None:
+    """A batch of trees as repo versions (metadata other than the files comes from the latest
+    listing), and the trees that failed with the reason, in one transaction."""
     with transaction(con):
         con.execute("CREATE OR REPLACE TEMP TABLE batch_trees "
                     "(model_id VARCHAR, sha VARCHAR, last_modified TIMESTAMP, files VARCHAR[])")
-        con.executemany("INSERT INTO batch_trees VALUES (?, ?, ?, ?)", trees)
+        if trees:
+            con.executemany("INSERT INTO batch_trees VALUES (?, ?, ?, ?)", trees)
         con.execute(f"""
             INSERT INTO repo_versions (version_hash, model_id, sha, author, created_at, last_modified,
                                        library_name, pipeline_tag, tags, files)
@@ -213,21 +223,29 @@ def _store_trees(con: duckdb.DuckDBPyConnection, trees: list[list[Any]]) -> None
             WHERE NOT EXISTS (SELECT 1 FROM repo_versions v
                               WHERE v.version_hash = {SHA_HASH.format(model="t.model_id", sha="t.sha")})
         """)
+        con.execute("DELETE FROM tree_status USING batch_trees b "
+                    "WHERE tree_status.model_id = b.model_id AND tree_status.commit_id = b.sha")
+        if failures:
+            con.executemany("INSERT OR REPLACE INTO tree_status VALUES (?, ?, ?, ?, now()::TIMESTAMP)", failures)
 
 
 def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, datetime]],
                 on_progress: Callable[[HistoryProgress], None] | None = None,
-                on_wait: Callable[[str], None] | None = None) -> int:
-    """File lists at the wanted commits, stored in batches like the commit logs."""
+                on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
+    """File lists at the wanted commits, stored in batches like the commit logs; a tree that
+    cannot be fetched is recorded in `tree_status` with why (and fetched again by a later run)."""
     stored = 0
+    failed: dict[str, int] = {}
     pending: list[list[Any]] = []
+    pending_failures: list[list[Any]] = []
     last_flush = time.monotonic()
 
     def flush() -> None:
-        if pending:
+        if pending or pending_failures:
             with connect(db_path, on_wait=on_wait) as con:
-                _store_trees(con, pending)
+                _store_trees(con, pending, pending_failures)
         pending.clear()
+        pending_failures.clear()
 
     try:
         for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
@@ -238,19 +256,23 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
                                          what=f"tree of {model_id}@{commit_id[:8]}"):
                     files += [e["path"] for e in page.parsed if isinstance(e, dict) and e.get("type") == "file"]
             except HubError as e:
-                if "no answer" in str(e):
+                if stops_the_run(e):
                     raise
-                continue  # recorded nowhere else: the as-of coverage shows the missing tree
-            pending.append([model_id, commit_id, commit_date, files])
-            stored += 1
-            if len(pending) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
+                status = failure_status(e)
+                failed[status] = failed.get(status, 0) + 1
+                pending_failures.append([model_id, commit_id, status, str(e)])
+            else:
+                pending.append([model_id, commit_id, commit_date, files])
+                stored += 1
+            if len(pending) + len(pending_failures) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
                 flush()
                 last_flush = time.monotonic()
             if on_progress:
-                on_progress(HistoryProgress(number, len(wanted), client.stats.requests, 0, "trees"))
+                on_progress(HistoryProgress(number, len(wanted), client.stats.requests, sum(failed.values()),
+                                            "trees"))
     finally:
         flush()
-    return stored
+    return stored, failed
 
 
 def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
@@ -260,11 +282,11 @@ def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, a
     commits, failed = fetch_commits(db_path, client, targets, on_progress, on_wait)
     with connect(db_path, on_wait=on_wait) as con:  # a commit shared by several days: one tree
         wanted = list(dict.fromkeys(tree for day in as_of for tree in needed_trees(con, day)))
-    trees = fetch_trees(db_path, client, wanted, on_progress, on_wait)
+    trees, trees_failed = fetch_trees(db_path, client, wanted, on_progress, on_wait)
     if trees:
         from hfscan.analysis.classify import classify_versions
 
         with connect(db_path, on_wait=on_wait) as con:
             classify_versions(con)
     return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
-                         time.monotonic() - started)
+                         time.monotonic() - started, trees_failed)

@@ -13,6 +13,7 @@ one batch.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -20,14 +21,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from hfscan.crawl.client import QuotaLimiter, RetryPolicy
-from hfscan.errors import HubError, UsageError
+from hfscan.crawl.client import HubClient
+from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, UsageError, first_line
 from hfscan.store.connect import connect
 from hfscan.store.schema import transaction
 
 SHARD = re.compile(r"^(?P<stem>.*)-(?P<n>\d{5})-of-(?P<total>\d{5})\.safetensors$", re.IGNORECASE)
-KNOWN_FORMATS = frozenset({"pt", "tf", "flax", "mlx"})
+FIRST_READ = 100_000  # bytes of the first range read (what huggingface_hub reads too)
+MAX_HEADER = 25_000_000  # the largest safetensors header huggingface_hub accepts
+# Statuses that settle a file at its sha; `error` rows are probed again by the next run.
+FINAL_STATUSES = ("ok", "no_metadata", "gone", "gated", "disabled")
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,8 @@ def select_targets(db_path: Path, *, sample: int | None = None, seed: int = 0,
             rows = rows[:sample]
         cached = {
             (m, s, p)
-            for m, s, p in con.execute("SELECT model_id, sha, path FROM header_probes").fetchall()
+            for m, s, p in con.execute(
+                f"SELECT model_id, sha, path FROM header_probes WHERE status IN {FINAL_STATUSES}").fetchall()
         }
     finally:
         con.close()
@@ -130,67 +136,48 @@ def _probe_groups(files: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 class HeaderReader:
-    """parse_safetensors_file_metadata with bounded retries and the resolver quota."""
+    """Safetensors headers read through HubClient (its retries, quota, waits and typed errors):
+    one range read of the first FIRST_READ bytes, a second one when the header is longer."""
 
-    def __init__(self, endpoint: str, token: str | None, retry: RetryPolicy,
-                 max_requests_per_5min: int | None, sleep: Callable[[float], None] = time.sleep) -> None:
-        from huggingface_hub import HfApi
+    def __init__(self, client: HubClient) -> None:
+        self.client = client
 
-        self.api = HfApi(endpoint=endpoint, token=token if token else False, library_name="hfscan")
-        self.retry = retry
-        self.quota = QuotaLimiter(max_requests_per_5min, 300.0) if max_requests_per_5min else None
-        self.sleep = sleep
-        self.requests = 0
+    @property
+    def requests(self) -> int:
+        return self.client.stats.requests
+
+    def _range(self, url: str, start: int, end: int, what: str) -> bytes:
+        _, body = self.client.request("GET", url, headers={"Range": f"bytes={start}-{end}"}, what=what)
+        return bytes(body)  # 206 with the range, or 200 with the whole file: both start at `start`
 
     def read(self, model_id: str, sha: str, path: str) -> tuple[str | None, str, str | None]:
-        """(format, status, error) for one file; status is ok, no_metadata or error."""
-        from huggingface_hub.errors import HfHubHTTPError, SafetensorsParsingError
-        from huggingface_hub.utils import httpx
-
-        attempt = 0
-        while True:
-            attempt += 1
-            if self.quota:
-                self.quota.acquire()
-            self.requests += 1
-            try:
-                meta = self.api.parse_safetensors_file_metadata(
-                    model_id, path, revision=sha, timeout=self.retry.read_timeout
-                )
-            except SafetensorsParsingError as e:
-                return None, "error", f"not a safetensors header: {str(e).splitlines()[0]}"
-            except HfHubHTTPError as e:
-                status = e.response.status_code if e.response is not None else 0
-                if status in (429, 500, 502, 503, 504) and attempt <= self.retry.max_retries:
-                    self.sleep(_wait_for(e.response, attempt, self.retry))
-                    continue
-                if status in (401, 403) and not (e.response is not None and e.response.headers.get("X-Error-Code")):
-                    raise HubError(f"{model_id}/{path}: the Hub refused the request (HTTP {status})",
-                                   hint="check HF_TOKEN") from e
-                return None, "error", f"HTTP {status}: {type(e).__name__}"
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
-                if attempt <= self.retry.max_retries:
-                    self.sleep(min(self.retry.max_wait, self.retry.base_wait * 2 ** (attempt - 1)))
-                    continue
-                raise HubError(f"{model_id}/{path}: no answer after {attempt} attempts ({type(e).__name__})",
-                               hint="the probe resumes where it stopped with `hfscan probe`") from e
-            fmt = (meta.metadata or {}).get("format")
-            if fmt is None:
-                return None, "no_metadata", None
-            return str(fmt).lower(), "ok", None
-
-
-def _wait_for(response: Any, attempt: int, retry: RetryPolicy) -> float:
-    from huggingface_hub.utils._http import _parse_retry_after, parse_ratelimit_headers
-
-    if response is not None and response.status_code == 429:
-        info = parse_ratelimit_headers(response.headers)
-        if info is not None and info.remaining == 0:
-            return min(float(info.reset_in_seconds), retry.max_rate_wait)
-        after = _parse_retry_after(response.headers)
-        if after is not None:
-            return min(float(after), retry.max_rate_wait)
-    return min(retry.max_wait, retry.base_wait * 2 ** (attempt - 1))
+        """(format, status, error) for one file; status is ok, no_metadata, gone, gated, disabled or
+        error. A bad token, the rate-limit budget spent or an outage stop the run (raised)."""
+        url = self.client.url(f"/{quote(model_id)}/resolve/{quote(sha)}/{quote(path)}")
+        what = f"{model_id}/{path}"
+        try:
+            first = self._range(url, 0, FIRST_READ - 1, what)
+            if len(first) < 8:
+                return None, "error", "not a safetensors header: fewer than 8 bytes"
+            length = int.from_bytes(first[:8], "little")
+            if length > MAX_HEADER:
+                return None, "error", f"not a safetensors header: a header of {length:,} bytes"
+            header = first[8:8 + length]
+            if len(header) < length:
+                header = self._range(url, 8, 8 + length - 1, what)[:length]
+        except HubError as e:
+            if isinstance(e, (AuthError, RateLimited, HubOutage)):
+                raise
+            return None, (e.status if isinstance(e, RepoError) else "error"), first_line(e)
+        try:
+            parsed = json.loads(header)
+        except (UnicodeDecodeError, ValueError) as e:
+            return None, "error", f"not a safetensors header: {type(e).__name__}"
+        meta = parsed.get("__metadata__") if isinstance(parsed, dict) else None
+        fmt = meta.get("format") if isinstance(meta, dict) else None
+        if fmt is None:
+            return None, "no_metadata", None
+        return str(fmt).lower(), "ok", None
 
 
 def run_probe(db_path: Path, targets: list[ProbeTarget], reader: HeaderReader, *, skipped_cached: int = 0,
@@ -206,25 +193,32 @@ def run_probe(db_path: Path, targets: list[ProbeTarget], reader: HeaderReader, *
             return
         with connect(db_path, on_wait=on_wait) as con:  # closed on exit
             with transaction(con):
+                con.execute("CREATE OR REPLACE TEMP TABLE batch_probes (model_id VARCHAR, sha VARCHAR, path VARCHAR)")
+                con.executemany("INSERT INTO batch_probes VALUES (?, ?, ?)", [row[:3] for row in batch])
+                con.execute("DELETE FROM header_probes USING batch_probes b WHERE header_probes.model_id = b.model_id "
+                            "AND header_probes.sha = b.sha AND header_probes.path = b.path")  # earlier errors
                 con.executemany("INSERT INTO header_probes VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
             _reclassify_header(con, {(row[0], row[1]) for row in batch})
         batch.clear()
 
-    for done, target in enumerate(targets, start=1):
-        now = datetime.now(UTC).replace(tzinfo=None)
-        for head, members in _probe_groups(target.files).items():
-            fmt, status, error = reader.read(target.model_id, target.sha, head)
-            errors += status == "error"
-            key = fmt if status == "ok" else status
-            for path in members:
-                batch.append((target.model_id, target.sha, path, fmt, status, error, now))
-                formats[key] = formats.get(key, 0) + 1
-                files_done += 1
-        if done % batch_size == 0:
-            flush()
-        if on_progress:
-            on_progress(ProbeProgress(done, len(targets), reader.requests, errors))
-    flush()
+    try:
+        for done, target in enumerate(targets, start=1):
+            now = datetime.now(UTC).replace(tzinfo=None)
+            answers = [(members, reader.read(target.model_id, target.sha, head))
+                       for head, members in _probe_groups(target.files).items()]
+            for members, (fmt, status, error) in answers:  # a model is stored whole or not at all
+                errors += status == "error"
+                key = fmt if status == "ok" else status
+                for path in members:
+                    batch.append((target.model_id, target.sha, path, fmt, status, error, now))
+                    formats[key] = formats.get(key, 0) + 1
+                    files_done += 1
+            if done % batch_size == 0:
+                flush()
+            if on_progress:
+                on_progress(ProbeProgress(done, len(targets), reader.requests, errors))
+    finally:
+        flush()  # a run stopped by a bad token or an outage keeps what it read before
     return ProbeResult(len(targets), files_done, reader.requests, errors, skipped_cached,
                        time.monotonic() - started, formats)
 

@@ -148,11 +148,27 @@ MIGRATIONS: list[Migration] = [
         CREATE TABLE history_status (
             model_id VARCHAR PRIMARY KEY,
             sha VARCHAR,
-            status VARCHAR NOT NULL,            -- ok | gone | gated | private | error
+            status VARCHAR NOT NULL,            -- ok | gone | gated | disabled (final) | error (retried)
             reason VARCHAR,
             commits INTEGER,
             first_commit_at TIMESTAMP,
             fetched_at TIMESTAMP
+        );
+        """,
+    ),
+    (
+        3,
+        "history: why a tree at a commit is missing",
+        """
+        -- One row per (repo, commit) whose file list could not be fetched; deleted once it is.
+        -- A later `hfscan history --as-of` fetches it again (trees not stored are always wanted).
+        CREATE TABLE tree_status (
+            model_id VARCHAR NOT NULL,
+            commit_id VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,            -- gone | gated | disabled | error
+            reason VARCHAR,
+            attempted_at TIMESTAMP,
+            PRIMARY KEY (model_id, commit_id)
         );
         """,
     ),
