@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 
 from hfscan.analysis.as_of import DAYS_PER_QUERY, check_days
-from hfscan.analysis.rules import CLASSES
 from hfscan.analysis.shares import current_rules_version, population, resolve_scan, share_percentages
+from hfscan.classify.rules import CLASSES
 from hfscan.errors import UsageError
 from hfscan.store.schema import transaction
 

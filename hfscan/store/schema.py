@@ -148,7 +148,7 @@ MIGRATIONS: list[Migration] = [
         CREATE TABLE history_status (
             model_id VARCHAR PRIMARY KEY,
             sha VARCHAR,
-            status VARCHAR NOT NULL,            -- ok | gone | gated | private | error
+            status VARCHAR NOT NULL,            -- ok | gone | gated | disabled (final) | error (retried)
             reason VARCHAR,
             commits INTEGER,
             first_commit_at TIMESTAMP,
@@ -158,6 +158,22 @@ MIGRATIONS: list[Migration] = [
     ),
     (
         3,
+        "history: why a tree at a commit is missing",
+        """
+        -- One row per (repo, commit) whose file list could not be fetched; deleted once it is.
+        -- A later `hfscan history --as-of` fetches it again (trees not stored are always wanted).
+        CREATE TABLE tree_status (
+            model_id VARCHAR NOT NULL,
+            commit_id VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,            -- gone | gated | disabled | error
+            reason VARCHAR,
+            attempted_at TIMESTAMP,
+            PRIMARY KEY (model_id, commit_id)
+        );
+        """,
+    ),
+    (
+        4,
         "timeline: as-of shares per date, class, rules version and snapshot",
         """
         -- One row per (day, class) of an `hfscan timeline` run, read through the view as_of_shares.
