@@ -11,6 +11,7 @@ import duckdb
 
 from hfscan.errors import UsageError
 from hfscan.store.columns import VERSION_HASH_SQL
+from hfscan.store.runs import add_snapshot
 from hfscan.store.schema import first_row, transaction
 
 EXPORT_COLUMNS = ("model_id, hub_id, author, sha, created_at, last_modified, created_at_clamped, library_name, pipeline_tag, "
@@ -130,18 +131,24 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                   AND NOT EXISTS (SELECT 1 FROM repo_versions v WHERE v.version_hash = i.version_hash)
                 GROUP BY version_hash
             """, [scan_id, key]))[0]
-            count = first_row(con.execute("""
-                INSERT INTO scan_models
-                SELECT ?, v.version_id, any_value(i.downloads), any_value(i.downloads_all_time), any_value(i.likes)
-                FROM incoming i JOIN repo_versions v USING (version_hash)
-                WHERE i.snapshot_key = ? GROUP BY v.version_id ORDER BY v.version_id
-            """, [scan_id, key]))[0]
+            # Registered first (not complete: invisible) so that the runs know where it falls in
+            # the snapshot sequence: an older dump lands between two stored snapshots.
             con.execute("""
-                INSERT INTO scan_log (scan_id, kind, source, status, started_at, finished_at, snapshot_at, methods,
-                                      models)
-                VALUES (?, 'import', ?, 'complete', now()::TIMESTAMP, now()::TIMESTAMP,
-                        coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?, ?)
-            """, [scan_id, source, column_date, snapshot_at, methods, count])
+                INSERT INTO scan_log (scan_id, kind, source, status, started_at, snapshot_at, methods)
+                VALUES (?, 'import', ?, 'running', now()::TIMESTAMP,
+                        coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?)
+            """, [scan_id, source, column_date, snapshot_at, methods])
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE import_members AS
+                SELECT v.version_id, any_value(i.downloads) AS downloads,
+                       any_value(i.downloads_all_time) AS downloads_all_time, any_value(i.likes) AS likes
+                FROM incoming i JOIN repo_versions v USING (version_hash)
+                WHERE i.snapshot_key = ? GROUP BY v.version_id
+            """, [key])
+            count = first_row(con.execute("SELECT count(*) FROM import_members"))[0]
+            add_snapshot(con, scan_id, "import_members")
+            con.execute("UPDATE scan_log SET status = 'complete', finished_at = now()::TIMESTAMP, models = ? "
+                        "WHERE scan_id = ?", [count, scan_id])
         created.append(scan_id)
         new_versions += added
         models += count

@@ -24,8 +24,21 @@ SELECT scan_id, kind, source, status, started_at, finished_at, snapshot_at,
        methods, pages, models, rejects, requests, high_water, base_scan_id, error, hfscan_version
 FROM scan_log;
 
+-- The complete scans in snapshot order (by the moment they describe, then scan id): position 1 is
+-- the oldest. Membership and counters are stored as runs over this sequence (table version_runs).
+CREATE OR REPLACE VIEW snapshot_order AS
+SELECT scan_id, snapshot_at, kind, row_number() OVER (ORDER BY snapshot_at, scan_id) AS position
+FROM scan_log WHERE status = 'complete';
+
 -- One row per model per complete scan: its metadata and file list as that scan saw them.
 CREATE OR REPLACE VIEW snapshot_models AS
+WITH runs AS (
+    SELECT r.version_id, r.downloads, r.downloads_all_time, r.likes, f.position AS first_position,
+           CASE WHEN r.to_scan IS NULL THEN 2147483647 ELSE t.position END AS last_position
+    FROM version_runs r
+    JOIN snapshot_order f ON f.scan_id = r.from_scan
+    LEFT JOIN snapshot_order t ON t.scan_id = r.to_scan
+)
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.model_id, v.author, v.sha, v.created_at, v.last_modified,
        created_at_placeholder(v.created_at, v.hub_id) AS created_at_clamped,
@@ -35,10 +48,9 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        m.downloads, m.downloads_all_time, m.likes,
        v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
        v.version_id
-FROM scan_models m
-JOIN scan_log s USING (scan_id)
-JOIN repo_versions v USING (version_id)
-WHERE s.status = 'complete';
+FROM snapshot_order s
+JOIN runs m ON s.position >= m.first_position AND s.position <= m.last_position
+JOIN repo_versions v USING (version_id);
 
 -- The newest complete snapshot: the one describing the latest moment (snapshot_at), not the last
 -- one stored, so a backfill of older dumps (`import`) never becomes "latest".
