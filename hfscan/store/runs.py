@@ -88,8 +88,9 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
         """, {"s": scan_id})
         return
     # Between P and N (or before N when P is none). No run straddles the new snapshot now except
-    # those it continues unchanged; each other member joins the run ending at P, the one starting
-    # at N, both (merged into one), or a new run of its own.
+    # those it continues unchanged; each other member extends the run ending at P or the one
+    # starting at N with its counters, or opens a run of its own. (Never both: P and N were
+    # neighbours, so two such runs would already have been one.)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_join AS
         WITH o AS ({order_sql(db)}), np AS (SELECT pos FROM o WHERE scan_id = $n),
@@ -97,20 +98,16 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
             SELECT r.version_id FROM {runs} r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan
             WHERE f.pos < (SELECT pos FROM np)
               AND CASE WHEN r.to_scan IS NULL THEN true ELSE t.pos >= (SELECT pos FROM np) END)
-        SELECT m.version_id, l.from_scan AS left_from, r.to_scan AS right_to, r.version_id IS NOT NULL AS has_right
+        SELECT m.*, l.from_scan AS left_from, r.version_id IS NOT NULL AS has_right
         FROM run_new m
         LEFT JOIN {runs} l ON l.version_id = m.version_id AND l.to_scan = $p AND {_same('l', 'm')}
         LEFT JOIN {runs} r ON r.version_id = m.version_id AND r.from_scan = $n AND {_same('r', 'm')}
         WHERE m.version_id NOT IN (SELECT version_id FROM kept)
     """, {"p": p, "n": n})
-    con.execute(f"""UPDATE {runs} l SET to_scan = CASE WHEN j.has_right THEN j.right_to ELSE $s END
-                    FROM run_join j WHERE j.left_from IS NOT NULL AND l.version_id = j.version_id
-                      AND l.from_scan = j.left_from""", {"s": scan_id})
-    con.execute(f"""DELETE FROM {runs} r USING run_join j WHERE j.left_from IS NOT NULL AND j.has_right
-                    AND r.version_id = j.version_id AND r.from_scan = $n""", {"n": n})
+    con.execute(f"""UPDATE {runs} l SET to_scan = $s FROM run_join j
+                    WHERE l.version_id = j.version_id AND l.from_scan = j.left_from""", {"s": scan_id})
     con.execute(f"""UPDATE {runs} r SET from_scan = $s FROM run_join j
                     WHERE j.left_from IS NULL AND j.has_right AND r.version_id = j.version_id
                       AND r.from_scan = $n""", {"s": scan_id, "n": n})
-    con.execute(f"""INSERT INTO {runs} SELECT m.version_id, $s, $s, {', '.join('m.' + c for c in COUNTERS)}
-                    FROM run_join j JOIN run_new m USING (version_id)
-                    WHERE j.left_from IS NULL AND NOT j.has_right ORDER BY m.version_id""", {"s": scan_id})
+    con.execute(f"""INSERT INTO {runs} SELECT version_id, $s, $s, {counters} FROM run_join
+                    WHERE left_from IS NULL AND NOT has_right ORDER BY version_id""", {"s": scan_id})
