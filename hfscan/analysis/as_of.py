@@ -14,18 +14,17 @@ from typing import Any
 import duckdb
 
 from hfscan.analysis.rules import CLASSES
-from hfscan.analysis.shares import REFERENCE_2021, check_method, resolve_scan
+from hfscan.analysis.shares import (
+    REFERENCE_2021,
+    check_method,
+    current_rules_version,
+    population,
+    resolve_scan,
+    share_percentages,
+)
 from hfscan.crawl.history import end_of_day
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
-
-SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
-
-
-def shares_of(counts: dict[str, int]) -> dict[str, float | None]:
-    """The one share arithmetic of as-of answers: over models with PT and/or TF weights."""
-    population = sum(counts[k] for k in SHARE_CLASSES)
-    return {k: round(100 * counts[k] / population, 2) if population else None for k in SHARE_CLASSES}
 
 
 @dataclass(frozen=True)
@@ -117,12 +116,12 @@ def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "file
                 breakdown[neither_reason] = breakdown.get(neither_reason, 0) + models
     known = sum(counts.values())
     unknown = sum(missing.values())
-    rules = first_row(con.execute("SELECT max(rules_version) FROM version_classes"))[0]
+    rules = current_rules_version(con)
     return {
         "method": method, "as_of": day, "scan_id": scan_id, "scan_date": f"as of {day}", "rules_version": rules,
-        "total_models": known, "population": sum(counts[k] for k in SHARE_CLASSES),
+        "total_models": known, "population": population(counts),
         "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
-        "counts": counts, "shares": shares_of(counts),
+        "counts": counts, "shares": share_percentages(counts),
         "neither_breakdown": dict(sorted(breakdown.items(), key=lambda kv: -kv[1])), "pt_attributed": 0,
         "reference_2021": REFERENCE_2021,
         "coverage": round(known / (known + unknown), 4) if known + unknown else 1.0,

@@ -6,8 +6,9 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.as_of import as_of_headline, shares_of
+from hfscan.analysis.as_of import as_of_headline
 from hfscan.analysis.rules import CLASSES
+from hfscan.analysis.shares import population, share_percentages
 from hfscan.crawl.history import end_of_day
 
 
@@ -19,8 +20,7 @@ def naive_headline(con: duckdb.DuckDBPyConnection, day: str) -> dict[str, Any]:
         WHERE method = 'files' AND (created_at <= ? OR created_at_clamped) GROUP BY class
     """, [cut]).fetchall()
     counts = dict.fromkeys(CLASSES, 0) | {cls: n for cls, n in rows}
-    return {"as_of": day, "counts": counts, "shares": shares_of(counts),
-            "population": counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]}
+    return {"as_of": day, "counts": counts, "shares": share_percentages(counts), "population": population(counts)}
 
 
 def as_of_estimates(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[dict[str, Any]]:

@@ -20,6 +20,27 @@ REFERENCE_2021 = {"source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2
                   "population": 19_700, "shares": {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}}
 
 
+# The denominator of every share: models with PyTorch and/or TensorFlow weights. `neither` is
+# counted beside it, never inside it. The SQL views (`shares`, `cohort_shares`) state the same
+# population as `class <> 'neither'`; tests/analysis/test_shares_e2e.py pins the two together.
+POPULATION_CLASSES = ("pytorch_only", "tensorflow_only", "both")
+
+
+def population(counts: dict[str, int]) -> int:
+    return sum(counts[k] for k in POPULATION_CLASSES)
+
+
+def share_percentages(counts: dict[str, int]) -> dict[str, float | None]:
+    """Each population class as a % of the population (2 decimals); None when it is empty."""
+    total = population(counts)
+    return {k: round(100 * counts[k] / total, 2) if total else None for k in POPULATION_CLASSES}
+
+
+def current_rules_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The rules every reader uses: the newest stored (the `current_rules` view)."""
+    return first_row(con.execute("SELECT rules_version FROM current_rules"))[0]
+
+
 def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     """95% Wilson score interval for a proportion (sound at small n and near 0 or 1)."""
     if total == 0:
@@ -65,7 +86,7 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
     rows = con.execute(
         "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
         "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, method]).fetchall()
-    rules = first_row(con.execute("SELECT max(rules_version) FROM version_classes"))[0]
+    rules = current_rules_version(con)
     counts = dict.fromkeys(CLASSES, 0)
     breakdown: dict[str, int] = {}
     attributed = 0
@@ -75,22 +96,19 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
             breakdown[reason] = breakdown.get(reason, 0) + n
         if pt_attributed:
             attributed += n
-    population = counts["pytorch_only"] + counts["tensorflow_only"] + counts["both"]
-    shares = {k: round(100 * counts[k] / population, 2) if population else None
-              for k in ("pytorch_only", "tensorflow_only", "both")}
     out: dict[str, Any] = {
         "method": method, "scan_id": scan_id, "scan_date": str(snapshot_at), "rules_version": rules,
-        "total_models": total_models, "classified": sum(counts.values()), "population": population,
+        "total_models": total_models, "classified": sum(counts.values()), "population": population(counts),
         "population_definition": "models with PyTorch and/or TensorFlow weights (pytorch_only + tensorflow_only + both)"
         if method != "tags" else "models tagged pytorch and/or tf by the Hub",
-        "counts": counts, "shares": shares,
+        "counts": counts, "shares": share_percentages(counts),
         "neither_breakdown": dict(sorted(breakdown.items(), key=lambda kv: -kv[1])),
         "pt_attributed": attributed, "reference_2021": REFERENCE_2021,
     }
     if method == "header":
         out["note"] = ("header covers probed models only (hfscan probe): an estimate over that sample, "
                        "with 95% Wilson intervals")
-        out["intervals"] = {k: [round(100 * x, 2) for x in wilson(counts[k], population)]
-                            for k in ("pytorch_only", "tensorflow_only", "both")}
+        out["intervals"] = {k: [round(100 * x, 2) for x in wilson(counts[k], population(counts))]
+                            for k in POPULATION_CLASSES}
         out["probed"] = sum(counts.values())
     return out

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, db_path, emit_json, emit_text, format_table, note, open_db
+from hfscan.cli.common import DbOption, JsonOption, db_path, emit, format_table, note, open_db
 
 
 @app.command()
@@ -22,12 +22,12 @@ def classify(db: DbOption = None, json_out: JsonOption = False) -> None:
 
     with open_db(db, read_only=False) as con:
         result = classify_versions(con)
-    if json_out:
-        emit_json(result)
-    else:
-        done = ", ".join(f"{method} {n:,}" for method, n in result["by_method"].items())
-        emit_text(f"rules v{result['rules_version']}: {result['classified']:,} new versions classified "
-                  f"({done}) in {result['seconds']}s")
+    emit(result, json_out, _classify_text)
+
+
+def _classify_text(r: dict) -> str:
+    done = ", ".join(f"{method} {n:,}" for method, n in r["by_method"].items())
+    return f"rules v{r['rules_version']}: {r['classified']:,} new versions classified ({done}) in {r['seconds']}s"
 
 
 @app.command()
@@ -50,9 +50,11 @@ def explain(
         raise UsageError(f"{model_id} is not in the latest snapshot", hint="check the id (it is case-sensitive)")
     evidence = run_query(db_path(db), "SELECT path, format, resolved_format, family, rule, attributed "
                          f"FROM model_evidence WHERE model_id = '{quoted}' ORDER BY path", on_wait=note)
-    if json_out:
-        emit_json({"model_id": model_id, "classes": classes.to_dicts(), "evidence": evidence.to_dicts()})
-        return
-    emit_text("\n".join([model_id, format_table(classes.drop("scan_id")),
-                         "weight files (and excluded side files):",
-                         format_table(evidence) if not evidence.is_empty() else "(none)"]))
+    emit({"model_id": model_id, "classes": classes, "evidence": evidence}, json_out, _explain_text)
+
+
+def _explain_text(r: dict) -> str:
+    evidence = r["evidence"]
+    return "\n".join([r["model_id"], format_table(r["classes"].drop("scan_id")),
+                      "weight files (and excluded side files):",
+                      format_table(evidence) if not evidence.is_empty() else "(none)"])

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +35,16 @@ MethodOption = Annotated[
     str,
     typer.Option("--method", "-m", help="Classification method: files (file names), tags (Hub tags) or header."),
 ]
+
+# Hub access options, the same in every verb that talks to the Hub (scan, history, probe).
+MaxRequestsOption = Annotated[int | None, typer.Option(
+    "--max-requests-per-5min", min=1,
+    help="Stay under this many Hub requests per 5 minutes (your quota; the API's: free 1000, PRO 2500).")]
+MaxRetriesOption = Annotated[int, typer.Option(
+    "--max-retries", min=0, help="Retries per request on 5xx, 429 and network errors.")]
+RetryWaitOption = Annotated[float, typer.Option(
+    "--retry-wait", min=0, help="First backoff wait in seconds (doubles up to 8 s).")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for an answer.")]
 
 
 def db_path(db: Path | None) -> Path:
@@ -83,6 +94,28 @@ def writable_output(path: Path, *, folder: bool = False) -> Path:
 def note(message: str) -> None:
     """A diagnostic line for the user, on stderr."""
     print(message, file=sys.stderr, flush=True)
+
+
+def jsonable(value: Any) -> Any:
+    """Library results (dataclasses, dicts, lists, polars frames) as plain JSON values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "to_dicts"):  # a polars DataFrame
+        return jsonable(value.to_dicts())
+    return value
+
+
+def emit(result: Any, json_out: bool, render: Callable[[Any], str]) -> None:
+    """Every verb's output: one JSON object on stdout with --json (its shape is pinned by
+    tests/golden/*.json), else the human text `render` makes of the same result."""
+    if json_out:
+        emit_json(jsonable(result))
+    else:
+        emit_text(render(result))
 
 
 def emit_json(payload: Any) -> None:

@@ -12,9 +12,11 @@ from hfscan.cli.common import (
     DbOption,
     EndpointOption,
     JsonOption,
+    MaxRequestsOption,
+    MaxRetriesOption,
+    RetryWaitOption,
     db_path,
-    emit_json,
-    emit_text,
+    emit,
     note,
     open_db,
     read_model_ids,
@@ -30,10 +32,9 @@ def history(
     everything: Annotated[bool, typer.Option("--all", help="Every repo of the latest snapshot (expensive).")] = False,
     as_of: Annotated[list[str] | None, typer.Option(
         "--as-of", help="Also fetch each repo's file list at its last commit on or before this date. Repeatable.")] = None,
-    max_requests_per_5min: Annotated[int | None, typer.Option(
-        "--max-requests-per-5min", min=1, help="Stay under this API quota (free: 1000, PRO: 2500).")] = None,
-    max_retries: Annotated[int, typer.Option("--max-retries", min=0)] = 5,
-    retry_wait: Annotated[float, typer.Option("--retry-wait", min=0)] = 1.0,
+    max_requests_per_5min: MaxRequestsOption = None,
+    max_retries: MaxRetriesOption = 5,
+    retry_wait: RetryWaitOption = 1.0,
     db: DbOption = None,
     endpoint: EndpointOption = None,
     json_out: JsonOption = False,
@@ -80,15 +81,15 @@ def history(
                                  p.requests, f"{p.phase} {p.done:,}/{p.total:,}, {p.failed} failed",
                                  total=expected if p.requests <= expected else p.requests + p.total - p.done),
                              on_wait=note)
-    payload = {"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
-               "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
-               "seconds": round(result.seconds, 2)}
-    if json_out:
-        emit_json(payload)
-    else:
-        failed = ", ".join(f"{k} {v}" for k, v in result.failed.items()) or "none"
-        emit_text(f"history: {result.repos:,} repos, {result.commits:,} commits, {result.trees:,} trees, "
-                  f"{result.requests:,} requests in {result.seconds:.1f}s; failed: {failed}")
+    emit({"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
+          "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
+          "seconds": round(result.seconds, 2)}, json_out, _history_text)
+
+
+def _history_text(r: dict) -> str:
+    failed = ", ".join(f"{k} {v}" for k, v in r["failed"].items()) or "none"
+    return (f"history: {r['repos']:,} repos, {r['commits']:,} commits, {r['trees']:,} trees, "
+            f"{r['requests']:,} requests in {r['seconds']:.1f}s; failed: {failed}")
 
 
 def quota_eta(requests: int, max_requests_per_5min: int | None = None) -> str:

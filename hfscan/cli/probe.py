@@ -12,9 +12,11 @@ from hfscan.cli.common import (
     DbOption,
     EndpointOption,
     JsonOption,
+    MaxRequestsOption,
+    MaxRetriesOption,
+    RetryWaitOption,
     db_path,
-    emit_json,
-    emit_text,
+    emit,
     note,
     read_model_ids,
 )
@@ -30,10 +32,9 @@ def probe(
     models_from: Annotated[Path | None, typer.Option(
         "--models-from", help="A file with one model id per line.", exists=False)] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every model with safetensors files (expensive).")] = False,
-    max_requests_per_5min: Annotated[int | None, typer.Option(
-        "--max-requests-per-5min", min=1, help="Stay under this many resolver requests per 5 minutes.")] = None,
-    max_retries: Annotated[int, typer.Option("--max-retries", min=0)] = 5,
-    retry_wait: Annotated[float, typer.Option("--retry-wait", min=0)] = 1.0,
+    max_requests_per_5min: MaxRequestsOption = None,
+    max_retries: MaxRetriesOption = 5,
+    retry_wait: RetryWaitOption = 1.0,
     json_out: JsonOption = False,
 ) -> None:
     """Read `__metadata__.format` of safetensors files with HTTP range requests.
@@ -58,10 +59,7 @@ def probe(
         result = run_probe(path, targets, reader, skipped_cached=cached,
                            on_progress=lambda p: bar.update(p.models_done, f"{p.requests} requests, {p.errors} errors"),
                            on_wait=note)
-    payload = {"models": result.models, "files": result.files, "requests": result.requests, "errors": result.errors,
-               "cached_files": result.skipped_cached, "formats": result.formats, "seconds": round(result.seconds, 2)}
-    if json_out:
-        emit_json(payload)
-    else:
-        emit_text(f"probed {result.files:,} files of {result.models:,} models with {result.requests:,} requests "
-                  f"({result.errors} errors, {result.skipped_cached:,} cached); formats: {result.formats}")
+    emit({"models": result.models, "files": result.files, "requests": result.requests, "errors": result.errors,
+          "cached_files": result.skipped_cached, "formats": result.formats, "seconds": round(result.seconds, 2)},
+         json_out, lambda r: (f"probed {r['files']:,} files of {r['models']:,} models with {r['requests']:,} "
+                              f"requests ({r['errors']} errors, {r['cached_files']:,} cached); formats: {r['formats']}"))

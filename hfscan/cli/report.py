@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, emit_json, emit_text, open_db, writable_output
+from hfscan.cli.common import DbOption, JsonOption, emit, open_db, writable_output
 
 
 @app.command()
@@ -48,7 +48,4 @@ def report(
             if not partial:
                 refuse_incomplete(con, estimates)
         result = build_report(con, out, output_format, chart, top, estimates)
-    if json_out:
-        emit_json(result)
-    else:
-        emit_text(f"wrote {result['out']} ({result['bytes'] / 1e6:.2f} MB, {len(result['charts'])} charts)")
+    emit(result, json_out, lambda r: f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB, {len(r['charts'])} charts)")

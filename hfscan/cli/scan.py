@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, db_path, emit_json, emit_text, note
+from hfscan.cli.common import (
+    DbOption,
+    EndpointOption,
+    JsonOption,
+    MaxRequestsOption,
+    MaxRetriesOption,
+    RetryWaitOption,
+    TimeoutOption,
+    db_path,
+    emit,
+    note,
+)
 
 
 @app.command()
@@ -17,14 +28,13 @@ def scan(
     incremental: Annotated[bool, typer.Option(
         "--incremental", help="List by lastModified and stop at the last scan's high-water mark; "
         "carry every other model forward. Deleted repos are only seen by full scans.")] = False,
-    max_requests_per_5min: Annotated[int | None, typer.Option(
-        "--max-requests-per-5min", min=1, help="Stay under this many API requests per 5 minutes.")] = None,
+    max_requests_per_5min: MaxRequestsOption = None,
     page_size: Annotated[int, typer.Option("--page-size", min=1, max=1000, help="Models per listing page.")] = 1000,
     overlap_hours: Annotated[float, typer.Option(
         "--overlap-hours", min=0, help="Incremental: re-list this much before the high-water mark.")] = 24.0,
-    max_retries: Annotated[int, typer.Option("--max-retries", min=0, help="Retries per request on 5xx/network errors.")] = 5,
-    retry_wait: Annotated[float, typer.Option("--retry-wait", min=0, help="First backoff wait in seconds (doubles up to 8 s).")] = 1.0,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for an answer.")] = 60.0,
+    max_retries: MaxRetriesOption = 5,
+    retry_wait: RetryWaitOption = 1.0,
+    timeout: TimeoutOption = 60.0,
     no_classify: Annotated[bool, typer.Option("--no-classify", help="Store the snapshot without classifying new versions.")] = False,
     discard: Annotated[bool, typer.Option("--discard", help="Throw away an interrupted scan instead of resuming it.")] = False,
     json_out: JsonOption = False,
@@ -55,17 +65,12 @@ def scan(
     with ScanProgressBar() as bar:
         result = run_scan(path, resolve_endpoint(endpoint), resolve_token(), options,
                           on_progress=bar.update, on_note=bar.note)
-    payload = {
+    emit({
         "scan_id": result.scan_id, "kind": result.kind, "resumed": result.resumed, "models": result.models,
         "listed": result.listed, "carried_forward": result.carried, "new_versions": result.new_versions,
         "rejects": result.rejects, "pages": result.pages, "requests": result.requests,
         "seconds": round(result.seconds, 2), "db": str(path),
-    }
-    if json_out:
-        emit_json(payload)
-    else:
-        emit_text(
-            f"scan {result.scan_id} ({result.kind}) complete: {result.models:,} models "
-            f"({result.listed:,} listed, {result.carried:,} carried forward), {result.new_versions:,} new versions, "
-            f"{result.rejects:,} rejects, {result.requests:,} requests in {result.seconds:.1f}s → {path}"
-        )
+    }, json_out, lambda r: (
+        f"scan {r['scan_id']} ({r['kind']}) complete: {r['models']:,} models "
+        f"({r['listed']:,} listed, {r['carried_forward']:,} carried forward), {r['new_versions']:,} new versions, "
+        f"{r['rejects']:,} rejects, {r['requests']:,} requests in {r['seconds']:.1f}s → {r['db']}"))

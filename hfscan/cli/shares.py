@@ -11,8 +11,7 @@ from hfscan.cli.common import (
     DbOption,
     JsonOption,
     MethodOption,
-    emit_json,
-    emit_text,
+    emit,
     format_table,
     open_db,
 )
@@ -40,8 +39,6 @@ def shares(
 
     Example: hfscan shares --method files --json
     """
-    import polars as pl
-
     from hfscan.analysis.shares import headline
 
     with open_db(db) as con:
@@ -53,9 +50,12 @@ def shares(
                 refuse_incomplete(con, [result])
         else:
             result = headline(con, method, scan)
-    if json_out:
-        emit_json(result)
-        return
+    emit(result, json_out, _shares_text)
+
+
+def _shares_text(result: dict) -> str:
+    import polars as pl
+
     counts, share = result["counts"], result["shares"]
     reference = result["reference_2021"]["shares"]
     frame = pl.DataFrame({
@@ -65,7 +65,7 @@ def shares(
         "2021_%": [reference.get(k) for k in counts],
     })
     coverage = f", coverage {100 * result['coverage']:.1f}%" if "coverage" in result else ""
-    lines = [f"scan {result['scan_id']} ({result['scan_date']}{coverage}), method {method}, "
+    lines = [f"scan {result['scan_id']} ({result['scan_date']}{coverage}), method {result['method']}, "
              f"rules v{result['rules_version']}",
              format_table(frame),
              f"shares are of {result['population']:,} {result['population_definition']}; "
@@ -84,7 +84,7 @@ def shares(
         lines.append(f"coverage 100%: every repo of the latest snapshot is known as of {result['as_of']}")
     if "intervals" in result:
         lines.append("95% intervals: " + ", ".join(f"{k} {lo}–{hi}%" for k, (lo, hi) in result["intervals"].items()))
-    emit_text("\n".join(lines))
+    return "\n".join(lines)
 
 
 def refuse_incomplete(con: duckdb.DuckDBPyConnection, results: list[dict[str, Any]]) -> None:

@@ -12,8 +12,7 @@ from hfscan.cli.common import (
     DbOption,
     EndpointOption,
     JsonOption,
-    emit_json,
-    emit_text,
+    emit,
     note,
     open_db,
     writable_output,
@@ -40,10 +39,8 @@ def export(
     writable_output(out, folder=True)
     with open_db(db) as con:
         result = export_snapshots(con, out, scan)
-    if json_out:
-        emit_json(result)
-    else:
-        emit_text(f"exported {result['scans']} scans, {result['rows']:,} rows, {result['bytes'] / 1e6:.1f} MB → {result['out']}")
+    emit(result, json_out,
+         lambda r: f"exported {r['scans']} scans, {r['rows']:,} rows, {r['bytes'] / 1e6:.1f} MB → {r['out']}")
 
 
 @import_app.command("parquet")
@@ -60,11 +57,8 @@ def import_parquet_command(
 
     with open_db(db, read_only=False) as con:
         result = import_parquet(con, path, f"parquet:{path.resolve()}")
-    if json_out:
-        emit_json(result)
-    else:
-        emit_text(f"imported {len(result['snapshots'])} snapshot(s), {result['models']:,} models, "
-                  f"{result['new_versions']:,} new versions (methods: {', '.join(result['methods'])})")
+    emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "
+                                      f"{r['new_versions']:,} new versions (methods: {', '.join(r['methods'])})"))
 
 
 @import_app.command("hf-dataset")
@@ -110,8 +104,5 @@ def import_hf_dataset_command(
         client = HubClient(resolved, token, on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
         result = import_hf_dataset(con, client, repo, file, revision, last, token,
                                    on_revision=report)
-    if json_out:
-        emit_json(result)
-    else:
-        emit_text(f"{repo}/{file}: imported {result['imported']} revision(s), {result['models']:,} models, "
-                  f"{result['new_versions']:,} new versions; skipped {result['skipped']} already imported")
+    emit(result, json_out, lambda r: (f"{repo}/{file}: imported {r['imported']} revision(s), {r['models']:,} models, "
+                                      f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported"))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
 from hfscan.crawl.client import PageParseError
+from hfscan.store.columns import COLUMNS
 
 # What `hfscan scan` asks the listing for (docs/HUB_PROTOCOL.md, "Listing pages", lists the valid
 # `expand` values). Not `gguf`: the Hub sends each GGUF repo's whole chat template with it (0.1-19 KB
@@ -59,28 +61,26 @@ class ParsedPage:
     rejects: list[tuple[str, str]]  # (reason, raw JSON of the item)
 
 
+def _hub_date(value: pl.Expr) -> pl.Expr:
+    return value.str.to_datetime(_HUB_DATE, time_unit="us", strict=False)
+
+
+# How a wire value becomes a column's value, when a rename is not enough (keyed by column name;
+# the argument is `pl.col(column.wire_key)`).
+_PARSERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "created_at": _hub_date,
+    "last_modified": _hub_date,
+    "files": lambda siblings: siblings.list.eval(pl.element().struct.field("rfilename")),
+    "safetensors_total": lambda safetensors: safetensors.struct.field("total"),
+    "gguf": lambda gguf: pl.when(gguf.is_not_null()).then(gguf.struct.json_encode()),
+}
+
+
 def _to_models(wire: pl.DataFrame) -> pl.DataFrame:
-    """Wire names and shapes → hfscan's columns (dates parsed, siblings flattened to names)."""
-    return wire.select(
-        pl.col("id").alias("model_id"),
-        pl.col("_id").alias("hub_id"),
-        pl.col("sha"),
-        pl.col("author"),
-        pl.col("createdAt").str.to_datetime(_HUB_DATE, time_unit="us", strict=False).alias("created_at"),
-        pl.col("lastModified").str.to_datetime(_HUB_DATE, time_unit="us", strict=False).alias("last_modified"),
-        pl.col("library_name"),
-        pl.col("pipeline_tag"),
-        pl.col("tags"),
-        pl.col("siblings").list.eval(pl.element().struct.field("rfilename")).alias("files"),
-        pl.col("gated"),
-        pl.col("private"),
-        pl.col("disabled"),
-        pl.col("safetensors").struct.field("total").alias("safetensors_total"),
-        pl.when(pl.col("gguf").is_not_null()).then(pl.col("gguf").struct.json_encode()).alias("gguf"),
-        pl.col("downloads"),
-        pl.col("downloadsAllTime").alias("downloads_all_time"),
-        pl.col("likes"),
-    )
+    """Wire names and shapes → hfscan's columns (store/columns.py), in that order."""
+    return wire.select([
+        _PARSERS.get(c.name, lambda value: value)(pl.col(c.wire_key)).alias(c.name) for c in COLUMNS
+    ])
 
 
 def _split_missing_ids(models: pl.DataFrame, body: bytes | None) -> ParsedPage:

@@ -75,7 +75,7 @@ _DEPENDS_ON_ATTRIBUTION = """
 AND version_id IN (
     SELECT version_id FROM version_classes
     WHERE method = 'files'
-      AND rules_version = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rules_version')
+      AND rules_version = (SELECT rules_version FROM current_rules)
       AND (pt_attributed OR list_contains(formats, 'safetensors_unknown'))
 )
 """

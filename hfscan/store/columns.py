@@ -1,20 +1,94 @@
-"""The columns a crawled model has on its way into storage (a parsed page, a staged row)."""
+"""The one definition of a model row: every column a crawled or imported model has on its way into
+storage, with its DuckDB type and its role. The staging table, the insert and export column lists,
+the listing parser's select (``crawl/listing.py``) and the import of dumps (``store/transfer.py``)
+are all generated from ``COLUMNS``; the version hash formula lives here and nowhere else.
 
-MODEL_COLUMNS = (
-    "model_id", "hub_id", "sha", "author", "created_at", "last_modified", "library_name",
-    "pipeline_tag", "tags", "files", "gated", "private", "disabled", "safetensors_total", "gguf",
-    "downloads", "downloads_all_time", "likes",
+Adding a listing field: one ``Column`` line here, plus its wire type (and a parser expression when
+a rename is not enough) in ``crawl/listing.py``; a migration adds it to ``repo_versions`` or
+``version_runs``.
+
+Roles:
+- ``identity``: names the repo (``model_id``); part of the version.
+- ``version``: describes a repo *version*, stored once in ``repo_versions`` however many scans see it.
+- ``counter``: changes without a new commit (downloads, likes); stored in ``version_runs``, a new
+  run only when a value changes (``store/runs.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["identity", "version", "counter"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    role: Role
+    wire: str | None = None
+    """The key in a Hub listing item (`/api/models`), when it differs from ``name``; None: same."""
+    dump_names: tuple[str, ...] = ()
+    """Column names accepted from imported Parquet/Arrow (hfscan export first); () = not imported."""
+    exported: bool = True
+    """Written by `hfscan export`."""
+
+    @property
+    def wire_key(self) -> str:
+        return self.wire or self.name
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("model_id", "VARCHAR", "identity", wire="id", dump_names=("model_id", "id", "modelId")),
+    Column("hub_id", "VARCHAR", "version", wire="_id", dump_names=("hub_id", "_id")),
+    Column("sha", "VARCHAR", "version", dump_names=("sha",)),
+    Column("author", "VARCHAR", "version", dump_names=("author",)),
+    Column("created_at", "TIMESTAMP", "version", wire="createdAt", dump_names=("created_at", "createdAt")),
+    Column("last_modified", "TIMESTAMP", "version", wire="lastModified",
+           dump_names=("last_modified", "lastModified")),
+    Column("library_name", "VARCHAR", "version", dump_names=("library_name",)),
+    Column("pipeline_tag", "VARCHAR", "version", dump_names=("pipeline_tag",)),
+    Column("tags", "VARCHAR[]", "version", dump_names=("tags",)),
+    Column("files", "VARCHAR[]", "version", wire="siblings", dump_names=("files",)),
+    Column("gated", "VARCHAR", "version", dump_names=("gated",)),
+    Column("private", "BOOLEAN", "version"),
+    Column("disabled", "BOOLEAN", "version"),
+    Column("safetensors_total", "BIGINT", "version", wire="safetensors"),
+    Column("gguf", "JSON", "version"),
+    Column("downloads", "BIGINT", "counter", dump_names=("downloads",)),
+    Column("downloads_all_time", "BIGINT", "counter", wire="downloadsAllTime",
+           dump_names=("downloads_all_time", "downloadsAllTime")),
+    Column("likes", "BIGINT", "counter", dump_names=("likes",)),
 )
 
-# Columns that describe a repo *version* (stored once in repo_versions); the rest are per-scan counters.
-VERSION_COLUMNS = MODEL_COLUMNS[:15]
-COUNTER_COLUMNS = MODEL_COLUMNS[15:]
+BY_NAME = {c.name: c for c in COLUMNS}
+MODEL_COLUMNS = tuple(c.name for c in COLUMNS)
+# Stored once per version in repo_versions (identity included); the rest are per-scan counters.
+VERSION_COLUMNS = tuple(c.name for c in COLUMNS if c.role != "counter")
+COUNTER_COLUMNS = tuple(c.name for c in COLUMNS if c.role == "counter")
+IMPORTED_COLUMNS = tuple(c for c in COLUMNS if c.dump_names)
+# Columns of the `snapshot_models` view that `hfscan export` adds to the stored ones.
+EXPORT_DERIVED = ("created_at_clamped", "file_count", "snapshot_at")
+EXPORT_COLUMNS = tuple(c.name for c in COLUMNS if c.exported) + EXPORT_DERIVED
 
-# What identifies a version's content: model id + commit sha, or a content hash when a source gives
-# no sha. Stored as repo_versions.version_hash; version_id is an ordinal assigned on insert.
-VERSION_HASH_SQL = (
-    "md5_number_lower(model_id || '@' || coalesce(sha, 'content:' || md5(concat_ws('|', "
+
+def column_ddl(columns: tuple[Column, ...] = COLUMNS) -> str:
+    """``name TYPE, ...`` for a CREATE TABLE."""
+    return ", ".join(f"{c.name} {c.sql_type}" for c in columns)
+
+
+# The version hash: what identifies a version's content. Model id + commit sha; a content hash
+# stands in for the sha when a source gives none (so a sha-less dump still dedups). Stored as
+# repo_versions.version_hash; version_id is an ordinal assigned on insert. A tree fetched at a
+# commit (history) and the listing row of that same commit hash alike: both use SHA_HASH
+# (`SHA_HASH.format(model=..., sha=...)` over any two SQL expressions).
+SHA_HASH = "md5_number_lower({model} || '@' || {sha})"
+CONTENT_KEY_SQL = (
+    "'content:' || md5(concat_ws('|', "
     "coalesce(array_to_string(list_sort(files), chr(10)), '<no files>'), "
     "coalesce(array_to_string(list_sort(tags), ','), ''), coalesce(library_name, ''), "
-    "coalesce(CAST(last_modified AS VARCHAR), '')))))"
+    "coalesce(CAST(last_modified AS VARCHAR), '')))"
 )
+VERSION_HASH_SQL = SHA_HASH.format(model="model_id", sha=f"coalesce(sha, {CONTENT_KEY_SQL})")
+

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import duckdb
 
+from hfscan.store.columns import COUNTER_COLUMNS
 from hfscan.store.schema import first_row
 
-COUNTERS = ("downloads", "downloads_all_time", "likes")
+COUNTERS = COUNTER_COLUMNS  # one column of version_runs each (a new counter: a migration adds it)
 OPEN = 2_147_483_647  # the end position of a run still open (beyond any real position)
 
 

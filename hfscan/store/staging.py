@@ -24,25 +24,20 @@ import duckdb
 import polars as pl
 
 from hfscan.errors import ScanRunningError, StoreError
-from hfscan.store.columns import MODEL_COLUMNS
+from hfscan.store.columns import MODEL_COLUMNS, column_ddl
 from hfscan.store.connect import is_lock_error
 from hfscan.store.schema import first_row, transaction
 
 SCAN_MEMORY_LIMIT = os.environ.get("HFSCAN_MEMORY_LIMIT", "400MB")
 
-STAGING_SCHEMA = """
+STAGING_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS scan_state (
     scan_id INTEGER, kind VARCHAR, endpoint VARCHAR, started_at TIMESTAMP,
     next_url VARCHAR, done BOOLEAN, pages INTEGER, models BIGINT, rejects BIGINT,
     requests BIGINT, stop_before TIMESTAMP, base_scan_id INTEGER, status VARCHAR, error VARCHAR,
     pid INTEGER
 );
-CREATE TABLE IF NOT EXISTS staged_models (
-    page INTEGER, model_id VARCHAR, hub_id VARCHAR, sha VARCHAR, author VARCHAR,
-    created_at TIMESTAMP, last_modified TIMESTAMP, library_name VARCHAR, pipeline_tag VARCHAR,
-    tags VARCHAR[], files VARCHAR[], gated VARCHAR, private BOOLEAN, disabled BOOLEAN,
-    safetensors_total BIGINT, gguf JSON, downloads BIGINT, downloads_all_time BIGINT, likes BIGINT
-);
+CREATE TABLE IF NOT EXISTS staged_models (page INTEGER, {column_ddl()});
 CREATE TABLE IF NOT EXISTS staged_rejects (page INTEGER, reason VARCHAR, raw VARCHAR);
 """
 

@@ -10,13 +10,20 @@ from typing import Any
 import duckdb
 
 from hfscan.errors import UsageError
-from hfscan.store.columns import VERSION_HASH_SQL
+from hfscan.store.columns import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store.runs import add_snapshot
 from hfscan.store.schema import first_row, transaction
 
-EXPORT_COLUMNS = ("model_id, hub_id, author, sha, created_at, last_modified, created_at_clamped, library_name, pipeline_tag, "
-                  "tags, files, file_count, downloads, downloads_all_time, likes, gated, private, disabled, "
-                  "safetensors_total, gguf, snapshot_at")
+# Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
+# one on import (hub_id_created_at from hub_id): not exported.
+_NOT_EXPORTED = ("scan_id", "scan_kind", "version_id", "snapshot_at", "hub_id_created_at")
+
+
+def export_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What `export` writes: the public `snapshot_models` view's data columns, snapshot_at last
+    (every stored column marked `exported` in store/columns.py is among them: a test checks)."""
+    names = [r[0] for r in con.execute("DESCRIBE snapshot_models").fetchall()]
+    return [n for n in names if n not in _NOT_EXPORTED] + ["snapshot_at"]
 
 
 def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: list[int] | None = None) -> dict[str, Any]:
@@ -30,7 +37,7 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
     ids = ", ".join(str(s[0]) for s in scans)
     target = str(out_dir).replace("'", "''")
     con.execute(f"""
-        COPY (SELECT {EXPORT_COLUMNS}, strftime(snapshot_at, '%Y-%m-%d') AS snapshot_date, scan_id
+        COPY (SELECT {", ".join(export_columns(con))}, strftime(snapshot_at, '%Y-%m-%d') AS snapshot_date, scan_id
               FROM snapshot_models WHERE scan_id IN ({ids}) ORDER BY scan_id, model_id)
         TO '{target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (snapshot_date, scan_id), OVERWRITE_OR_IGNORE true)
     """)
@@ -94,39 +101,40 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     if files == "NULL" and "siblings" in columns:
         files = "list_transform(siblings, lambda s: s.rfilename)"
     snapshot = pick("scan_id", "snapshot_date", default="0")
+
+    def value(column: Column) -> str:
+        if column.name == "model_id":
+            return f"CAST({model} AS VARCHAR)"
+        if column.name == "files":
+            return f"CAST({files} AS VARCHAR[])"
+        if column.sql_type == "TIMESTAMP":
+            return timestamp(*column.dump_names)
+        cast = "TRY_CAST" if column.sql_type in ("BIGINT", "BOOLEAN") else "CAST"
+        return f"{cast}({pick(*column.dump_names)} AS {column.sql_type})"
+
+    selected = ",\n               ".join(f"{value(c)} AS {c.name}" for c in IMPORTED_COLUMNS)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
                {timestamp('snapshot_at', 'snapshot_date')} AS snapshot_at,
-               CAST({model} AS VARCHAR) AS model_id, CAST({pick('sha')} AS VARCHAR) AS sha,
-               CAST({pick('hub_id', '_id')} AS VARCHAR) AS hub_id,
-               CAST({pick('author')} AS VARCHAR) AS author,
-               {timestamp('created_at', 'createdAt')} AS created_at,
-               {timestamp('last_modified', 'lastModified')} AS last_modified,
-               CAST({pick('library_name')} AS VARCHAR) AS library_name,
-               CAST({pick('pipeline_tag')} AS VARCHAR) AS pipeline_tag,
-               CAST({pick('tags')} AS VARCHAR[]) AS tags, CAST({files} AS VARCHAR[]) AS files,
-               CAST({pick('gated')} AS VARCHAR) AS gated,
-               TRY_CAST({pick('downloads')} AS BIGINT) AS downloads,
-               TRY_CAST({pick('downloads_all_time', 'downloadsAllTime')} AS BIGINT) AS downloads_all_time,
-               TRY_CAST({pick('likes')} AS BIGINT) AS likes
+               {selected}
         FROM src WHERE {model} IS NOT NULL
     """)
     con.execute(f"ALTER TABLE incoming ADD COLUMN version_hash UBIGINT; UPDATE incoming SET version_hash = {VERSION_HASH_SQL}")
     methods = ["files", "tags"] if files != "NULL" else ["tags"]
     snapshots = con.execute("SELECT snapshot_key, max(snapshot_at) FROM incoming GROUP BY 1 ORDER BY 1").fetchall()
+    version_columns = [c.name for c in IMPORTED_COLUMNS if c.role != "counter"]
+    counter_columns = [c.name for c in IMPORTED_COLUMNS if c.role == "counter"]
+    members = ", ".join(f"any_value(i.{c}) AS {c}" if c in counter_columns else f"NULL AS {c}"
+                        for c in COUNTER_COLUMNS)
     created, new_versions, models = [], 0, 0
     for key, column_date in snapshots:
         with transaction(con):
             scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
             # An INSERT answers with its row count (as in snapshots.finalize).
-            added = first_row(con.execute("""
-                INSERT INTO repo_versions (version_hash, model_id, hub_id, sha, author, created_at, last_modified,
-                                           library_name, pipeline_tag, tags, files, gated, first_scan_id)
-                SELECT version_hash, any_value(model_id), any_value(hub_id), any_value(sha), any_value(author),
-                       any_value(created_at),
-                       any_value(last_modified), any_value(library_name), any_value(pipeline_tag), any_value(tags),
-                       any_value(files), any_value(gated), ?
+            added = first_row(con.execute(f"""
+                INSERT INTO repo_versions (version_hash, {", ".join(version_columns)}, first_scan_id)
+                SELECT version_hash, {", ".join(f"any_value({c})" for c in version_columns)}, ?
                 FROM incoming i WHERE snapshot_key = ?
                   AND NOT EXISTS (SELECT 1 FROM repo_versions v WHERE v.version_hash = i.version_hash)
                 GROUP BY version_hash
@@ -138,10 +146,9 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 VALUES (?, 'import', ?, 'running', now()::TIMESTAMP,
                         coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?)
             """, [scan_id, source, column_date, snapshot_at, methods])
-            con.execute("""
+            con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE import_members AS
-                SELECT v.version_id, any_value(i.downloads) AS downloads,
-                       any_value(i.downloads_all_time) AS downloads_all_time, any_value(i.likes) AS likes
+                SELECT v.version_id, {members}
                 FROM incoming i JOIN repo_versions v USING (version_hash)
                 WHERE i.snapshot_key = ? GROUP BY v.version_id
             """, [key])

@@ -68,3 +68,17 @@ def test_bad_method_and_missing_scan_are_one_line_errors(scanned: tuple[FakeHub,
     assert missing.code == 2 and "scan 99" in missing.stderr
     none = run_cli(["shares", "--db", str(tmp_path / "nothing.duckdb")])
     assert none.code != 0 and "Traceback" not in none.stderr
+
+
+@pytest.mark.parametrize("method", ["files", "tags"])
+def test_the_shares_view_and_the_headline_state_one_population(scanned: tuple[FakeHub, Path], method: str) -> None:
+    """The SQL surface (`shares`, `cohort_shares`) and `hfscan shares` divide by the same population."""
+    hub, db = scanned
+    got = shares(db, "--method", method)
+    row = query(db, "SELECT population, pytorch_only_pct, tensorflow_only_pct, both_pct FROM shares "
+                f"WHERE method = '{method}' AND scan_id = {got['scan_id']}")[0]
+    assert row[0] == got["population"] == sum(hub.truth()[method].get(k, 0) for k in got["shares"])
+    assert list(row[1:]) == pytest.approx(list(got["shares"].values()), abs=0.006)
+    cohorts = query(db, f"SELECT sum(population) FROM cohort_shares WHERE method = '{method}'")[0][0]
+    assert cohorts == got["population"]
+    assert query(db, "SELECT rules_version FROM current_rules")[0][0] == got["rules_version"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,7 +59,7 @@ def test_as_of_before_the_import_is_exact_across_both_seconds(scanned: tuple[Fak
     assert shares.code == 0, shares.stderr
     got = json.loads(shares.stdout)
     assert got["counts"] == {k: truth["as_of"][AS_OF].get(k, 0) for k in got["counts"]}
-    assert got["missing_trees"] == 0
+    assert got["missing"] == 0 and got["coverage"] == 1.0
 
 
 def test_first_commit_is_named_for_what_it_is_and_checked_against_the_id(scanned: tuple[FakeHub, Path]) -> None:
@@ -104,7 +104,7 @@ def test_as_of_ignores_commits_dated_before_the_repo_existed(scanned: tuple[Fake
         assert result.code == 0, result.stderr
         got = json.loads(result.stdout)
         assert got["counts"] == {k: expected.get(k, 0) for k in got["counts"]}, day
-        assert got["missing_trees"] == 0
+        assert got["missing"] == 0 and got["coverage"] == 1.0
 
 
 def test_imported_dumps_use_the_same_rule(tmp_path: Path) -> None:
@@ -125,3 +125,25 @@ def test_imported_dumps_use_the_same_rule(tmp_path: Path) -> None:
     assert run_cli(["import", "parquet", str(dump), "--db", str(db)]).code == 0
     got = dict(query(db, "SELECT model_id, created_at_clamped FROM latest_models"))
     assert got == {r[0]: r[3] for r in rows}
+
+
+def test_a_day_inside_a_squashed_gap_is_unknown_not_absent(scanned: tuple[FakeHub, Path]) -> None:
+    """A repo created before the day whose only history starts after it: its files on the day are on
+    no server. It must count as unknown (refused, or --partial with reason squashed), never as absent."""
+    hub, db = scanned
+    models = hub.truth(per_model=True)["per_model"]
+    squashed = [m for m in models if m["first_commit"][:10] > m["created"][:10] and m["first_commit_not_creation"]]
+    assert squashed, "the fake plants squashed histories"
+    first = min(squashed, key=lambda m: m["created"])
+    day = (datetime.fromisoformat(first["created"][:10]) + timedelta(days=1)).date().isoformat()
+    assert first["created"][:10] <= day < first["first_commit"][:10]
+    in_gap = {m["id"] for m in squashed if m["created"][:10] <= day < m["first_commit"][:10]}
+    history(hub, db, "--all", "--as-of", day)
+    refused = run_cli(["shares", "--db", str(db), "--as-of", day])
+    assert refused.code == 2 and "squashed" in refused.stderr and refused.stdout == ""
+    partial = run_cli(["shares", "--db", str(db), "--as-of", day, "--partial", "--json"])
+    assert partial.code == 0, partial.stderr
+    got = json.loads(partial.stdout)
+    assert got["missing_by_reason"] == {"squashed": len(in_gap)}
+    unknown = {r[0] for r in query(db, f"SELECT model_id FROM as_of_models('{day}') WHERE state = 'unknown'")}
+    assert unknown == in_gap

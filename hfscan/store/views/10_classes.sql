@@ -2,6 +2,11 @@
 -- rules_version stored). Methods: files (file names), tags (the Hub's own tags), header
 -- (safetensors headers; only for probed versions).
 
+-- The rules version every reader uses: the newest one stored (classify writes the running
+-- hfscan's RULES_VERSION; older classes stay until replaced). One row.
+CREATE OR REPLACE VIEW current_rules AS
+SELECT max(rules_version) AS rules_version FROM version_classes;
+
 CREATE OR REPLACE VIEW model_classes AS
 SELECT m.scan_id, m.snapshot_at, m.model_id, m.author, m.created_at, m.created_at_clamped,
        m.library_name, m.pipeline_tag, m.downloads, m.downloads_all_time, m.likes,
@@ -9,7 +14,7 @@ SELECT m.scan_id, m.snapshot_at, m.model_id, m.author, m.created_at, m.created_a
        c.pt_attributed, c.formats, c.rules_version, m.version_id
 FROM snapshot_models m
 JOIN version_classes c USING (version_id)
-WHERE c.rules_version = (SELECT max(rules_version) FROM version_classes);
+WHERE c.rules_version = (SELECT rules_version FROM current_rules);
 
 CREATE OR REPLACE VIEW latest_classes AS
 SELECT * FROM model_classes
@@ -21,7 +26,7 @@ CREATE OR REPLACE VIEW model_evidence AS
 SELECT m.scan_id, m.model_id, e.path, e.format, e.resolved_format, e.family, e.rule, e.attributed
 FROM latest_models m
 JOIN file_evidence e USING (version_id)
-WHERE e.rules_version = (SELECT max(rules_version) FROM file_evidence);
+WHERE e.rules_version = (SELECT rules_version FROM current_rules);
 
 -- The headline per snapshot and method. population = pytorch_only + tensorflow_only + both (the
 -- 85/8 denominator); neither is counted beside it, never inside it.

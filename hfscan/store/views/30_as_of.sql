@@ -60,7 +60,7 @@ SELECT x.model_id,
 FROM versioned x
 LEFT JOIN version_classes c
        ON c.version_id = x.version_id AND c.method = 'files'
-      AND c.rules_version = (SELECT max(rules_version) FROM version_classes);
+      AND c.rules_version = (SELECT rules_version FROM current_rules);
 
 -- Per class and state: the as-of headline's raw counts (present repos carry a class).
 CREATE OR REPLACE MACRO as_of_counts(day) AS TABLE
