@@ -30,6 +30,7 @@ class ReportData:
     neither: pl.DataFrame
     scans: pl.DataFrame
     as_of: list[dict[str, Any]] = field(default_factory=list)
+    weighted_by_snapshot: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
@@ -77,8 +78,12 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     neither = _frame(con, "SELECT * FROM neither_over_time ORDER BY scan_id, neither_reason")
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
                            FROM scans WHERE status = 'complete' ORDER BY scan_id""")
-    return ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
+    data = ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
                       transitions, agreement, neither, scans, as_of or [])
+    data.weighted_by_snapshot = _frame(con, """
+        SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_pct AS share
+        FROM weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
+    return data
 
 
 def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -16,9 +16,15 @@ FROM snapshot_models m
 JOIN version_classes c USING (version_id)
 WHERE c.rules_version = (SELECT rules_version FROM current_rules);
 
+-- model_classes of the latest snapshot, from latest_models (one snapshot's runs expanded, not all).
 CREATE OR REPLACE VIEW latest_classes AS
-SELECT * FROM model_classes
-WHERE scan_id = (SELECT scan_id FROM latest_scan);
+SELECT m.scan_id, m.snapshot_at, m.model_id, m.author, m.created_at, m.created_at_clamped,
+       m.library_name, m.pipeline_tag, m.downloads, m.downloads_all_time, m.likes,
+       c.method, c.class, c.neither_reason, c.has_pt, c.has_tf, c.has_tf_strict, c.has_jax,
+       c.pt_attributed, c.formats, c.rules_version, m.version_id
+FROM latest_models m
+JOIN version_classes c USING (version_id)
+WHERE c.rules_version = (SELECT rules_version FROM current_rules);
 
 -- Why a model is classified as it is: its matched weight files (and excluded side files) in the
 -- latest snapshot.
