@@ -8,6 +8,7 @@ and the v2 -> v3 migration must leave every view's answer unchanged, row for row
 from __future__ import annotations
 
 import random
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -23,8 +24,12 @@ from hfscan.store.transfer import import_parquet
 
 COUNTERS = ("downloads", "downloads_all_time", "likes")
 
-# snapshot_models as schema v2 defined it (over scan_models), to build the "before" database.
-V2_SNAPSHOT_MODELS = """
+# The views whose definition v3 changed, as schema v2 defined them (over scan_models, each snapshot
+# counted model by model), to build the "before" database; the new weighted view the plain way.
+V2_VIEWS = {
+    "snapshot_order": None,
+    "run_spans": None,
+    "snapshot_models": """
 CREATE OR REPLACE VIEW snapshot_models AS
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.model_id, v.author, v.sha, v.created_at, v.last_modified,
@@ -38,8 +43,52 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
 FROM scan_models m
 JOIN scan_log s USING (scan_id)
 JOIN repo_versions v USING (version_id)
-WHERE s.status = 'complete';
-"""
+WHERE s.status = 'complete'""",
+    "latest_models": """
+CREATE OR REPLACE VIEW latest_models AS
+SELECT * FROM snapshot_models WHERE scan_id = (SELECT scan_id FROM latest_scan)""",
+    "latest_classes": """
+CREATE OR REPLACE VIEW latest_classes AS
+SELECT * FROM model_classes WHERE scan_id = (SELECT scan_id FROM latest_scan)""",
+    "shares": """
+CREATE OR REPLACE VIEW shares AS
+SELECT scan_id, any_value(snapshot_at) AS snapshot_at, method,
+       count(*) AS models,
+       count(*) FILTER (class = 'pytorch_only') AS pytorch_only,
+       count(*) FILTER (class = 'tensorflow_only') AS tensorflow_only,
+       count(*) FILTER (class = 'both') AS both,
+       count(*) FILTER (class = 'neither') AS neither,
+       count(*) FILTER (class <> 'neither') AS population,
+       round(100.0 * count(*) FILTER (class = 'pytorch_only') / nullif(count(*) FILTER (class <> 'neither'), 0), 2)
+           AS pytorch_only_pct,
+       round(100.0 * count(*) FILTER (class = 'tensorflow_only') / nullif(count(*) FILTER (class <> 'neither'), 0), 2)
+           AS tensorflow_only_pct,
+       round(100.0 * count(*) FILTER (class = 'both') / nullif(count(*) FILTER (class <> 'neither'), 0), 2)
+           AS both_pct,
+       count(*) FILTER (pt_attributed) AS pt_attributed
+FROM model_classes
+GROUP BY scan_id, method""",
+    "neither_over_time": """
+CREATE OR REPLACE VIEW neither_over_time AS
+SELECT scan_id, any_value(snapshot_at) AS snapshot_at, neither_reason, count(*) AS models
+FROM model_classes WHERE method = 'files' AND class = 'neither'
+GROUP BY scan_id, neither_reason""",
+    "weighted_shares_by_snapshot": """
+CREATE OR REPLACE VIEW weighted_shares_by_snapshot AS
+WITH per_class AS (
+    SELECT scan_id, any_value(snapshot_at) AS snapshot_at, method, class, count(*) AS models,
+           coalesce(sum(downloads), 0)::BIGINT AS downloads,
+           coalesce(sum(downloads_all_time), 0)::BIGINT AS downloads_all_time
+    FROM model_classes GROUP BY scan_id, method, class
+)
+SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_all_time,
+       CASE WHEN class <> 'neither' THEN round(100.0 * downloads / nullif(
+           sum(downloads) FILTER (class <> 'neither') OVER (PARTITION BY scan_id, method), 0), 2) END AS downloads_pct,
+       CASE WHEN class <> 'neither' THEN round(100.0 * downloads_all_time / nullif(
+           sum(downloads_all_time) FILTER (class <> 'neither') OVER (PARTITION BY scan_id, method), 0), 2) END
+           AS downloads_all_time_pct
+FROM per_class""",
+}
 
 
 def plant(seed: int, snapshots: int, models: int) -> list[dict[int, tuple]]:
@@ -57,7 +106,8 @@ def plant(seed: int, snapshots: int, models: int) -> list[dict[int, tuple]]:
 
 
 def frame(snap: dict[int, tuple], day: int) -> pl.DataFrame:
-    rows = [{"model_id": f"org/m{i}", "sha": f"sha{i}-{g}", "files": ["config.json", "model.safetensors"],
+    rows = [{"model_id": f"org/m{i}", "sha": f"sha{i}-{g}",
+             "files": ["config.json", ["model.safetensors", "model.onnx", "tf_model.h5"][(i + g) % 3]],
              "tags": ["transformers"], "library_name": "transformers", "downloads": d, "downloads_all_time": a,
              "likes": lk, "snapshot_at": f"2024-01-{day:02d}T00:00:00"}
             for i, (g, d, a, lk) in sorted(snap.items())]
@@ -175,14 +225,15 @@ def build_v2(path: Path, seed: int = 7) -> None:
 
 
 def install_v2_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Today's view files, statement by statement, with V2_VIEWS in place of the changed ones."""
     folder = resources.files("hfscan.store").joinpath("views")
     for name in sorted(e.name for e in folder.iterdir() if e.name.endswith(".sql")):
-        sql = folder.joinpath(name).read_text(encoding="utf-8")
-        if name.startswith("00_"):
-            start = sql.index("-- The complete scans in snapshot order")
-            end = sql.index("-- The newest complete snapshot")
-            sql = sql[:start] + V2_SNAPSHOT_MODELS + sql[end:]
-        con.execute(sql)
+        for statement in folder.joinpath(name).read_text(encoding="utf-8").split(";\n"):
+            created = re.search(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", statement)
+            if created and created.group(1) in V2_VIEWS:
+                statement = V2_VIEWS[created.group(1)] or ""
+            if statement.strip():
+                con.execute(statement)
 
 
 def every_view(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -199,7 +250,8 @@ def test_migration_from_v2_keeps_every_view_answer(tmp_path: Path) -> None:
     build_v2(db)
     con = duckdb.connect(str(db))
     before = every_view(con)
-    assert len(before["snapshot_models"]) > 500 and before["class_transitions"]
+    assert len(before["snapshot_models"]) > 500 and before["class_transitions"] and before["shares"]
+    assert before["weighted_shares_by_snapshot"] and before["neither_over_time"]
     con.close()
     con = connect(db)  # opens migrate in place
     assert schema.current_version(con) == schema.LATEST_VERSION
