@@ -44,6 +44,9 @@ SELECT r.version_id, r.downloads, r.downloads_all_time, r.likes, lookup.position
 FROM version_runs r, lookup;
 
 -- One row per model per complete scan: its metadata and file list as that scan saw them.
+-- The span test is written as differences on purpose: DuckDB then filters the pairs of (few)
+-- snapshots and runs instead of sorting every run for a range join (one snapshot: 0.09 s, not
+-- 0.21 s, at 1.5M runs).
 CREATE OR REPLACE VIEW snapshot_models AS
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.model_id, v.author, v.sha, v.created_at, v.last_modified,
@@ -55,7 +58,7 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
        v.version_id
 FROM snapshot_order s
-JOIN run_spans m ON s.position >= m.first_position AND s.position <= m.last_position
+JOIN run_spans m ON s.position - m.first_position >= 0 AND m.last_position - s.position >= 0
 JOIN repo_versions v USING (version_id);
 
 -- The newest complete snapshot: the one describing the latest moment (snapshot_at), not the last
@@ -77,5 +80,5 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
        v.version_id
 FROM (SELECT * FROM snapshot_order WHERE scan_id = (SELECT scan_id FROM latest_scan)) s
-JOIN run_spans m ON s.position >= m.first_position AND s.position <= m.last_position
+JOIN run_spans m ON s.position - m.first_position >= 0 AND m.last_position - s.position >= 0
 JOIN repo_versions v USING (version_id);
