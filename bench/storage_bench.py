@@ -32,7 +32,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -41,8 +41,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hfscan.model_row import MODEL_COLUMNS  # noqa: E402
 from hfscan.store import snapshots  # noqa: E402
-from hfscan.store.columns import MODEL_COLUMNS  # noqa: E402
 from hfscan.store.staging import ScanState, Staging  # noqa: E402
 
 FILE_SETS = [
@@ -127,7 +127,7 @@ def store_snapshot(db: Path, frame: pl.DataFrame, page_size: int = 1000, kind: s
         frame = frame.filter(pl.col("changed_now"))
     frame = frame.select(MODEL_COLUMNS)
     staging = Staging(db)
-    staging.begin(ScanState(scan_id, kind, "bench", datetime.utcnow(), None, False, 0, 0, 0, 0, None,
+    staging.begin(ScanState(scan_id, kind, "bench", datetime.now(UTC).replace(tzinfo=None), None, False, 0, 0, 0, 0, None,
                             base.scan_id if base and kind == "incremental" else None, "running", None, os.getpid()))
     pages = max(1, (frame.height + page_size - 1) // page_size)
     for page in range(pages):

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# A verbatim copy of ../shared/data/real (read-only there) so a clean clone's CI has it too;
-# tests/test_real_data_copy.py checks the copy still matches the shared original.
+# The real Hub data the tests use (provenance: tests/data/real/README.md). It was copied from a
+# read-only folder next to the repository on the machines where hfscan is developed; when that
+# folder is present, tests/test_real_data_copy.py checks the copy still matches it.
 REAL_DATA = REPO_ROOT / "tests" / "data" / "real"
 SHARED_REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 

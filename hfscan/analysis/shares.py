@@ -11,11 +11,11 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.rules import CLASSES, METHODS
+from hfscan.classify.rules import CLASSES, METHODS
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
 
-# AssemblyAI, 14 Dec 2021, read off the chart (REFERENCE_FIGURES.md): the figure people quote.
+# AssemblyAI, 14 Dec 2021, read off the chart (docs/REFERENCE_FIGURES.md): the figure people quote.
 REFERENCE_2021 = {"source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
                   "population": 19_700, "shares": {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}}
 

@@ -25,6 +25,7 @@ VERB_MODULES = [
     "report",
     "sql",
     "transfer",
+    "publish",
 ]
 
 for _name in VERB_MODULES:

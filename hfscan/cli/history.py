@@ -50,8 +50,9 @@ def history(
     from hfscan.analysis.as_of import check_days, history_plan, history_targets
     from hfscan.cli.progress import CountProgressBar
     from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.crawl.client import HubClient, RetryPolicy
-    from hfscan.crawl.history import HistoryTarget, run_history, select_targets
+    from hfscan.fetch.client import HubClient, RetryPolicy
+    from hfscan.jobs.history import run_history
+    from hfscan.store.history import HistoryTarget, select_targets
 
     days = check_days(as_of or [])
     ids = read_model_ids(models_from) if models_from is not None else None
@@ -82,12 +83,14 @@ def history(
                                  total=expected if p.requests <= expected else p.requests + p.total - p.done),
                              on_wait=note)
     emit({"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
-          "requests": result.requests, "skipped_unchanged": result.skipped_unchanged,
-          "seconds": round(result.seconds, 2)}, json_out, _history_text)
+          "trees_failed": result.trees_failed, "requests": result.requests,
+          "skipped_unchanged": result.skipped_unchanged, "seconds": round(result.seconds, 2)}, json_out, _history_text)
 
 
 def _history_text(r: dict) -> str:
     failed = ", ".join(f"{k} {v}" for k, v in r["failed"].items()) or "none"
+    if r["trees_failed"]:
+        failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in r["trees_failed"].items())
     return (f"history: {r['repos']:,} repos, {r['commits']:,} commits, {r['trees']:,} trees, "
             f"{r['requests']:,} requests in {r['seconds']:.1f}s; failed: {failed}")
 

@@ -1,4 +1,4 @@
-"""Snapshots stored as validity intervals (schema v3): `version_runs`.
+"""Snapshots stored as validity intervals (schema v4, migration 4): `version_runs`.
 
 The complete scans, ordered by (snapshot_at, scan_id), form one sequence. A run says: version
 `version_id` is listed, with these counters (30-day downloads, all-time downloads, likes), in every
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import duckdb
 
-from hfscan.store.columns import COUNTER_COLUMNS
+from hfscan.model_row import COUNTER_COLUMNS
 from hfscan.store.schema import first_row
 
 COUNTERS = COUNTER_COLUMNS  # one column of version_runs each (a new counter: a migration adds it)

@@ -9,7 +9,7 @@ code that reads them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 
@@ -148,7 +148,7 @@ MIGRATIONS: list[Migration] = [
         CREATE TABLE history_status (
             model_id VARCHAR PRIMARY KEY,
             sha VARCHAR,
-            status VARCHAR NOT NULL,            -- ok | gone | gated | private | error
+            status VARCHAR NOT NULL,            -- ok | gone | gated | disabled (final) | error (retried)
             reason VARCHAR,
             commits INTEGER,
             first_commit_at TIMESTAMP,
@@ -156,15 +156,31 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        3,
+        "history: why a tree at a commit is missing",
+        """
+        -- One row per (repo, commit) whose file list could not be fetched; deleted once it is.
+        -- A later `hfscan history --as-of` fetches it again (trees not stored are always wanted).
+        CREATE TABLE tree_status (
+            model_id VARCHAR NOT NULL,
+            commit_id VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,            -- gone | gated | disabled | error
+            reason VARCHAR,
+            attempted_at TIMESTAMP,
+            PRIMARY KEY (model_id, commit_id)
+        );
+        """,
+    ),
 ]
 
-# Schema v3: scan membership and counters as runs over the sequence of complete snapshots
+# Schema v4: scan membership and counters as runs over the sequence of complete snapshots
 # (hfscan/store/runs.py). The migration turns every scan_models row of a complete scan into runs:
 # consecutive snapshots (by snapshot_at, then scan_id) in which a version is listed with the same
 # counters form one run; a run reaching the newest snapshot stays open. Rows of scans that are not
 # complete were never visible and are dropped with the table.
 MIGRATIONS.append((
-    3,
+    4,
     "snapshots as validity intervals: version_runs replaces scan_models",
     """
     CREATE TABLE version_runs (
@@ -224,8 +240,7 @@ def check_version(con: duckdb.DuckDBPyConnection, path: str) -> int:
     return version
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: str, on_step: Callable[[int], None] | None = None,
-            target: int | None = None) -> int:
+def migrate(con: duckdb.DuckDBPyConnection, path: str, target: int | None = None) -> int:
     """Bring the database to LATEST_VERSION (or `target`, for tests that build an older database:
     then the views, written for the latest tables, are not installed); returns the version before."""
     before = check_version(con, path)
@@ -242,8 +257,6 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, on_step: Callable[[int], 
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP, ?)", [version, description]
             )
-        if on_step:
-            on_step(version)
     if target is None or target >= LATEST_VERSION:
         install_views(con)
     return before

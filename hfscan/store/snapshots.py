@@ -19,8 +19,8 @@ import duckdb
 
 from hfscan import __version__
 from hfscan.errors import StoreError
+from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store import runs
-from hfscan.store.columns import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store.connect import connect, is_lock_error
 from hfscan.store.schema import first_row, transaction
 from hfscan.store.staging import Staging
@@ -43,10 +43,15 @@ def last_complete_scan(con: duckdb.DuckDBPyConnection) -> BaseScan | None:
 
 def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
                   on_wait: Callable[[str], None] | None = None) -> tuple[int, BaseScan | None]:
-    """Insert a 'running' scan_log row; returns its id and the last complete crawl (the base)."""
+    """Insert a 'running' scan_log row; returns its id and the last complete crawl (the base).
+
+    An incremental scan with no complete scan (or no high-water mark) to build on is registered
+    as a full scan: the row is written once, with the kind the scan will really have."""
     con = connect(db_path, on_wait=on_wait)
     try:
         base = last_complete_scan(con)
+        if kind == "incremental" and not can_build_on(base):
+            kind = "full"
         row = first_row(con.execute(
             "INSERT INTO scan_log (scan_id, kind, source, status, started_at, snapshot_at, methods, "
             "base_scan_id, hfscan_version) VALUES (nextval('scan_id_seq'), ?, ?, 'running', "
@@ -59,26 +64,26 @@ def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
         con.close()
 
 
-def scan_status(db_path: Path, scan_id: int) -> str | None:
-    con = connect(db_path, read_only=True)
-    try:
-        row = first_row(con.execute("SELECT status FROM scan_log WHERE scan_id = ?", [scan_id]))
-        return row[0] if row else None
-    finally:
-        con.close()
+def can_build_on(base: BaseScan | None) -> bool:
+    """An incremental scan needs a complete scan with a high-water mark to stop at."""
+    return base is not None and base.high_water is not None
 
 
 def set_scan_status(db_path: Path, scan_id: int, status: str, error: str | None = None,
                     wait_seconds: float = 10.0) -> bool:
-    """Best effort (a reader may hold the file): the staging file stays the source of truth."""
+    """Best effort (a reader may hold the file): the staging file stays the source of truth.
+
+    A scan that stops ('failed', 'discarded') gets its finish time; one that runs again has none."""
     try:
         con = connect(db_path, wait_seconds=wait_seconds)
     except StoreError:
         return False
     try:
         con.execute(
-            "UPDATE scan_log SET status = ?, error = ?, finished_at = now()::TIMESTAMP WHERE scan_id = ?",
-            [status, error, scan_id],
+            "UPDATE scan_log SET status = $status, error = $error, "
+            "finished_at = CASE WHEN $status = 'running' THEN NULL ELSE now()::TIMESTAMP END "
+            "WHERE scan_id = $scan_id",
+            {"status": status, "error": error, "scan_id": scan_id},
         )
         return True
     finally:

@@ -24,11 +24,9 @@ import duckdb
 import polars as pl
 
 from hfscan.errors import ScanRunningError, StoreError
-from hfscan.store.columns import MODEL_COLUMNS, column_ddl
-from hfscan.store.connect import is_lock_error
+from hfscan.model_row import MODEL_COLUMNS, column_ddl
+from hfscan.store.connect import MEMORY_LIMIT, is_lock_error
 from hfscan.store.schema import first_row, transaction
-
-SCAN_MEMORY_LIMIT = os.environ.get("HFSCAN_MEMORY_LIMIT", "400MB")
 
 STAGING_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS scan_state (
@@ -99,7 +97,8 @@ class Staging:
             raise StoreError(f"cannot open the scan's staging file {self.path}: {e}") from e
         self.con.execute("SET preserve_insertion_order = false")
         # Flat memory whatever the Hub's size: DuckDB spills to disk past this instead of growing.
-        self.con.execute(f"SET memory_limit = '{SCAN_MEMORY_LIMIT}'")
+        # The same limit as the main database's connections (one setting, HFSCAN_MEMORY_LIMIT).
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(STAGING_SCHEMA)
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from hfscan.errors import UsageError
-from hfscan.store.columns import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
+from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store.runs import add_snapshot
 from hfscan.store.schema import first_row, transaction
 
@@ -159,8 +159,5 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         created.append(scan_id)
         new_versions += added
         models += count
-    from hfscan.analysis.classify import classify_versions
-
-    classify_versions(con)
     return {"snapshots": created, "models": models, "new_versions": new_versions, "methods": methods,
             "source": source}

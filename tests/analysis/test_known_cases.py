@@ -1,4 +1,4 @@
-"""Every known case of CLASSIFICATION.md, through the same SQL the database uses."""
+"""Every known case of the classification rules (docs/CLASSIFICATION.md), through the same SQL the database uses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hfscan.analysis.classify import classify_file_list
+from hfscan.classify.versions import classify_file_list
 
 # (files, library_name, tags, header formats) → (files class, neither_reason, pt_attributed)
 FILES_CASES = [

@@ -176,7 +176,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_is_one_line_an_exit_code_and_no_traceback(case: Case, files: dict[str, str]) -> None:
-    result = run_cli(case.args(files), timeout=120)
+    args = case.args(files)
+    result = run_cli(args, timeout=120)
+    if files["good"] in args:  # a refused command never changes the database it was pointed at
+        assert _digest(Path(files["good"])) == files["good_sha"]
     assert result.code == case.code, result.stderr
     if case.stdout:  # status --check prints its findings as data, then fails
         assert case.stdout in result.stdout
@@ -191,11 +194,22 @@ def test_bad_input_is_one_line_an_exit_code_and_no_traceback(case: Case, files: 
     assert other == [], result.stderr
 
 
+# The refused commands that would write a file if the sandbox let them.
+WRITERS = [c for c in CASES if c.name in {"sql that writes", "sql that creates", "sql that copies to a file",
+                                          "sql that attaches a file"}]
+
+
 def test_refused_commands_leave_the_database_as_it_was(files: dict[str, str]) -> None:
-    """Runs after the table (same module): not a byte of the good database changed, no stray file."""
+    """Self-contained (it runs its own commands, alone or after the table): not a byte of the good
+    database changed, no stray file, the database still checks out."""
+    assert len(WRITERS) == 4
+    root = Path(files["root"])
+    for case in WRITERS:
+        result = run_cli(case.args(files), timeout=120)
+        assert result.code == case.code, (case.name, result.stderr)
     assert _digest(Path(files["good"])) == files["good_sha"]
-    assert not (Path(files["root"]) / "leak.csv").exists()
-    assert not (Path(files["root"]) / "x.duckdb").exists()
+    assert not (root / "leak.csv").exists()
+    assert not (root / "x.duckdb").exists()
     check = run_cli(["status", "--check", "--db", files["good"]])
     assert check.code == 0, check.stderr
     assert query(Path(files["good"]), "SELECT count(*) FROM scans WHERE status = 'complete'")[0][0] == 1

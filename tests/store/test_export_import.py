@@ -65,5 +65,7 @@ def test_a_backfill_of_an_older_snapshot_never_becomes_the_latest(tmp_path: Path
     assert query(db, "SELECT scan_id FROM latest_scan") == [(2,)]
     assert {r[0] for r in query(db, "SELECT model_id FROM latest_models")} == newest
     assert json.loads(run_cli(["shares", "--db", str(db), "--json"]).stdout)["scan_id"] == 2
-    # In snapshot time the import (scan 3) sits where scan 1 was: scan 2 follows one of them.
-    assert query(db, "SELECT DISTINCT previous_scan_id FROM class_transitions WHERE scan_id = 2")[0][0] in (1, 3)
+    # In snapshot time the import (scan 3) sits exactly where scan 1 was; a tie goes by scan_id, so
+    # the order is 1, 3, 2: scan 3 follows scan 1 and scan 2 follows scan 3.
+    assert query(db, "SELECT count(DISTINCT snapshot_at) FROM scans WHERE scan_id IN (1, 3)") == [(1,)]
+    assert set(query(db, "SELECT DISTINCT scan_id, previous_scan_id FROM class_transitions")) == {(3, 1), (2, 3)}

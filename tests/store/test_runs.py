@@ -1,8 +1,8 @@
-"""Schema v3: snapshots stored as runs (hfscan/store/runs.py).
+"""Schema v4: snapshots stored as runs (hfscan/store/runs.py).
 
 Ground truth is the membership and counters each test plants per snapshot; the views must answer
 exactly that, whatever order the snapshots arrive in (an older dump imported between two others),
-and the v2 -> v3 migration must leave every view's answer unchanged, row for row.
+and the migration from the previous schema must leave every view's answer unchanged, row for row.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from hfscan.store.transfer import import_parquet
 
 COUNTERS = ("downloads", "downloads_all_time", "likes")
 
-# The views whose definition v3 changed, as schema v2 defined them (over scan_models, each snapshot
+# The views whose definition v4 changed, as the previous schema defined them (over scan_models, each snapshot
 # counted model by model), to build the "before" database; the new weighted view the plain way.
-V2_VIEWS = {
+OLD_VIEWS = {
     "snapshot_order": None,
     "run_spans": None,
     "snapshot_models": """
@@ -191,12 +191,12 @@ def test_unchanged_snapshot_stores_no_run(tmp_path: Path) -> None:
     con.close()
 
 
-def build_v2(path: Path, seed: int = 7) -> None:
-    """A schema-v2 database as v2's finalize and import wrote it: one scan_models row per model per
+def build_old(path: Path, seed: int = 7) -> None:
+    """A database at the schema before runs, as its finalize and import wrote it: one scan_models row per model per
     scan, with full and import scans out of snapshot order, a failed scan's leftover rows, an
     interrupted scan, models that leave and return."""
     con = duckdb.connect(str(path))
-    schema.migrate(con, str(path), target=2)
+    schema.migrate(con, str(path), target=schema.LATEST_VERSION - 1)
     planted = plant(seed, 6, 150)
     # scan id -> (kind, status, day): scan 4 is an import dated before scans 2 and 3.
     scans = {1: ("full", "complete", 1), 2: ("full", "complete", 4), 3: ("incremental", "complete", 6),
@@ -219,19 +219,19 @@ def build_v2(path: Path, seed: int = 7) -> None:
         con.execute("""INSERT INTO scan_models SELECT ?, v.version_id, s.downloads, s.downloads_all_time, s.likes
                        FROM src s JOIN repo_versions v ON v.version_hash = md5_number_lower(s.model_id || '@' || s.sha)
                        ORDER BY v.version_id""", [scan_id])
-    install_v2_views(con)
+    install_old_views(con)
     classify_versions(con)
     con.close()
 
 
-def install_v2_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Today's view files, statement by statement, with V2_VIEWS in place of the changed ones."""
+def install_old_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Today's view files, statement by statement, with OLD_VIEWS in place of the changed ones."""
     folder = resources.files("hfscan.store").joinpath("views")
     for name in sorted(e.name for e in folder.iterdir() if e.name.endswith(".sql")):
         for statement in folder.joinpath(name).read_text(encoding="utf-8").split(";\n"):
             created = re.search(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", statement)
-            if created and created.group(1) in V2_VIEWS:
-                statement = V2_VIEWS[created.group(1)] or ""
+            if created and created.group(1) in OLD_VIEWS:
+                statement = OLD_VIEWS[created.group(1)] or ""
             if statement.strip():
                 con.execute(statement)
 
@@ -245,9 +245,9 @@ def every_view(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return answers
 
 
-def test_migration_from_v2_keeps_every_view_answer(tmp_path: Path) -> None:
-    db = tmp_path / "v2.duckdb"
-    build_v2(db)
+def test_migration_from_scan_models_keeps_every_view_answer(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    build_old(db)
     con = duckdb.connect(str(db))
     before = every_view(con)
     assert len(before["snapshot_models"]) > 500 and before["class_transitions"] and before["shares"]
@@ -261,7 +261,7 @@ def test_migration_from_v2_keeps_every_view_answer(tmp_path: Path) -> None:
         assert after[name] == before[name], name
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'scan_models'"
                        ).fetchall()[0][0] == 0
-    # Fewer rows than the v2 table (a repeated snapshot adds none) and a clean integrity check.
+    # Fewer rows than the old table (a repeated snapshot adds none) and a clean integrity check.
     assert con.execute("SELECT count(*) FROM version_runs").fetchall()[0][0] < len(before["snapshot_models"])
     assert_canonical(con)
     # The failed and the interrupted scans opened no run; the next snapshot appends as usual.
@@ -270,18 +270,18 @@ def test_migration_from_v2_keeps_every_view_answer(tmp_path: Path) -> None:
     con.close()
 
 
-def test_failed_migration_leaves_v2_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The step is one transaction: a failure at its very end leaves the v2 tables and answers."""
-    db = tmp_path / "v2.duckdb"
-    build_v2(db)
+def test_failed_migration_leaves_the_old_schema_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The step is one transaction: a failure at its very end leaves the old tables and answers."""
+    db = tmp_path / "old.duckdb"
+    build_old(db)
     con = duckdb.connect(str(db))
     before = every_view(con)
-    version, description, sql = schema.MIGRATIONS[2]
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:2], (version, description, sql +
+    version, description, sql = schema.MIGRATIONS[-1]
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:-1], (version, description, sql +
                                                                       "; SELECT error('disk full (planted)');")])
     with pytest.raises(duckdb.Error, match="planted"):
         schema.migrate(con, str(db))
-    assert schema.current_version(con) == 2
+    assert schema.current_version(con) == schema.LATEST_VERSION - 1
     assert every_view(con) == before
     con.close()
 

@@ -67,11 +67,6 @@ class DatasetRepo:
     def files(self, commit: DatasetCommit) -> list[str]:
         return sorted(path for path, _ in commit.files)
 
-    def epoch_of(self, commit: DatasetCommit) -> int | None:
-        """The population epoch the commit's dumps show (None before the first dump)."""
-        key = commit.content(FULL_FILE)
-        return key[1] if key else None
-
     def oid(self, commit: DatasetCommit, path: str) -> str:
         # Stands in for the content hash (the ETag clients cache blobs by): it must differ between
         # populations, or a client cache shared by two fake Hubs would serve one's dump for the other.

@@ -9,14 +9,14 @@ from typing import Any
 
 from hfscan.testing.fakehub.population import Commit, Model, iso
 
-# Every key a listing's `expand` accepts (HUB_PROTOCOL.md); unknown ones are a 400.
+# Every key a listing's `expand` accepts (docs/HUB_PROTOCOL.md); unknown ones are a 400. The Hub
+# takes `baseModels`, `childrenModelCount` and `usedStorage` only on /api/models/{id}, never here.
 LISTING_EXPAND = {
     "author", "cardData", "config", "createdAt", "disabled", "downloads", "downloadsAllTime", "evalResults",
     "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified", "library_name", "likes",
     "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup", "safetensors", "sha",
     "siblings", "spaces", "tags", "transformersInfo", "trendingScore", "widgetData",
 }
-INFO_ONLY_EXPAND = {"baseModels", "childrenModelCount", "usedStorage"}
 DEFAULT_KEYS = ("likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag", "library_name",
                 "createdAt")
 FULL_KEYS = (*DEFAULT_KEYS, "author", "sha", "lastModified", "gated", "disabled", "siblings", "safetensors",

@@ -1,7 +1,11 @@
-"""The fake Hub's HTTP server: the routes of HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
+"""The fake Hub's HTTP server: the routes of docs/HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
 
 Real HTTP/1.1 with keep-alive, absolute `Link` next URLs with an opaque keyset cursor, the
-`RateLimit` headers on every answer and a fixed-window quota, `X-Error-Code` on errors.
+`RateLimit` headers on every answer and a fixed-window quota, `X-Error-Code` / `X-Error-Message`
+on errors. Access answers like the real Hub's (see `Handler._repo`): an anonymous caller gets a
+bare 401 for a missing, private or deleted repo, a caller with a token a 404 `RepoNotFound`.
+LFS files on `resolve` answer 302 to a second loopback server (the "CDN", another origin), and
+renamed repos 307 to their new name.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from hfscan.testing.fakehub import datasets_repo, render
+from hfscan.testing.fakehub import datasets_repo, render, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
@@ -33,6 +37,14 @@ class HubError(Exception):
     def __init__(self, status: int, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.code = status, message, code
+
+
+# The real Hub's answers for a repo the caller may not see (docs/HUB_PROTOCOL.md, "Errors and
+# authentication").
+ANONYMOUS_NOT_FOUND = "Invalid username or password."
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+DISABLED = "Access to this resource is disabled."
+ACCESS_STATES = {"gone", "private", "disabled", "gated"}
 
 
 class Quota:
@@ -71,12 +83,18 @@ class Hub:
         self.commits_page_size = commits_page_size
         self.load_limit: int | None = None  # listing pages larger than this answer 504 (under load)
         self.url = ""
+        self.cdn_url = ""  # the second loopback server LFS files redirect to ("" = no redirects)
+        # Planted per-repo access (model id -> gone | private | disabled | gated), for repos the
+        # listing showed and the per-repo calls then cannot read; and renames (old id -> new id).
+        self.access: dict[str, str] = {}
+        self.renamed: dict[str, str] = {}
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
         self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
         # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
-        self.datasets = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        self.uploads = uploads.Uploads()  # users, LFS objects; uploaded repos join self.datasets
 
     # ---------------------------------------------------------------- orders and pages
     def _key(self, model: Model, sort: str) -> int:
@@ -154,7 +172,7 @@ class Hub:
             raise HubError(404, "Repository not found", "RepoNotFound")
         return self.population.model(index, self.epoch)
 
-    def dataset(self, repo_id: str) -> datasets_repo.DatasetRepo:
+    def dataset(self, repo_id: str) -> Any:  # a DatasetRepo or an uploads.UploadedRepo
         if repo_id not in self.datasets:
             raise HubError(404, "Repository not found", "RepoNotFound")
         return self.datasets[repo_id]
@@ -188,6 +206,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakehub"
     hub: Hub  # set on the subclass made per server
+    cdn = False  # True on the second origin's server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read stats instead
         pass
@@ -212,6 +231,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
     def _dispatch(self, method: str) -> None:
         hub = self.hub
         split = urlsplit(self.path)
@@ -226,6 +248,13 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path.startswith("/_fakehub/"):
                 self._admin(method, path, query)
+                return
+            if self.cdn:
+                self._cdn(method, path)
+                return
+            moved = self._renamed(path)
+            if moved:
+                self._redirect(307, f"{hub.url}{quote(moved)}" + (f"?{split.query}" if split.query else ""), method)
                 return
             route, handler = self._route(path)
             hub.stats[f"route:{route}"] += 1
@@ -247,14 +276,16 @@ class Handler(BaseHTTPRequestHandler):
         except HubError as e:
             hub.stats[f"status:{e.status}"] += 1
             headers = {"X-Error-Code": e.code} if e.code else {}
-            if e.code:
-                headers["X-Error-Message"] = e.message
+            headers["X-Error-Message"] = e.message
             self._send(e.status, json.dumps({"error": e.message}).encode(), "application/json", method,
                        None, headers)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
     def _route(self, path: str) -> tuple[str, Any]:
+        upload = uploads.upload_route(path)
+        if upload:
+            return upload[0], self._upload_handler(*upload)
         if path == "/api/models":
             return "listing", self._listing
         if path.startswith("/api/models/"):
@@ -291,7 +322,11 @@ class Handler(BaseHTTPRequestHandler):
             self._extra_headers["Retry-After"] = str(fault.retry_after if fault.retry_after is not None else fault.reset)
             raise HubError(429, "You have been rate-limited; retry later")
         if fault.kind == "401":
-            raise HubError(401, "Invalid credentials in Authorization header")
+            raise HubError(401, INVALID_CREDENTIALS)
+        if fault.kind == "401bare":
+            raise HubError(401, ANONYMOUS_NOT_FOUND)
+        if fault.kind == "403disabled":
+            raise HubError(403, DISABLED)
         if fault.kind == "html200":
             self._send(200, b"<!DOCTYPE html><html><body>Maintenance</body></html>", "text/html", "GET")
             return True
@@ -370,7 +405,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _per_repo(self, route: str, repo: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
-            model = self.hub.model(repo.strip("/"))
+            model = self._repo(repo.strip("/"))
             revision, _, under = rest.partition("/")
             commit = model.commit_at(revision or "main")
             if commit is None:
@@ -415,15 +450,21 @@ class Handler(BaseHTTPRequestHandler):
     # ---------------------------------------------------------------- /{repo}/resolve/{rev}/{path}
     def _resolve_handler(self, repo: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
-            model = self.hub.model(repo)
+            model = self._repo(repo)
             revision, _, file_path = rest.partition("/")
             commit = model.commit_at(revision)
             if commit is None:
                 raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
-            if model.gated and not self.headers.get("Authorization"):
+            gated = model.gated or self.hub.access.get(model.id) == "gated"
+            if gated and not self.headers.get("Authorization"):
                 raise HubError(401, f"Access to model {model.id} is restricted.", "GatedRepo")
             if file_path not in model.files(commit):
                 raise HubError(404, f"Entry not found: {file_path}", "EntryNotFound")
+            if self.hub.cdn_url and file_path.lower().endswith(render.LFS_SUFFIXES):
+                self._extra_headers["X-Repo-Commit"] = commit.sha
+                self.hub.stats["redirect:302"] += 1
+                self._extra_headers["Location"] = f"{self.hub.cdn_url}/cdn/{quote(model.id)}/{commit.sha}/{quote(file_path)}"
+                return 302, b"", "text/plain"
             body = render.file_body(model, file_path, commit)
             self._extra_headers.update({"X-Repo-Commit": commit.sha, "Accept-Ranges": "bytes",
                                         "ETag": f'"{render._oid(model.id, file_path, commit.readme_rev)}"'})
@@ -434,24 +475,30 @@ class Handler(BaseHTTPRequestHandler):
     def _dataset_handler(self, route: str, repo_id: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
             repo = self.hub.dataset(repo_id)
+            module: Any = datasets_repo
+            if isinstance(repo, uploads.UploadedRepo):
+                module = uploads
+                if repo.private and self._user() != repo_id.split("/")[0]:
+                    raise HubError(404, "Repository not found", "RepoNotFound")
             revision, _, under = rest.partition("/")
             commit = repo.commit_at(revision)
             if commit is None:
                 raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
             self._extra_headers["X-Repo-Commit"] = commit.sha
             if route == "dataset":
-                return 200, json.dumps(datasets_repo.dataset_info(repo, commit)).encode(), "application/json"
+                return 200, json.dumps(module.dataset_info(repo, commit)).encode(), "application/json"
             if route == "dataset_tree":
-                entries = datasets_repo.tree(repo, commit, under, query.get("recursive", ["false"])[0] == "true")
+                entries = module.tree(repo, commit, under, query.get("recursive", ["false"])[0] == "true")
                 if under and not entries:
                     raise HubError(404, f"Entry not found: {under}", "EntryNotFound")
                 return self._paged(path, query, entries, self.hub.tree_page_size)
             if route == "dataset_commits":
-                return self._commit_page(path, query, datasets_repo.commit_items(repo, commit))
+                return self._commit_page(path, query, module.commit_items(repo, commit))
             if route == "dataset_paths-info" and method == "POST":
                 form = parse_qs(self._body.decode(), keep_blank_values=True)
                 wanted = [p.strip("/") for p in form.get("paths", [])]
-                found = [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)]
+                found = (uploads.paths_info(repo, commit, wanted) if module is uploads
+                         else [datasets_repo.entry(repo, commit, p) for p in wanted if p in repo.files(commit)])
                 return 200, json.dumps(found).encode(), "application/json"
             if route != "dataset_resolve":
                 raise HubError(404, "Not Found")
@@ -460,6 +507,49 @@ class Handler(BaseHTTPRequestHandler):
             body = repo.body(commit, under)
             self._extra_headers.update({"Accept-Ranges": "bytes", "ETag": f'"{repo.oid(commit, under)}"'})
             return self._ranged(body)
+        return handle
+
+    # ---------------------------------------------------------------- uploads (uploads.py)
+    def _user(self) -> str | None:
+        try:
+            return self.hub.uploads.user(self.headers.get("Authorization"))
+        except uploads.UploadError:
+            return None
+
+    def _upload_handler(self, route: str, repo_id: str | None, oid: str | None) -> Any:
+        def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+            store, url = self.hub.uploads, self.hub.url
+            try:
+                if route == "xet_token":  # huggingface_hub 2.4 uploads through Xet whenever hf_xet is installed
+                    raise HubError(404, "the fake Hub has no Xet storage: set HF_HUB_DISABLE_XET=1 to upload over LFS")
+                if route == "lfs_upload":  # the upload href we handed out: presigned, like S3's
+                    store.put_object(repo_id or "", oid or "", self._body)
+                    return 200, b"", "text/plain"
+                payload = json.loads(self._body or b"{}") if route != "commit_upload" else {}
+                if route == "validate_yaml":
+                    return 200, json.dumps(uploads.validate_yaml(payload)).encode(), "application/json"
+                user = store.user(self.headers.get("Authorization"))
+                if route == "repo_create":
+                    status, answer = store.create(self.hub.datasets, user, payload, url)
+                    return status, json.dumps(answer).encode(), "application/json"
+                if route == "lfs_verify":
+                    return 200, json.dumps(store.verify(repo_id or "", payload)).encode(), "application/json"
+                repo = self.hub.dataset(repo_id or "")
+                if not isinstance(repo, uploads.UploadedRepo):  # the planted dumps are read-only
+                    raise HubError(403, f"You don't have the rights to write to {repo.id}", "Forbidden")
+                if repo.private and user != repo.id.split("/")[0]:
+                    raise HubError(404, "Repository not found", "RepoNotFound")
+                store.may_write(user, repo.id)
+                if route == "preupload":
+                    answer = store.preupload(repo, payload)
+                elif route == "lfs_batch":
+                    answer = store.batch(url, repo.id, payload)
+                    return 200, json.dumps(answer).encode(), "application/vnd.git-lfs+json"
+                else:
+                    answer = store.commit(repo, user, self._body, url)
+                return 200, json.dumps(answer).encode(), "application/json"
+            except uploads.UploadError as e:
+                raise HubError(e.status, e.message, e.code) from e
         return handle
 
     def _ranged(self, body: bytes) -> tuple[int, bytes, str]:
@@ -475,6 +565,59 @@ class Handler(BaseHTTPRequestHandler):
             self._extra_headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
             return 206, body[start:end + 1], "application/octet-stream"
         return 200, body, "application/octet-stream"
+
+    # ---------------------------------------------------------------- access, redirects, the CDN
+    def _repo(self, repo_id: str) -> Model:
+        """The model, or the real Hub's refusal: who asks (a token or not) changes the answer."""
+        state = self.hub.access.get(repo_id)
+        try:
+            model = self.hub.model(repo_id)
+        except HubError:
+            state = "gone"
+        if state in ("gone", "private"):
+            if self.headers.get("Authorization"):
+                raise HubError(404, "Repository not found", "RepoNotFound")
+            raise HubError(401, ANONYMOUS_NOT_FOUND)  # no X-Error-Code: anonymous callers learn nothing
+        if state == "disabled":
+            raise HubError(403, DISABLED)
+        return model
+
+    def _renamed(self, path: str) -> str | None:
+        """The path under the repo's new name, for a renamed repo (answered with 307)."""
+        for old, new in self.hub.renamed.items():
+            for prefix in (f"/api/models/{old}/", f"/{old}/resolve/"):
+                if path.startswith(prefix) or path == prefix.rstrip("/"):
+                    return prefix.replace(old, new, 1) + path[len(prefix):]
+        return None
+
+    def _redirect(self, status: int, location: str, method: str) -> None:
+        self.hub.stats[f"redirect:{status}"] += 1
+        self._extra_headers["Location"] = location
+        self._send(status, b"", "text/plain", method)
+
+    def _cdn(self, method: str, path: str) -> None:
+        """The second origin: serves LFS bodies by (repo, sha, path), never looks at tokens, and
+        counts what arrived (a token must never)."""
+        hub = self.hub
+        hub.stats["cdn:requests"] += 1
+        if self.headers.get("Authorization"):
+            hub.stats["cdn:authorization_seen"] += 1
+        if self.headers.get("Range"):
+            hub.stats["cdn:range_seen"] += 1
+        try:
+            _, prefix, rest = path.partition("/cdn/")
+            parts = rest.split("/")
+            if prefix != "/cdn/" or len(parts) < 4:
+                raise HubError(404, "Not Found")
+            model = hub.model("/".join(parts[:2]))
+            commit = model.commit_at(parts[2])
+            file_path = "/".join(parts[3:])
+            if commit is None or file_path not in model.files(commit):
+                raise HubError(404, "Not Found")
+            status, body, content_type = self._ranged(render.file_body(model, file_path, commit))
+            self._send(status, body, content_type, method)
+        except HubError as e:
+            self._send(e.status, e.message.encode(), "text/plain", method)
 
     # ---------------------------------------------------------------- /_fakehub admin
     def _admin(self, method: str, path: str, query: dict[str, list[str]]) -> None:
@@ -492,6 +635,11 @@ class Handler(BaseHTTPRequestHandler):
             except (TypeError, ValueError) as e:
                 raise HubError(400, str(e)) from e
             answer = {"ok": True}
+        elif path == "/_fakehub/access" and method == "POST":  # {"model id": "gone" | "private" | ...}
+            if not isinstance(payload, dict) or set(payload.values()) - ACCESS_STATES:
+                raise HubError(400, f"access states are {sorted(ACCESS_STATES)}")
+            hub.access = dict(payload)
+            answer = {"ok": True}
         elif path == "/_fakehub/epoch" and method == "POST":
             hub.set_epoch(int(query.get("e", ["0"])[0]))
             answer = {"epoch": hub.epoch}
@@ -500,7 +648,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, json.dumps(answer).encode(), "application/json", method)
 
 
-def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, cdn: bool = False) -> ThreadingHTTPServer:
     # The fake Hub is a test double with fault switches and an admin route: it never listens
     # anywhere but this machine's loopback.
     try:
@@ -509,8 +657,12 @@ def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0) -> ThreadingHT
         loopback = host == "localhost"
     if not loopback:
         raise ValueError(f"the fake Hub binds loopback addresses only, not {host!r}")
-    handler = type("BoundHandler", (Handler,), {"hub": hub})
+    handler = type("BoundHandler", (Handler,), {"hub": hub, "cdn": cdn})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
-    hub.url = f"http://{host}:{server.server_address[1]}"
+    url = f"http://{host}:{server.server_address[1]}"
+    if cdn:
+        hub.cdn_url = url
+    else:
+        hub.url = url
     return server

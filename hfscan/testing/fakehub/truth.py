@@ -1,6 +1,6 @@
 """The planted answers, computed from each model's components (never from its file names).
 
-The rules mirror ../shared/docs/CLASSIFICATION.md at the level of components: a component knows
+The rules mirror docs/CLASSIFICATION.md at the level of components: a component knows
 its family, whether its PT status rests on library attribution, and what its safetensors headers
 say. hfscan classifies file names; these answers come from what the generator put there.
 """

@@ -1,4 +1,4 @@
-"""The classification rules, as data (see ../shared/docs/CLASSIFICATION.md and docs/ARCHITECTURE.md).
+"""The classification rules, as data (docs/CLASSIFICATION.md explains them).
 
 Every rule matches the lower-cased path of one file; the first matching rule wins, so exclusions
 come first and the generic `*.bin` last. Changing a rule means bumping RULES_VERSION: stored

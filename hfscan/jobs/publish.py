@@ -1,0 +1,172 @@
+"""`hfscan publish`: the database's complete snapshots → a Hub dataset repo, one commit per run.
+
+The repo holds what `hfscan export` writes, under `data/` (`data/snapshot_date=D/scan_id=N/*.parquet`,
+snapshot_at in every row), a dataset card (README.md, whose YAML `configs:` points `datasets` and
+the viewer at `data/*/*/*.parquet`) and, with `report=True`, the HTML report (`report/index.html`).
+
+- Incremental: a snapshot is there when its `snapshot_date=/scan_id=` folder is in the repo; only
+  the others are exported and uploaded.
+- One commit per run, based on the head read at the start (`parent_commit`): a concurrent publish
+  fails instead of mixing in. A commit is atomic on the Hub, so a publish killed before it leaves
+  the repo as it was; the next run uploads again what is missing (LFS objects already stored are
+  skipped by the Hub's batch answer) and commits.
+- Scan ids are this database's: a repo whose `scan_id=N` folder carries another date than this
+  database's scan N was published from another database, and publishing is refused (no mixing).
+- The token is huggingface_hub's (HF_TOKEN, else the login); it is never printed or stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from hfscan.errors import AuthError, HubError, UsageError, first_line
+from hfscan.jobs.card import dataset_card
+
+REPO_TYPE = "dataset"
+DATA_DIR = "data"
+REPORT_PATH = "report/index.html"
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+_PARTITION = re.compile(rf"^{DATA_DIR}/snapshot_date=(\d{{4}}-\d{{2}}-\d{{2}})/scan_id=(\d+)/[^/]+\.parquet$")
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    head: str | None  # None: the repo does not exist yet
+    snapshots: dict[int, str]  # scan_id -> snapshot_date of the partitions already there
+
+
+@contextlib.contextmanager
+def hub_errors(repo: str, what: str) -> Iterator[None]:
+    """huggingface_hub errors on the way up → one hfscan error naming the repo and the fix."""
+    from huggingface_hub import errors
+    from huggingface_hub.utils import httpx
+
+    try:
+        yield
+    except errors.HfHubHTTPError as e:
+        status = e.response.status_code if e.response is not None else None
+        if status == 401:
+            raise AuthError(f"the Hub refused the token (401) while {what} datasets/{repo}",
+                            hint="set HF_TOKEN to a valid write token, or run `hf auth login`") from e
+        if status == 403:
+            raise AuthError(f"no write access to datasets/{repo} (403): the repo belongs to someone else "
+                            "or the token cannot write", hint="publish to a repo under your own name or org") from e
+        if status == 412:
+            raise HubError(f"datasets/{repo} changed while publishing (412): nothing was committed",
+                           hint="run `hfscan publish` again") from e
+        raise HubError(f"datasets/{repo}: {what}: {first_line(e)}",
+                       hint="run `hfscan publish` again: a failed run commits nothing") from e
+    except (httpx.TransportError, ConnectionError) as e:
+        raise HubError(f"datasets/{repo}: {what}: {type(e).__name__}: {first_line(e)}",
+                       hint="check the endpoint (HF_ENDPOINT) and the network") from e
+    except (RuntimeError, ValueError) as e:  # the client's own wrappers (LFS upload, metadata checks)
+        cause = e.__cause__ or e
+        raise HubError(f"datasets/{repo}: {what}: {first_line(e)} ({first_line(cause)})",
+                       hint="run `hfscan publish` again: the repo is unchanged") from e
+
+
+def check_repo_id(repo: str) -> None:
+    if not _REPO_ID.match(repo):
+        raise UsageError(f"--repo {repo!r} is not OWNER/NAME", hint="e.g. --repo my-org/hfscan-snapshots")
+
+
+def remote_state(api: Any, repo: str) -> RemoteState:
+    """The repo's head and the snapshot partitions it holds (an absent repo holds none)."""
+    from huggingface_hub import errors
+
+    try:
+        with hub_errors(repo, "reading"):
+            info = api.dataset_info(repo)
+    except HubError as e:
+        if isinstance(e.__cause__, errors.RepositoryNotFoundError):
+            return RemoteState(None, {})
+        raise
+    found: dict[int, str] = {}
+    for sibling in info.siblings or []:
+        match = _PARTITION.match(sibling.rfilename)
+        if match:
+            found[int(match[2])] = match[1]
+    return RemoteState(info.sha, found)
+
+
+def local_snapshots(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
+    rows = con.execute("SELECT scan_id, strftime(snapshot_at, '%Y-%m-%d'), snapshot_at, kind, models FROM scans "
+                       "WHERE status = 'complete' ORDER BY scan_id").fetchall()
+    return {r[0]: {"scan_id": r[0], "snapshot_date": r[1], "snapshot_at": str(r[2]), "kind": r[3],
+                   "models": r[4] or 0} for r in rows}
+
+
+def plan(con: duckdb.DuckDBPyConnection, remote: RemoteState, repo: str) -> list[int]:
+    """The scan ids to upload; refuses a repo published from another database."""
+    local = local_snapshots(con)
+    if not local:
+        raise UsageError("no complete scan to publish", hint="run `hfscan scan` first")
+    for scan_id, date in remote.snapshots.items():
+        if scan_id in local and local[scan_id]["snapshot_date"] != date:
+            raise UsageError(f"datasets/{repo} holds scan {scan_id} dated {date}, this database's scan {scan_id} "
+                             f"is dated {local[scan_id]['snapshot_date']}: the repo was published from another database",
+                             hint="publish to a new repo, or from the database that published it")
+    # A snapshot with no models has no file: nothing to upload, and never "missing".
+    return [s for s, row in local.items() if s not in remote.snapshots and row["models"] > 0]
+
+
+def publish(con: duckdb.DuckDBPyConnection, api: Any, repo: str, *, private: bool = False, report: bool = False,
+            dry_run: bool = False) -> dict[str, Any]:
+    """Upload what the repo lacks in one commit (see the module docstring); returns what was done."""
+    from hfscan.store.transfer import export_snapshots
+
+    check_repo_id(repo)
+    remote = remote_state(api, repo)
+    new = plan(con, remote, repo)
+    local = local_snapshots(con)
+    published = sorted(set(remote.snapshots) | set(new))
+    with tempfile.TemporaryDirectory(prefix="hfscan-publish-") as tmp:
+        root = Path(tmp)
+        files: list[tuple[str, Path]] = []
+        if new:
+            export_snapshots(con, root / DATA_DIR, new)
+            files = [(p.relative_to(root).as_posix(), p) for p in sorted((root / DATA_DIR).rglob("*.parquet"))]
+        card = dataset_card(con, repo, [local.get(s) or {"scan_id": s, "snapshot_date": remote.snapshots[s]}
+                                        for s in published])
+        (root / "README.md").write_text(card, encoding="utf-8")
+        files.append(("README.md", root / "README.md"))
+        if report:
+            from hfscan.report import build_report
+
+            build_report(con, root / REPORT_PATH)
+            files.append((REPORT_PATH, root / REPORT_PATH))
+        result: dict[str, Any] = {
+            "repo": repo, "dry_run": dry_run, "new_snapshots": new, "already_there": sorted(remote.snapshots),
+            "files": [{"path": path, "bytes": local_path.stat().st_size} for path, local_path in files],
+            "bytes": sum(local_path.stat().st_size for _, local_path in files), "commit": None,
+        }
+        if dry_run:
+            return result
+        result["commit"] = _commit(api, repo, remote, files, new, private)
+    return result
+
+
+def _commit(api: Any, repo: str, remote: RemoteState, files: list[tuple[str, Path]], new: list[int],
+            private: bool) -> str | None:
+    """create_repo (when absent) + one create_commit; the commit id, None when nothing changed."""
+    from huggingface_hub import CommitOperationAdd
+
+    head = remote.head
+    if head is None:
+        with hub_errors(repo, "creating"):
+            api.create_repo(repo, repo_type=REPO_TYPE, private=private, exist_ok=True)
+            head = api.dataset_info(repo).sha
+    message = (f"hfscan publish: {len(new)} snapshot(s) (scan {', '.join(map(str, new))})" if new
+               else "hfscan publish: update the card")
+    operations = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=str(local)) for path, local in files]
+    with hub_errors(repo, "committing to"):
+        info = api.create_commit(repo, operations, commit_message=message, repo_type=REPO_TYPE, parent_commit=head)
+    return None if info.oid == head else info.oid
