@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from hfscan.analysis.classify import classify_versions
+from hfscan.classify.versions import classify_versions
 from hfscan.store import runs, schema
 from hfscan.store.connect import connect
 from hfscan.store.status import integrity_problems
