@@ -128,6 +128,20 @@ def by_snapshot(data: ReportData) -> alt.Chart:
     ).properties(title="Shares by snapshot (one point per complete scan)", width=WIDTH)
 
 
+def weighted_by_snapshot(data: ReportData) -> alt.Chart:
+    """Next to `by_snapshot`: the same classes weighted by 30-day downloads."""
+    frame = _label(data.weighted_by_snapshot.filter(pl.col("method") != "header"))
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("snapshot_at:T", title="Scan date"),
+        y=alt.Y("share:Q", title="Share of PT/TF models' 30-day downloads (%)"),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
+        strokeDash=alt.StrokeDash("method:N", title="Method"),
+        tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
+                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("downloads:Q", format=","),
+                 alt.Tooltip("models:Q", format=",")],
+    ).properties(title="Shares weighted by downloads, by snapshot", width=WIDTH)
+
+
 def by_cohort(data: ReportData) -> alt.Chart:
     frame = _label(data.by_cohort.filter(pl.col("method") == "files"))
     return alt.Chart(frame).mark_bar().encode(
@@ -225,7 +239,8 @@ def as_of(data: ReportData) -> alt.Chart | None:
 
 
 CHARTS = {
-    "timeline": timeline, "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot, "by_cohort": by_cohort,
+    "timeline": timeline, "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot,
+    "weighted_by_snapshot": weighted_by_snapshot, "by_cohort": by_cohort,
     "top_models": top_models, "weighted": weighted, "breakdowns": breakdowns, "transitions": transitions,
     "agreement": agreement, "neither": neither,
 }
