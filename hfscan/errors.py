@@ -51,7 +51,53 @@ class HubError(HfscanError):
 
 
 class AuthError(HubError):
-    """401/403 from the Hub: a bad or missing token."""
+    """The Hub says the credentials in the Authorization header are invalid: stop, fix the token."""
+
+
+class RepoError(HubError):
+    """One repo (or one revision or file of it) cannot be read; other repos can. ``status`` is the
+    final status recorded for it (history_status, header_probes): a later run does not ask again
+    at the same sha."""
+
+    status = "error"
+
+
+class RepoGone(RepoError):
+    """Missing, private or deleted (an anonymous caller cannot tell these apart), or the revision
+    asked for no longer exists."""
+
+    status = "gone"
+
+
+class RepoGated(RepoError):
+    """Gated: the caller has not been granted access."""
+
+    status = "gated"
+
+
+class RepoDisabled(RepoError):
+    """Disabled by the Hub ("Access to this resource is disabled")."""
+
+    status = "disabled"
+
+
+class EntryGone(RepoError):
+    """The repo exists at that revision but the file does not."""
+
+    status = "gone"
+
+
+class HubUnreachable(HubError):
+    """No usable answer: network errors, timeouts or 5xx, with the retries spent."""
+
+
+class HubOutage(HubUnreachable):
+    """So many failures in a row, across requests, that the Hub (or the network) is down: stop the
+    run instead of spending the retry budget on every remaining repo."""
+
+
+class RateLimited(HubError):
+    """Still answered 429 after the budget of rate-limit waits was spent."""
 
 
 class StoreError(HfscanError):

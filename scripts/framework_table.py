@@ -26,7 +26,7 @@ from pathlib import Path
 
 VERSION = "4.57.6"
 AUTO = "transformers/models/auto/"
-OUT = Path(__file__).resolve().parent.parent / "hfscan" / "analysis" / "data" / f"frameworks_{VERSION}.jsonl"
+OUT = Path(__file__).resolve().parent.parent / "hfscan" / "classify" / "data" / f"frameworks_{VERSION}.jsonl"
 # Processor precedence of the published table: Processor, Tokenizer, ImageProcessor, FeatureExtractor.
 PROCESSORS = (("processing_auto.py", "PROCESSOR_MAPPING_NAMES", "AutoProcessor"),
               ("tokenization_auto.py", "TOKENIZER_MAPPING_NAMES", "AutoTokenizer"),

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.rules import CLASSES, METHODS, TRANSFORMERS_LINES
+from hfscan.classify.rules import CLASSES, METHODS, TRANSFORMERS_LINES
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
 
@@ -143,7 +143,7 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
 
 def _loadable_details(con: duckdb.DuckDBPyConnection, scan_id: int, stored: str) -> dict[str, Any]:
     """The transformers line, the framework table, and how many load only with an opt-in."""
-    from hfscan.analysis.frameworks import describe
+    from hfscan.classify.frameworks import describe
 
     line = next(k for k, v in TRANSFORMERS_LINES.items() if v == stored)
     row = first_row(con.execute(

@@ -23,6 +23,7 @@ VERB_MODULES = [
     "frameworks",
     "probe",
     "history",
+    "timeline",
     "report",
     "sql",
     "transfer",

@@ -18,7 +18,7 @@ def classify(db: DbOption = None, json_out: JsonOption = False) -> None:
 
     Example: hfscan classify --json
     """
-    from hfscan.analysis.classify import classify_versions
+    from hfscan.classify.versions import classify_versions
 
     with open_db(db, read_only=False) as con:
         result = classify_versions(con)
@@ -56,7 +56,7 @@ def explain(
 
 def _loading_lines(classes: Any) -> list[str]:
     """Which path makes the model loadable, per transformers line (method loadable)."""
-    from hfscan.analysis.rules import LOADING_PATHS, TRANSFORMERS_LINES
+    from hfscan.classify.rules import LOADING_PATHS, TRANSFORMERS_LINES
 
     opt_in = {p.name: p.opt_in for p in LOADING_PATHS}
     lines = []

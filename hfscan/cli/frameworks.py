@@ -29,15 +29,12 @@ def update_command(
 
     Example: hfscan frameworks update --revision 0123abcd...
     """
-    from hfscan.analysis.classify import classify_versions
-    from hfscan.analysis.frameworks import update
     from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.crawl.client import HubClient
+    from hfscan.fetch.client import HubClient
+    from hfscan.jobs.frameworks import update_and_classify
 
     with open_db(db, read_only=False) as con:
-        result = update(con, HubClient(resolve_endpoint(endpoint), resolve_token()), revision)
-        if result["changed"]:
-            result["classified"] = classify_versions(con)["by_method"]
+        result = update_and_classify(con, HubClient(resolve_endpoint(endpoint), resolve_token()), revision)
     emit(result, json_out, lambda r: (
         f"{r['repo']}@{r['revision'][:12]} ({r['revision_date']}): {r['model_types']} model types, "
         f"{r['pytorch']} PyTorch, {r['tensorflow']} TensorFlow, {r['flax']} Flax; "
@@ -50,7 +47,7 @@ def show_command(db: DbOption = None, json_out: JsonOption = False) -> None:
 
     Example: hfscan frameworks show --json
     """
-    from hfscan.analysis.frameworks import describe
+    from hfscan.classify.frameworks import describe
 
     with open_db(db) as con:
         result = describe(con)

@@ -43,16 +43,20 @@ def probe(
     Example: hfscan probe --sample 400 --seed 1
     """
     from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.crawl.client import RetryPolicy
-    from hfscan.crawl.probe import HeaderReader, run_probe, select_targets
+    from hfscan.fetch.client import HubClient, RetryPolicy
+    from hfscan.fetch.headers import HeaderReader
+    from hfscan.jobs.probe import run_probe
+    from hfscan.store.probes import select_targets
 
     ids = read_model_ids(models_from) if models_from is not None else None
     path = db_path(db)
     targets, cached = select_targets(path, sample=sample, seed=seed, models_from=ids, everything=everything,
                                      on_wait=note)
     note(f"probing {len(targets):,} models ({cached:,} files already cached)")
-    reader = HeaderReader(resolve_endpoint(endpoint), resolve_token(),
-                          RetryPolicy(max_retries=max_retries, base_wait=retry_wait), max_requests_per_5min)
+    reader = HeaderReader(HubClient(resolve_endpoint(endpoint), resolve_token(),
+                                    retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
+                                    max_requests_per_5min=max_requests_per_5min,
+                                    on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}")))
     from hfscan.cli.progress import CountProgressBar
 
     with CountProgressBar("probe", len(targets)) as bar:

@@ -148,7 +148,7 @@ MIGRATIONS: list[Migration] = [
         CREATE TABLE history_status (
             model_id VARCHAR PRIMARY KEY,
             sha VARCHAR,
-            status VARCHAR NOT NULL,            -- ok | gone | gated | private | error
+            status VARCHAR NOT NULL,            -- ok | gone | gated | disabled (final) | error (retried)
             reason VARCHAR,
             commits INTEGER,
             first_commit_at TIMESTAMP,
@@ -158,33 +158,113 @@ MIGRATIONS: list[Migration] = [
     ),
     (
         3,
-        "loadable: config model type and architectures, framework tables, loading paths per class",
+        "history: why a tree at a commit is missing",
         """
-        -- From the listing's `config` (expand=config); NULL: none, or a scan that did not ask.
-        ALTER TABLE repo_versions ADD COLUMN config_model_type VARCHAR;
-        ALTER TABLE repo_versions ADD COLUMN config_architectures VARCHAR[];
-        -- Method loadable: the path that loads the model in each framework (rules.LOADING_PATHS)
-        -- and what decided it (transformers, or the files method for another library).
-        ALTER TABLE version_classes ADD COLUMN pt_path VARCHAR;
-        ALTER TABLE version_classes ADD COLUMN tf_path VARCHAR;
-        ALTER TABLE version_classes ADD COLUMN jax_path VARCHAR;
-        ALTER TABLE version_classes ADD COLUMN basis VARCHAR;
-        -- Which frameworks have a class per transformers model type: `frameworks.json` of the
-        -- huggingface/transformers-metadata dataset at one revision, or the vendored default.
-        CREATE TABLE framework_tables (
-            revision VARCHAR NOT NULL,          -- dataset commit sha, or 'transformers==X (vendored)'
-            revision_date TIMESTAMP,            -- the commit's date (NULL: vendored)
-            source VARCHAR NOT NULL,            -- dataset id and endpoint, or the vendored file
-            model_type VARCHAR NOT NULL,
-            pytorch BOOLEAN NOT NULL,
-            tensorflow BOOLEAN NOT NULL,
-            flax BOOLEAN NOT NULL,
-            processor VARCHAR,
-            loaded_at TIMESTAMP
+        -- One row per (repo, commit) whose file list could not be fetched; deleted once it is.
+        -- A later `hfscan history --as-of` fetches it again (trees not stored are always wanted).
+        CREATE TABLE tree_status (
+            model_id VARCHAR NOT NULL,
+            commit_id VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,            -- gone | gated | disabled | error
+            reason VARCHAR,
+            attempted_at TIMESTAMP,
+            PRIMARY KEY (model_id, commit_id)
+        );
+        """,
+    ),
+    (
+        4,
+        "timeline: as-of shares per date, class, rules version and snapshot",
+        """
+        -- One row per (day, class) of an `hfscan timeline` run, read through the view as_of_shares.
+        -- Rows of a day with coverage < 1 are partial (`timeline --partial`): stored as such, never
+        -- drawn as complete. A recomputation replaces the rows of its (day, rules_version, scan_id).
+        CREATE TABLE as_of_share_rows (
+            day DATE NOT NULL,
+            class VARCHAR NOT NULL,             -- pytorch_only | tensorflow_only | both | neither
+            models BIGINT NOT NULL,             -- repos of that class known to exist on the day
+            coverage DOUBLE NOT NULL,           -- known / (known + unknown) repos; 1.0 = exact
+            missing BIGINT NOT NULL,            -- repos unknown on the day (not counted)
+            rules_version INTEGER NOT NULL,
+            scan_id INTEGER NOT NULL,           -- the latest snapshot the day was computed from
+            computed_at TIMESTAMP NOT NULL
         );
         """,
     ),
 ]
+
+# Schema v5: scan membership and counters as runs over the sequence of complete snapshots
+# (hfscan/store/runs.py). The migration turns every scan_models row of a complete scan into runs:
+# consecutive snapshots (by snapshot_at, then scan_id) in which a version is listed with the same
+# counters form one run; a run reaching the newest snapshot stays open. Rows of scans that are not
+# complete were never visible and are dropped with the table.
+MIGRATIONS.append((
+    5,
+    "snapshots as validity intervals: version_runs replaces scan_models",
+    """
+    CREATE TABLE version_runs (
+        version_id BIGINT NOT NULL,
+        from_scan INTEGER NOT NULL,         -- first snapshot of the run
+        to_scan INTEGER,                    -- last snapshot of the run; NULL while still listed
+        downloads BIGINT,
+        downloads_all_time BIGINT,
+        likes BIGINT
+    );
+    INSERT INTO version_runs
+    WITH o AS (
+        SELECT scan_id, row_number() OVER (ORDER BY snapshot_at, scan_id) AS pos
+        FROM scan_log WHERE status = 'complete'
+    ), m AS (
+        SELECT s.version_id, o.pos, s.scan_id, s.downloads, s.downloads_all_time, s.likes
+        FROM scan_models s JOIN o USING (scan_id)
+    ), flagged AS (
+        SELECT *, CASE WHEN lag(pos) OVER w = pos - 1
+                        AND lag(downloads) OVER w IS NOT DISTINCT FROM downloads
+                        AND lag(downloads_all_time) OVER w IS NOT DISTINCT FROM downloads_all_time
+                        AND lag(likes) OVER w IS NOT DISTINCT FROM likes THEN 0 ELSE 1 END AS starts
+        FROM m WINDOW w AS (PARTITION BY version_id ORDER BY pos)
+    ), grouped AS (
+        SELECT *, sum(starts) OVER (PARTITION BY version_id ORDER BY pos ROWS UNBOUNDED PRECEDING) AS run
+        FROM flagged
+    )
+    SELECT version_id, arg_min(scan_id, pos),
+           CASE WHEN max(pos) = (SELECT max(pos) FROM o) THEN NULL ELSE arg_max(scan_id, pos) END,
+           any_value(downloads), any_value(downloads_all_time), any_value(likes)
+    FROM grouped GROUP BY version_id, run
+    ORDER BY min(pos), version_id;
+    DROP TABLE scan_models;
+    """,
+))
+
+# Schema v6: method loadable (docs/LOADABLE.md).
+MIGRATIONS.append((
+    6,
+    "loadable: config model type and architectures, framework tables, loading paths per class",
+    """
+    -- From the listing's `config` (expand=config); NULL: none, or a scan that did not ask.
+    ALTER TABLE repo_versions ADD COLUMN config_model_type VARCHAR;
+    ALTER TABLE repo_versions ADD COLUMN config_architectures VARCHAR[];
+    -- Method loadable: the path that loads the model in each framework (rules.LOADING_PATHS)
+    -- and what decided it (transformers, or the files method for another library).
+    ALTER TABLE version_classes ADD COLUMN pt_path VARCHAR;
+    ALTER TABLE version_classes ADD COLUMN tf_path VARCHAR;
+    ALTER TABLE version_classes ADD COLUMN jax_path VARCHAR;
+    ALTER TABLE version_classes ADD COLUMN basis VARCHAR;
+    -- Which frameworks have a class per transformers model type: `frameworks.json` of the
+    -- huggingface/transformers-metadata dataset at one revision, or the vendored default.
+    CREATE TABLE framework_tables (
+        revision VARCHAR NOT NULL,          -- dataset commit sha, or 'transformers==X (vendored)'
+        revision_date TIMESTAMP,            -- the commit's date (NULL: vendored)
+        source VARCHAR NOT NULL,            -- dataset id and endpoint, or the vendored file
+        model_type VARCHAR NOT NULL,
+        pytorch BOOLEAN NOT NULL,
+        tensorflow BOOLEAN NOT NULL,
+        flax BOOLEAN NOT NULL,
+        processor VARCHAR,
+        loaded_at TIMESTAMP
+    );
+    """,
+))
 
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -209,8 +289,9 @@ def check_version(con: duckdb.DuckDBPyConnection, path: str) -> int:
     return version
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
-    """Bring the database to LATEST_VERSION; returns the version it had before."""
+def migrate(con: duckdb.DuckDBPyConnection, path: str, target: int | None = None) -> int:
+    """Bring the database to LATEST_VERSION (or `target`, for tests that build an older database:
+    then the views, written for the latest tables, are not installed); returns the version before."""
     before = check_version(con, path)
     if before == 0:
         con.execute(
@@ -218,14 +299,15 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
             "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP, description VARCHAR)"
         )
     for version, description, sql in MIGRATIONS:
-        if version <= before:
+        if version <= before or (target is not None and version > target):
             continue
         with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP, ?)", [version, description]
             )
-    install_views(con)
+    if target is None or target >= LATEST_VERSION:
+        install_views(con)
     return before
 
 

@@ -139,8 +139,13 @@ def test_safetensors_headers_carry_the_planted_format(hub: FakeHub, api: HfApi) 
 
 
 def test_errors_carry_the_hub_error_codes(hub: FakeHub, api: HfApi) -> None:
+    # Anonymous: a bare 401 (huggingface_hub guesses RepositoryNotFoundError only on https URLs);
+    # with a token: 404 + RepoNotFound, as the real Hub answers.
+    anonymous = get_session().get(f"{hub.url}/api/models/nobody/nothing-here")
+    assert anonymous.status_code == 401 and "X-Error-Code" not in anonymous.headers
+    assert anonymous.headers["X-Error-Message"] == "Invalid username or password."
     with pytest.raises(RepositoryNotFoundError):
-        api.model_info("nobody/nothing-here")
+        HfApi(endpoint=hub.url, token="hf_" + "x" * 20).model_info("nobody/nothing-here")
     model = next(m for m in planted(hub).values() if not m.gated)
     with pytest.raises(EntryNotFoundError):
         api.parse_safetensors_file_metadata(model.id, "missing.safetensors")

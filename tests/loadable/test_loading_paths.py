@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hfscan.analysis.classify import classify_file_list, classify_versions
-from hfscan.analysis.frameworks import vendored_rows
-from hfscan.analysis.rules import LOADING_PATHS
+from hfscan.classify.frameworks import vendored_rows
+from hfscan.classify.rules import LOADING_PATHS
+from hfscan.classify.versions import classify_file_list, classify_versions
 from hfscan.store.schema import migrate
 from hfscan.testing.fakehub.configs import type_from_name
 

@@ -149,12 +149,13 @@ def test_kill_9_of_probe_at_five_points_then_resume_equals_an_uninterrupted_run(
     assert got == expected
     assert len(got["probes"]) > 0
     # Every probed header equals what the fake Hub planted in that file.
-    # Gated repos list their files but refuse the range read without a token: recorded as errors.
+    # Gated repos list their files but refuse the range read without a token: recorded as gated.
     gated = {r[0] for r in query(killed, "SELECT model_id FROM latest_models WHERE gated IS NOT NULL "
                                          "AND CAST(gated AS VARCHAR) NOT IN ('false', 'False')")}
+    assert {status for *_, status in got["probes"]} <= {"ok", "no_metadata", "gated"}
     for model_id, _sha, path, fmt, status in got["probes"]:
-        if status == "error":
-            assert model_id in gated, (model_id, path)
+        if status == "gated" or model_id in gated:
+            assert status == "gated" and model_id in gated, (model_id, path, status)
             continue
         planted = hub.population.model(hub.population.index_of(model_id)).header_format(path)
         assert fmt == (planted or None), (model_id, path, fmt, planted)

@@ -36,7 +36,8 @@ def test_a_planted_token_reaches_no_output_file_table_or_traceback(tmp_path: Pat
         results.append(run_cli(["--debug", *scan_args(hub, db, "--page-size", "300", "--max-retries", "1")], env=env))
         assert results[-1].code != 0 and "Traceback" in results[-1].stderr
         hub.clear_faults()
-        hub.set_faults([{"kind": "401", "route": "commits", "every": 7, "count": 3},
+        # Per-repo refusals (a bad token would stop history: tested in history/test_history_failures.py).
+        hub.set_faults([{"kind": "401bare", "route": "commits", "every": 7, "count": 3},
                         {"kind": "5xx", "route": "resolve", "every": 5, "count": 3, "status": [500]}])
         for args in (
             scan_args(hub, db, "--page-size", "300"),

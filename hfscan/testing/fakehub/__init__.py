@@ -25,6 +25,9 @@ class FakeHub:
                  hostile: bool = False) -> None:
         self.hub = Hub(models, seed, quota, tree_page_size, commits_page_size, hostile)
         self._server = make_server(self.hub, host, port)
+        # A second origin on the same loopback address (another port is another origin for httpx),
+        # where `resolve` sends LFS files, as the real Hub sends them to its CDN / Xet bridge.
+        self._cdn = make_server(self.hub, host, 0, cdn=True)
         self._thread: threading.Thread | None = None
 
     @property
@@ -38,11 +41,13 @@ class FakeHub:
     def start(self) -> Self:
         self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub", daemon=True)
         self._thread.start()
+        threading.Thread(target=self._cdn.serve_forever, name="fakehub-cdn", daemon=True).start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        for server in (self._server, self._cdn):
+            server.shutdown()
+            server.server_close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -74,3 +79,16 @@ class FakeHub:
 
     def stats(self) -> dict[str, Any]:
         return self.hub.stats_snapshot()
+
+    def set_access(self, access: dict[str, str]) -> None:
+        """Plant per-repo access: model id -> gone | private | disabled | gated (see server.Hub)."""
+        from hfscan.testing.fakehub.server import ACCESS_STATES
+
+        unknown = set(access.values()) - ACCESS_STATES
+        if unknown:
+            raise ValueError(f"unknown access states: {sorted(unknown)}")
+        self.hub.access = dict(access)
+
+    def set_renamed(self, renamed: dict[str, str]) -> None:
+        """Plant renames: old id -> new id (the old name answers 307 to the new one)."""
+        self.hub.renamed = dict(renamed)

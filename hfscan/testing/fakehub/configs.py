@@ -12,10 +12,10 @@ random stream, so adding configs changed no other planted answer.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
-from typing import Any
-
-from hfscan.analysis.frameworks import FrameworkRow, vendored_rows
+from importlib import resources
+from typing import Any, NamedTuple
 
 MISSING_SHARE = 0.03
 UNKNOWN_SHARE = 0.01
@@ -30,6 +30,21 @@ NAME_TYPES: tuple[tuple[str, str], ...] = (
     ("ctrl", "ctrl"), ("opus-mt", "marian"), ("bart", "bart"), ("t5", "t5"), ("wav2vec2", "wav2vec2"),
     ("longformer", "longformer"), ("pegasus", "pegasus"), ("mbart", "mbart"),
 )
+
+
+class FrameworkRow(NamedTuple):
+    model_type: str
+    pytorch: bool
+    tensorflow: bool
+    flax: bool
+    processor: str | None
+
+
+@lru_cache(maxsize=1)
+def vendored_rows() -> tuple[FrameworkRow, ...]:
+    """The vendored table's data, read here with the fake's own parser (it shares no code with hfscan)."""
+    text = resources.files("hfscan.classify").joinpath("data", "frameworks_4.57.6.jsonl").read_text(encoding="utf-8")
+    return tuple(FrameworkRow(**json.loads(line)) for line in text.splitlines() if line.strip())
 
 
 @lru_cache(maxsize=1)

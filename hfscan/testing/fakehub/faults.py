@@ -1,23 +1,32 @@
 """Switchable faults: which request gets which misbehaviour, and how often.
 
 A fault is a dict (so tests and the admin route share one format):
-    {"kind": "5xx" | "429" | "401" | "drop" | "truncate" | "html200" | "malformed_item" | "latency",
+    {"kind": "5xx" | "429" | "401" | "401bare" | "403disabled" | "drop" | "truncate" | "html200"
+             | "malformed_item" | "latency",
      "route": "listing" | "model" | "tree" | "commits" | "resolve" | "any",
      "page": k            fire on the k-th listing page only, or
      "every": n           fire on every n-th request of the route,
      "count": c           at most c times (default 1),
      "status": [503],     5xx codes to cycle through
      "reset": t, "retry_after": s, "ratelimit": true   (429)
+     "hold_ms": h         (429) once fired, keep refusing every request of the route for h ms,
+                          whatever `count` says: the Hub's window has not reset yet (with reset=0,
+                          the real Hub's `t=0` in the window's last second)
      "ms": x}             (latency)
+
+"401" is the answer to a bad token (X-Error-Message "Invalid credentials in Authorization header");
+"401bare" is what an anonymous caller gets for a missing, private or deleted repo (no
+X-Error-Code, "Invalid username or password."); "403disabled" a disabled repo.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = {"5xx", "429", "401", "drop", "truncate", "html200", "malformed_item", "latency"}
+KINDS = {"5xx", "429", "401", "401bare", "403disabled", "drop", "truncate", "html200", "malformed_item", "latency"}
 ROUTES = {"listing", "model", "tree", "commits", "resolve", "dataset_commits", "dataset_paths-info",
           "repo_create", "preupload", "lfs_batch", "lfs_upload", "lfs_verify", "commit_upload", "any"}
 
@@ -34,11 +43,13 @@ class Fault:
     retry_after: int | None = None
     ratelimit: bool = True
     ms: int = 0
+    hold_ms: int = 0
     fired: int = 0
+    held_until: float = 0.0
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> Fault:
-        unknown = set(raw) - {f for f in cls.__dataclass_fields__ if f != "fired"}
+        unknown = set(raw) - {f for f in cls.__dataclass_fields__ if f not in ("fired", "held_until")}
         if unknown:
             raise ValueError(f"unknown fault keys: {sorted(unknown)}")
         fault = cls(**raw)
@@ -70,8 +81,14 @@ class Faults:
         with self._lock:
             self._seen[route] = self._seen.get(route, 0) + 1
             seen = self._seen[route]
+            now = time.monotonic()
             for fault in self._faults:
-                if fault.fired >= fault.count or fault.route not in (route, "any"):
+                if fault.route not in (route, "any"):
+                    continue
+                if now < fault.held_until:
+                    self.fired += 1
+                    return fault
+                if fault.fired >= fault.count:
                     continue
                 if fault.page is not None and fault.page != page:
                     continue
@@ -79,5 +96,7 @@ class Faults:
                     continue
                 fault.fired += 1
                 self.fired += 1
+                if fault.hold_ms:
+                    fault.held_until = now + fault.hold_ms / 1000
                 return fault
         return None

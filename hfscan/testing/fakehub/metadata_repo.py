@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from hfscan.analysis.frameworks import FrameworkRow, vendored_rows
+from hfscan.testing.fakehub.configs import FrameworkRow, vendored_rows
 from hfscan.testing.fakehub.datasets_repo import GITATTRIBUTES, DatasetCommit, DatasetRepo
 from hfscan.testing.fakehub.population import Population, _ts
 
@@ -31,7 +31,7 @@ def _dropped(model_type: str) -> bool:
 
 
 def rows_at(revision: str) -> list[FrameworkRow]:
-    rows = vendored_rows()
+    rows = list(vendored_rows())
     if revision == "old":
         return [r for r in rows if not _dropped(r.model_type)]
     if revision == "v5":

@@ -1,7 +1,11 @@
 """The fake Hub's HTTP server: the routes of docs/HUB_PROTOCOL.md on 127.0.0.1, plus /_fakehub admin.
 
 Real HTTP/1.1 with keep-alive, absolute `Link` next URLs with an opaque keyset cursor, the
-`RateLimit` headers on every answer and a fixed-window quota, `X-Error-Code` on errors.
+`RateLimit` headers on every answer and a fixed-window quota, `X-Error-Code` / `X-Error-Message`
+on errors. Access answers like the real Hub's (see `Handler._repo`): an anonymous caller gets a
+bare 401 for a missing, private or deleted repo, a caller with a token a 404 `RepoNotFound`.
+LFS files on `resolve` answer 302 to a second loopback server (the "CDN", another origin), and
+renamed repos 307 to their new name.
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ class HubError(Exception):
     def __init__(self, status: int, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.code = status, message, code
+
+
+# The real Hub's answers for a repo the caller may not see (docs/HUB_PROTOCOL.md, "Errors and
+# authentication").
+ANONYMOUS_NOT_FOUND = "Invalid username or password."
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+DISABLED = "Access to this resource is disabled."
+ACCESS_STATES = {"gone", "private", "disabled", "gated"}
 
 
 class Quota:
@@ -71,6 +83,11 @@ class Hub:
         self.commits_page_size = commits_page_size
         self.load_limit: int | None = None  # listing pages larger than this answer 504 (under load)
         self.url = ""
+        self.cdn_url = ""  # the second loopback server LFS files redirect to ("" = no redirects)
+        # Planted per-repo access (model id -> gone | private | disabled | gated), for repos the
+        # listing showed and the per-repo calls then cannot read; and renames (old id -> new id).
+        self.access: dict[str, str] = {}
+        self.renamed: dict[str, str] = {}
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
@@ -191,6 +208,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakehub"
     hub: Hub  # set on the subclass made per server
+    cdn = False  # True on the second origin's server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read stats instead
         pass
@@ -233,6 +251,13 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/_fakehub/"):
                 self._admin(method, path, query)
                 return
+            if self.cdn:
+                self._cdn(method, path)
+                return
+            moved = self._renamed(path)
+            if moved:
+                self._redirect(307, f"{hub.url}{quote(moved)}" + (f"?{split.query}" if split.query else ""), method)
+                return
             route, handler = self._route(path)
             hub.stats[f"route:{route}"] += 1
             bucket = "resolvers" if route in ("resolve", "dataset_resolve") else "api"
@@ -253,8 +278,7 @@ class Handler(BaseHTTPRequestHandler):
         except HubError as e:
             hub.stats[f"status:{e.status}"] += 1
             headers = {"X-Error-Code": e.code} if e.code else {}
-            if e.code:
-                headers["X-Error-Message"] = e.message
+            headers["X-Error-Message"] = e.message
             self._send(e.status, json.dumps({"error": e.message}).encode(), "application/json", method,
                        None, headers)
         except (BrokenPipeError, ConnectionResetError):
@@ -300,7 +324,11 @@ class Handler(BaseHTTPRequestHandler):
             self._extra_headers["Retry-After"] = str(fault.retry_after if fault.retry_after is not None else fault.reset)
             raise HubError(429, "You have been rate-limited; retry later")
         if fault.kind == "401":
-            raise HubError(401, "Invalid credentials in Authorization header")
+            raise HubError(401, INVALID_CREDENTIALS)
+        if fault.kind == "401bare":
+            raise HubError(401, ANONYMOUS_NOT_FOUND)
+        if fault.kind == "403disabled":
+            raise HubError(403, DISABLED)
         if fault.kind == "html200":
             self._send(200, b"<!DOCTYPE html><html><body>Maintenance</body></html>", "text/html", "GET")
             return True
@@ -379,7 +407,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _per_repo(self, route: str, repo: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
-            model = self.hub.model(repo.strip("/"))
+            model = self._repo(repo.strip("/"))
             revision, _, under = rest.partition("/")
             commit = model.commit_at(revision or "main")
             if commit is None:
@@ -424,15 +452,21 @@ class Handler(BaseHTTPRequestHandler):
     # ---------------------------------------------------------------- /{repo}/resolve/{rev}/{path}
     def _resolve_handler(self, repo: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
-            model = self.hub.model(repo)
+            model = self._repo(repo)
             revision, _, file_path = rest.partition("/")
             commit = model.commit_at(revision)
             if commit is None:
                 raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
-            if model.gated and not self.headers.get("Authorization"):
+            gated = model.gated or self.hub.access.get(model.id) == "gated"
+            if gated and not self.headers.get("Authorization"):
                 raise HubError(401, f"Access to model {model.id} is restricted.", "GatedRepo")
             if file_path not in model.files(commit):
                 raise HubError(404, f"Entry not found: {file_path}", "EntryNotFound")
+            if self.hub.cdn_url and file_path.lower().endswith(render.LFS_SUFFIXES):
+                self._extra_headers["X-Repo-Commit"] = commit.sha
+                self.hub.stats["redirect:302"] += 1
+                self._extra_headers["Location"] = f"{self.hub.cdn_url}/cdn/{quote(model.id)}/{commit.sha}/{quote(file_path)}"
+                return 302, b"", "text/plain"
             body = render.file_body(model, file_path, commit)
             self._extra_headers.update({"X-Repo-Commit": commit.sha, "Accept-Ranges": "bytes",
                                         "ETag": f'"{render._oid(model.id, file_path, commit.readme_rev)}"'})
@@ -534,6 +568,59 @@ class Handler(BaseHTTPRequestHandler):
             return 206, body[start:end + 1], "application/octet-stream"
         return 200, body, "application/octet-stream"
 
+    # ---------------------------------------------------------------- access, redirects, the CDN
+    def _repo(self, repo_id: str) -> Model:
+        """The model, or the real Hub's refusal: who asks (a token or not) changes the answer."""
+        state = self.hub.access.get(repo_id)
+        try:
+            model = self.hub.model(repo_id)
+        except HubError:
+            state = "gone"
+        if state in ("gone", "private"):
+            if self.headers.get("Authorization"):
+                raise HubError(404, "Repository not found", "RepoNotFound")
+            raise HubError(401, ANONYMOUS_NOT_FOUND)  # no X-Error-Code: anonymous callers learn nothing
+        if state == "disabled":
+            raise HubError(403, DISABLED)
+        return model
+
+    def _renamed(self, path: str) -> str | None:
+        """The path under the repo's new name, for a renamed repo (answered with 307)."""
+        for old, new in self.hub.renamed.items():
+            for prefix in (f"/api/models/{old}/", f"/{old}/resolve/"):
+                if path.startswith(prefix) or path == prefix.rstrip("/"):
+                    return prefix.replace(old, new, 1) + path[len(prefix):]
+        return None
+
+    def _redirect(self, status: int, location: str, method: str) -> None:
+        self.hub.stats[f"redirect:{status}"] += 1
+        self._extra_headers["Location"] = location
+        self._send(status, b"", "text/plain", method)
+
+    def _cdn(self, method: str, path: str) -> None:
+        """The second origin: serves LFS bodies by (repo, sha, path), never looks at tokens, and
+        counts what arrived (a token must never)."""
+        hub = self.hub
+        hub.stats["cdn:requests"] += 1
+        if self.headers.get("Authorization"):
+            hub.stats["cdn:authorization_seen"] += 1
+        if self.headers.get("Range"):
+            hub.stats["cdn:range_seen"] += 1
+        try:
+            _, prefix, rest = path.partition("/cdn/")
+            parts = rest.split("/")
+            if prefix != "/cdn/" or len(parts) < 4:
+                raise HubError(404, "Not Found")
+            model = hub.model("/".join(parts[:2]))
+            commit = model.commit_at(parts[2])
+            file_path = "/".join(parts[3:])
+            if commit is None or file_path not in model.files(commit):
+                raise HubError(404, "Not Found")
+            status, body, content_type = self._ranged(render.file_body(model, file_path, commit))
+            self._send(status, body, content_type, method)
+        except HubError as e:
+            self._send(e.status, e.message.encode(), "text/plain", method)
+
     # ---------------------------------------------------------------- /_fakehub admin
     def _admin(self, method: str, path: str, query: dict[str, list[str]]) -> None:
         hub = self.hub
@@ -550,6 +637,11 @@ class Handler(BaseHTTPRequestHandler):
             except (TypeError, ValueError) as e:
                 raise HubError(400, str(e)) from e
             answer = {"ok": True}
+        elif path == "/_fakehub/access" and method == "POST":  # {"model id": "gone" | "private" | ...}
+            if not isinstance(payload, dict) or set(payload.values()) - ACCESS_STATES:
+                raise HubError(400, f"access states are {sorted(ACCESS_STATES)}")
+            hub.access = dict(payload)
+            answer = {"ok": True}
         elif path == "/_fakehub/epoch" and method == "POST":
             hub.set_epoch(int(query.get("e", ["0"])[0]))
             answer = {"epoch": hub.epoch}
@@ -558,7 +650,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, json.dumps(answer).encode(), "application/json", method)
 
 
-def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, cdn: bool = False) -> ThreadingHTTPServer:
     # The fake Hub is a test double with fault switches and an admin route: it never listens
     # anywhere but this machine's loopback.
     try:
@@ -567,8 +659,12 @@ def make_server(hub: Hub, host: str = "127.0.0.1", port: int = 0) -> ThreadingHT
         loopback = host == "localhost"
     if not loopback:
         raise ValueError(f"the fake Hub binds loopback addresses only, not {host!r}")
-    handler = type("BoundHandler", (Handler,), {"hub": hub})
+    handler = type("BoundHandler", (Handler,), {"hub": hub, "cdn": cdn})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
-    hub.url = f"http://{host}:{server.server_address[1]}"
+    url = f"http://{host}:{server.server_address[1]}"
+    if cdn:
+        hub.cdn_url = url
+    else:
+        hub.url = url
     return server

@@ -136,7 +136,7 @@ def _loads_in_457(components: list[str], library: str | None, model_type: str | 
 
 
 def vendored_frameworks() -> dict[str, tuple[bool, bool, bool]]:
-    from hfscan.analysis.frameworks import vendored_rows
+    from hfscan.testing.fakehub.configs import vendored_rows
 
     return {r.model_type: (r.pytorch, r.tensorflow, r.flax) for r in vendored_rows()}
 

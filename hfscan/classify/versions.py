@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis import frameworks, loadable
-from hfscan.analysis.rules import (
+from hfscan.classify import frameworks, loadable
+from hfscan.classify.rules import (
     CANDIDATE_PATTERN,
     FAMILY,
     HEADER_FORMATS,

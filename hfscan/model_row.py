@@ -1,16 +1,17 @@
 """The one definition of a model row: every column a crawled or imported model has on its way into
 storage, with its DuckDB type and its role. The staging table, the insert and export column lists,
-the listing parser's select (``crawl/listing.py``) and the import of dumps (``store/transfer.py``)
+the listing parser's select (``fetch/listing.py``) and the import of dumps (``store/transfer.py``)
 are all generated from ``COLUMNS``; the version hash formula lives here and nowhere else.
 
 Adding a listing field: one ``Column`` line here, plus its wire type (and a parser expression when
-a rename is not enough) in ``crawl/listing.py``; a migration adds it to ``repo_versions`` or
-``scan_models``.
+a rename is not enough) in ``fetch/listing.py``; a migration adds it to ``repo_versions`` or
+``version_runs``.
 
 Roles:
 - ``identity``: names the repo (``model_id``); part of the version.
 - ``version``: describes a repo *version*, stored once in ``repo_versions`` however many scans see it.
-- ``counter``: changes without a new commit (downloads, likes); stored per scan in ``scan_models``.
+- ``counter``: changes without a new commit (downloads, likes); stored in ``version_runs``, a new
+  run only when a value changes (``store/runs.py``).
 """
 
 from __future__ import annotations

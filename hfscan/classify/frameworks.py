@@ -2,8 +2,8 @@
 
 Its official source is `frameworks.json` in the `huggingface/transformers-metadata` dataset,
 regenerated on each transformers commit (JSON lines: model_type, pytorch, tensorflow, flax,
-processor). `hfscan frameworks update` reads it through huggingface_hub at a revision and stores
-it with that revision in `framework_tables`; the newest one loaded is the current one
+processor). `hfscan frameworks update` (hfscan/jobs/frameworks.py) reads it through huggingface_hub at a
+revision and stores it with that revision in `framework_tables`; the newest one loaded is the current one
 (`meta.framework_revision`). Until then, the vendored table generated from the transformers
 4.57.6 wheel (scripts/framework_table.py) is used. Changing the current table drops the stored
 `loadable` classes, so classify recomputes them under it.
@@ -12,9 +12,8 @@ it with that revision in `framework_tables`; the newest one loaded is the curren
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +22,6 @@ from hfscan.store.schema import first_row, transaction
 
 if TYPE_CHECKING:
     import duckdb
-
-    from hfscan.crawl.client import HubClient
 
 METADATA_REPO = "huggingface/transformers-metadata"
 FRAMEWORKS_FILE = "frameworks.json"
@@ -67,7 +64,7 @@ def parse_frameworks(text: str, label: str) -> list[FrameworkRow]:
 
 
 def vendored_rows() -> list[FrameworkRow]:
-    text = resources.files("hfscan.analysis").joinpath("data", VENDORED_FILE).read_text(encoding="utf-8")
+    text = resources.files("hfscan.classify").joinpath("data", VENDORED_FILE).read_text(encoding="utf-8")
     return parse_frameworks(text, VENDORED_FILE)
 
 
@@ -103,41 +100,16 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> str:
     """The current table's revision; stores the vendored default when there is none yet."""
     revision = current_revision(con)
     if revision is None:
-        store_table(con, vendored_rows(), VENDORED_REVISION, None, f"hfscan/analysis/data/{VENDORED_FILE}")
+        store_table(con, vendored_rows(), VENDORED_REVISION, None, f"hfscan/classify/data/{VENDORED_FILE}")
         revision = VENDORED_REVISION
     return revision
-
-
-def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | None = None,
-           repo: str = METADATA_REPO) -> dict[str, Any]:
-    """Read `frameworks.json` of `repo` at `revision` (default: main, resolved to its commit) through
-    huggingface_hub, store it with its commit sha and date, and make it the current table."""
-    from hfscan.store.hf_dataset import hub_errors
-
-    api = client.api()
-    with hub_errors(repo, f"revision {revision or 'main'}"):
-        info = api.dataset_info(repo, revision=revision)
-    if FRAMEWORKS_FILE not in {s.rfilename for s in info.siblings or []}:
-        raise UsageError(f"dataset {repo}@{revision or 'main'}: no file {FRAMEWORKS_FILE}")
-    with tempfile.TemporaryDirectory(prefix="hfscan-frameworks-") as cache, \
-            hub_errors(repo, f"{FRAMEWORKS_FILE} at {info.sha[:12]}"):
-        path = api.hf_hub_download(repo, FRAMEWORKS_FILE, repo_type="dataset", revision=info.sha, cache_dir=cache)
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    rows = parse_frameworks(text, f"{repo}@{info.sha[:12]}/{FRAMEWORKS_FILE}")
-    date = info.last_modified
-    if date is not None and date.tzinfo is not None:
-        date = date.astimezone(UTC).replace(tzinfo=None)
-    changed = store_table(con, rows, info.sha, date, f"hf-dataset:{repo}@{info.sha}/{FRAMEWORKS_FILE}")
-    return {"repo": repo, "revision": info.sha, "revision_date": str(date) if date else None,
-            "changed": changed, **counts(rows)}
 
 
 def describe(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The current table: revision, date, source and counts (read-only)."""
     revision = current_revision(con)
     if revision is None:  # nothing classified yet: classify will store the vendored default
-        return {"revision": VENDORED_REVISION, "revision_date": None, "source": f"hfscan/analysis/data/{VENDORED_FILE}",
+        return {"revision": VENDORED_REVISION, "revision_date": None, "source": f"hfscan/classify/data/{VENDORED_FILE}",
                 **counts(vendored_rows())}
     row = first_row(con.execute(
         "SELECT any_value(revision_date), any_value(source), count(*), count(*) FILTER (pytorch), "

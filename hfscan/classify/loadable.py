@@ -10,7 +10,7 @@ other repo keeps its files-method class, with basis `files:<library>`. docs/LOAD
 
 from __future__ import annotations
 
-from hfscan.analysis.rules import (
+from hfscan.classify.rules import (
     HEADER_FORMATS,
     LOADING_PATHS,
     PT_FIRST_LIBRARIES,

@@ -6,11 +6,15 @@ from huggingface_hub's own HTTP session (same headers, token handling and error 
 the page in one vectorised call. Retries are ours because the scan needs them to be bounded,
 quota-aware and observable:
 
-- 429: wait what the server says (``RateLimit: r=0;t=T`` → T seconds, else ``Retry-After``),
-  a separate, larger budget than server errors, since being told to wait is not a failure;
+- 429: wait what the server says plus one second (``RateLimit: r=0;t=T`` → T+1 s, else
+  ``Retry-After`` + 1; ``t=0`` arrives in a window's last second), a separate, larger budget than
+  server errors, since being told to wait is not a failure; then ``RateLimited``;
 - 5xx, 408, network errors, dropped connections and pages that do not parse: exponential backoff
-  (``base_wait`` doubling to ``max_wait``), ``max_retries`` times;
-- after that, a ``HubError`` that says the scan is saved and resumable.
+  (``base_wait`` doubling to ``max_wait``), ``max_retries`` times, then ``HubUnreachable``; failed
+  attempts in a row across requests trip a circuit breaker (``HubOutage``) so that an outage stops
+  a per-repo run instead of failing every repo in turn;
+- 4xx: a typed error read from ``X-Error-Code`` / ``X-Error-Message`` (``error_for``): one repo
+  gone, gated or disabled, a bad token, or a plain ``HubError``. docs/HUB_PROTOCOL.md has the rules.
 
 A successful answer whose ``RateLimit`` says no request is left makes the next request wait for the
 window to reset, and ``max_requests_per_5min`` keeps a self-imposed quota below the account's.
@@ -19,15 +23,26 @@ The token only ever goes into huggingface_hub's header builder.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hfscan import __version__
-from hfscan.errors import AuthError, HubError
+from hfscan.errors import (
+    AuthError,
+    EntryGone,
+    HubError,
+    HubOutage,
+    HubUnreachable,
+    RateLimited,
+    RepoDisabled,
+    RepoGated,
+    RepoGone,
+)
 
 T = TypeVar("T")
 
@@ -47,16 +62,23 @@ class RetryPolicy:
     max_rate_wait: float = 900.0  # never sleep longer than this for one 429
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    # Failed attempts (5xx, 408, network) in a row across requests after which the Hub counts as
+    # down: twice one request's budget, so one broken repo is recorded and the run goes on, while
+    # an outage stops the run after about two repos instead of spending the budget on every repo.
+    outage_after: int | None = None
+
+    @property
+    def outage_threshold(self) -> int:
+        return self.outage_after if self.outage_after is not None else 2 * (self.max_retries + 1)
 
 
 @dataclass
 class ClientStats:
     requests: int = 0
-    retries: int = 0
+    retries: int = 0  # backoffs after 5xx / network / unparseable answers (the scan reads it)
     rate_limited: int = 0
     waited_seconds: float = 0.0
-    bytes: int = 0
-    last_ratelimit: dict[str, int] = field(default_factory=dict)
+    answers: int = 0  # HTTP responses received, whatever their status (the scan reads it)
 
 
 class QuotaLimiter:
@@ -119,6 +141,7 @@ class HubClient:
         self._on_wait = on_wait
         self._quota = QuotaLimiter(max_requests_per_5min, 300.0, sleep=sleep) if max_requests_per_5min else None
         self._not_before = 0.0
+        self._failures_in_a_row = 0
         # token=False when none is given, so that no implicit machine token is sent unasked.
         self._headers = build_hf_headers(
             token=token if token else False, library_name="hfscan", library_version=__version__
@@ -159,24 +182,21 @@ class HubClient:
             self.stats.waited_seconds += waited
 
     def _note_ratelimit(self, headers: Any) -> None:
-        from huggingface_hub.utils._http import parse_ratelimit_headers
-
-        info = parse_ratelimit_headers(headers)
-        if info is None:
-            return
-        self.stats.last_ratelimit = {"remaining": info.remaining, "reset": info.reset_in_seconds}
-        if info.remaining == 0:
-            self._not_before = max(self._not_before, time.monotonic() + info.reset_in_seconds)
+        limit = ratelimit(headers)
+        if limit is not None and limit[0] == 0:
+            # The window's last request: wait for the reset (+1 s: t=0 arrives in its last second).
+            self._not_before = max(self._not_before, time.monotonic() + limit[1] + 1)
 
     def _rate_limit_wait(self, headers: Any, attempt: int) -> float:
-        from huggingface_hub.utils._http import _parse_retry_after, parse_ratelimit_headers
-
-        info = parse_ratelimit_headers(headers)
-        if info is not None and info.remaining == 0:
-            wait = float(info.reset_in_seconds)
+        """What a 429 asks for, plus one second (as huggingface_hub does): ``t`` is whole seconds
+        rounded down, and ``t=0`` comes in a window's last second, so waiting ``t`` would hammer
+        the Hub and spend the budget of waits within that second."""
+        limit = ratelimit(headers)
+        if limit is not None and limit[0] == 0:
+            wait = float(limit[1]) + 1
         else:
-            retry_after = _parse_retry_after(headers)
-            wait = float(retry_after) if retry_after is not None else self._backoff(attempt)
+            after = retry_after(headers)
+            wait = float(after) + 1 if after is not None else self._backoff(attempt)
         return min(max(wait, 0.0), self.retry.max_rate_wait)
 
     def _backoff(self, attempt: int) -> float:
@@ -188,13 +208,15 @@ class HubClient:
         """Send one request with the retry policy; returns (response, parsed body or raw bytes).
 
         ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again.
+        Raises the typed errors of ``hfscan.errors``: RepoGone/RepoGated/RepoDisabled/EntryGone for
+        one repo, AuthError for a bad token, RateLimited, HubUnreachable (HubOutage when the
+        failures run across requests), HubError for anything else.
         """
-        from huggingface_hub.utils import get_session, hf_raise_for_status, httpx
+        from huggingface_hub.utils import get_session, httpx
 
         failures = 0
         limited = 0
         label = what or url
-        last_problem = ""
         while True:
             self._before_send()
             self.stats.requests += 1
@@ -205,62 +227,63 @@ class HubClient:
                 body = response.content
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
                 failures += 1
-                last_problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-                self._retry_or_give_up(failures, last_problem, HubError(
-                    f"{label}: no answer from {self.endpoint} after {failures} attempts ({last_problem})",
-                    hint="check the endpoint and the network; a scan resumes where it stopped with `hfscan scan`",
-                ), e)
+                problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+                self._failed_attempt(failures, label, problem, e, f"no answer from {self.endpoint} ({problem})")
                 continue
             except httpx.UnsupportedProtocol as e:
                 raise HubError(f"{label}: unsupported URL {url!r}: {e}") from e
-            self.stats.bytes += len(body)
+            self.stats.answers += 1
             status = response.status_code
             if status == 429:
                 limited += 1
                 self.stats.rate_limited += 1
                 if limited > self.retry.max_rate_limited:
-                    raise HubError(
+                    raise RateLimited(
                         f"{label}: still rate limited after {limited} waits",
                         hint="lower --max-requests-per-5min or use a token with a higher quota; "
-                        "the scan resumes with `hfscan scan`",
+                        "the run resumes where it stopped",
                     )
                 self._wait(self._rate_limit_wait(response.headers, limited), "rate limited (429)")
                 continue
             self._note_ratelimit(response.headers)
             if status in RETRY_STATUS:
                 failures += 1
-                last_problem = f"HTTP {status}"
-                self._retry_or_give_up(failures, last_problem, HubError(
-                    f"{label}: the Hub answered HTTP {status} {failures} times in a row",
-                    hint="the Hub may be down; the scan is saved and resumes with `hfscan scan`",
-                ))
+                self._failed_attempt(failures, label, f"HTTP {status}")
                 continue
-            if status in (401, 403) and not _has_error_code(response):
-                raise AuthError(
-                    f"{label}: the Hub refused the request (HTTP {status})",
-                    hint="check HF_TOKEN: it is invalid, expired, or lacks access",
-                )
-            try:
-                hf_raise_for_status(response)
-            except Exception as e:
-                raise _hub_error(e, label, status) from e
+            if status >= 400:
+                self._failures_in_a_row = 0  # an answer, if a refusal: the Hub is up
+                raise error_for(status, response.headers, label, repo_url=_is_repo_url(url))
             if parse is None:
+                self._failures_in_a_row = 0
                 return response, body
             try:
-                return response, parse(body)
+                parsed = parse(body)
             except PageParseError as e:
                 failures += 1
-                last_problem = str(e)
-                self._retry_or_give_up(failures, last_problem, HubError(
-                    f"{label}: the answer was not valid JSON {failures} times ({last_problem})",
-                    hint="the Hub may be serving errors; the scan resumes with `hfscan scan`",
-                ), e)
+                self._failed_attempt(failures, label, "the answer was not valid JSON", e,
+                                     f"the answer was not valid JSON ({e})")
+                continue
+            self._failures_in_a_row = 0
+            return response, parsed
 
-    def _retry_or_give_up(self, failures: int, problem: str, give_up: HubError,
-                          cause: BaseException | None = None) -> None:
-        """Back off before attempt `failures + 1`, or raise `give_up` once the retries are spent."""
+    def _failed_attempt(self, failures: int, label: str, problem: str, cause: BaseException | None = None,
+                        message: str | None = None) -> None:
+        """Back off before attempt `failures + 1` (the wait is reported with the short `problem`);
+        raise HubOutage when the failures in a row (across requests) reach the outage threshold,
+        HubUnreachable when this request's retries are spent."""
+        self._failures_in_a_row += 1
+        message = message or problem
+        if self._failures_in_a_row >= self.retry.outage_threshold:
+            raise HubOutage(
+                f"{label}: the Hub looks down: {self._failures_in_a_row} failed attempts in a row, "
+                f"the last: {message}; stopped",
+                hint="nothing untried was recorded as failed; run the same command again later to resume",
+            ) from cause
         if failures > self.retry.max_retries:
-            raise give_up from cause
+            raise HubUnreachable(
+                f"{label}: {message}, {failures} attempts",
+                hint="the Hub may be down; run the same command again to resume",
+            ) from cause
         self.stats.retries += 1
         self._wait(self._backoff(failures), problem)
 
@@ -283,21 +306,52 @@ class HubClient:
             url = next_url
 
 
-def _has_error_code(response: Any) -> bool:
-    return bool(response.headers.get("X-Error-Code"))
+_RATELIMIT = re.compile(r'"(?P<bucket>[^"]+)"\s*;\s*r\s*=\s*(?P<r>\d+)\s*;\s*t\s*=\s*(?P<t>\d+)')
+# Paths of one repo (hub-docs OpenAPI; huggingface_hub's REPO_API_REGEX matches the same shapes).
+_REPO_PATH = re.compile(r"^/api/(models|datasets|spaces)/.+|^/(datasets/|spaces/)?[^/]+/[^/]+/resolve/")
+# The one 401 that means "bad token" (the X-Error-Message huggingface_hub compares against in
+# hf_raise_for_status): every other 401 on a repo URL is a missing, private or deleted repo.
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+DISABLED = "Access to this resource is disabled"
 
 
-def _hub_error(error: Exception, label: str, status: int) -> HubError:
-    name = type(error).__name__
-    if name in ("RepositoryNotFoundError", "GatedRepoError"):
-        kind = "gated" if name == "GatedRepoError" else "not found (deleted, private or misspelled)"
-        return HubError(f"{label}: repository {kind}")
-    if name == "RevisionNotFoundError":
-        return HubError(f"{label}: revision not found")
-    if name in ("RemoteEntryNotFoundError", "EntryNotFoundError"):
-        return HubError(f"{label}: file not found")
-    if status in (401, 403):
-        return AuthError(f"{label}: the Hub refused the request (HTTP {status})",
-                         hint="check HF_TOKEN: it is invalid, expired, or lacks access")
-    first = str(error).splitlines()[0] if str(error) else name
-    return HubError(f"{label}: HTTP {status}: {first}")
+def ratelimit(headers: Any) -> tuple[int, int] | None:
+    """(remaining, seconds to reset) from ``RateLimit: "api";r=R;t=T`` (IETF draft 9), if present."""
+    match = _RATELIMIT.search(headers.get("RateLimit") or "")
+    return (int(match["r"]), int(match["t"])) if match else None
+
+
+def retry_after(headers: Any) -> int | None:
+    """``Retry-After`` in seconds (the HTTP-date form is not used by the Hub)."""
+    value = (headers.get("Retry-After") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _is_repo_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return bool(_REPO_PATH.search(urlsplit(url).path))
+
+
+def error_for(status: int, headers: Any, label: str, *, repo_url: bool) -> HubError:
+    """The typed error for a 4xx answer, decided by X-Error-Code and X-Error-Message (never by the
+    text of a message that contains the repo id)."""
+    code = headers.get("X-Error-Code") or ""
+    message = (headers.get("X-Error-Message") or "").strip()
+    if code == "GatedRepo":
+        return RepoGated(f"{label}: gated repository (HTTP {status})")
+    if code == "RepoNotFound":
+        return RepoGone(f"{label}: repository not found (HTTP {status})")
+    if code == "RevisionNotFound":
+        return RepoGone(f"{label}: revision not found (HTTP {status})")
+    if code == "EntryNotFound":
+        return EntryGone(f"{label}: file not found (HTTP {status})")
+    if message.rstrip(".") == DISABLED:
+        return RepoDisabled(f"{label}: repository disabled (HTTP {status})")
+    if status == 401 and (message != INVALID_CREDENTIALS and repo_url):
+        return RepoGone(f"{label}: repository not found, private or deleted (HTTP 401)")
+    if status in (401, 403) and (message == INVALID_CREDENTIALS or not repo_url):
+        return AuthError(f"{label}: the Hub refused the credentials (HTTP {status})",
+                         hint="check HF_TOKEN: it is invalid or expired")
+    detail = f": {message}" if message else ""
+    return HubError(f"{label}: HTTP {status}{detail}")

@@ -31,8 +31,8 @@ from typing import Any
 
 import duckdb
 
-from hfscan.crawl.client import HubClient
 from hfscan.errors import HubError, UsageError
+from hfscan.fetch.client import HubClient
 from hfscan.store.schema import first_row
 
 REPO_TYPE = "dataset"
@@ -208,6 +208,7 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
     Returns per-revision outcomes (`imported` with its scan ids, or `skipped` with the scan that
     already holds it) and totals; `on_revision` sees each outcome as it happens.
     """
+    from hfscan.classify.versions import classify_versions
     from hfscan.store.transfer import import_arrow
 
     if last is not None and last < 1:
@@ -227,6 +228,7 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
                 dataset = load_revision(repo, revision, file, token, cache)
                 result = import_arrow(con, dataset.data.table, source, f"{repo}@{revision.sha[:12]}/{file}",
                                       revision.date)
+                classify_versions(con)
                 outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
                                new_versions=result["new_versions"], methods=result["methods"],
                                seconds=round(time.monotonic() - started, 2))

@@ -1,0 +1,48 @@
+"""`hfscan frameworks update`: frameworks.json of huggingface/transformers-metadata at a revision,
+read through huggingface_hub, stored with its commit (classify/frameworks.py), classes recomputed."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from hfscan.classify.frameworks import FRAMEWORKS_FILE, METADATA_REPO, counts, parse_frameworks, store_table
+from hfscan.classify.versions import classify_versions
+from hfscan.errors import UsageError
+from hfscan.jobs.import_dataset import hub_errors
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from hfscan.fetch.client import HubClient
+
+
+def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | None = None,
+           repo: str = METADATA_REPO) -> dict[str, Any]:
+    """Read `frameworks.json` of `repo` at `revision` (default: main, resolved to its commit) through
+    huggingface_hub, store it with its commit sha and date, and make it the current table."""
+    api = client.api()
+    with hub_errors(repo, f"revision {revision or 'main'}"):
+        info = api.dataset_info(repo, revision=revision)
+    if FRAMEWORKS_FILE not in {s.rfilename for s in info.siblings or []}:
+        raise UsageError(f"dataset {repo}@{revision or 'main'}: no file {FRAMEWORKS_FILE}")
+    with tempfile.TemporaryDirectory(prefix="hfscan-frameworks-") as cache, \
+            hub_errors(repo, f"{FRAMEWORKS_FILE} at {info.sha[:12]}"):
+        path = api.hf_hub_download(repo, FRAMEWORKS_FILE, repo_type="dataset", revision=info.sha, cache_dir=cache)
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    rows = parse_frameworks(text, f"{repo}@{info.sha[:12]}/{FRAMEWORKS_FILE}")
+    date = info.last_modified
+    if date is not None and date.tzinfo is not None:
+        date = date.astimezone(UTC).replace(tzinfo=None)
+    changed = store_table(con, rows, info.sha, date, f"hf-dataset:{repo}@{info.sha}/{FRAMEWORKS_FILE}")
+    return {"repo": repo, "revision": info.sha, "revision_date": str(date) if date else None,
+            "changed": changed, **counts(rows)}
+
+
+def update_and_classify(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | None = None) -> dict[str, Any]:
+    result = update(con, client, revision)
+    if result["changed"]:
+        result["classified"] = classify_versions(con)["by_method"]
+    return result
