@@ -236,23 +236,24 @@ MIGRATIONS.append((
     """,
 ))
 
-# Schema v6: method loadable (docs/LOADABLE.md).
+# Schema v6: method loadable (docs/LOADABLE.md). Idempotent (IF NOT EXISTS): tests that build a database
+# at an older version run it ahead, so that today's classify and views work on it.
 MIGRATIONS.append((
     6,
     "loadable: config model type and architectures, framework tables, loading paths per class",
     """
     -- From the listing's `config` (expand=config); NULL: none, or a scan that did not ask.
-    ALTER TABLE repo_versions ADD COLUMN config_model_type VARCHAR;
-    ALTER TABLE repo_versions ADD COLUMN config_architectures VARCHAR[];
+    ALTER TABLE repo_versions ADD COLUMN IF NOT EXISTS config_model_type VARCHAR;
+    ALTER TABLE repo_versions ADD COLUMN IF NOT EXISTS config_architectures VARCHAR[];
     -- Method loadable: the path that loads the model in each framework (rules.LOADING_PATHS)
     -- and what decided it (transformers, or the files method for another library).
-    ALTER TABLE version_classes ADD COLUMN pt_path VARCHAR;
-    ALTER TABLE version_classes ADD COLUMN tf_path VARCHAR;
-    ALTER TABLE version_classes ADD COLUMN jax_path VARCHAR;
-    ALTER TABLE version_classes ADD COLUMN basis VARCHAR;
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS pt_path VARCHAR;
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS tf_path VARCHAR;
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS jax_path VARCHAR;
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS basis VARCHAR;
     -- Which frameworks have a class per transformers model type: `frameworks.json` of the
     -- huggingface/transformers-metadata dataset at one revision, or the vendored default.
-    CREATE TABLE framework_tables (
+    CREATE TABLE IF NOT EXISTS framework_tables (
         revision VARCHAR NOT NULL,          -- dataset commit sha, or 'transformers==X (vendored)'
         revision_date TIMESTAMP,            -- the commit's date (NULL: vendored)
         source VARCHAR NOT NULL,            -- dataset id and endpoint, or the vendored file

@@ -39,6 +39,7 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        len(v.files) AS file_count,
        m.downloads, m.downloads_all_time, m.likes,
        v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
+       v.config_model_type, v.config_architectures,
        v.version_id
 FROM scan_models m
 JOIN scan_log s USING (scan_id)
@@ -191,12 +192,19 @@ def test_unchanged_snapshot_stores_no_run(tmp_path: Path) -> None:
     con.close()
 
 
+# The migration that turned scan_models into version_runs (later ones may follow it).
+RUNS_VERSION = next(version for version, description, _ in schema.MIGRATIONS if "version_runs" in description)
+
+
 def build_old(path: Path, seed: int = 7) -> None:
     """A database at the schema before runs, as its finalize and import wrote it: one scan_models row per model per
     scan, with full and import scans out of snapshot order, a failed scan's leftover rows, an
     interrupted scan, models that leave and return."""
     con = duckdb.connect(str(path))
-    schema.migrate(con, str(path), target=schema.LATEST_VERSION - 1)
+    schema.migrate(con, str(path), target=RUNS_VERSION - 1)
+    for version, _, sql in schema.MIGRATIONS:  # later, idempotent steps (loadable columns): today's classify needs them
+        if version > RUNS_VERSION:
+            con.execute(sql)
     planted = plant(seed, 6, 150)
     # scan id -> (kind, status, day): scan 4 is an import dated before scans 2 and 3.
     scans = {1: ("full", "complete", 1), 2: ("full", "complete", 4), 3: ("incremental", "complete", 6),
@@ -276,12 +284,12 @@ def test_failed_migration_leaves_the_old_schema_intact(tmp_path: Path, monkeypat
     build_old(db)
     con = duckdb.connect(str(db))
     before = every_view(con)
-    version, description, sql = schema.MIGRATIONS[-1]
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:-1], (version, description, sql +
-                                                                      "; SELECT error('disk full (planted)');")])
+    planted = [(version, description, sql + "; SELECT error('disk full (planted)');" if version == RUNS_VERSION
+                else sql) for version, description, sql in schema.MIGRATIONS]
+    monkeypatch.setattr(schema, "MIGRATIONS", planted)
     with pytest.raises(duckdb.Error, match="planted"):
         schema.migrate(con, str(db))
-    assert schema.current_version(con) == schema.LATEST_VERSION - 1
+    assert schema.current_version(con) == RUNS_VERSION - 1
     assert every_view(con) == before
     con.close()
 

@@ -22,4 +22,7 @@ SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_all_tim
        CASE WHEN class <> 'neither' THEN round(100.0 * downloads_all_time / nullif(
            sum(downloads_all_time) FILTER (class <> 'neither') OVER (PARTITION BY scan_id, method), 0), 2) END
            AS downloads_all_time_pct
-FROM per_class;
+FROM per_class
+-- loadable only for snapshots whose scan asked for configs (as model_classes, shares)
+WHERE method NOT LIKE 'loadable%'
+   OR scan_id IN (SELECT scan_id FROM scan_log WHERE list_contains(methods, 'loadable'));
