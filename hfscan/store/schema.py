@@ -172,6 +172,19 @@ MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    (
+        4,
+        "config model type and architectures; card data of imports kept on request",
+        """
+        ALTER TABLE repo_versions ADD COLUMN config_model_type VARCHAR;
+        ALTER TABLE repo_versions ADD COLUMN config_architectures VARCHAR[];
+        -- cardData of imported dumps: free text written by users, stored only with --keep-card-data.
+        CREATE TABLE version_card_data (
+            version_id BIGINT PRIMARY KEY,
+            card_data VARCHAR
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

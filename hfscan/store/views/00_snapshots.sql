@@ -34,6 +34,7 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        len(v.files) AS file_count,
        m.downloads, m.downloads_all_time, m.likes,
        v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
+       v.config_model_type, v.config_architectures,
        v.version_id
 FROM scan_models m
 JOIN scan_log s USING (scan_id)
