@@ -29,16 +29,16 @@ import duckdb
 
 from hfscan.crawl.client import HubClient
 from hfscan.errors import EntryGone, UsageError
+from hfscan.store.columns import IMPORTED_COLUMNS
 from hfscan.store.schema import first_row
 
 Every = Literal["week", "month"]
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-# Columns of a dump that hfscan reads (their names in either layout and in hfscan's own export);
-# anything else (cardData, baseModels, safetensors' parameters, ...) is never decoded.
-KEPT = ("id", "modelId", "model_id", "_id", "hub_id", "sha", "author", "createdAt", "created_at",
-        "lastModified", "last_modified", "library_name", "pipeline_tag", "tags", "siblings", "files",
-        "gated", "downloads", "downloadsAllTime", "downloads_all_time", "likes",
-        "config_model_type", "config_architectures")
+# Columns of a dump that hfscan reads: every name store/columns.py accepts from dumps, the file
+# list in the Hub's shape, and the snapshot keys of hfscan's own export. Anything else (cardData,
+# baseModels, safetensors' parameters, ...) is never decoded.
+KEPT = (*dict.fromkeys(n for c in IMPORTED_COLUMNS for n in c.dump_names), "siblings",
+        "scan_id", "snapshot_date", "snapshot_at")
 
 
 @dataclass(frozen=True)
