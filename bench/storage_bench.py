@@ -29,8 +29,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hfscan.model_row import MODEL_COLUMNS  # noqa: E402
 from hfscan.store import snapshots  # noqa: E402
-from hfscan.store.columns import MODEL_COLUMNS  # noqa: E402
 from hfscan.store.staging import ScanState, Staging  # noqa: E402
 
 FILE_SETS = [

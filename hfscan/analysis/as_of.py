@@ -13,7 +13,6 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.rules import CLASSES
 from hfscan.analysis.shares import (
     REFERENCE_2021,
     check_method,
@@ -22,7 +21,8 @@ from hfscan.analysis.shares import (
     resolve_scan,
     share_percentages,
 )
-from hfscan.crawl.history import end_of_day
+from hfscan.classify.rules import CLASSES
+from hfscan.dates import end_of_day
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
 

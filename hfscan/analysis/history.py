@@ -7,9 +7,9 @@ from typing import Any
 import duckdb
 
 from hfscan.analysis.as_of import as_of_headline
-from hfscan.analysis.rules import CLASSES
 from hfscan.analysis.shares import population, share_percentages
-from hfscan.crawl.history import end_of_day
+from hfscan.classify.rules import CLASSES
+from hfscan.dates import end_of_day
 
 
 def naive_headline(con: duckdb.DuckDBPyConnection, day: str) -> dict[str, Any]:

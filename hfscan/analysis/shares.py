@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.rules import CLASSES, METHODS
+from hfscan.classify.rules import CLASSES, METHODS
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
 

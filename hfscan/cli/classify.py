@@ -18,7 +18,7 @@ def classify(db: DbOption = None, json_out: JsonOption = False) -> None:
 
     Example: hfscan classify --json
     """
-    from hfscan.analysis.classify import classify_versions
+    from hfscan.classify.versions import classify_versions
 
     with open_db(db, read_only=False) as con:
         result = classify_versions(con)

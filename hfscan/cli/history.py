@@ -50,8 +50,9 @@ def history(
     from hfscan.analysis.as_of import check_days, history_plan, history_targets
     from hfscan.cli.progress import CountProgressBar
     from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.crawl.client import HubClient, RetryPolicy
-    from hfscan.crawl.history import HistoryTarget, run_history, select_targets
+    from hfscan.fetch.client import HubClient, RetryPolicy
+    from hfscan.jobs.history import run_history
+    from hfscan.store.history import HistoryTarget, select_targets
 
     days = check_days(as_of or [])
     ids = read_model_ids(models_from) if models_from is not None else None

@@ -43,8 +43,10 @@ def probe(
     Example: hfscan probe --sample 400 --seed 1
     """
     from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.crawl.client import HubClient, RetryPolicy
-    from hfscan.crawl.probe import HeaderReader, run_probe, select_targets
+    from hfscan.fetch.client import HubClient, RetryPolicy
+    from hfscan.fetch.headers import HeaderReader
+    from hfscan.jobs.probe import run_probe
+    from hfscan.store.probes import select_targets
 
     ids = read_model_ids(models_from) if models_from is not None else None
     path = db_path(db)

@@ -47,8 +47,8 @@ def scan(
     from datetime import timedelta
 
     from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.crawl.client import RetryPolicy
-    from hfscan.crawl.scan import ScanOptions, discard_scan, run_scan
+    from hfscan.fetch.client import RetryPolicy
+    from hfscan.jobs.scan import ScanOptions, discard_scan, run_scan
 
     path = db_path(db)
     if discard:

@@ -55,10 +55,10 @@ def import_parquet_command(
 
     Example: hfscan import parquet exports/
     """
-    from hfscan.store.transfer import import_parquet
+    from hfscan.jobs.imports import import_parquet_snapshots
 
     with open_db(db, read_only=False) as con:
-        result = import_parquet(con, path, f"parquet:{path.resolve()}")
+        result = import_parquet_snapshots(con, path)
     emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "
                                       f"{r['new_versions']:,} new versions (methods: {', '.join(r['methods'])})"))
 
@@ -113,8 +113,8 @@ def import_hf_dataset_command(
     hfscan import hf-dataset hfmlsoc/hub_weekly_snapshots --files 'models/*/models.parquet' --every month --dry-run
     """
     from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.crawl.client import HubClient
-    from hfscan.store.hf_dataset import import_hf_dataset
+    from hfscan.fetch.client import HubClient
+    from hfscan.jobs.import_dataset import import_hf_dataset
 
     if every not in (None, "week", "month"):
         raise UsageError(f"--every {every!r}: expected week or month")

@@ -51,7 +51,7 @@ def _headline(con: duckdb.DuckDBPyConnection) -> tuple[str, list[str]]:
 
 
 def dataset_card(con: duckdb.DuckDBPyConnection, repo: str, snapshots: list[dict[str, Any]]) -> str:
-    from hfscan.analysis.rules import RULES_VERSION
+    from hfscan.classify.rules import RULES_VERSION
 
     _, headline = _headline(con)
     rows = [f"| {s['snapshot_date']} | {s['scan_id']} | {s.get('kind', '')} | "

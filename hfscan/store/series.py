@@ -1,109 +1,28 @@
-"""Published series of the Hub's model list, a file at a time, in flat memory.
+"""One downloaded dump of a published series → one complete `import` scan, in flat memory.
 
-Two layouts (docs/HUB_PROTOCOL.md, "Published dumps"):
-- by revision: one file rewritten in place (`cfahlgren1/hub-stats`, `models.parquet`); each
-  revision that changed it is one snapshot, dated by its commit (hf_dataset.find_revisions);
-- by path: one file per date (`hfmlsoc/hub_weekly_snapshots`, `models/<YYYY-MM-DD>/models.parquet`);
-  the files matching a pattern at one pinned commit, each dated by the date in its path.
-
-Either way a file is downloaded by huggingface_hub into a temporary folder (deleted after that
-file, so a series of 1.5 GB files never needs more than one on disk), read by DuckDB's
-`read_parquet` a row group at a time with only the columns hfscan keeps (cardData is never read
-unless asked), and stored through `transfer.import_view` as one complete `import` scan.
-`config` (JSON text or a struct) is reduced to `config_model_type` and `config_architectures`.
+DuckDB's `read_parquet` reads the file a row group at a time, and only the columns hfscan keeps
+(`cardData` never, unless asked); `config` (JSON text or a struct) is reduced to
+`config_model_type` and `config_architectures`; the rows are stored through
+`transfer.import_view`. Which files, and their download: fetch/dumps.py, jobs/import_dataset.py.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
-import re
-import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any
 
 import duckdb
 
-from hfscan.crawl.client import HubClient
-from hfscan.errors import EntryGone, UsageError
-from hfscan.store.columns import IMPORTED_COLUMNS
+from hfscan.errors import UsageError
+from hfscan.model_row import IMPORTED_COLUMNS
 from hfscan.store.schema import first_row
 
-Every = Literal["week", "month"]
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-# Columns of a dump that hfscan reads: every name store/columns.py accepts from dumps, the file
+# Columns of a dump that hfscan reads: every name model_row.py accepts from dumps, the file
 # list in the Hub's shape, and the snapshot keys of hfscan's own export. Anything else (cardData,
 # baseModels, safetensors' parameters, ...) is never decoded.
 KEPT = (*dict.fromkeys(n for c in IMPORTED_COLUMNS for n in c.dump_names), "siblings",
         "scan_id", "snapshot_date", "snapshot_at")
-
-
-@dataclass(frozen=True)
-class SeriesFile:
-    path: str
-    date: datetime      # naive UTC: 00:00 of the date in the path
-    size: int | None    # bytes to download (LFS size), from the tree listing
-
-
-def date_in_path(path: str) -> datetime:
-    found = _DATE.findall(path)
-    if not found:
-        raise UsageError(f"no date (YYYY-MM-DD) in {path}", hint="--files must match files dated by their path")
-    try:
-        return datetime(*(int(part) for part in found[-1]))
-    except ValueError as e:
-        raise UsageError(f"{path}: {'-'.join(found[-1])} is not a date") from e
-
-
-T = TypeVar("T")
-
-
-def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Every | None) -> list[T]:
-    """Items (with a `.date`) from `since` to `until` (inclusive), oldest first; with `every`, only
-    the first of each ISO week or calendar month."""
-    chosen: list[Any] = sorted((i for i in items if (since is None or i.date.date() >= since)  # type: ignore[attr-defined]
-                               and (until is None or i.date.date() <= until)), key=lambda i: i.date)  # type: ignore[attr-defined]
-    if every is None:
-        return chosen
-    seen: set[tuple[int, int]] = set()
-    out = []
-    for item in chosen:
-        key = (item.date.isocalendar()[0], item.date.isocalendar()[1]) if every == "week" else (item.date.year, item.date.month)
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
-
-
-def list_files(client: HubClient, repo: str, pattern: str, sha: str) -> list[SeriesFile]:
-    """The files at commit `sha` matching `pattern` (fnmatch; `*` stays within one folder), with
-    their sizes: one recursive tree listing of the pattern's fixed folder, through `client`."""
-    fixed = pattern.split("*")[0].split("?")[0].split("[")[0]
-    top = fixed.rsplit("/", 1)[0] if "/" in fixed else ""
-    where = f"/api/datasets/{repo}/tree/{sha}" + (f"/{top}" if top else "")
-    found = []
-    depth = pattern.count("/")
-    pages = client.pages(where, [("recursive", "true"), ("expand", "false")], json.loads,
-                         what=f"dataset {repo}: files under {top or '/'}")
-    try:
-        listing = [entry for page in pages for entry in (page.parsed if isinstance(page.parsed, list) else [])]
-    except EntryGone:  # the pattern's folder does not exist at that commit
-        return []
-    for entry in listing:
-        path = entry.get("path", "") if isinstance(entry, dict) else ""
-        if path and entry.get("type") == "file" and path.count("/") == depth and fnmatch.fnmatchcase(path, pattern):
-            lfs = entry.get("lfs")
-            size = lfs.get("size") if isinstance(lfs, dict) and lfs.get("size") else entry.get("size")
-            found.append(SeriesFile(path, date_in_path(path), size))
-    dates = [f.date for f in found]
-    twice = sorted({d for d in dates if dates.count(d) > 1})
-    if twice:
-        raise UsageError(f"dataset {repo}: several files match {pattern} for {twice[0]:%Y-%m-%d}",
-                         hint="narrow --files so that each date has one file")
-    return sorted(found, key=lambda f: f.date)
 
 
 def path_source(repo: str, sha: str, path: str) -> str:
@@ -116,17 +35,6 @@ def imported_path(con: duckdb.DuckDBPyConnection, repo: str, path: str) -> int |
     return first_row(con.execute(
         "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
         "AND ends_with(source, ?)", [f"hf-dataset:{repo}@", f"/{path}"]))[0]
-
-
-def download(repo: str, path: str, sha: str, endpoint: str, token: str | None, folder: str) -> str:
-    """One file at one commit into `folder` (huggingface_hub: resumable, checked by its size)."""
-    from huggingface_hub import hf_hub_download
-
-    from hfscan.store.hf_dataset import hub_errors
-
-    with hub_errors(repo, f"{path} at {sha[:12]}"):
-        return hf_hub_download(repo, path, repo_type="dataset", revision=sha, endpoint=endpoint,
-                               token=token if token else False, cache_dir=folder)
 
 
 def _sql_text(value: str) -> str:
@@ -182,11 +90,3 @@ def import_file(con: duckdb.DuckDBPyConnection, file: str, source: str, label: s
     finally:
         con.execute("DROP VIEW IF EXISTS src")
         con.execute("DROP TABLE IF EXISTS incoming")
-
-
-def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, path: str, sha: str,
-               source: str, snapshot_at: datetime, token: str | None, keep_card_data: bool) -> dict[str, Any]:
-    """Download one file at `sha` into a temporary folder, import it, delete the folder."""
-    with tempfile.TemporaryDirectory(prefix="hfscan-series-") as folder:
-        local = download(repo, path, sha, client.endpoint, token, folder)
-        return import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)

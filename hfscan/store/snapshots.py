@@ -19,7 +19,7 @@ import duckdb
 
 from hfscan import __version__
 from hfscan.errors import StoreError
-from hfscan.store.columns import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
+from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store.connect import connect, is_lock_error
 from hfscan.store.schema import first_row, transaction
 from hfscan.store.staging import Staging

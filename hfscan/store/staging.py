@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from hfscan.errors import ScanRunningError, StoreError
-from hfscan.store.columns import MODEL_COLUMNS, column_ddl
+from hfscan.model_row import MODEL_COLUMNS, column_ddl
 from hfscan.store.connect import MEMORY_LIMIT, is_lock_error
 from hfscan.store.schema import first_row, transaction
 

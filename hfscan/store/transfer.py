@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 
 from hfscan.errors import UsageError
-from hfscan.store.columns import IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
+from hfscan.model_row import IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store.schema import first_row, transaction
 
 # Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
@@ -158,8 +158,5 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         created.append(scan_id)
         new_versions += added
         models += count
-    from hfscan.analysis.classify import classify_versions
-
-    classify_versions(con)
     return {"snapshots": created, "models": models, "new_versions": new_versions, "methods": methods,
             "source": source}

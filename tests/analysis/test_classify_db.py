@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hfscan.analysis.classify import classify_versions
-from hfscan.analysis.rules import RULES_VERSION
 from hfscan.analysis.shares import headline
+from hfscan.classify.rules import RULES_VERSION
+from hfscan.classify.versions import classify_versions
 from hfscan.errors import UsageError
 from hfscan.store.connect import connect
 

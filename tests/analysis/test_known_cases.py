@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hfscan.analysis.classify import classify_file_list
+from hfscan.classify.versions import classify_file_list
 
 # (files, library_name, tags, header formats) → (files class, neither_reason, pt_attributed)
 FILES_CASES = [

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from hfscan.analysis.classify import classify_file_list
+from hfscan.classify.versions import classify_file_list
 
 
 def test_legacy_s3_models_real_file_lists(real_data: Path) -> None:

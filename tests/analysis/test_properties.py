@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hfscan.analysis.classify import classify_file_list
+from hfscan.classify.versions import classify_file_list
 
 SIDE_FILES = st.lists(st.sampled_from([
     "README.md", "config.json", "tokenizer.json", "training_args.bin", "optimizer.pt", "scheduler.pt",

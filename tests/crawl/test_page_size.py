@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from hfscan.crawl.scan import smaller_page
+from hfscan.jobs.scan import smaller_page
 from hfscan.testing.fakehub import FakeHub
 from tests.crawl.helpers import query, run_cli, scan_args, snapshot_rows
 

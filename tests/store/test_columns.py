@@ -9,8 +9,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from hfscan.crawl.listing import parse_listing_page
-from hfscan.store.columns import (
+from hfscan.fetch.listing import parse_listing_page
+from hfscan.model_row import (
     COLUMNS,
     COUNTER_COLUMNS,
     MODEL_COLUMNS,

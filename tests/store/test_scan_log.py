@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hfscan.crawl.scan import ScanOptions, ScanProgress, run_scan
+from hfscan.jobs.scan import ScanOptions, ScanProgress, run_scan
 from hfscan.store import snapshots
 from hfscan.testing.fakehub import FakeHub
 from tests.crawl.helpers import query

@@ -7,28 +7,44 @@
 - A kill at any moment loses at most the page in flight: the next `hfscan scan` resumes from the
   staged cursor, whatever kind of scan was interrupted.
 - The next page is fetched while the current one is stored, so storing hides behind the network.
+
+The main database is opened on purpose, briefly, at most three times per scan, so that `sql`,
+`shares` and `report` keep answering from the last complete snapshot during a crawl of hours
+(pages go to the scan's own staging file):
+  1. `snapshots.register_scan`: one INSERT into scan_log (the scan id, its kind, its base scan);
+  2. `snapshots.finalize`: the staging file attached, the snapshot stored in one transaction;
+  3. `classify_versions`: the versions this scan added, classified.
+A scan that stops opens it once more, to say why (`set_scan_status`, best effort: the staging
+file keeps the state either way); `--discard` opens it once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import duckdb
 
-from hfscan.crawl.client import HubClient, Page, RetryPolicy
-from hfscan.crawl.listing import ParsedPage, listing_params, parse_listing_page
+from hfscan.classify.versions import classify_versions
 from hfscan.errors import AuthError, HubError, StoreError, UsageError, first_line
+from hfscan.fetch.client import HubClient, RetryPolicy
+from hfscan.fetch.listing import (
+    ParsedPage,
+    listing_params,
+    page_is_past,
+    parse_listing_page,
+    prefetch,
+    smaller_page,
+)
 from hfscan.store import snapshots
+from hfscan.store.connect import connect
 from hfscan.store.staging import ScanState, Staging, staging_path
 
 
@@ -70,46 +86,6 @@ class ScanResult:
 
 
 Notify = Callable[[str], None]
-# Page sizes a listing falls back to when a page keeps failing (huggingface.js lists 500 a page).
-SMALLER_PAGES = (500, 250)
-
-
-def _prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
-    """Run the page iterator in a thread, ``depth`` pages ahead of the consumer."""
-    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for page in pages:
-                if stop.is_set():
-                    return
-                box.put(("page", page))
-            box.put(("end", None))
-        except BaseException as e:  # handed to the consumer, raised there
-            box.put(("error", e))
-
-    worker = threading.Thread(target=produce, name="hfscan-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, item = box.get()
-            if kind == "page":
-                yield item
-            elif kind == "error":
-                raise item
-            else:
-                return
-    finally:
-        stop.set()
-
-
-def _page_is_past(parsed: ParsedPage, stop_before: datetime | None) -> bool:
-    if stop_before is None or parsed.models.height == 0:
-        return False
-    # Listed newest first: once a page reaches below the mark, every later page is older still.
-    oldest_on_page = parsed.models.get_column("last_modified").min()
-    return oldest_on_page is not None and oldest_on_page < stop_before
 
 
 def discard_scan(db_path: Path) -> int | None:
@@ -223,22 +199,6 @@ def _start(staging: Staging, db_path: Path, endpoint: str, options: ScanOptions,
     return state, base.models if base else None
 
 
-def smaller_page(url: str) -> str | None:
-    """The same listing URL asking for the next smaller page (SMALLER_PAGES), or None at the smallest.
-
-    Safe mid-crawl: the cursor in the URL is a keyset ({sort key, _id}), not an offset, so the next
-    page starts after the same model whatever its size (docs/HUB_PROTOCOL.md, "Listing pages").
-    """
-    split = urlsplit(url)
-    pairs = parse_qsl(split.query, keep_blank_values=True)
-    current = next((int(v) for k, v in pairs if k == "limit" and v.isdigit()), 1000)
-    smaller = next((size for size in SMALLER_PAGES if size < current), None)
-    if smaller is None:
-        return None
-    pairs = [(k, v) for k, v in pairs if k != "limit"] + [("limit", str(smaller))]
-    return urlunsplit(split._replace(query=urlencode(pairs)))
-
-
 def _crawl(staging: Staging, client: HubClient, state: ScanState, options: ScanOptions, expected: int | None,
            resumed: bool, on_progress: Callable[[ScanProgress], None] | None, note: Notify) -> None:
     """Follow the listing; a page that fails after its retries (5xx, timeouts) is asked again smaller,
@@ -275,10 +235,10 @@ def _follow(staging: Staging, client: HubClient, url: str, requests_before: int,
     pages = client.pages("/api/models", [], parse_listing_page, start_url=url, what="listing page")
     number, models = state.pages, state.models
     last_sidecar = 0.0
-    for page in _prefetch(pages):
+    for page in prefetch(pages):
         number += 1
         parsed: ParsedPage = page.parsed
-        past = _page_is_past(parsed, state.stop_before)
+        past = page_is_past(parsed, state.stop_before)
         done = page.next_url is None or past
         staging.commit_page(number, parsed.models, parsed.rejects, None if done else page.next_url, done,
                             requests_before + client.stats.requests)
@@ -296,9 +256,6 @@ def _follow(staging: Staging, client: HubClient, url: str, requests_before: int,
 
 def _classify(db_path: Path, note: Notify) -> dict[str, Any] | None:
     """Classify the versions this scan added (rules as of this hfscan); the snapshot is already safe."""
-    from hfscan.analysis.classify import classify_versions
-    from hfscan.store.connect import connect
-
     con = connect(db_path, on_wait=note)
     try:
         return classify_versions(con)

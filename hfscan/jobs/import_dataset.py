@@ -14,30 +14,35 @@ HubClient's retries and quota, each answer kept in `meta` so an interrupted walk
 `last` keeps only the newest N versions and stops the walk early.
 
 Series by path (`files` a pattern such as `models/*/models.parquet`): the matching files at the
-repo's head commit (pinned), each dated by the date in its path (store/series.py); a dated file
+repo's head commit (pinned), each dated by the date in its path (fetch/dumps.py); a dated file
 already imported at any commit is skipped.
 
 `since`/`until`/`every` pick a subset of either series; `dry_run` lists it with the bytes to
 download and downloads nothing. Each file is downloaded by huggingface_hub into a temporary folder,
-read by DuckDB a row group at a time and deleted (store/series.py): flat memory at any size.
+read by DuckDB a row group at a time (store/series.py) and deleted: flat memory at any size.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import duckdb
 
-from hfscan.crawl.client import HubClient
-from hfscan.errors import HubError, UsageError
+from hfscan.classify.versions import classify_versions
+from hfscan.errors import UsageError
+from hfscan.fetch.client import HubClient
+from hfscan.fetch.dumps import download, hub_errors, list_files
 from hfscan.store.schema import first_row
-from hfscan.store.series import Every, import_one, imported_path, list_files, path_source, pick_dates
+from hfscan.store.series import import_file, imported_path, path_source
+
+Every = Literal["week", "month"]
+T = TypeVar("T")
 
 REPO_TYPE = "dataset"
 
@@ -55,31 +60,6 @@ def source_of(repo: str, sha: str, file: str) -> str:
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-@contextlib.contextmanager
-def hub_errors(repo: str, what: str) -> Iterator[None]:
-    """huggingface_hub errors → one hfscan error naming the repo (and the fix)."""
-    from huggingface_hub import errors
-    from huggingface_hub.utils import httpx
-
-    try:
-        yield
-    except errors.GatedRepoError as e:
-        raise HubError(f"dataset {repo} is gated: {what} needs access", hint="set HF_TOKEN") from e
-    except errors.RepositoryNotFoundError as e:
-        raise UsageError(f"dataset {repo} not found (or private)",
-                         hint="check the repo id (owner/name) and HF_ENDPOINT") from e
-    except errors.RevisionNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: revision not found",
-                         hint="list revisions with `hf` or on the repo's history page") from e
-    except errors.EntryNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: file not found", hint="check --file") from e
-    except errors.HfHubHTTPError as e:
-        raise HubError(f"dataset {repo}: {what}: {str(e).splitlines()[0]}") from e
-    except (httpx.TransportError, ConnectionError) as e:  # not every OSError: a full disk is no Hub problem
-        raise HubError(f"dataset {repo}: {what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                       hint="check the endpoint (HF_ENDPOINT) and the network") from e
 
 
 def _walk_cache_key(repo: str, file: str) -> str:
@@ -165,6 +145,33 @@ def imported_scan(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
     return first_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
                                  [source]))[0]
 
+
+
+def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Every | None) -> list[T]:
+    """Items (with a `.date`) from `since` to `until` (inclusive), oldest first; with `every`, only
+    the first of each ISO week or calendar month."""
+    chosen: list[Any] = sorted((i for i in items if (since is None or i.date.date() >= since)  # type: ignore[attr-defined]
+                               and (until is None or i.date.date() <= until)), key=lambda i: i.date)  # type: ignore[attr-defined]
+    if every is None:
+        return chosen
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for item in chosen:
+        key = item.date.isocalendar()[:2] if every == "week" else (item.date.year, item.date.month)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, path: str, sha: str,
+               source: str, snapshot_at: datetime, token: str | None, keep_card_data: bool) -> dict[str, Any]:
+    """Download one file at `sha` into a temporary folder, store it, classify, delete the folder."""
+    with tempfile.TemporaryDirectory(prefix="hfscan-series-") as folder:
+        local = download(repo, path, sha, client.endpoint, token, folder)
+        result = import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)
+    classify_versions(con)
+    return result
 
 
 def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:

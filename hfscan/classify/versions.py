@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.rules import (
+from hfscan.classify.rules import (
     CANDIDATE_PATTERN,
     FAMILY,
     HEADER_FORMATS,

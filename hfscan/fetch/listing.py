@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
 
-from hfscan.crawl.client import PageParseError
-from hfscan.store.columns import COLUMNS
+from hfscan.fetch.client import Page, PageParseError
+from hfscan.model_row import COLUMNS
 
 # What `hfscan scan` asks the listing for (docs/HUB_PROTOCOL.md, "Listing pages", lists the valid
 # `expand` values). Not `gguf`: the Hub sends each GGUF repo's whole chat template with it (0.1-19 KB
@@ -169,3 +173,61 @@ def _parse_item_by_item(body: bytes) -> ParsedPage:
 def listing_params(sort: str, page_size: int) -> list[tuple[str, str]]:
     """Query parameters for a listing: repeated `expand` keys, as huggingface_hub sends them."""
     return [("sort", sort), *(("expand", f) for f in EXPAND_FIELDS), ("limit", str(page_size))]
+
+
+# Page sizes a listing falls back to when a page keeps failing (huggingface.js lists 500 a page).
+SMALLER_PAGES = (500, 250)
+
+
+def smaller_page(url: str) -> str | None:
+    """The same listing URL asking for the next smaller page (SMALLER_PAGES), or None at the smallest.
+
+    Safe mid-crawl: the cursor in the URL is a keyset ({sort key, _id}), not an offset, so the next
+    page starts after the same model whatever its size (docs/HUB_PROTOCOL.md, "Listing pages").
+    """
+    split = urlsplit(url)
+    pairs = parse_qsl(split.query, keep_blank_values=True)
+    current = next((int(v) for k, v in pairs if k == "limit" and v.isdigit()), 1000)
+    smaller = next((size for size in SMALLER_PAGES if size < current), None)
+    if smaller is None:
+        return None
+    pairs = [(k, v) for k, v in pairs if k != "limit"] + [("limit", str(smaller))]
+    return urlunsplit(split._replace(query=urlencode(pairs)))
+
+
+def page_is_past(parsed: ParsedPage, stop_before: datetime | None) -> bool:
+    if stop_before is None or parsed.models.height == 0:
+        return False
+    # Listed newest first: once a page reaches below the mark, every later page is older still.
+    oldest_on_page = parsed.models.get_column("last_modified").min()
+    return oldest_on_page is not None and oldest_on_page < stop_before
+
+
+def prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
+    """Run the page iterator in a thread, ``depth`` pages ahead of the consumer."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if stop.is_set():
+                    return
+                box.put(("page", page))
+            box.put(("end", None))
+        except BaseException as e:  # handed to the consumer, raised there
+            box.put(("error", e))
+
+    worker = threading.Thread(target=produce, name="hfscan-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "page":
+                yield item
+            elif kind == "error":
+                raise item
+            else:
+                return
+    finally:
+        stop.set()

@@ -1,0 +1,1 @@
+"""Classification: file -> format -> framework rules as data, applied to stored repo versions."""

@@ -1,0 +1,172 @@
+"""`hfscan history`: commit logs (first commits, bot commits) and trees at past commits.
+
+Fetch (hfscan.fetch.commits) -> store (hfscan.store.history) -> classify, repo by repo.
+Per-repo calls are what cost quota, so every repo's result (its commits, or why it failed) is
+committed with its status row, in batches of at most FLUSH_REPOS repos or FLUSH_SECONDS of work:
+a kill loses at most that, and a repo whose sha has not changed since its history was stored is
+never fetched again. Each batch opens the main database for one short transaction and closes it
+again, so `sql`, `shares` and `report` keep working during a history run of hours.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hfscan.classify.versions import classify_versions
+from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError
+from hfscan.fetch.client import HubClient
+from hfscan.fetch.commits import commit_log, commit_rows, tree_files
+from hfscan.store.connect import connect
+from hfscan.store.history import HistoryTarget, needed_trees, store_commits, store_trees
+
+FLUSH_REPOS = 200
+
+FLUSH_SECONDS = 2.0
+
+
+
+@dataclass
+class HistoryProgress:
+    done: int
+    total: int
+    requests: int
+    failed: int
+    phase: str
+
+
+
+@dataclass
+class HistoryResult:
+    repos: int
+    commits: int
+    failed: dict[str, int]
+    trees: int
+    requests: int
+    skipped_unchanged: int
+    seconds: float
+    trees_failed: dict[str, int]
+
+
+
+def failure_status(error: HubError) -> str:
+    """The status recorded for a repo that failed: the repo's own (gone, gated, disabled) or
+    `error` (retried by the next run). Errors that concern the whole run are not passed here."""
+    return error.status if isinstance(error, RepoError) else "error"
+
+
+
+def stops_the_run(error: HubError) -> bool:
+    """A bad token, the rate-limit budget spent, an outage: no later repo would fare better, so the
+    run stops (exit 3) and the repos not tried are left for the next run, unrecorded."""
+    return isinstance(error, (AuthError, RateLimited, HubOutage))
+
+
+
+def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget],
+                  on_progress: Callable[[HistoryProgress], None] | None = None,
+                  on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
+    """Commit logs, stored in batches (at most FLUSH_SECONDS of work is lost to a kill -9; a stop
+    on an unreachable Hub stores everything fetched before it)."""
+    commits = 0
+    failed: dict[str, int] = {}
+    pending_rows: list[list[Any]] = []
+    pending_status: list[list[Any]] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        if pending_status:
+            with connect(db_path, on_wait=on_wait) as con:
+                store_commits(con, pending_status, pending_rows)
+        pending_rows.clear()
+        pending_status.clear()
+
+    try:
+        for number, target in enumerate(targets, start=1):
+            items: list[dict[str, Any]] = []
+            status, reason = "ok", None
+            try:
+                items = commit_log(client, target.model_id, target.sha)
+            except HubError as e:
+                if stops_the_run(e):
+                    raise  # the finally block stores the repos done before; this one is not recorded
+                status, reason = failure_status(e), str(e)
+                failed[status] = failed.get(status, 0) + 1
+            rows = commit_rows(target.model_id, items)
+            first = min((r[2] for r in rows if r[2] is not None), default=None)
+            pending_rows.extend(rows)
+            pending_status.append([target.model_id, target.sha, status, reason, len(rows), first])
+            commits += len(rows)
+            if len(pending_status) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
+                flush()
+                last_flush = time.monotonic()
+            if on_progress:
+                on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()),
+                                            "commits"))
+    finally:
+        flush()
+    return commits, failed
+
+
+
+def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, datetime]],
+                on_progress: Callable[[HistoryProgress], None] | None = None,
+                on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
+    """File lists at the wanted commits, stored in batches like the commit logs; a tree that
+    cannot be fetched is recorded in `tree_status` with why (and fetched again by a later run)."""
+    stored = 0
+    failed: dict[str, int] = {}
+    pending: list[list[Any]] = []
+    pending_failures: list[list[Any]] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        if pending or pending_failures:
+            with connect(db_path, on_wait=on_wait) as con:
+                store_trees(con, pending, pending_failures)
+        pending.clear()
+        pending_failures.clear()
+
+    try:
+        for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
+            try:
+                files = tree_files(client, model_id, commit_id)
+            except HubError as e:
+                if stops_the_run(e):
+                    raise
+                status = failure_status(e)
+                failed[status] = failed.get(status, 0) + 1
+                pending_failures.append([model_id, commit_id, status, str(e)])
+            else:
+                pending.append([model_id, commit_id, commit_date, files])
+                stored += 1
+            if len(pending) + len(pending_failures) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
+                flush()
+                last_flush = time.monotonic()
+            if on_progress:
+                on_progress(HistoryProgress(number, len(wanted), client.stats.requests, sum(failed.values()),
+                                            "trees"))
+    finally:
+        flush()
+    return stored, failed
+
+
+
+def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
+                db_path: Path, on_progress: Callable[[HistoryProgress], None] | None = None,
+                on_wait: Callable[[str], None] | None = None) -> HistoryResult:
+    started = time.monotonic()
+    commits, failed = fetch_commits(db_path, client, targets, on_progress, on_wait)
+    with connect(db_path, on_wait=on_wait) as con:  # a commit shared by several days: one tree
+        wanted = list(dict.fromkeys(tree for day in as_of for tree in needed_trees(con, day)))
+    trees, trees_failed = fetch_trees(db_path, client, wanted, on_progress, on_wait)
+    if trees:
+        with connect(db_path, on_wait=on_wait) as con:
+            classify_versions(con)
+    return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
+                         time.monotonic() - started, trees_failed)
+

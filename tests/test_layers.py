@@ -1,0 +1,77 @@
+"""The package follows the data: fetch -> store -> classify -> analysis -> report, with jobs that
+orchestrate them and the CLI on top. A module may import its own stage or an earlier one, never a
+later one (function-level imports included): the test reads every import of every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "hfscan"
+# Shared foundations first, then the flow. `testing` (the fake Hub) stands apart: it may use the
+# foundations only, so that it never shares code with what it is there to test.
+LAYERS = {
+    "errors": 0, "config": 0, "dates": 0, "model_row": 0, "__init__": 0, "__main__": 7,
+    "fetch": 1, "store": 2, "classify": 3, "analysis": 4, "report": 5, "jobs": 6, "cli": 7,
+}
+
+
+def stage(module: str) -> str:
+    """The first component below `hfscan` of a dotted module name."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+    return [(line, name) for line, name in found if name == "hfscan" or name.startswith("hfscan.")]
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+def check(path: Path, package: Path = PACKAGE) -> list[str]:
+    relative = path.relative_to(package.parent)
+    own = stage(".".join(relative.with_suffix("").parts))
+    problems = []
+    for line, name in imports_of(path):
+        target = stage(name)
+        if own == "testing":
+            if LAYERS.get(target, 99) > 0 and target != "testing":
+                problems.append(f"{relative}:{line}: the fake Hub imports {name}")
+        elif target == "testing":
+            problems.append(f"{relative}:{line}: library code imports the fake Hub ({name})")
+        elif LAYERS[target] > LAYERS[own]:
+            problems.append(f"{relative}:{line}: {own} imports {name}, a later stage")
+    return problems
+
+
+def test_no_module_imports_against_the_flow() -> None:
+    problems = [p for path in modules() for p in check(path)]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_package_folder_is_a_known_stage() -> None:
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders - {"testing"} <= set(LAYERS), folders - set(LAYERS)
+
+
+@pytest.mark.parametrize("source, own, expected", [
+    ("from hfscan.jobs.scan import run_scan\n", "hfscan/store/x.py", 1),   # store reaching up to jobs
+    ("def f():\n    from hfscan.classify.versions import classify_versions\n", "hfscan/store/x.py", 1),
+    ("from hfscan.store.connect import connect\n", "hfscan/jobs/x.py", 0),
+    ("import hfscan.testing.fakehub\n", "hfscan/fetch/x.py", 1),
+])
+def test_the_check_can_fail(tmp_path: Path, source: str, own: str, expected: int) -> None:
+    fake = tmp_path / own
+    fake.parent.mkdir(parents=True)
+    fake.write_text(source)
+    assert len(check(fake, tmp_path / "hfscan")) == expected
