@@ -8,6 +8,7 @@ identified by content (the dumps have no sha).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from hfscan.testing.fakehub.series_repos import (
     model_type_truth,
 )
 from hfscan.testing.fakehub.truth import iter_models, truth
-from tests.crawl.helpers import CliResult, query, run_cli
+from tests.crawl.helpers import CliResult, query, run_cli, scan_args
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +192,12 @@ def test_hostile_strings_from_a_dump_stay_inert_in_the_report(weekly: tuple[Path
     html = out.read_text()
     assert HOSTILE_TEXT not in html
     assert html.count("<script") == html.count("</script>")
+    # The timeline marks imported points as such, with their source.
+    found = re.findall(r'<script type="application/json" data-chart="chart-by_snapshot">(.*?)</script>', html, re.S)
+    rows = next(iter(json.loads(found[0])["datasets"].values()))
+    assert {r["origin"] for r in rows} == {"imported dump"}
+    sources = {r["source"].split("@")[0] for r in rows}
+    assert f"hf-dataset:{WEEKLY_REPO}" in sources and sources <= {f"hf-dataset:{WEEKLY_REPO}", f"hf-dataset:{DAILY_REPO}"}
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -206,3 +213,18 @@ def test_bad_input_is_one_line_exit_2(args: list[str], message: str, env: dict[s
     assert result.stdout == "" and "Traceback" not in result.stderr
     first, *rest = result.stderr.strip().splitlines()
     assert first.startswith("hfscan: error: ") and message in first and len(rest) <= 1
+
+
+def test_imports_and_live_scans_share_the_timeline(hub: FakeHub, env: dict[str, str], tmp_path: Path) -> None:
+    db = tmp_path / "mixed.duckdb"
+    assert hf_import(db, env, WEEKLY_REPO, "--files", WEEKLY_PATTERN, "--last", "2").code == 0
+    assert run_cli(scan_args(hub, db)).code == 0
+    assert [k for k, in query(db, "SELECT kind FROM scans ORDER BY scan_id")] == ["import", "import", "full"]
+    out = tmp_path / "report.html"
+    assert run_cli(["report", "--db", str(db), "--out", str(out)]).code == 0
+    found = re.findall(r'<script type="application/json" data-chart="chart-by_snapshot">(.*?)</script>',
+                       out.read_text(), re.S)
+    rows = next(iter(json.loads(found[0])["datasets"].values()))
+    origin = {(r["scan_id"], r["origin"]) for r in rows}
+    assert origin == {(1, "imported dump"), (2, "imported dump"), (3, "live scan")}
+    assert class_counts(db, 2, "files") == truth(hub.population, WEEKLY_EPOCHS[-1])["files"]
