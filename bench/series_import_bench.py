@@ -60,7 +60,7 @@ def _lists(rng: np.random.Generator, rows: int, counts: np.ndarray, pool: pa.Arr
 
 def _text(rng: np.random.Generator, rows: int) -> pa.Array:
     """Card text: a few hundred bytes, a tail to 20 KB; random letters (it does not compress away)."""
-    lengths = np.clip(rng.lognormal(6.0, 1.0, rows), 20, 20_000).astype(np.int64)
+    lengths = np.clip(rng.lognormal(6.33, 1.0, rows), 20, 20_000).astype(np.int64)
     offsets = np.zeros(rows + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     letters = rng.integers(97, 123, int(offsets[-1]), dtype=np.uint8)

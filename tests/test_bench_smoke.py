@@ -54,3 +54,11 @@ def test_storage_and_analysis_bench(tmp_path: Path) -> None:
     for name in ("classify", "report"):
         row = report["results"][name]
         assert row["wall_s"] > 0 and row["cpu_s"] > 0 and row["peak_rss_mb"] > 0, name
+
+
+def test_series_import_bench(tmp_path: Path) -> None:
+    out = tmp_path / "series.json"
+    run_script("series_import_bench.py", "--rows", "20000", "--json", str(out))
+    report = json.loads(out.read_text())
+    assert report["models"] == 20000 and report["file_bytes"] > 0 and report["temp_left_behind"] == []
+    assert report["rows_per_s"] > 0 and 0 < report["peak_rss_mb"] <= report["limit_mb"]
