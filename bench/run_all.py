@@ -10,7 +10,9 @@ Steps, in this order, each a script of its own (run it alone for one figure):
 3. crawl_bench.py at --large-models (default 3M), --large-repeats runs;
 4. storage_bench.py: --snapshots (12) snapshots of --storage-models (3M), ~1% changed each time,
    and the naive layout (staged in 50k-model pages: same bytes, less time); hfscan's database is kept for
-5. analysis_bench.py: `hfscan classify` and `hfscan report` over those snapshots.
+5. analysis_bench.py: `hfscan classify` and `hfscan report` over those snapshots;
+6. timeline_bench.py: history requests and wall time of a quarterly timeline 2020 -> 2026 at --models
+   (measured), at --large-models (projected) and on the real Hub (estimated).
 
 The machine's load average is recorded before and after: the figures of a shared machine move.
 """
@@ -80,13 +82,47 @@ def table(results: dict[str, Any]) -> str:
                   f"| all snapshots: hfscan | {storage['hfscan_total_bytes'] / MIB:,.1f} MiB |",
                   f"| all snapshots: naive (each whole) | {storage['naive_total_bytes'] / MIB:,.1f} MiB "
                   f"({storage['naive_over_hfscan']}× hfscan) |"]
+        if storage.get("unchanged_share_of_first") is not None:
+            lines.append(f"| an unchanged snapshot | {storage['unchanged_snapshot_bytes'] / MIB:,.2f} MiB "
+                         f"({storage['unchanged_share_of_first']:.2%} of the first) |")
+        if storage.get("mean_day_share_of_first") is not None:
+            lines += [f"| a simulated day (mean) | {storage['mean_day_bytes'] / MIB:,.2f} MiB "
+                      f"({storage['mean_day_share_of_first']:.2%} of the first) |",
+                      f"| projected year of days at 3M models | {storage['projected_year_bytes_at_3m'] / 2**30:,.2f} GiB |"]
     analysis = results.get("analysis")
     if analysis and "error" not in analysis:
         lines += ["", f"| analysis ({analysis['snapshots']} snapshots × {analysis['models_per_snapshot']:,}, "
                       f"{analysis['versions']:,} versions) | wall s | CPU s | peak RSS MB |", "|---|---:|---:|---:|"]
         for name, row in analysis["results"].items():
             lines.append(f"| hfscan {name} | {row['wall_s']:.1f} | {row['cpu_s']:.1f} | {row['peak_rss_mb']:,} |")
+    timeline = results.get("timeline")
+    if timeline and "error" not in timeline:
+        lines += ["", *timeline_rows(timeline)]
     return "\n".join(lines)
+
+
+def timeline_rows(result: dict[str, Any]) -> list[str]:
+    """History for a timeline: hfscan's plan vs a commit log for every repo (timeline_bench.py)."""
+    lines = [f"| timeline ({result['days']} {result['every']} ends, {result['from']} → {result['to']}) | commit logs "
+             "| trees | requests | naive requests | wall s |", "|---|---:|---:|---:|---:|---:|"]
+    run = result.get("measured")
+    if run:
+        h = run["history"]
+        lines.append(f"| fake Hub, {run['models']:,} models (measured) | {h['commit_logs']:,} | {h['trees']:,} | "
+                     f"{h['requests']:,} | {run['naive']['requests']:,} | {h['wall_s']} (+ timeline "
+                     f"{run['timeline']['wall_s']}) |")
+    p = result.get("projected")
+    if p:
+        lines.append(f"| fake Hub, {p['models']:,} models (projected, sample {p['sample']:,}) | {p['commit_logs']:,} | "
+                     f"{p['trees']:,} | {p['requests']:,} | {p['naive_requests']:,} | "
+                     f"{p['history_wall_s_at_measured_rate']} (+ timeline {p['timeline_wall_s_linear']}) |")
+    for r in result.get("real_hub", []):
+        logs, low, high, naive = r["commit_logs"], r["trees_lower"], r["trees_upper"], r["naive_commit_logs"]
+        lines.append(f"| real Hub, {r['models']:,} models, {r['modified_share']:.0%} modified (estimate) | "
+                     f"{logs:,} | {low:,}–{high:,} | {logs + low:,}–{logs + high:,} | {naive + low:,}–{naive + high:,} "
+                     f"| free {r['hours_free'][0]}–{r['hours_free'][1]} h, PRO {r['hours_PRO'][0]}–"
+                     f"{r['hours_PRO'][1]} h (naive: free {r['naive_hours_free'][0]}–{r['naive_hours_free'][1]} h) |")
+    return lines
 
 
 def main() -> int:
@@ -97,6 +133,8 @@ def main() -> int:
     parser.add_argument("--large-models", type=int, default=3_000_000, help="0 skips the large crawl")
     parser.add_argument("--large-repeats", type=int, default=1)
     parser.add_argument("--storage-models", type=int, default=3_000_000)
+    parser.add_argument("--storage-days", type=int, default=30,
+                        help="simulated daily scans after the snapshots (the projected year extrapolates them)")
     parser.add_argument("--snapshots", type=int, default=12)
     parser.add_argument("--storage-page-size", type=int, default=50_000,
                         help="models per staged page in the storage step (bytes do not depend on it; 1,000-model "
@@ -106,6 +144,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.models, args.repeats, args.large_models, args.storage_models, args.snapshots = 5000, 1, 0, 5000, 3
+        args.storage_days = 2
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {"started_at": stamp, "machine_before": machine()}
@@ -125,10 +164,14 @@ def main() -> int:
         kept = parts / "snapshots.duckdb"
         results["storage"] = step("storage", "storage_bench.py",
                                   ["--models", str(args.storage_models), "--snapshots", str(args.snapshots),
-                                   "--page-size", str(args.storage_page_size), "--keep", str(kept)],
+                                   "--page-size", str(args.storage_page_size), "--keep", str(kept),
+                                   "--unchanged", "--days", str(args.storage_days)],
                                   parts / "storage.json")
         if kept.exists():
             results["analysis"] = step("analysis", "analysis_bench.py", ["--db", str(kept)], parts / "analysis.json")
+        results["timeline"] = step("timeline", "timeline_bench.py",
+                                   ["--models", str(args.models), "--large-models", str(args.large_models)],
+                                   parts / "timeline.json")
     results["machine_after"] = machine()
     text = table(results)
     results["table_markdown"] = text

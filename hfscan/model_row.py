@@ -5,12 +5,13 @@ are all generated from ``COLUMNS``; the version hash formula lives here and nowh
 
 Adding a listing field: one ``Column`` line here, plus its wire type (and a parser expression when
 a rename is not enough) in ``fetch/listing.py``; a migration adds it to ``repo_versions`` or
-``scan_models``.
+``version_runs``.
 
 Roles:
 - ``identity``: names the repo (``model_id``); part of the version.
 - ``version``: describes a repo *version*, stored once in ``repo_versions`` however many scans see it.
-- ``counter``: changes without a new commit (downloads, likes); stored per scan in ``scan_models``.
+- ``counter``: changes without a new commit (downloads, likes); stored in ``version_runs``, a new
+  run only when a value changes (``store/runs.py``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The README's main job, offline: start the fake Hub on 127.0.0.1, scan it, print the shares,
-write reports/hfscan-report.html. Every step is the real CLI against real HTTP and a real DuckDB file.
+"""The README's main job, offline: start the fake Hub on 127.0.0.1, scan it, print the shares and
+the quarterly timeline (history first), write reports/hfscan-report.html (led by the timeline). Every step is the real CLI against real HTTP and a real DuckDB file.
 
     python scripts/demo.py --models 20000 --db data/demo.duckdb
 """
@@ -31,6 +31,7 @@ def main() -> int:
     parser.add_argument("--out", default="reports/hfscan-report.html")
     parser.add_argument("--keep", action="store_true", help="keep the demo database from an earlier run")
     parser.add_argument("--as-of", default="2021-12-14", help="date of the as-of reproduction")
+    parser.add_argument("--timeline-from", default="2020-01-01", help="first date of the quarterly timeline")
     args = parser.parse_args()
 
     from hfscan.testing.fakehub import FakeHub
@@ -48,7 +49,17 @@ def main() -> int:
         hub.set_epoch(7)                                          # a week of churn on the Hub
         hfscan("scan", "--incremental", env=env)                  # snapshot 2
         hfscan("import", "hf-dataset", "hub-stats/models", env=env)  # backfill: published daily dumps
+        # The weekly full scan: an incremental one carries forward repos deleted since (no listing
+        # shows a deletion), and a deleted repo's history is gone, so every date would stay partial.
+        hfscan("scan", env=env)                                   # snapshot 3 (the latest)
         hfscan("history", "--as-of", args.as_of, env=env)         # true dates + files as of the date
+        # The timeline: first what it would cost (it refuses while dates are unknown), then the
+        # history it needs (one commit log per repo the dates need, shared), then every quarter end.
+        subprocess.run([sys.executable, "-m", "hfscan", "timeline", "--from", args.timeline_from], env=env, cwd=ROOT)
+        hfscan("history", "--every", "quarter", "--from", args.timeline_from, env=env)
+        # --partial: a repo whose history was squashed after a date stays unknown on it (its files then
+        # are on no server); such dates are stored and drawn as partial, never as complete.
+        hfscan("timeline", "--every", "quarter", "--from", args.timeline_from, "--partial", env=env)
         hfscan("probe", "--sample", "300", env=env)               # safetensors headers of a sample
         hfscan("shares", "--method", "files", env=env)
         hfscan("shares", "--method", "tags", env=env)

@@ -56,6 +56,23 @@ def test_storage_and_analysis_bench(tmp_path: Path) -> None:
         assert row["wall_s"] > 0 and row["cpu_s"] > 0 and row["peak_rss_mb"] > 0, name
 
 
+def test_timeline_bench_counts_what_the_planted_population_needs(tmp_path: Path) -> None:
+    out = tmp_path / "timeline.json"
+    run_script("timeline_bench.py", "--models", MODELS, "--large-models", "20000", "--large-sample", "2000",
+               "--modified-share", "0.4", "--json", str(out))
+    report = json.loads(out.read_text())
+    run = report["measured"]
+    assert report["days"] == 27 and run["timeline"]["complete"] is True
+    planted = run["planted"]  # from the fake Hub's commits, independent of hfscan
+    assert (run["history"]["commit_logs"], run["history"]["trees"]) == (planted["commit_logs"], planted["trees"])
+    assert 0 < planted["commit_logs"] < int(MODELS) and run["naive"]["requests"] > run["history"]["requests"]
+    assert "`hfscan history --every quarter" in run["refusal"]
+    assert report["projected"]["requests"] > 0
+    real = report["real_hub"][0]
+    assert real["models"] > 3_000_000 and real["clamped_repos"] > 20_000
+    assert real["commit_logs"] >= real["clamped_repos"] and real["trees_lower"] <= real["trees_upper"]
+
+
 def test_series_import_bench(tmp_path: Path) -> None:
     out = tmp_path / "series.json"
     run_script("series_import_bench.py", "--rows", "20000", "--json", str(out))

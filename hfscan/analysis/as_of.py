@@ -56,19 +56,34 @@ def _day_params(days: list[str]) -> list[str]:
     return [value for day in days for value in (day, day)]
 
 
+DAYS_PER_QUERY = 4  # a UNION ALL of 27 days ran out of DuckDB's 500 MB even at 1,500 models
+
+
+def _per_day_table(con: duckdb.DuckDBPyConnection, days: list[str], where: str) -> str:
+    """as_of_models rows matching `where` for every day, a few days per query, in a temporary table
+    (allowed on a read-only connection); returns its name."""
+    con.execute("CREATE OR REPLACE TEMP TABLE as_of_days AS "
+                "SELECT CAST(NULL AS DATE) AS day, * FROM as_of_models('2000-01-01') LIMIT 0")
+    for i in range(0, len(days), DAYS_PER_QUERY):
+        chunk = days[i:i + DAYS_PER_QUERY]
+        con.execute(f"INSERT INTO as_of_days SELECT * FROM ({_per_day(chunk)}) WHERE {where}", _day_params(chunk))
+    return "as_of_days"
+
+
 def history_plan(con: duckdb.DuckDBPyConnection, days: list[str]) -> HistoryPlan:
     """Requests to make every day in `days` known: commit logs are shared by all days."""
     days = check_days(days)
     if not days:
         return HistoryPlan([], 0, 0, 0)
+    table = _per_day_table(con, days, "state = 'unknown'")
     row = first_row(con.execute(f"""
-        WITH unknown AS (SELECT * FROM ({_per_day(days)}) WHERE state = 'unknown')
+        WITH unknown AS (SELECT * FROM {table})
         SELECT count(DISTINCT model_id) FILTER (reason = 'no_history'),
                count(DISTINCT (model_id, commit_id)) FILTER (reason = 'no_tree'),
                count(*) FILTER (reason = 'no_history'
                                 AND last_modified >= CAST(day + INTERVAL 1 DAY AS TIMESTAMP))
         FROM unknown
-    """, _day_params(days)))
+    """))
     assert row is not None
     return HistoryPlan(days, int(row[0]), int(row[1]), int(row[2]))
 
@@ -79,11 +94,11 @@ def history_targets(con: duckdb.DuckDBPyConnection, days: list[str]) -> tuple[li
     days = check_days(days)
     if not days:
         return [], 0
+    table = _per_day_table(con, days, "reason = 'no_history' OR source = 'history'")
     rows = con.execute(f"""
         SELECT model_id, any_value(sha), bool_or(reason = 'no_history') AS needed
-        FROM ({_per_day(days)}) WHERE reason = 'no_history' OR source = 'history'
-        GROUP BY model_id ORDER BY model_id
-    """, _day_params(days)).fetchall()
+        FROM {table} GROUP BY model_id ORDER BY model_id
+    """).fetchall()
     return [(r[0], r[1]) for r in rows if r[2]], sum(1 for r in rows if not r[2])
 
 

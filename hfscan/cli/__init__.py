@@ -22,6 +22,7 @@ VERB_MODULES = [
     "classify",
     "probe",
     "history",
+    "timeline",
     "report",
     "sql",
     "transfer",

@@ -32,6 +32,13 @@ def history(
     everything: Annotated[bool, typer.Option("--all", help="Every repo of the latest snapshot (expensive).")] = False,
     as_of: Annotated[list[str] | None, typer.Option(
         "--as-of", help="Also fetch each repo's file list at its last commit on or before this date. Repeatable.")] = None,
+    every: Annotated[str | None, typer.Option(
+        "--every", help="With --from/--to: the dates of `hfscan timeline` (month, quarter or year ends), as --as-of.",
+        show_default=False)] = None,
+    start: Annotated[str | None, typer.Option("--from", help="With --every: first date (default 2020-01-01).",
+                                              show_default=False)] = None,
+    end: Annotated[str | None, typer.Option("--to", help="With --every: last date (default: the latest snapshot).",
+                                            show_default=False)] = None,
     max_requests_per_5min: MaxRequestsOption = None,
     max_retries: MaxRetriesOption = 5,
     retry_wait: RetryWaitOption = 1.0,
@@ -45,19 +52,26 @@ def history(
     on or before the date is stored and classified, for `hfscan shares --as-of`. Resumable: repos
     whose sha has not changed since their history was stored are skipped.
 
-    Example: hfscan history --as-of 2021-12-14
+    Example: hfscan history --as-of 2021-12-14  (or, for a timeline: --every quarter --from 2020-01-01)
     """
     from hfscan.analysis.as_of import check_days, history_plan, history_targets
     from hfscan.cli.progress import CountProgressBar
     from hfscan.config import resolve_endpoint, resolve_token
+    from hfscan.errors import UsageError
     from hfscan.fetch.client import HubClient, RetryPolicy
     from hfscan.jobs.history import run_history
     from hfscan.store.history import HistoryTarget, select_targets
 
-    days = check_days(as_of or [])
+    if (start or end) and not every:
+        raise UsageError("--from/--to need --every (the dates of `hfscan timeline`)")
     ids = read_model_ids(models_from) if models_from is not None else None
     path = db_path(db)
     with open_db(db, read_only=False) as con:  # briefly: history writes in short batches of its own
+        if every:
+            from hfscan.analysis.timeline import timeline_days
+
+            as_of = [*(as_of or []), *timeline_days(con, every, start, end)]
+        days = check_days(as_of or [])
         if days and ids is None and not everything and created_before is None:
             # Only the repos these days need (group (c) of as_of_models), and their logs once for all days.
             wanted, skipped = history_targets(con, days)

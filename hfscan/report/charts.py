@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from hfscan.analysis.shares import REFERENCE_2021
 from hfscan.report.data import ReportData, reference_frame
 
 CLASS_LABELS = {"pytorch_only": "PyTorch only", "tensorflow_only": "TensorFlow only", "both": "Both",
@@ -41,6 +42,80 @@ def headline(data: ReportData) -> alt.Chart:
     ).properties(title="The headline, by method, next to the 2021 figure", width=WIDTH)
 
 
+AS_OF_LINE = "as of the date (history, complete)"
+AS_OF_PARTIAL = "as of the date, PARTIAL (coverage < 100%)"
+NAIVE = "naive: today's files by creation date"
+SNAPSHOT = "complete snapshot"
+ASSEMBLY = "AssemblyAI, 14 Dec 2021"
+SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, AS_OF_PARTIAL, SNAPSHOT, ASSEMBLY],
+                          range=["circle", "triangle-down", "square", "diamond"])
+SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
+
+
+def _time_frame(data: ReportData) -> pl.DataFrame:
+    """One long frame for the time chart: date, class, share, series, coverage (NULL: not an as-of)."""
+    schema = {"date": pl.String, "class": pl.String, "share": pl.Float64, "models": pl.Int64,
+              "population": pl.Int64, "coverage": pl.Float64, "missing": pl.Int64, "series": pl.String,
+              "segment": pl.Int64}
+    parts = []
+    if data.timeline.height:
+        # The line breaks at every partial date: complete dates on either side are separate segments.
+        segments = (data.timeline.select("day", "complete").unique("day").sort("day")
+                    .with_columns((~pl.col("complete")).cast(pl.Int64).cum_sum().alias("segment")).drop("complete"))
+        parts.append(data.timeline.join(segments, on="day").select(
+            pl.col("day").alias("date"), "class", "share", "models", "population", "coverage", "missing",
+            pl.when(pl.col("complete")).then(pl.lit(AS_OF_LINE)).otherwise(pl.lit(AS_OF_PARTIAL)).alias("series"),
+            "segment"))
+    if data.naive.height:
+        parts.append(data.naive.select(pl.col("day").alias("date"), "class", "share", "models", "population",
+                                       pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
+                                       pl.lit(NAIVE).alias("series")))
+    snapshots = data.by_snapshot.filter(pl.col("method") == "files")
+    if snapshots.height:
+        parts.append(snapshots.select(
+            pl.col("snapshot_at").cast(pl.String).str.slice(0, 10).alias("date"), "class", "share", "models",
+            pl.lit(None, pl.Int64).alias("population"), pl.lit(1.0).alias("coverage"), pl.lit(0, pl.Int64).alias("missing"),
+            pl.lit(SNAPSHOT).alias("series")))
+    parts.append(reference_frame().select(
+        pl.lit("2021-12-14").alias("date"), "class", "share", pl.lit(None, pl.Int64).alias("models"),
+        pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
+        pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
+        pl.lit(ASSEMBLY).alias("series")))
+    parts = [part if "segment" in part.columns else part.with_columns(pl.lit(0).alias("segment")) for part in parts]
+    return _label(pl.concat([part.cast(schema) for part in parts]))  # type: ignore[arg-type]
+
+
+def timeline(data: ReportData) -> alt.LayerChart:
+    """The report's lead: PT-only / TF-only / both over time. As-of reconstructions (hfscan timeline)
+    as a line through complete dates only; partial dates as hollow triangles off the line; complete
+    snapshots as squares; the 2021 figure as labelled diamonds; the naive estimate dashed."""
+    frame = _time_frame(data)
+    one_of = lambda *values: alt.FieldOneOfPredicate(field="series", oneOf=list(values))  # noqa: E731
+    base = alt.Chart(frame).encode(
+        x=alt.X("date:T", title="Date (end of day, UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0)),
+        y=alt.Y("share:Q", title="Share of models with PyTorch and/or TensorFlow (%)", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
+                 alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
+                 alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models"),
+                 alt.Tooltip("coverage:Q", format=".1%"), alt.Tooltip("missing:Q", format=",", title="repos unknown")])
+    lines = base.transform_filter(one_of(AS_OF_LINE, NAIVE)).mark_line().encode(
+        detail=alt.Detail("segment:N"),
+        strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[AS_OF_LINE, NAIVE],
+                                                                          range=[[1, 0], [6, 4]])))
+    shape = alt.Shape("series:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))
+    points = base.transform_filter(one_of(AS_OF_LINE, SNAPSHOT, ASSEMBLY)).mark_point(
+        filled=True, size=70, opacity=1).encode(shape=shape)
+    partial = base.transform_filter(one_of(AS_OF_PARTIAL)).mark_point(
+        filled=False, size=110, strokeWidth=2, strokeDash=[2, 2]).encode(shape=shape)
+    label = base.transform_filter(
+        alt.datum["series"] == ASSEMBLY).transform_filter(alt.datum["class"] == "pytorch_only").mark_text(
+        align="left", dx=9, dy=-9, fontWeight="bold", color="#333").encode(
+        text=alt.value(f"AssemblyAI 2021: {' / '.join(f'{v:g}' for v in REFERENCE_2021['shares'].values())}"))
+    return alt.layer(lines, points, partial, label).properties(
+        title="PyTorch only, TensorFlow only and both over time (files method)", width=WIDTH, height=340)
+
+
 def by_snapshot(data: ReportData) -> alt.Chart:
     frame = _label(data.by_snapshot.filter(pl.col("method") != "header"))
     return alt.Chart(frame).mark_line(point=True).encode(
@@ -54,6 +129,20 @@ def by_snapshot(data: ReportData) -> alt.Chart:
                  alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("models:Q", format=","),
                  alt.Tooltip("origin:N", title="snapshot"), alt.Tooltip("source:N")],
     ).properties(title="Shares by snapshot (one point per complete scan; triangles: imported dumps)", width=WIDTH)
+
+
+def weighted_by_snapshot(data: ReportData) -> alt.Chart:
+    """Next to `by_snapshot`: the same classes weighted by 30-day downloads."""
+    frame = _label(data.weighted_by_snapshot.filter(pl.col("method") != "header"))
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("snapshot_at:T", title="Scan date"),
+        y=alt.Y("share:Q", title="Share of PT/TF models' 30-day downloads (%)"),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
+        strokeDash=alt.StrokeDash("method:N", title="Method"),
+        tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
+                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("downloads:Q", format=","),
+                 alt.Tooltip("models:Q", format=",")],
+    ).properties(title="Shares weighted by downloads, by snapshot", width=WIDTH)
 
 
 def by_cohort(data: ReportData) -> alt.Chart:
@@ -100,7 +189,7 @@ def breakdowns(data: ReportData) -> alt.Chart:
         row=alt.Row("dimension:N", title=None),
         tooltip=["dimension:N", "value:N", alt.Tooltip("class_label:N", title="class"),
                  alt.Tooltip("models:Q", format=",")],
-    ).resolve_scale(y="independent").properties(
+    ).resolve_scale(y="independent", x="independent").properties(
         title="Largest libraries, pipeline tags and authors (files method)", width=WIDTH - 120)
 
 
@@ -153,7 +242,8 @@ def as_of(data: ReportData) -> alt.Chart | None:
 
 
 CHARTS = {
-    "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot, "by_cohort": by_cohort,
+    "timeline": timeline, "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot,
+    "weighted_by_snapshot": weighted_by_snapshot, "by_cohort": by_cohort,
     "top_models": top_models, "weighted": weighted, "breakdowns": breakdowns, "transitions": transitions,
     "agreement": agreement, "neither": neither,
 }

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
+from hfscan.errors import UsageError
 
 
 @dataclass
@@ -30,6 +31,9 @@ class ReportData:
     neither: pl.DataFrame
     scans: pl.DataFrame
     as_of: list[dict[str, Any]] = field(default_factory=list)
+    timeline: pl.DataFrame = field(default_factory=pl.DataFrame)   # as_of_shares, PT/TF classes
+    naive: pl.DataFrame = field(default_factory=pl.DataFrame)      # today's files by creation date
+    weighted_by_snapshot: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
@@ -81,8 +85,39 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     neither = _frame(con, "SELECT * FROM neither_over_time ORDER BY scan_id, neither_reason")
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
                            FROM scans WHERE status = 'complete' ORDER BY scan_id""")
-    return ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
-                      transitions, agreement, neither, scans, as_of or [])
+    timeline, naive = _timeline(con, str(snapshot_at)[:10])
+    data = ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
+                      transitions, agreement, neither, scans, as_of or [], timeline, naive)
+    data.weighted_by_snapshot = _frame(con, """
+        SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_pct AS share
+        FROM weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
+    return data
+
+
+def _timeline(con: duckdb.DuckDBPyConnection, snapshot_day: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The stored as-of series (`hfscan timeline`) at the current rules, each day from the newest
+    snapshot it was computed from; and the naive estimate at the same days (quarter ends without one)."""
+    from hfscan.analysis.timeline import DEFAULT_FROM, naive_series, period_ends
+
+    timeline = _frame(con, """
+        SELECT strftime(day, '%Y-%m-%d') AS day, class, models, share, population, coverage, missing, complete,
+               scan_id
+        FROM as_of_shares
+        WHERE class <> 'neither' AND rules_version = (SELECT rules_version FROM current_rules)
+        QUALIFY scan_id = max(scan_id) OVER (PARTITION BY day)
+        ORDER BY day, class""")
+    days = sorted(set(timeline["day"].to_list())) if timeline.height else []
+    if not days:
+        try:
+            days = period_ends("quarter", DEFAULT_FROM, snapshot_day)
+        except UsageError:  # a snapshot younger than one quarter end: no series to draw
+            days = []
+    rows = [{"day": row["day"], "class": cls, "share": row["shares"][cls], "models": row["counts"][cls],
+             "population": row["population"]}
+            for row in naive_series(con, days) for cls in ("pytorch_only", "tensorflow_only", "both")]
+    naive = pl.DataFrame(rows, schema={"day": pl.String, "class": pl.String, "share": pl.Float64,
+                                       "models": pl.Int64, "population": pl.Int64})
+    return timeline, naive
 
 
 def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

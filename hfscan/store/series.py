@@ -81,12 +81,12 @@ def import_file(con: duckdb.DuckDBPyConnection, file: str, source: str, label: s
             for scan_id in result["snapshots"]:
                 con.execute(f"""
                     INSERT OR IGNORE INTO version_card_data
-                    SELECT v.version_id, any_value(s.card_data)
-                    FROM src s JOIN repo_versions v ON v.model_id = CAST(s."{model}" AS VARCHAR)
-                    JOIN scan_models m ON m.version_id = v.version_id AND m.scan_id = ?
-                    WHERE s.card_data IS NOT NULL GROUP BY v.version_id
+                    SELECT m.version_id, any_value(s.card_data)
+                    FROM src s JOIN snapshot_models m ON m.model_id = CAST(s."{model}" AS VARCHAR) AND m.scan_id = ?
+                    WHERE s.card_data IS NOT NULL GROUP BY m.version_id
                 """, [scan_id])
         return result
     finally:
         con.execute("DROP VIEW IF EXISTS src")
         con.execute("DROP TABLE IF EXISTS incoming")
+        con.execute("DROP TABLE IF EXISTS import_members")

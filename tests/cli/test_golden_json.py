@@ -90,6 +90,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         r.json("history", ["history", "--db", db, "--endpoint", url, "--models-from", str(ids), "--as-of", AS_OF,
                            "--retry-wait", "0.01"])
         r.json("shares_as_of", ["shares", "--db", db, "--as-of", AS_OF, "--partial"])
+        r.json("timeline", ["timeline", "--db", db, "--every", "year", "--partial"])
         r.json("report", ["report", "--db", db, "--out", str(tmp / "report.html")])
         r.json("export", ["export", "--db", db, "--out", str(tmp / "export")])
         r.json("import_parquet", ["import", "parquet", str(tmp / "export"), "--db", str(tmp / "imported.duckdb")])
@@ -106,7 +107,7 @@ SHAPES = {
     "scan": "scan", "status": "status", "shares": "shares", "shares_tags": "shares", "classify": "classify",
     "explain": "explain", "probe": "probe", "shares_header": "shares_header", "history": "history",
     "shares_as_of": "shares_as_of", "report": "report", "export": "export", "import_parquet": "import_parquet",
-    "import_hf_dataset": "import_hf_dataset",
+    "import_hf_dataset": "import_hf_dataset", "timeline": "timeline",
 }
 
 
@@ -174,6 +175,7 @@ def test_the_comparison_can_fail() -> None:
     (["shares", "--method", "header"], "95% intervals"),
     (["shares", "--as-of", AS_OF, "--partial"], f"as of {AS_OF}"),
     (["classify"], "new versions classified"),
+    (["timeline", "--every", "year", "--partial"], "PARTIAL:"),
     (["explain", "<model>"], "weight files"),
 ])
 def test_without_json_the_same_result_is_text(run: Run, args: list[str], expected: str) -> None:

@@ -32,6 +32,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeHub, P
         first_truth = hub.truth()
         hub.set_epoch(2)
         assert run_cli(scan_args(hub, db)).code == 0
+        # Partial as-of dates (no history): stored with their coverage, drawn off the line.
+        assert run_cli(["timeline", "--db", str(db), "--every", "year", "--partial"]).code == 0
         out = folder / "report.html"
         result = run_cli(["report", "--db", str(db), "--out", str(out), "--json"])
         assert result.code == 0, result.stderr
@@ -60,6 +62,36 @@ def test_every_chart_is_in_the_page_and_the_headline_equals_the_truth(built: tup
     first_scan = {r["class"]: r["models"] for r in snapshot_rows if r["scan_id"] == 1 and r["method"] == "files"}
     assert first_scan == {k: info["first"]["files"][k] for k in ("pytorch_only", "tensorflow_only", "both")}
     assert "Methods" in html and "2021 reference" in html
+
+
+def test_the_report_leads_with_time(built: tuple) -> None:
+    """First chart: the as-of series (partial dates marked, never on the line), the complete snapshots,
+    the 2021 figure at 2021-12-14 and the naive estimate; then the shares table, its interval note
+    outside it; breakdown facets with their own x scale."""
+    _, db, out, _ = built
+    html = out.read_text()
+    charts = specs(html)
+    assert next(iter(charts)) == "timeline"
+    assert html.index('id="chart-timeline"') < html.index("<table><tr><th>method")
+    spec = charts["timeline"]
+    rows = next(iter(spec["datasets"].values()))
+    series = {r["series"] for r in rows}
+    assert series == {"as of the date, PARTIAL (coverage < 100%)", "naive: today's files by creation date",
+                      "complete snapshot", "AssemblyAI, 14 Dec 2021"}  # nothing here is complete: no line
+    stored = query(db, "SELECT strftime(day, '%Y-%m-%d'), class, models, coverage FROM as_of_shares "
+                       "WHERE class <> 'neither'")
+    partial = {(r["date"], r["class"], r["models"], r["coverage"]) for r in rows if r["series"].startswith("as of")}
+    assert partial == set(stored) and all(c < 1 for *_, c in stored)
+    reference = {r["class"]: r["share"] for r in rows if r["series"].startswith("AssemblyAI")}
+    assert reference == {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}
+    assert {r["date"] for r in rows if r["series"].startswith("AssemblyAI")} == {"2021-12-14"}
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["detail"]["field"] == "segment"  # broken at partial dates
+    assert line["transform"][0]["filter"]["oneOf"] == ["as of the date (history, complete)",
+                                                       "naive: today's files by creation date"]
+    assert "class=caveat><b>Partial:</b>" in html and "hollow triangles" in html
+    assert charts["breakdowns"]["resolve"]["scale"] == {"y": "independent", "x": "independent"}
+    assert "<td colspan" not in html
 
 
 def test_transitions_count_new_and_deleted_models(built: tuple) -> None:
@@ -127,6 +159,9 @@ def test_the_report_renders_in_headless_chromium_offline(built: tuple) -> None:
     assert "pwned" not in attributes  # the planted tag did not run
     assert attributes.get("resources") == "0"  # no request left the page
     assert dom.stdout.count("<svg") >= int(attributes["charts"])
+    first = re.search(r'<div id="chart-([a-z_]+)"[^>]*>(.*?)</div>', dom.stdout, re.S)
+    assert first and first.group(1) == "timeline" and "<svg" in first.group(2)  # the lead chart drew
+    assert "AssemblyAI 2021: 84 / 8.4 / 7.4" in first.group(2)
     assert "&lt;/script&gt;&lt;script&gt;document.body.dataset.pwned" in dom.stdout  # shown as text
     console_errors = [line for line in dom.stderr.splitlines() if "CONSOLE" in line and "rror" in line]
     assert not console_errors, console_errors

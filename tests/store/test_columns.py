@@ -54,7 +54,7 @@ def test_the_staging_table_is_generated_from_the_table(tmp_path: Path) -> None:
 
 
 def test_main_tables_hold_every_version_and_counter_column(main_db: duckdb.DuckDBPyConnection) -> None:
-    versions, members = _types(main_db, "repo_versions"), _types(main_db, "scan_models")
+    versions, members = _types(main_db, "repo_versions"), _types(main_db, "version_runs")
     by_name = {c.name: c.sql_type for c in COLUMNS}
     assert {c: versions.get(c) for c in VERSION_COLUMNS} == {c: by_name[c] for c in VERSION_COLUMNS}
     assert {c: members.get(c) for c in COUNTER_COLUMNS} == {c: by_name[c] for c in COUNTER_COLUMNS}

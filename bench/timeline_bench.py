@@ -1,0 +1,231 @@
+"""What a timeline costs: history requests and wall time, hfscan's plan vs the naive one, and the
+real Hub at the free and PRO quotas.
+
+    .venv/bin/python bench/timeline_bench.py                      # 100k fake models, quarterly 2020 -> 2026
+    .venv/bin/python bench/timeline_bench.py --models 20000 --json bench/results/timeline.json
+
+Three parts:
+
+1. **Measured, fake Hub (--models, default 100k).** The real CLI against the fake Hub on 127.0.0.1:
+   `hfscan scan`, then `hfscan timeline` (refuses, printing the cost), `hfscan history --every
+   quarter ...` (requests counted by the server, wall time), `hfscan timeline` (exact). The planted
+   population gives the same counts independently: a commit log for every repo some date cannot
+   answer from the listing, a tree per (repo, commit at a date) that is not the head. The naive plan
+   is a commit log for every repo plus the same trees (no date needs more, and a repo whose files
+   the listing gives needs no tree either way).
+2. **Projected, fake Hub at --large-models (default 3M).** The same planted rule over a uniform
+   sample (--large-sample) of that population, scaled up; wall time = requests at the request rate
+   measured in part 1 plus the timeline queries scaled linearly in models. Not a run.
+3. **Estimated, real Hub.** Real creation dates (Liang et al., 74,797 models to Sept. 2022, the copy
+   in hfscan/testing/fakehub/data) and published Hub sizes after that (interpolated linearly; see
+   REAL_SIZES), with a STATED assumption for last_modified: a share --modified-share of repos has a
+   commit after its creation quarter, the last one uniform between creation and the scan day; the
+   others are never modified after their creation day. Repos created before 2022-03-02 show the
+   clamped createdAt, so every one of them needs its commit log for the dates before the clamp.
+   Requests at 1,000 (free) and 2,500 (PRO) per 5 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine, measure  # noqa: E402
+
+DAY = 86_400
+CLAMP = int(datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC).timestamp())
+QUOTAS = {"free": 1000, "PRO": 2500}
+# Public models on the Hub by date (REFERENCE_FIGURES: hub-docs, hub-stats); after Oct 2025 the
+# Oct 2024 -> Oct 2025 pace (~105k a month) is ASSUMED to continue to the last date.
+REAL_SIZES = [("2022-09-30", 74_797), ("2023-01-31", 120_000), ("2023-11-30", 350_000), ("2024-09-30", 900_000),
+              ("2025-05-31", 1_700_000), ("2025-10-31", 2_160_000), ("2026-09-30", 3_315_000)]
+
+
+def ts(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
+
+
+def cut(day: str) -> int:
+    return ts(day) + DAY - 1
+
+
+def unknown_on(created: int, last_modified: int, day_cut: int) -> bool:
+    """Group (c): the listing alone cannot tell the repo's files on the day (docs/AS_OF.md)."""
+    clamped = created < CLAMP
+    if not clamped and created > day_cut:
+        return False
+    return not (max(created, CLAMP) <= day_cut and last_modified <= day_cut)
+
+
+def planted_cost(models: list[Any], days: list[str]) -> dict[str, int]:
+    """Requests the dates need, from the fake Hub's planted commits (independent of hfscan)."""
+    cuts = [cut(d) for d in days]
+    logs = trees = 0
+    for m in models:
+        unknown = [c for c in cuts if unknown_on(m.created, m.last_modified, c)]
+        if not unknown:
+            continue
+        logs += 1
+        trees += len({commit.sha for c in unknown for commit in [m.commit_as_of(c)]
+                      if commit is not None and commit.sha != m.sha})
+    return {"models": len(models), "commit_logs": logs, "trees": trees, "requests": logs + trees,
+            "naive_requests": len(models) + trees}
+
+
+def hfscan(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hfscan", *args], env=env, cwd=ROOT, capture_output=True, text=True)
+
+
+def measured(models: int, seed: int, series: list[str], days: list[str]) -> dict[str, Any]:
+    from hfscan.testing.fakehub import FakeHub
+    from hfscan.testing.fakehub.truth import iter_models
+
+    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
+               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
+        env.pop("HF_TOKEN", None)
+        py = [sys.executable, "-m", "hfscan"]
+        scan = measure([*py, "scan"], env=env)
+        refused = hfscan(["timeline", *series], env)
+        assert refused.returncode == 2, refused.stderr
+        before = hub.stats()
+        history = measure([*py, "history", *series, "--json"], env=env)
+        after = hub.stats()
+        final = measure([*py, "timeline", *series], env=env)
+        again = hfscan(["timeline", *series, "--json"], env)  # the same rows again: replaced, not added
+        out = json.loads(again.stdout) if again.returncode == 0 else {}
+        planted = planted_cost(list(iter_models(hub.population, 0)), days)
+    logs = after.get("route:commits", 0) - before.get("route:commits", 0)
+    trees = after.get("route:tree", 0) - before.get("route:tree", 0)
+    return {"models": models, "days": len(days), "scan_s": round(scan["wall"], 1),
+            "refusal": refused.stderr.strip().splitlines()[-1],
+            "history": {"commit_logs": logs, "trees": trees, "requests": logs + trees,
+                        "wall_s": round(history["wall"], 1), "cpu_s": round(history["cpu"], 1),
+                        "requests_per_s": round((logs + trees) / history["wall"], 1)},
+            "timeline": {"wall_s": round(final["wall"], 2), "cpu_s": round(final["cpu"], 2),
+                         "peak_rss_mb": round(final["peak_rss_mb"]),
+                         "complete": all(d.get("complete") for d in out.get("dates", [])) if out else None},
+            "planted": planted, "naive": {"requests": models + trees, "commit_logs": models, "trees": trees}}
+
+
+def projected(models: int, seed: int, sample: int, days: list[str], rate: float, timeline_s: float,
+              measured_models: int) -> dict[str, Any]:
+    from hfscan.testing.fakehub.population import Population
+
+    population = Population(models, seed=seed)
+    size = population.size(0)
+    rng = random.Random(seed)
+    picked = [population.model(i, 0) for i in rng.sample(range(size), min(sample, size))
+              if not population.deleted(i, 0)]
+    cost = planted_cost(picked, days)
+    scale = models / max(1, len(picked))
+    logs, trees = round(cost["commit_logs"] * scale), round(cost["trees"] * scale)
+    return {"models": models, "sample": len(picked), "commit_logs": logs, "trees": trees, "requests": logs + trees,
+            "naive_requests": models + trees,
+            "history_wall_s_at_measured_rate": round((logs + trees) / rate) if rate else None,
+            "naive_wall_s_at_measured_rate": round((models + trees) / rate) if rate else None,
+            "timeline_wall_s_linear": round(timeline_s * models / measured_models, 1)}
+
+
+def real_created(seed: int) -> list[int]:
+    """Liang's real creation dates, then repos spread uniformly between published sizes."""
+    import polars as pl
+
+    real = pl.read_parquet(ROOT / "hfscan/testing/fakehub/data/liang2022_models.parquet")["created"].to_list()
+    created = sorted(real)
+    rng = random.Random(seed)
+    previous_day, previous = REAL_SIZES[0]
+    for day, size in REAL_SIZES[1:]:
+        lo, hi = ts(previous_day), ts(day)
+        created += sorted(rng.randint(lo, hi) for _ in range(size - previous))
+        previous_day, previous = day, size
+    return created
+
+
+def real_estimate(days: list[str], modified_share: float, seed: int, now: str) -> dict[str, Any]:
+    """Requests for the dates on the real Hub under the stated last_modified assumption (vectorised)."""
+    import numpy as np
+
+    created = np.array(real_created(seed), dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    end = ts(now)
+    quarter_end = np.array([cut(d) for d in days], dtype=np.int64)
+    modified = rng.random(created.size) < modified_share
+    # Modified repos: last commit uniform between creation and the scan day; others: their creation day.
+    last = np.where(modified, created + (rng.random(created.size) * (end - created)).astype(np.int64),
+                    created + DAY // 2)
+    clamped = created < CLAMP
+    shown = np.maximum(created, CLAMP)
+    unknown = np.zeros((created.size,), dtype=np.int64)  # (repo, day) pairs in group (c)
+    existed_unknown = np.zeros((created.size,), dtype=np.int64)  # of those, the repo truly existed
+    for c in quarter_end:
+        u = (clamped | (created <= c)) & ~((shown <= c) & (last <= c))
+        unknown += u
+        existed_unknown += u & (created <= c) & (last > c)
+    logs = int((unknown > 0).sum())
+    trees_upper = int(existed_unknown.sum())   # one tree per (repo, day): every day a different commit
+    trees_lower = int((existed_unknown > 0).sum())  # one earlier commit answers all a repo's days
+    out = {"models": int(created.size), "modified_share": modified_share, "commit_logs": logs,
+           "clamped_repos": int(clamped.sum()), "trees_lower": trees_lower, "trees_upper": trees_upper,
+           "naive_commit_logs": int(created.size)}
+    for name, quota in QUOTAS.items():
+        out[f"hours_{name}"] = [round((logs + t) / quota * 5 / 60, 1) for t in (trees_lower, trees_upper)]
+        out[f"naive_hours_{name}"] = [round((created.size + t) / quota * 5 / 60, 1) for t in (trees_lower, trees_upper)]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--every", default="quarter")
+    parser.add_argument("--from", dest="start", default="2020-01-01")
+    parser.add_argument("--to", dest="end", default="2026-09-30")
+    parser.add_argument("--large-models", type=int, default=3_000_000)
+    parser.add_argument("--large-sample", type=int, default=200_000)
+    parser.add_argument("--modified-share", type=float, nargs="+", default=[0.2, 0.4, 0.6])
+    parser.add_argument("--skip-run", action="store_true", help="only the projections (no fake-Hub run)")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    from hfscan.analysis.timeline import period_ends
+
+    days = period_ends(args.every, args.start, args.end)
+    series = ["--every", args.every, "--from", args.start, "--to", args.end]
+    started = time.monotonic()
+    report: dict[str, Any] = {"every": args.every, "from": args.start, "to": args.end, "days": len(days),
+                              "machine": machine()}
+    rate, timeline_s = 0.0, 0.0
+    if not args.skip_run:
+        run = measured(args.models, args.seed, series, days)
+        report["measured"] = run
+        rate, timeline_s = run["history"]["requests_per_s"], run["timeline"]["wall_s"]
+        print(json.dumps(run, indent=2), file=sys.stderr)
+    if args.large_models:
+        report["projected"] = projected(args.large_models, args.seed, args.large_sample, days, rate, timeline_s,
+                                        args.models)
+        print(json.dumps(report["projected"], indent=2), file=sys.stderr)
+    now = date.today().isoformat()  # the scan day: modified repos' last commits fall before it
+    report["real_hub"] = [real_estimate(days, share, args.seed, now) for share in args.modified_share]
+    print(json.dumps(report["real_hub"], indent=2), file=sys.stderr)
+    report["seconds"] = round(time.monotonic() - started, 1)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
