@@ -56,6 +56,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("disabled", "BOOLEAN", "version"),
     Column("safetensors_total", "BIGINT", "version", wire="safetensors"),
     Column("gguf", "JSON", "version"),
+    # From the repo's config.json as the Hub summarises it (`config` in listings and dumps); data
+    # for rules that look at the architecture, never markup (imports: docs/HUB_PROTOCOL.md, "Dumps").
+    Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",)),
+    Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",)),
     Column("downloads", "BIGINT", "counter", dump_names=("downloads",)),
     Column("downloads_all_time", "BIGINT", "counter", wire="downloadsAllTime",
            dump_names=("downloads_all_time", "downloadsAllTime")),

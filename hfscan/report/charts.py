@@ -123,9 +123,12 @@ def by_snapshot(data: ReportData) -> alt.Chart:
         y=alt.Y("share:Q", title="Share of PT/TF models (%)"),
         color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
         strokeDash=alt.StrokeDash("method:N", title="Method"),
+        shape=alt.Shape("origin:N", title="Snapshot", scale=alt.Scale(domain=["live scan", "imported dump"],
+                                                                       range=["circle", "triangle-up"])),
         tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
-                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("models:Q", format=",")],
-    ).properties(title="Shares by snapshot (one point per complete scan)", width=WIDTH)
+                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("models:Q", format=","),
+                 alt.Tooltip("origin:N", title="snapshot"), alt.Tooltip("source:N")],
+    ).properties(title="Shares by snapshot (one point per complete scan; triangles: imported dumps)", width=WIDTH)
 
 
 def weighted_by_snapshot(data: ReportData) -> alt.Chart:

@@ -236,6 +236,21 @@ MIGRATIONS.append((
     """,
 ))
 
+# Config fields of the model row (model_row.py) and the card data imports keep on request.
+MIGRATIONS.append((
+    6,
+    "config model type and architectures; card data of imports kept on request",
+    """
+    ALTER TABLE repo_versions ADD COLUMN config_model_type VARCHAR;
+    ALTER TABLE repo_versions ADD COLUMN config_architectures VARCHAR[];
+    -- cardData of imported dumps: free text written by users, stored only with --keep-card-data.
+    CREATE TABLE version_card_data (
+        version_id BIGINT PRIMARY KEY,
+        card_data VARCHAR
+    );
+    """,
+))
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
