@@ -56,8 +56,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("disabled", "BOOLEAN", "version"),
     Column("safetensors_total", "BIGINT", "version", wire="safetensors"),
     Column("gguf", "JSON", "version"),
-    # From the listing's `config` object (expand=config): the `model_type` and `architectures` of the
-    # repo's config.json (docs/LOADABLE.md). NULL when the repo has none or the scan did not ask.
+    # From the repo's config.json as the Hub summarises it (`config` in listings and dumps); data
+    # for rules that look at the architecture, never markup (imports: docs/HUB_PROTOCOL.md, "Dumps"). Method loadable
+    # uses both (docs/LOADABLE.md); NULL when the repo has none or the scan did not ask for `config`.
     Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",)),
     Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",)),
     Column("downloads", "BIGINT", "counter", dump_names=("downloads",)),

@@ -55,7 +55,11 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
                      unnest([pytorch_only, tensorflow_only, "both"]) AS v
               FROM {source})
     """
-    by_snapshot = _frame(con, long_shares.format(source="shares") + " ORDER BY scan_id, method, class")
+    # Each point says where it comes from: a live scan, or an imported dump (kind `import`).
+    by_snapshot = _frame(con, f"""
+        SELECT b.*, CASE WHEN s.kind = 'import' THEN 'imported dump' ELSE 'live scan' END AS origin, s.source
+        FROM ({long_shares.format(source="shares")}) b JOIN scans s USING (scan_id)
+        ORDER BY b.scan_id, b.method, b.class""")
     by_cohort = _frame(con, """
         SELECT method, cohort, k AS class, v AS models, round(100.0 * v / nullif(population, 0), 2) AS share
         FROM (SELECT method, cohort, population,

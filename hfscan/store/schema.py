@@ -236,15 +236,28 @@ MIGRATIONS.append((
     """,
 ))
 
-# Schema v6: method loadable (docs/LOADABLE.md). Idempotent (IF NOT EXISTS): tests that build a database
-# at an older version run it ahead, so that today's classify and views work on it.
+# Config fields of the model row (model_row.py) and the card data imports keep on request.
+# Steps from here on are idempotent (IF NOT EXISTS): tests that build a database at an older
+# version run them ahead, so that today's classify and views work on it (tests/store/test_runs.py).
 MIGRATIONS.append((
     6,
-    "loadable: config model type and architectures, framework tables, loading paths per class",
+    "config model type and architectures; card data of imports kept on request",
     """
-    -- From the listing's `config` (expand=config); NULL: none, or a scan that did not ask.
     ALTER TABLE repo_versions ADD COLUMN IF NOT EXISTS config_model_type VARCHAR;
     ALTER TABLE repo_versions ADD COLUMN IF NOT EXISTS config_architectures VARCHAR[];
+    -- cardData of imported dumps: free text written by users, stored only with --keep-card-data.
+    CREATE TABLE IF NOT EXISTS version_card_data (
+        version_id BIGINT PRIMARY KEY,
+        card_data VARCHAR
+    );
+    """,
+))
+
+# Method loadable (docs/LOADABLE.md): loading paths per class, the framework tables.
+MIGRATIONS.append((
+    7,
+    "loadable: loading paths per class, framework tables",
+    """
     -- Method loadable: the path that loads the model in each framework (rules.LOADING_PATHS)
     -- and what decided it (transformers, or the files method for another library).
     ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS pt_path VARCHAR;

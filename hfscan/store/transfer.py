@@ -74,6 +74,13 @@ def import_arrow(con: duckdb.DuckDBPyConnection, table: Any, source: str, label:
         con.unregister("src_arrow")
 
 
+def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
+                snapshot_at: datetime | None = None) -> dict[str, Any]:
+    """The caller's temp view `src` (e.g. `read_parquet` of a downloaded dump, narrowed to the
+    columns it needs: store/series.py) imported like a Parquet file."""
+    return _import_src(con, source, label, snapshot_at)
+
+
 def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 snapshot_at: datetime | None = None) -> dict[str, Any]:
     """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it."""
