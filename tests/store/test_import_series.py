@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from hfscan.testing.fakehub.series_repos import (
     date_of,
     model_type_truth,
 )
-from hfscan.testing.fakehub.truth import iter_models, truth
+from hfscan.testing.fakehub.truth import iter_models, loadable_class, truth, vendored_frameworks
 from tests.crawl.helpers import CliResult, query, run_cli, scan_args
 
 
@@ -77,7 +78,7 @@ def test_each_week_by_path_is_a_snapshot_equal_to_its_truth(hub: FakeHub, weekly
     assert len(rows) == 8
     for (scan_id, kind, status, source, snapshot_at, methods, models), epoch in zip(rows, WEEKLY_EPOCHS, strict=True):
         planted = truth(hub.population, epoch)
-        assert (kind, status, methods, snapshot_at) == ("import", "complete", ["files", "tags"], day(epoch))
+        assert (kind, status, methods, snapshot_at) == ("import", "complete", ["files", "tags", "loadable"], day(epoch))
         assert source.startswith(f"hf-dataset:{WEEKLY_REPO}@") and source.endswith(f"/models/{date_of(epoch)}/models.parquet")
         assert models == planted["models"]
         assert class_counts(db, scan_id, "files") == planted["files"]
@@ -85,6 +86,13 @@ def test_each_week_by_path_is_a_snapshot_equal_to_its_truth(hub: FakeHub, weekly
         types = dict(query(db, f"SELECT model_id, config_model_type FROM snapshot_models WHERE scan_id = {scan_id} "
                                "AND config_model_type IS NOT NULL"))
         assert types == model_type_truth(hub.population, epoch)
+        # The dumps carry configs and file lists: method loadable (both transformers lines) as planted,
+        # with the dump's model types (its hostile ones included: unknown types).
+        dumped = model_type_truth(hub.population, epoch)
+        for line, method in (("4.57", "loadable"), ("5", "loadable_v5")):
+            expected = Counter(loadable_class(m.head.components, m.library_name, dumped.get(m.id), vendored_frameworks(),
+                                              line)["class"] for m in iter_models(hub.population, epoch))
+            assert class_counts(db, scan_id, method) == dict(expected), method
     # No sha in the dumps: stored as NULL, never invented.
     assert query(db, "SELECT count(*) FROM snapshot_models WHERE sha IS NOT NULL")[0][0] == 0
 

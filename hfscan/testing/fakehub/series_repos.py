@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hfscan.testing.fakehub import render
+from hfscan.testing.fakehub import configs, render
 from hfscan.testing.fakehub.datasets_repo import DatasetCommit, DatasetRepo
 from hfscan.testing.fakehub.population import BASE_END, DAY, HOSTILE_TEXT, Population, iso
 from hfscan.testing.fakehub.truth import iter_models
@@ -64,12 +64,12 @@ def date_of(epoch: int) -> str:
 
 
 def model_config(population: Population, model: Any) -> dict[str, Any] | None:
-    """What the dump's `config` holds for a model: transformers repos only."""
-    if model.library_name != "transformers":
+    """What the dump's `config` holds for a model: transformers repos with a config model type only."""
+    if model.library_name != "transformers" or model.model_type is None:
         return None
-    family = model.name.split("-")[0]
-    model_type = HOSTILE_TEXT if population.hostile and model.index % 10 == 3 else family
-    return {"model_type": model_type, "architectures": [f"{family.capitalize()}ForCausalLM"]}
+    # The model type the listing's `config` shows too (configs.py: planted per repo).
+    model_type = HOSTILE_TEXT if population.hostile and model.index % 10 == 3 else model.model_type
+    return {"model_type": model_type, "architectures": configs.architectures(model.model_type)}
 
 
 def model_type_truth(population: Population, epoch: int) -> dict[str, str]:
