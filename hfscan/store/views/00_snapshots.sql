@@ -79,6 +79,7 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        len(v.files) AS file_count,
        m.downloads, m.downloads_all_time, m.likes,
        v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
+       v.config_model_type, v.config_architectures,
        v.version_id
 FROM (SELECT * FROM snapshot_order WHERE scan_id = (SELECT scan_id FROM latest_scan)) s
 JOIN run_spans m ON s.position - m.first_position >= 0 AND m.last_position - s.position >= 0
