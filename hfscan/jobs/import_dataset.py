@@ -79,16 +79,26 @@ def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_walk_cache_key(repo, file), json.dumps(oids)])
 
 
-def _oid_at(client: HubClient, repo: str, file: str, sha: str) -> str | None:
-    """The file's content id at one commit (LFS sha256, else the git blob id), None when absent."""
+def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, Any] | None:
+    """The file's paths-info entry at one commit, None when the file is absent there."""
     _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
                               data={"paths": [file], "expand": False}, parse=json.loads,
                               what=f"dataset {repo}: {file} at {sha[:12]}")
-    for entry in paths if isinstance(paths, list) else []:
-        if isinstance(entry, dict) and entry.get("path") == file:
-            lfs = entry.get("lfs")
-            return lfs.get("oid") if isinstance(lfs, dict) and lfs.get("oid") else entry.get("oid")
-    return None
+    return next((e for e in (paths if isinstance(paths, list) else [])
+                 if isinstance(e, dict) and e.get("path") == file), None)
+
+
+def _lfs_or_git(entry: dict[str, Any] | None, key: str) -> Any:
+    """An entry's LFS value (the content's sha256, its size) when it is an LFS file, else git's."""
+    if entry is None:
+        return None
+    lfs = entry.get("lfs")
+    return lfs.get(key) if isinstance(lfs, dict) and lfs.get(key) else entry.get(key)
+
+
+def _oid_at(client: HubClient, repo: str, file: str, sha: str) -> str | None:
+    """The file's content id at one commit (LFS sha256, else the git blob id), None when absent."""
+    return _lfs_or_git(_entry_at(client, repo, file, sha), "oid")
 
 
 def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str] | None = None,
@@ -175,14 +185,7 @@ def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, pat
 
 
 def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
-    _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
-                              data={"paths": [file], "expand": False}, parse=json.loads,
-                              what=f"dataset {repo}: {file} at {sha[:12]}")
-    for entry in paths if isinstance(paths, list) else []:
-        if isinstance(entry, dict) and entry.get("path") == file:
-            lfs = entry.get("lfs")
-            return lfs.get("size") if isinstance(lfs, dict) and lfs.get("size") else entry.get("size")
-    return None
+    return _lfs_or_git(_entry_at(client, repo, file, sha), "size")
 
 
 def head_sha(client: HubClient, repo: str, revision: str | None) -> str:

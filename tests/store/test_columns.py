@@ -65,6 +65,11 @@ def test_the_public_view_shows_every_exported_column(main_db: duckdb.DuckDBPyCon
     assert [c.name for c in COLUMNS if c.exported and c.name not in shown] == []
 
 
+def test_latest_models_has_the_columns_of_snapshot_models(main_db: duckdb.DuckDBPyConnection) -> None:
+    """latest_models is written out (not filtered from snapshot_models) for speed: same columns."""
+    assert _types(main_db, "latest_models") == _types(main_db, "snapshot_models")
+
+
 def test_a_known_sha_hashes_alike_in_the_listing_and_in_history(main_db: duckdb.DuckDBPyConnection) -> None:
     """A tree fetched at a commit and the listing row of that commit are one version."""
     listing = main_db.execute(
