@@ -87,7 +87,7 @@ _PARSERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
 
 
 def _to_models(wire: pl.DataFrame) -> pl.DataFrame:
-    """Wire names and shapes → hfscan's columns (store/columns.py), in that order."""
+    """Wire names and shapes → hfscan's columns (model_row.py), in that order."""
     return wire.select([
         _PARSERS.get(c.name, lambda value: value)(pl.col(c.wire_key)).alias(c.name) for c in COLUMNS
     ])

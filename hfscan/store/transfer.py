@@ -21,7 +21,7 @@ _NOT_EXPORTED = ("scan_id", "scan_kind", "version_id", "snapshot_at", "hub_id_cr
 
 def export_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What `export` writes: the public `snapshot_models` view's data columns, snapshot_at last
-    (every stored column marked `exported` in store/columns.py is among them: a test checks)."""
+    (every stored column marked `exported` in model_row.py is among them: a test checks)."""
     names = [r[0] for r in con.execute("DESCRIBE snapshot_models").fetchall()]
     return [n for n in names if n not in _NOT_EXPORTED] + ["snapshot_at"]
 

@@ -1,4 +1,4 @@
-"""The one table of model-row columns (store/columns.py) agrees with every place a row lives:
+"""The one table of model-row columns (model_row.py) agrees with every place a row lives:
 the listing parser's frame, the staging table, the main tables, the public view, the import."""
 
 from __future__ import annotations
