@@ -92,6 +92,11 @@ def counters(day: int, churn: str) -> list[pl.Expr]:
             ((pl.col("i") * 40503 % 1_009 / 1_009).pow(10).mul(500).floor().cast(pl.Int64) + total(liked)).alias("likes")]
 
 
+MODEL_TYPES = ["llama", "bert", "qwen2", "mistral", "gpt2", "t5", "roberta", "vit"]
+ARCHITECTURES = [["LlamaForCausalLM"], ["BertForMaskedLM"], ["Qwen2ForCausalLM"], ["MistralForCausalLM"],
+                 ["GPT2LMHeadModel"], ["T5ForConditionalGeneration"], ["RobertaModel"], ["ViTModel"]]
+
+
 def snapshot_frame(models: int, snapshot: int, change: float, churn: str = "daily") -> pl.DataFrame:
     """Model i's sha changes at snapshot s with probability `change` (deterministic)."""
     idx = pl.int_range(0, models, eager=True).alias("i")
@@ -114,6 +119,10 @@ def snapshot_frame(models: int, snapshot: int, change: float, churn: str = "dail
         pl.lit(pl.Series(FILE_SETS, dtype=pl.List(pl.String))).gather(pl.col("i") % len(FILE_SETS)).alias("files"),
         pl.lit("false").alias("gated"), pl.lit(False).alias("private"), pl.lit(False).alias("disabled"),
         pl.lit(None, dtype=pl.Int64).alias("safetensors_total"), pl.lit(None, dtype=pl.String).alias("gguf"),
+        # What `expand=config` keeps (the loadable method): a model type and its architectures.
+        pl.lit(pl.Series(MODEL_TYPES)).gather(pl.col("i") % len(MODEL_TYPES)).alias("config_model_type"),
+        pl.lit(pl.Series(ARCHITECTURES, dtype=pl.List(pl.String))).gather(pl.col("i") % len(ARCHITECTURES))
+        .alias("config_architectures"),
         *counters(snapshot, churn),
         pl.col("changed_now"),
     )
