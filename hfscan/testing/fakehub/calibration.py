@@ -25,14 +25,15 @@ HUB_SIZE: list[tuple[str, int]] = [
 # AssemblyAI, 14 Dec 2021: of the models with PT or TF, 84% PT-only, 8.4% TF-only, 7.4% both. The
 # planted creation mix aims a little lower on "both": ADD_TF_SHARE of PT-only repos gain TF weights
 # later, part of them by that day.
-EARLY_TARGET = {"pytorch_only": 0.849, "tensorflow_only": 0.084, "both": 0.067}
+EARLY_TARGET = {"pytorch_only": 0.873, "tensorflow_only": 0.084, "both": 0.043}
 
 # The 30 most popular models of Dec 2021: 11 PT-only, 0 TF-only, 19 both. The most downloaded real
 # models of the population get these classes by rank, 19 in 30 "both", spread over the ranks.
 POPULAR = 30
 POPULAR_BOTH = 19
 
-_GOLDEN = (math.sqrt(5) - 1) / 2
+# Irrational steps of independent low-discrepancy sequences: the golden ratio, then sqrt 2 and 3.
+_STEPS = ((math.sqrt(5) - 1) / 2, math.sqrt(2) - 1, math.sqrt(3) - 1)
 _CLASS_OF = {"pt": "pytorch_only", "pt_flax": "pytorch_only", "trainer": "pytorch_only", "pt_plain": "pytorch_only",
              "pt_ckpt": "pytorch_only", "pt_shards": "pytorch_only", "tf": "tensorflow_only",
              "tf_saved": "tensorflow_only", "keras": "tensorflow_only", "tflite": "tensorflow_only",
@@ -46,9 +47,10 @@ def _ts(date: str) -> int:
 _KNOTS = [(_ts(date), count) for date, count in HUB_SIZE]
 
 
-def weyl(index: int, seed: int) -> float:
-    """frac(index * golden ratio + seed offset): equidistributed over any run of indices."""
-    return (index * _GOLDEN + seed * math.sqrt(2)) % 1.0
+def weyl(index: int, seed: int, sequence: int = 0) -> float:
+    """frac(index * step + seed offset): equidistributed over any run of indices (sequence 0, 1, 2
+    use different irrational steps)."""
+    return (index * _STEPS[sequence] + seed * math.sqrt(7) + sequence / 3) % 1.0
 
 
 def hub_time(fraction: float, start: int, end: int) -> int:

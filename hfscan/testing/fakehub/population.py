@@ -53,11 +53,11 @@ BASE_END = _ts("2026-11-01T00:00:00")       # epoch 0 is the Hub on this day
 DAY = 86_400
 REAL_SHARE = 0.3                             # of a small population (tests): at most this share...
 REAL_FLOOR = 1_500                           # ...and at most this many; above, proportional (HUB_SIZE)
-ADD_TF_SHARE = 0.04                          # of PT-only transformers repos before 2022-06: TF added later
+ADD_TF_SHARE = 0.1                           # of PT-only transformers repos before 2022-06: TF added later
 NEW_PER_EPOCH = 0.02
 CHANGED_PER_EPOCH = 0.01
 DELETED_PER_EPOCH = 0.002
-SQUASHED_SHARE = 0.005      # of repos created from SQUASH_START: history squashed days after creation
+SQUASHED_SHARE = 0.006      # of repos created from SQUASH_START: history squashed days after creation
 BACKDATED_SHARE = 0.005     # of repos created from BACKDATE_START: first commit dated before creation
 SQUASH_START = _ts("2024-01-01T00:00:00")
 BACKDATE_START = _ts("2023-01-01T00:00:00")
@@ -365,10 +365,11 @@ class Population:
         if rng.random() < 0.35:
             events.append((min(latest, created + rng.randint(60, 200 * DAY)), "Update README.md", "user", None))
         has_bin = "pt_bin" in components and library == "transformers"
-        if (has_bin and "tf_h5" not in components and created < _ts("2022-06-01T00:00:00")
-                and rng.random() < ADD_TF_SHARE and not popular):
-            events.append((min(latest, created + rng.randint(10 * DAY, 400 * DAY)), "Add TF weights", "user",
-                           (*components, "tf_h5")))
+        if has_bin and "tf_h5" not in components and created < _ts("2022-06-01T00:00:00"):
+            rng.random()  # the draw this choice once took; a low-discrepancy one keeps 2021 stable
+            if weyl(index, self.seed, 1) < ADD_TF_SHARE and not popular:
+                events.append((min(latest, created + rng.randint(10 * DAY, 400 * DAY)), "Add TF weights",
+                               "user", (*components, "tf_h5")))
         if has_bin and created < _ts("2024-03-01T00:00:00") and rng.random() < 0.4:
             start = max(created + DAY, BOT_START)
             if start < latest:
@@ -403,12 +404,17 @@ class Population:
         return commits
 
     def _first_commit(self, index: int, created: int) -> int:
-        """Creation, except for planted cases: a history squashed 2-20 days after creation (the
-        squash keeps the initial files), or a first commit pushed with a date up to 4 years old."""
+        """Creation, except for planted cases: a history squashed 2-20 days after creation, or 32-45
+        days (past a month end) for a third of them (the squash keeps the initial files), or a first
+        commit pushed with a date up to 4 years old. Squashes are picked by a low-discrepancy
+        sequence: every run of a few hundred newer repos has both kinds."""
         if index < len(self.real) or index >= self.base:
             return created
-        squashed = created + int((2 + 18 * self._u(index, "squash-days")) * DAY)
-        if created >= SQUASH_START and squashed < BASE_END - DAY and self._u(index, "squash") < SQUASHED_SHARE:
+        u = weyl(index, self.seed, 2)
+        r = self._u(index, "squash-days")
+        days = 32 + 13 * r if u < SQUASHED_SHARE / 3 else 2 + 18 * r
+        squashed = created + int(days * DAY)
+        if created >= SQUASH_START and squashed < BASE_END - DAY and u < SQUASHED_SHARE:
             return squashed
         if created >= BACKDATE_START and self._u(index, "backdate") < BACKDATED_SHARE:
             return created - int((30 + 1400 * self._u(index, "backdate-days")) * DAY)
