@@ -82,6 +82,13 @@ def table(results: dict[str, Any]) -> str:
                   f"| all snapshots: hfscan | {storage['hfscan_total_bytes'] / MIB:,.1f} MiB |",
                   f"| all snapshots: naive (each whole) | {storage['naive_total_bytes'] / MIB:,.1f} MiB "
                   f"({storage['naive_over_hfscan']}× hfscan) |"]
+        if storage.get("unchanged_share_of_first") is not None:
+            lines.append(f"| an unchanged snapshot | {storage['unchanged_snapshot_bytes'] / MIB:,.2f} MiB "
+                         f"({storage['unchanged_share_of_first']:.2%} of the first) |")
+        if storage.get("mean_day_share_of_first") is not None:
+            lines += [f"| a simulated day (mean) | {storage['mean_day_bytes'] / MIB:,.2f} MiB "
+                      f"({storage['mean_day_share_of_first']:.2%} of the first) |",
+                      f"| projected year of days at 3M models | {storage['projected_year_bytes_at_3m'] / 2**30:,.2f} GiB |"]
     analysis = results.get("analysis")
     if analysis and "error" not in analysis:
         lines += ["", f"| analysis ({analysis['snapshots']} snapshots × {analysis['models_per_snapshot']:,}, "
@@ -126,6 +133,8 @@ def main() -> int:
     parser.add_argument("--large-models", type=int, default=3_000_000, help="0 skips the large crawl")
     parser.add_argument("--large-repeats", type=int, default=1)
     parser.add_argument("--storage-models", type=int, default=3_000_000)
+    parser.add_argument("--storage-days", type=int, default=30,
+                        help="simulated daily scans after the snapshots (the projected year extrapolates them)")
     parser.add_argument("--snapshots", type=int, default=12)
     parser.add_argument("--storage-page-size", type=int, default=50_000,
                         help="models per staged page in the storage step (bytes do not depend on it; 1,000-model "
@@ -135,6 +144,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.models, args.repeats, args.large_models, args.storage_models, args.snapshots = 5000, 1, 0, 5000, 3
+        args.storage_days = 2
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {"started_at": stamp, "machine_before": machine()}
@@ -154,7 +164,8 @@ def main() -> int:
         kept = parts / "snapshots.duckdb"
         results["storage"] = step("storage", "storage_bench.py",
                                   ["--models", str(args.storage_models), "--snapshots", str(args.snapshots),
-                                   "--page-size", str(args.storage_page_size), "--keep", str(kept)],
+                                   "--page-size", str(args.storage_page_size), "--keep", str(kept),
+                                   "--unchanged", "--days", str(args.storage_days)],
                                   parts / "storage.json")
         if kept.exists():
             results["analysis"] = step("analysis", "analysis_bench.py", ["--db", str(kept)], parts / "analysis.json")

@@ -5,12 +5,13 @@ are all generated from ``COLUMNS``; the version hash formula lives here and nowh
 
 Adding a listing field: one ``Column`` line here, plus its wire type (and a parser expression when
 a rename is not enough) in ``fetch/listing.py``; a migration adds it to ``repo_versions`` or
-``scan_models``.
+``version_runs``.
 
 Roles:
 - ``identity``: names the repo (``model_id``); part of the version.
 - ``version``: describes a repo *version*, stored once in ``repo_versions`` however many scans see it.
-- ``counter``: changes without a new commit (downloads, likes); stored per scan in ``scan_models``.
+- ``counter``: changes without a new commit (downloads, likes); stored in ``version_runs``, a new
+  run only when a value changes (``store/runs.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("disabled", "BOOLEAN", "version"),
     Column("safetensors_total", "BIGINT", "version", wire="safetensors"),
     Column("gguf", "JSON", "version"),
+    # From the repo's config.json as the Hub summarises it (`config` in listings and dumps); data
+    # for rules that look at the architecture, never markup (imports: docs/HUB_PROTOCOL.md, "Dumps").
+    Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",)),
+    Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",)),
     Column("downloads", "BIGINT", "counter", dump_names=("downloads",)),
     Column("downloads_all_time", "BIGINT", "counter", wire="downloadsAllTime",
            dump_names=("downloads_all_time", "downloadsAllTime")),

@@ -71,3 +71,11 @@ def test_timeline_bench_counts_what_the_planted_population_needs(tmp_path: Path)
     real = report["real_hub"][0]
     assert real["models"] > 3_000_000 and real["clamped_repos"] > 20_000
     assert real["commit_logs"] >= real["clamped_repos"] and real["trees_lower"] <= real["trees_upper"]
+
+
+def test_series_import_bench(tmp_path: Path) -> None:
+    out = tmp_path / "series.json"
+    run_script("series_import_bench.py", "--rows", "20000", "--json", str(out))
+    report = json.loads(out.read_text())
+    assert report["models"] == 20000 and report["file_bytes"] > 0 and report["temp_left_behind"] == []
+    assert report["rows_per_s"] > 0 and 0 < report["peak_rss_mb"] <= report["limit_mb"]

@@ -19,7 +19,6 @@ from hfscan.analysis.as_of import DAYS_PER_QUERY, check_days
 from hfscan.analysis.shares import current_rules_version, population, resolve_scan, share_percentages
 from hfscan.classify.rules import CLASSES
 from hfscan.errors import UsageError
-from hfscan.store.schema import transaction
 
 EVERY = {"month": 1, "quarter": 3, "year": 12}
 DEFAULT_FROM = "2020-01-01"
@@ -129,17 +128,9 @@ def rules_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return current_rules_version(con)
 
 
-def store(con: duckdb.DuckDBPyConnection, points: list[TimelinePoint], scan_id: int, rules: int) -> int:
-    """Replace the rows of these days at (rules, scan_id) with `points`; returns rows written."""
-    if not points:
-        return 0
-    rows = [(p.day, cls, p.counts[cls], p.coverage, p.missing, rules, scan_id) for p in points for cls in CLASSES]
-    with transaction(con):
-        con.execute("DELETE FROM as_of_share_rows WHERE rules_version = ? AND scan_id = ? "
-                    "AND day IN (SELECT CAST(unnest(?) AS DATE))", [rules, scan_id, [p.day for p in points]])
-        con.executemany("INSERT INTO as_of_share_rows VALUES (CAST(? AS DATE), ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                        rows)
-    return len(rows)
+def series_rows(points: list[TimelinePoint]) -> list[tuple[str, str, int, float, int]]:
+    """The rows `hfscan.store.timeline.replace_series` stores: one per day and class."""
+    return [(p.day, cls, p.counts[cls], p.coverage, p.missing) for p in points for cls in CLASSES]
 
 
 def naive_series(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[dict[str, Any]]:

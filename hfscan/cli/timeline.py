@@ -44,6 +44,7 @@ def timeline(
     from hfscan.analysis.shares import resolve_scan
     from hfscan.cli.history import quota_eta
     from hfscan.errors import UsageError
+    from hfscan.store.timeline import replace_series
 
     with open_db(db) as con:
         days = tl.timeline_days(con, every, start, end)
@@ -69,7 +70,7 @@ def timeline(
                              "are on no server); pass --partial to store them as partial")
         raise UsageError(f"{head}; run `{command}` ({cost}) or pass --partial")
     with open_db(db, read_only=False) as con:
-        tl.store(con, points, scan_id, rules)
+        replace_series(con, tl.series_rows(points), scan_id, rules)
     emit({"every": every, "scan_id": scan_id, "rules_version": rules, "method": "files",
           "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
           "history_needed": {"requests": plan.requests, "commit_logs": plan.commit_logs,

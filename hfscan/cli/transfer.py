@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from hfscan.cli.common import (
     open_db,
     writable_output,
 )
+from hfscan.errors import UsageError
 
 import_app = typer.Typer(help="Load snapshots made elsewhere (hfscan export output, published Hub metadata dumps).",
                          no_args_is_help=True)
@@ -61,48 +63,89 @@ def import_parquet_command(
                                       f"{r['new_versions']:,} new versions (methods: {', '.join(r['methods'])})"))
 
 
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise UsageError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from e
+
+
+def _size(n: int | None) -> str:
+    return "size unknown" if n is None else f"{n / 1e6:,.1f} MB"
+
+
 @import_app.command("hf-dataset")
 def import_hf_dataset_command(
-    repo: Annotated[str, typer.Argument(help="Dataset repo id holding metadata dumps, e.g. hub-stats/models.")],
+    repo: Annotated[str, typer.Argument(help="Dataset repo id holding metadata dumps, e.g. cfahlgren1/hub-stats.")],
     revision: Annotated[list[str] | None, typer.Option(
         "--revision", "-r", help="Branch, tag or commit to import (repeatable). Default: every commit that "
-        "changed --file, oldest first.")] = None,
-    file: Annotated[str, typer.Option("--file", "-f", help="The Parquet file in the repo.")] = "models.parquet",
+        "changed --file, oldest first. With --files: the one commit to list and read (default main).")] = None,
+    file: Annotated[str, typer.Option("--file", "-f", help="The Parquet file in the repo (series by revision).")] = "models.parquet",
+    files: Annotated[str | None, typer.Option(
+        "--files", help="Series by path: a pattern such as 'models/*/models.parquet'; each file is dated by "
+        "the YYYY-MM-DD in its path.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only versions dated on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only versions dated on or before YYYY-MM-DD.")] = None,
+    every: Annotated[str | None, typer.Option(
+        "--every", help="Only the first version of each 'week' (ISO) or 'month'.")] = None,
     last: Annotated[int | None, typer.Option(
-        "--last", min=1, help="Without --revision: only the newest N versions of the file.")] = None,
+        "--last", min=1, help="Only the newest N versions (after --since/--until/--every).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="List what would be imported and the bytes to download; download nothing.")] = False,
+    keep_card_data: Annotated[bool, typer.Option(
+        "--keep-card-data", help="Also store each version's cardData (free text written by users; "
+        "table version_card_data). Default: not read at all.")] = False,
     db: DbOption = None,
     endpoint: EndpointOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Store each revision of a published dump as a complete `import` scan (source hf-dataset:REPO@SHA/FILE).
+    """Store each version of a published dump series as a complete `import` scan (source hf-dataset:REPO@SHA/PATH).
 
-    Loaded with `datasets` from the Hub at --endpoint / $HF_ENDPOINT. snapshot_at is the revision's
-    commit date; methods are files+tags when the dump lists files (siblings), else tags only.
-    Revisions already imported are skipped.
+    Series by revision (default): every commit that changed --file, dated by its commit. Series by
+    path (--files): the matching files at one commit, dated by their path. Each file is downloaded
+    from --endpoint / $HF_ENDPOINT into a temporary folder, read a row group at a time and deleted.
+    Methods are files+tags when the dump lists files (siblings), else tags only. Versions already
+    imported are skipped.
 
-    Example: hfscan import hf-dataset hub-stats/models --last 3
+    Examples: hfscan import hf-dataset cfahlgren1/hub-stats --last 3;
+    hfscan import hf-dataset hfmlsoc/hub_weekly_snapshots --files 'models/*/models.parquet' --every month --dry-run
     """
     from hfscan.config import resolve_endpoint, resolve_token
     from hfscan.fetch.client import HubClient
     from hfscan.jobs.import_dataset import import_hf_dataset
 
+    if every not in (None, "week", "month"):
+        raise UsageError(f"--every {every!r}: expected week or month")
+    first, final = _day(since, "--since"), _day(until, "--until")
     resolved, token = resolve_endpoint(endpoint), resolve_token()
-    import datasets
+    from huggingface_hub.utils import disable_progress_bars
 
-    datasets.disable_progress_bars()  # our own one line per revision instead
+    disable_progress_bars()  # our own one line per version instead
 
     def report(outcome: dict) -> None:
+        what = f"{outcome['revision'][:12]} {outcome['path']} ({outcome['date'][:10]})"
         if outcome["status"] == "skipped":
-            note(f"{outcome['revision'][:12]} ({outcome['date'][:10]}): already imported as scan "
-                 f"{outcome['scan_id']}, skipped")
+            note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
+        elif outcome["status"] == "planned":
+            note(f"{what}: would download {_size(outcome['bytes'])}")
         else:
-            note(f"{outcome['revision'][:12]} ({outcome['date'][:10]}): {outcome['models']:,} models → scan "
+            note(f"{what}: {outcome['models']:,} models → scan "
                  f"{', '.join(map(str, outcome['scan_ids']))} ({', '.join(outcome['methods'])}) "
                  f"in {outcome['seconds']:.1f}s")
 
+    def text(r: dict) -> str:
+        if r.get("dry_run"):
+            unknown = f" (+{r['bytes_unknown']} of unknown size)" if r["bytes_unknown"] else ""
+            return (f"{repo}/{r['file']}: would import {r['planned']} version(s), download {_size(r['bytes'])}"
+                    f"{unknown}; {r['skipped']} already imported")
+        return (f"{repo}/{r['file']}: imported {r['imported']} version(s), {r['models']:,} models, "
+                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported")
+
     with open_db(db, read_only=False) as con:
         client = HubClient(resolved, token, on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
-        result = import_hf_dataset(con, client, repo, file, revision, last, token,
-                                   on_revision=report)
-    emit(result, json_out, lambda r: (f"{repo}/{file}: imported {r['imported']} revision(s), {r['models']:,} models, "
-                                      f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported"))
+        result = import_hf_dataset(con, client, repo, file, revision, last, token, on_revision=report,
+                                   files=files, since=first, until=final, every=every,  # type: ignore[arg-type]
+                                   dry_run=dry_run, keep_card_data=keep_card_data)
+    emit(result, json_out, text)

@@ -54,6 +54,7 @@ WIRE_SCHEMA: dict[str, Any] = {
     "siblings": pl.List(pl.Struct({"rfilename": pl.String})),
     "safetensors": pl.Struct({"total": pl.Int64}),
     "gguf": _GGUF,
+    "config": pl.Struct({"model_type": pl.String, "architectures": pl.List(pl.String)}),
 }
 
 _HUB_DATE = "%Y-%m-%dT%H:%M:%S%.fZ"
@@ -77,6 +78,8 @@ _PARSERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     "files": lambda siblings: siblings.list.eval(pl.element().struct.field("rfilename")),
     "safetensors_total": lambda safetensors: safetensors.struct.field("total"),
     "gguf": lambda gguf: pl.when(gguf.is_not_null()).then(gguf.struct.json_encode()),
+    "config_model_type": lambda config: config.struct.field("model_type"),
+    "config_architectures": lambda config: config.struct.field("architectures"),
 }
 
 

@@ -29,7 +29,6 @@ FLUSH_REPOS = 200
 FLUSH_SECONDS = 2.0
 
 
-
 @dataclass
 class HistoryProgress:
     done: int
@@ -37,7 +36,6 @@ class HistoryProgress:
     requests: int
     failed: int
     phase: str
-
 
 
 @dataclass
@@ -52,12 +50,10 @@ class HistoryResult:
     trees_failed: dict[str, int]
 
 
-
 def failure_status(error: HubError) -> str:
     """The status recorded for a repo that failed: the repo's own (gone, gated, disabled) or
     `error` (retried by the next run). Errors that concern the whole run are not passed here."""
     return error.status if isinstance(error, RepoError) else "error"
-
 
 
 def stops_the_run(error: HubError) -> bool:
@@ -66,26 +62,47 @@ def stops_the_run(error: HubError) -> bool:
     return isinstance(error, (AuthError, RateLimited, HubOutage))
 
 
+class _Batches:
+    """Two lists of rows (what was fetched, what failed) written together by `write(con, a, b)` in
+    one short transaction once FLUSH_REPOS repos or FLUSH_SECONDS of work have gathered, and on
+    exit (a stop keeps everything fetched before it)."""
+
+    def __init__(self, db_path: Path, write: Callable[[Any, list[list[Any]], list[list[Any]]], None],
+                 on_wait: Callable[[str], None] | None) -> None:
+        self.fetched: list[list[Any]] = []
+        self.failed: list[list[Any]] = []
+        self.repos = 0
+        self._db_path, self._write, self._on_wait = db_path, write, on_wait
+        self._last = time.monotonic()
+
+    def repo_done(self) -> None:
+        self.repos += 1
+        if self.repos >= FLUSH_REPOS or time.monotonic() - self._last >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.repos:
+            with connect(self._db_path, on_wait=self._on_wait) as con:
+                self._write(con, self.fetched, self.failed)
+        self.fetched, self.failed, self.repos = [], [], 0
+        self._last = time.monotonic()
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
 
 def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget],
                   on_progress: Callable[[HistoryProgress], None] | None = None,
                   on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
     """Commit logs, stored in batches (at most FLUSH_SECONDS of work is lost to a kill -9; a stop
-    on an unreachable Hub stores everything fetched before it)."""
+    on an unreachable Hub stores everything fetched before it). Each repo's status row goes with
+    its commits (`fetched`: commit rows, `failed`: status rows of every repo of the batch)."""
     commits = 0
     failed: dict[str, int] = {}
-    pending_rows: list[list[Any]] = []
-    pending_status: list[list[Any]] = []
-    last_flush = time.monotonic()
-
-    def flush() -> None:
-        if pending_status:
-            with connect(db_path, on_wait=on_wait) as con:
-                store_commits(con, pending_status, pending_rows)
-        pending_rows.clear()
-        pending_status.clear()
-
-    try:
+    with _Batches(db_path, lambda con, rows, statuses: store_commits(con, statuses, rows), on_wait) as batches:
         for number, target in enumerate(targets, start=1):
             items: list[dict[str, Any]] = []
             status, reason = "ok", None
@@ -93,24 +110,19 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
                 items = commit_log(client, target.model_id, target.sha)
             except HubError as e:
                 if stops_the_run(e):
-                    raise  # the finally block stores the repos done before; this one is not recorded
+                    raise  # the batches stored on exit are the repos done before; this one is not recorded
                 status, reason = failure_status(e), str(e)
                 failed[status] = failed.get(status, 0) + 1
             rows = commit_rows(target.model_id, items)
             first = min((r[2] for r in rows if r[2] is not None), default=None)
-            pending_rows.extend(rows)
-            pending_status.append([target.model_id, target.sha, status, reason, len(rows), first])
+            batches.fetched.extend(rows)
+            batches.failed.append([target.model_id, target.sha, status, reason, len(rows), first])
             commits += len(rows)
-            if len(pending_status) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
-                flush()
-                last_flush = time.monotonic()
+            batches.repo_done()
             if on_progress:
                 on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()),
                                             "commits"))
-    finally:
-        flush()
     return commits, failed
-
 
 
 def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, datetime]],
@@ -120,18 +132,7 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
     cannot be fetched is recorded in `tree_status` with why (and fetched again by a later run)."""
     stored = 0
     failed: dict[str, int] = {}
-    pending: list[list[Any]] = []
-    pending_failures: list[list[Any]] = []
-    last_flush = time.monotonic()
-
-    def flush() -> None:
-        if pending or pending_failures:
-            with connect(db_path, on_wait=on_wait) as con:
-                store_trees(con, pending, pending_failures)
-        pending.clear()
-        pending_failures.clear()
-
-    try:
+    with _Batches(db_path, store_trees, on_wait) as batches:
         for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
             try:
                 files = tree_files(client, model_id, commit_id)
@@ -140,20 +141,15 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
                     raise
                 status = failure_status(e)
                 failed[status] = failed.get(status, 0) + 1
-                pending_failures.append([model_id, commit_id, status, str(e)])
+                batches.failed.append([model_id, commit_id, status, str(e)])
             else:
-                pending.append([model_id, commit_id, commit_date, files])
+                batches.fetched.append([model_id, commit_id, commit_date, files])
                 stored += 1
-            if len(pending) + len(pending_failures) >= FLUSH_REPOS or time.monotonic() - last_flush >= FLUSH_SECONDS:
-                flush()
-                last_flush = time.monotonic()
+            batches.repo_done()
             if on_progress:
                 on_progress(HistoryProgress(number, len(wanted), client.stats.requests, sum(failed.values()),
                                             "trees"))
-    finally:
-        flush()
     return stored, failed
-
 
 
 def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],

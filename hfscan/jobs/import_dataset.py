@@ -13,27 +13,36 @@ by walking the commit log and comparing the file's oid per commit: one paths-inf
 HubClient's retries and quota, each answer kept in `meta` so an interrupted walk resumes);
 `last` keeps only the newest N versions and stops the walk early.
 
-The download and Parquet decoding are `datasets.load_dataset`'s; the Arrow table it returns goes
-to DuckDB without a copy. Its Arrow cache lives in a temporary folder dropped after the import
-(the downloaded Parquet stays in the huggingface_hub cache, so a retry does not download again).
+Series by path (`files` a pattern such as `models/*/models.parquet`): the matching files at the
+repo's head commit (pinned), each dated by the date in its path (fetch/dumps.py); a dated file
+already imported at any commit is skipped.
+
+`since`/`until`/`every` pick a subset of either series; `dry_run` lists it with the bytes to
+download and downloads nothing. Each file is downloaded by huggingface_hub into a temporary folder,
+read by DuckDB a row group at a time (store/series.py) and deleted: flat memory at any size.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Literal, TypeVar
 
 import duckdb
 
-from hfscan.errors import HubError, UsageError
+from hfscan.classify.versions import classify_versions
+from hfscan.errors import UsageError
 from hfscan.fetch.client import HubClient
+from hfscan.fetch.dumps import download, hub_errors, list_files
 from hfscan.store.schema import first_row
+from hfscan.store.series import import_file, imported_path, path_source
+
+Every = Literal["week", "month"]
+T = TypeVar("T")
 
 REPO_TYPE = "dataset"
 
@@ -53,32 +62,6 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-@contextlib.contextmanager
-def hub_errors(repo: str, what: str) -> Iterator[None]:
-    """huggingface_hub / datasets errors → one hfscan error naming the repo (and the fix)."""
-    from datasets.exceptions import DatasetNotFoundError
-    from huggingface_hub import errors
-    from huggingface_hub.utils import httpx
-
-    try:
-        yield
-    except errors.GatedRepoError as e:
-        raise HubError(f"dataset {repo} is gated: {what} needs access", hint="set HF_TOKEN") from e
-    except (errors.RepositoryNotFoundError, DatasetNotFoundError) as e:
-        raise UsageError(f"dataset {repo} not found (or private)",
-                         hint="check the repo id (owner/name) and HF_ENDPOINT") from e
-    except errors.RevisionNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: revision not found",
-                         hint="list revisions with `hf` or on the repo's history page") from e
-    except errors.EntryNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: file not found", hint="check --file") from e
-    except errors.HfHubHTTPError as e:
-        raise HubError(f"dataset {repo}: {what}: {str(e).splitlines()[0]}") from e
-    except (httpx.TransportError, ConnectionError) as e:  # not every OSError: a full disk is no Hub problem
-        raise HubError(f"dataset {repo}: {what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                       hint="check the endpoint (HF_ENDPOINT) and the network") from e
-
-
 def _walk_cache_key(repo: str, file: str) -> str:
     return f"hf-dataset-walk:{repo}:{file}"
 
@@ -96,16 +79,26 @@ def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_walk_cache_key(repo, file), json.dumps(oids)])
 
 
-def _oid_at(client: HubClient, repo: str, file: str, sha: str) -> str | None:
-    """The file's content id at one commit (LFS sha256, else the git blob id), None when absent."""
+def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, Any] | None:
+    """The file's paths-info entry at one commit, None when the file is absent there."""
     _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
                               data={"paths": [file], "expand": False}, parse=json.loads,
                               what=f"dataset {repo}: {file} at {sha[:12]}")
-    for entry in paths if isinstance(paths, list) else []:
-        if isinstance(entry, dict) and entry.get("path") == file:
-            lfs = entry.get("lfs")
-            return lfs.get("oid") if isinstance(lfs, dict) and lfs.get("oid") else entry.get("oid")
-    return None
+    return next((e for e in (paths if isinstance(paths, list) else [])
+                 if isinstance(e, dict) and e.get("path") == file), None)
+
+
+def _lfs_or_git(entry: dict[str, Any] | None, key: str) -> Any:
+    """An entry's LFS value (the content's sha256, its size) when it is an LFS file, else git's."""
+    if entry is None:
+        return None
+    lfs = entry.get("lfs")
+    return lfs.get(key) if isinstance(lfs, dict) and lfs.get(key) else entry.get(key)
+
+
+def _oid_at(client: HubClient, repo: str, file: str, sha: str) -> str | None:
+    """The file's content id at one commit (LFS sha256, else the git blob id), None when absent."""
+    return _lfs_or_git(_entry_at(client, repo, file, sha), "oid")
 
 
 def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str] | None = None,
@@ -163,79 +156,115 @@ def imported_scan(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
                                  [source]))[0]
 
 
-def load_revision(repo: str, revision: Revision, file: str, token: str | None, cache_dir: str) -> Any:
-    """One revision's file as a `datasets.Dataset` (downloaded and decoded by `datasets`)."""
-    import datasets
 
-    with hub_errors(repo, f"{file} at {revision.sha[:12]}"):
-        try:
-            return datasets.load_dataset(repo, revision=revision.sha, data_files=file, split="train",
-                                         cache_dir=cache_dir, token=token if token else False)
-        except FileNotFoundError as e:  # datasets' answer to a data_files pattern that matches nothing
-            raise UsageError(f"dataset {repo}@{revision.sha[:12]}: no file {file}", hint="check --file") from e
+def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Every | None) -> list[T]:
+    """Items (with a `.date`) from `since` to `until` (inclusive), oldest first; with `every`, only
+    the first of each ISO week or calendar month."""
+    chosen: list[Any] = sorted((i for i in items if (since is None or i.date.date() >= since)  # type: ignore[attr-defined]
+                               and (until is None or i.date.date() <= until)), key=lambda i: i.date)  # type: ignore[attr-defined]
+    if every is None:
+        return chosen
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for item in chosen:
+        key = item.date.isocalendar()[:2] if every == "week" else (item.date.year, item.date.month)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
-@contextlib.contextmanager
-def datasets_endpoint(endpoint: str) -> Iterator[None]:
-    """Point `datasets` and huggingface_hub at `endpoint` for this import.
+def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, path: str, sha: str,
+               source: str, snapshot_at: datetime, token: str | None, keep_card_data: bool) -> dict[str, Any]:
+    """Download one file at `sha` into a temporary folder, store it, classify, delete the folder."""
+    with tempfile.TemporaryDirectory(prefix="hfscan-series-") as folder:
+        local = download(repo, path, sha, client.endpoint, token, folder)
+        result = import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)
+    classify_versions(con)
+    return result
 
-    Both read HF_ENDPOINT once, at import time, into these constants (datasets builds the card's and
-    configs' URLs from them, not from the HfApi it is given); a caller that already imported them
-    (tests, the demo: several fake Hubs in one process) would otherwise reach the first endpoint.
-    """
-    import datasets.config
-    from huggingface_hub import constants
 
-    patches = [(datasets.config, "HF_ENDPOINT", endpoint),
-               (datasets.config, "HUB_DATASETS_URL", endpoint + "/datasets/{repo_id}/resolve/{revision}/{path}"),
-               (constants, "ENDPOINT", endpoint),
-               (constants, "HUGGINGFACE_CO_URL_TEMPLATE", endpoint + "/{repo_id}/resolve/{revision}/{filename}")]
-    saved = [(module, name, getattr(module, name)) for module, name, _ in patches]
-    try:
-        for module, name, value in patches:
-            setattr(module, name, value)
-        yield
-    finally:
-        for module, name, value in saved:
-            setattr(module, name, value)
+def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
+    return _lfs_or_git(_entry_at(client, repo, file, sha), "size")
+
+
+def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
+    """The commit a by-path import pins (the files listed and downloaded are this commit's)."""
+    with hub_errors(repo, f"revision {revision or 'main'}"):
+        return client.api().dataset_info(repo, revision=revision).sha
+
+
+def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
+         files: str | None = None, revisions: list[str] | None = None, last: int | None = None,
+         since: date | None = None, until: date | None = None, every: Every | None = None,
+         sizes: bool = False) -> list[dict[str, Any]]:
+    """What an import would do, oldest first: per file version its path, sha, date, source, the
+    scan already holding it (or None) and, with `sizes`, its download size in bytes."""
+    if last is not None and last < 1:
+        raise UsageError("--last must be at least 1")
+    if since and until and since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    items: list[dict[str, Any]] = []
+    if files:
+        if revisions and len(revisions) > 1:
+            raise UsageError("--files reads one commit: give at most one --revision")
+        sha = head_sha(client, repo, revisions[0] if revisions else None)
+        listed = list_files(client, repo, files, sha)
+        if not listed:
+            raise UsageError(f"dataset {repo}: no file matches {files}", hint="check --files (e.g. 'models/*/models.parquet')")
+        picked = pick_dates(listed, since, until, every)
+        for f in picked[-last:] if last else picked:
+            items.append({"path": f.path, "revision": sha, "date": f.date, "source": path_source(repo, sha, f.path),
+                          "bytes": f.size, "existing": imported_path(con, repo, f.path)})
+        return items
+    series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con),
+                        since, until, every)
+    for revision in series[-last:] if last else series:
+        source = source_of(repo, revision.sha, file)
+        items.append({"path": file, "revision": revision.sha, "date": revision.date, "source": source,
+                      "bytes": _size_at(client, repo, file, revision.sha) if sizes else None,
+                      "existing": imported_scan(con, source)})
+    return items
 
 
 def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
-                      on_revision: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Import each revision of `repo`/`file` as a snapshot; `client` is a HubClient on the endpoint.
+                      on_revision: Callable[[dict[str, Any]], None] | None = None, *, files: str | None = None,
+                      since: date | None = None, until: date | None = None, every: Every | None = None,
+                      dry_run: bool = False, keep_card_data: bool = False) -> dict[str, Any]:
+    """Import each version of a published series as a snapshot; `client` is a HubClient on the endpoint.
 
-    Returns per-revision outcomes (`imported` with its scan ids, or `skipped` with the scan that
-    already holds it) and totals; `on_revision` sees each outcome as it happens.
+    Returns per-version outcomes (`imported` with its scan ids, `skipped` with the scan that already
+    holds it, or `planned` on a dry run, with its bytes) and totals; `on_revision` sees each outcome
+    as it happens.
     """
-    from hfscan.classify.versions import classify_versions
-    from hfscan.store.transfer import import_arrow
-
-    if last is not None and last < 1:
-        raise UsageError("--last must be at least 1")
-    series = find_revisions(client, repo, file, revisions, last, con)
+    items = plan(con, client, repo, file, files, revisions, last, since, until, every, sizes=dry_run)
     outcomes: list[dict[str, Any]] = []
-    with datasets_endpoint(client.endpoint), tempfile.TemporaryDirectory(prefix="hfscan-datasets-") as cache:
-        for revision in series:
-            source = source_of(repo, revision.sha, file)
-            outcome: dict[str, Any] = {"revision": revision.sha, "date": revision.date.isoformat(),
-                                       "source": source}
-            existing = imported_scan(con, source)
-            if existing is not None:
-                outcome.update(status="skipped", scan_id=existing)
-            else:
-                started = time.monotonic()
-                dataset = load_revision(repo, revision, file, token, cache)
-                result = import_arrow(con, dataset.data.table, source, f"{repo}@{revision.sha[:12]}/{file}",
-                                      revision.date)
-                classify_versions(con)
-                outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
-                               new_versions=result["new_versions"], methods=result["methods"],
-                               seconds=round(time.monotonic() - started, 2))
-            outcomes.append(outcome)
-            if on_revision:
-                on_revision(outcome)
+    for item in items:
+        outcome: dict[str, Any] = {"revision": item["revision"], "path": item["path"],
+                                   "date": item["date"].isoformat(), "source": item["source"]}
+        if item["existing"] is not None:
+            outcome.update(status="skipped", scan_id=item["existing"])
+        elif dry_run:
+            outcome.update(status="planned", bytes=item["bytes"])
+        else:
+            started = time.monotonic()
+            result = import_one(con, client, repo, item["path"], item["revision"], item["source"], item["date"],
+                                token, keep_card_data)
+            outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
+                           new_versions=result["new_versions"], methods=result["methods"],
+                           seconds=round(time.monotonic() - started, 2))
+        outcomes.append(outcome)
+        if on_revision:
+            on_revision(outcome)
     imported = [o for o in outcomes if o["status"] == "imported"]
-    return {"repo": repo, "file": file, "revisions": outcomes, "imported": len(imported),
-            "skipped": len(outcomes) - len(imported), "models": sum(o["models"] for o in imported),
-            "new_versions": sum(o["new_versions"] for o in imported)}
+    planned = [o for o in outcomes if o["status"] == "planned"]
+    summary: dict[str, Any] = {
+        "repo": repo, "file": files or file, "revisions": outcomes, "imported": len(imported),
+        "skipped": sum(o["status"] == "skipped" for o in outcomes),
+        "models": sum(o["models"] for o in imported), "new_versions": sum(o["new_versions"] for o in imported)}
+    if dry_run:
+        known = [o["bytes"] for o in planned if o["bytes"] is not None]
+        summary.update(dry_run=True, planned=len(planned), bytes=sum(known),
+                       bytes_unknown=len(planned) - len(known))
+    return summary

@@ -46,9 +46,10 @@ AS_OF_LINE = "as of the date (history, complete)"
 AS_OF_PARTIAL = "as of the date, PARTIAL (coverage < 100%)"
 NAIVE = "naive: today's files by creation date"
 SNAPSHOT = "complete snapshot"
+IMPORTED = "complete snapshot (imported dump)"
 ASSEMBLY = "AssemblyAI, 14 Dec 2021"
-SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, AS_OF_PARTIAL, SNAPSHOT, ASSEMBLY],
-                          range=["circle", "triangle-down", "square", "diamond"])
+SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, AS_OF_PARTIAL, SNAPSHOT, IMPORTED, ASSEMBLY],
+                          range=["circle", "triangle-down", "square", "triangle-up", "diamond"])
 SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
 
 
@@ -75,7 +76,8 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
         parts.append(snapshots.select(
             pl.col("snapshot_at").cast(pl.String).str.slice(0, 10).alias("date"), "class", "share", "models",
             pl.lit(None, pl.Int64).alias("population"), pl.lit(1.0).alias("coverage"), pl.lit(0, pl.Int64).alias("missing"),
-            pl.lit(SNAPSHOT).alias("series")))
+            (pl.when(pl.col("origin") == "imported dump").then(pl.lit(IMPORTED)).otherwise(pl.lit(SNAPSHOT))
+             if "origin" in snapshots.columns else pl.lit(SNAPSHOT)).alias("series")))
     parts.append(reference_frame().select(
         pl.lit("2021-12-14").alias("date"), "class", "share", pl.lit(None, pl.Int64).alias("models"),
         pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
@@ -88,7 +90,7 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
 def timeline(data: ReportData) -> alt.LayerChart:
     """The report's lead: PT-only / TF-only / both over time. As-of reconstructions (hfscan timeline)
     as a line through complete dates only; partial dates as hollow triangles off the line; complete
-    snapshots as squares; the 2021 figure as labelled diamonds; the naive estimate dashed."""
+    snapshots as squares (imported dumps as triangles); the 2021 figure as labelled diamonds; the naive estimate dashed."""
     frame = _time_frame(data)
     one_of = lambda *values: alt.FieldOneOfPredicate(field="series", oneOf=list(values))  # noqa: E731
     base = alt.Chart(frame).encode(
@@ -104,7 +106,7 @@ def timeline(data: ReportData) -> alt.LayerChart:
         strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[AS_OF_LINE, NAIVE],
                                                                           range=[[1, 0], [6, 4]])))
     shape = alt.Shape("series:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))
-    points = base.transform_filter(one_of(AS_OF_LINE, SNAPSHOT, ASSEMBLY)).mark_point(
+    points = base.transform_filter(one_of(AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY)).mark_point(
         filled=True, size=70, opacity=1).encode(shape=shape)
     partial = base.transform_filter(one_of(AS_OF_PARTIAL)).mark_point(
         filled=False, size=110, strokeWidth=2, strokeDash=[2, 2]).encode(shape=shape)
@@ -123,9 +125,26 @@ def by_snapshot(data: ReportData) -> alt.Chart:
         y=alt.Y("share:Q", title="Share of PT/TF models (%)"),
         color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
         strokeDash=alt.StrokeDash("method:N", title="Method"),
+        shape=alt.Shape("origin:N", title="Snapshot", scale=alt.Scale(domain=["live scan", "imported dump"],
+                                                                       range=["circle", "triangle-up"])),
         tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
-                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("models:Q", format=",")],
-    ).properties(title="Shares by snapshot (one point per complete scan)", width=WIDTH)
+                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("models:Q", format=","),
+                 alt.Tooltip("origin:N", title="snapshot"), alt.Tooltip("source:N")],
+    ).properties(title="Shares by snapshot (one point per complete scan; triangles: imported dumps)", width=WIDTH)
+
+
+def weighted_by_snapshot(data: ReportData) -> alt.Chart:
+    """Next to `by_snapshot`: the same classes weighted by 30-day downloads."""
+    frame = _label(data.weighted_by_snapshot.filter(pl.col("method") != "header"))
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("snapshot_at:T", title="Scan date"),
+        y=alt.Y("share:Q", title="Share of PT/TF models' 30-day downloads (%)"),
+        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
+        strokeDash=alt.StrokeDash("method:N", title="Method"),
+        tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
+                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("downloads:Q", format=","),
+                 alt.Tooltip("models:Q", format=",")],
+    ).properties(title="Shares weighted by downloads, by snapshot", width=WIDTH)
 
 
 def by_cohort(data: ReportData) -> alt.Chart:
@@ -225,7 +244,8 @@ def as_of(data: ReportData) -> alt.Chart | None:
 
 
 CHARTS = {
-    "timeline": timeline, "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot, "by_cohort": by_cohort,
+    "timeline": timeline, "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot,
+    "weighted_by_snapshot": weighted_by_snapshot, "by_cohort": by_cohort,
     "top_models": top_models, "weighted": weighted, "breakdowns": breakdowns, "transitions": transitions,
     "agreement": agreement, "neither": neither,
 }

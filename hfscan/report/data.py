@@ -33,6 +33,7 @@ class ReportData:
     as_of: list[dict[str, Any]] = field(default_factory=list)
     timeline: pl.DataFrame = field(default_factory=pl.DataFrame)   # as_of_shares, PT/TF classes
     naive: pl.DataFrame = field(default_factory=pl.DataFrame)      # today's files by creation date
+    weighted_by_snapshot: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
@@ -52,7 +53,11 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
                      unnest([pytorch_only, tensorflow_only, "both"]) AS v
               FROM {source})
     """
-    by_snapshot = _frame(con, long_shares.format(source="shares") + " ORDER BY scan_id, method, class")
+    # Each point says where it comes from: a live scan, or an imported dump (kind `import`).
+    by_snapshot = _frame(con, f"""
+        SELECT b.*, CASE WHEN s.kind = 'import' THEN 'imported dump' ELSE 'live scan' END AS origin, s.source
+        FROM ({long_shares.format(source="shares")}) b JOIN scans s USING (scan_id)
+        ORDER BY b.scan_id, b.method, b.class""")
     by_cohort = _frame(con, """
         SELECT method, cohort, k AS class, v AS models, round(100.0 * v / nullif(population, 0), 2) AS share
         FROM (SELECT method, cohort, population,
@@ -81,8 +86,12 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
                            FROM scans WHERE status = 'complete' ORDER BY scan_id""")
     timeline, naive = _timeline(con, str(snapshot_at)[:10])
-    return ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
+    data = ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
                       transitions, agreement, neither, scans, as_of or [], timeline, naive)
+    data.weighted_by_snapshot = _frame(con, """
+        SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_pct AS share
+        FROM weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
+    return data
 
 
 def _timeline(con: duckdb.DuckDBPyConnection, snapshot_day: str) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -193,6 +193,64 @@ MIGRATIONS: list[Migration] = [
     ),
 ]
 
+# Schema v5: scan membership and counters as runs over the sequence of complete snapshots
+# (hfscan/store/runs.py). The migration turns every scan_models row of a complete scan into runs:
+# consecutive snapshots (by snapshot_at, then scan_id) in which a version is listed with the same
+# counters form one run; a run reaching the newest snapshot stays open. Rows of scans that are not
+# complete were never visible and are dropped with the table.
+MIGRATIONS.append((
+    5,
+    "snapshots as validity intervals: version_runs replaces scan_models",
+    """
+    CREATE TABLE version_runs (
+        version_id BIGINT NOT NULL,
+        from_scan INTEGER NOT NULL,         -- first snapshot of the run
+        to_scan INTEGER,                    -- last snapshot of the run; NULL while still listed
+        downloads BIGINT,
+        downloads_all_time BIGINT,
+        likes BIGINT
+    );
+    INSERT INTO version_runs
+    WITH o AS (
+        SELECT scan_id, row_number() OVER (ORDER BY snapshot_at, scan_id) AS pos
+        FROM scan_log WHERE status = 'complete'
+    ), m AS (
+        SELECT s.version_id, o.pos, s.scan_id, s.downloads, s.downloads_all_time, s.likes
+        FROM scan_models s JOIN o USING (scan_id)
+    ), flagged AS (
+        SELECT *, CASE WHEN lag(pos) OVER w = pos - 1
+                        AND lag(downloads) OVER w IS NOT DISTINCT FROM downloads
+                        AND lag(downloads_all_time) OVER w IS NOT DISTINCT FROM downloads_all_time
+                        AND lag(likes) OVER w IS NOT DISTINCT FROM likes THEN 0 ELSE 1 END AS starts
+        FROM m WINDOW w AS (PARTITION BY version_id ORDER BY pos)
+    ), grouped AS (
+        SELECT *, sum(starts) OVER (PARTITION BY version_id ORDER BY pos ROWS UNBOUNDED PRECEDING) AS run
+        FROM flagged
+    )
+    SELECT version_id, arg_min(scan_id, pos),
+           CASE WHEN max(pos) = (SELECT max(pos) FROM o) THEN NULL ELSE arg_max(scan_id, pos) END,
+           any_value(downloads), any_value(downloads_all_time), any_value(likes)
+    FROM grouped GROUP BY version_id, run
+    ORDER BY min(pos), version_id;
+    DROP TABLE scan_models;
+    """,
+))
+
+# Config fields of the model row (model_row.py) and the card data imports keep on request.
+MIGRATIONS.append((
+    6,
+    "config model type and architectures; card data of imports kept on request",
+    """
+    ALTER TABLE repo_versions ADD COLUMN config_model_type VARCHAR;
+    ALTER TABLE repo_versions ADD COLUMN config_architectures VARCHAR[];
+    -- cardData of imported dumps: free text written by users, stored only with --keep-card-data.
+    CREATE TABLE version_card_data (
+        version_id BIGINT PRIMARY KEY,
+        card_data VARCHAR
+    );
+    """,
+))
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
@@ -216,8 +274,9 @@ def check_version(con: duckdb.DuckDBPyConnection, path: str) -> int:
     return version
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
-    """Bring the database to LATEST_VERSION; returns the version it had before."""
+def migrate(con: duckdb.DuckDBPyConnection, path: str, target: int | None = None) -> int:
+    """Bring the database to LATEST_VERSION (or `target`, for tests that build an older database:
+    then the views, written for the latest tables, are not installed); returns the version before."""
     before = check_version(con, path)
     if before == 0:
         con.execute(
@@ -225,14 +284,15 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
             "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP, description VARCHAR)"
         )
     for version, description, sql in MIGRATIONS:
-        if version <= before:
+        if version <= before or (target is not None and version > target):
             continue
         with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP, ?)", [version, description]
             )
-    install_views(con)
+    if target is None or target >= LATEST_VERSION:
+        install_views(con)
     return before
 
 

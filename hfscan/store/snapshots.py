@@ -2,7 +2,7 @@
 
 Finalize is one transaction on the main database: new repo versions (anti-joined on version_id,
 so a version seen by a hundred scans is stored once), the scan's membership rows with its
-counters, carried-forward members for an incremental scan, rejects, and ``status = 'complete'``.
+counters (as runs of snapshots, hfscan/store/runs.py), carried-forward members for an incremental scan, rejects, and ``status = 'complete'``.
 Before it, nothing of the scan is visible to queries; after it, all of it is. It is idempotent: a
 kill between the commit and the removal of the staging file is detected on the next run.
 """
@@ -20,6 +20,7 @@ import duckdb
 from hfscan import __version__
 from hfscan.errors import StoreError
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
+from hfscan.store import runs
 from hfscan.store.connect import connect, is_lock_error
 from hfscan.store.schema import first_row, transaction
 from hfscan.store.staging import Staging
@@ -152,29 +153,28 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 """,
                 [state.scan_id],
             ))[0]
-            # Sorted by version_id so that the column compresses to a few bits per row.
-            listed = first_row(con.execute(
+            # The snapshot's members with their counters; stored as runs (hfscan/store/runs.py).
+            con.execute(
                 f"""
-                INSERT INTO main_db.scan_models (scan_id, version_id, {', '.join(COUNTER_COLUMNS)})
-                SELECT ?, r.version_id, {', '.join('f.' + c for c in COUNTER_COLUMNS)}
+                CREATE OR REPLACE TEMP TABLE final_members AS
+                SELECT r.version_id, {', '.join('f.' + c for c in COUNTER_COLUMNS)}
                 FROM final_models f JOIN main_db.repo_versions r USING (version_hash)
-                ORDER BY r.version_id
-                """,
-                [state.scan_id],
-            ))[0]
+                """
+            )
+            listed = first_row(con.execute("SELECT count(*) FROM final_members"))[0]
             carried = 0
             if state.kind == "incremental" and state.base_scan_id is not None:
                 # Every model of the base snapshot not listed again is unchanged: carry it forward.
                 carried = first_row(con.execute(
                     f"""
-                    INSERT INTO main_db.scan_models (scan_id, version_id, {', '.join(COUNTER_COLUMNS)})
-                    SELECT ?, m.version_id, {', '.join('m.' + c for c in COUNTER_COLUMNS)}
-                    FROM main_db.scan_models m JOIN main_db.repo_versions v USING (version_id)
-                    WHERE m.scan_id = ? AND v.model_id NOT IN (SELECT model_id FROM final_models)
-                    ORDER BY m.version_id
+                    INSERT INTO final_members
+                    SELECT b.version_id, {', '.join('b.' + c for c in COUNTER_COLUMNS)}
+                    FROM ({runs.members_sql("main_db.")}) b JOIN main_db.repo_versions v USING (version_id)
+                    WHERE v.model_id NOT IN (SELECT model_id FROM final_models)
                     """,
-                    [state.scan_id, state.base_scan_id],
+                    {"scan": state.base_scan_id},
                 ))[0]
+            runs.add_snapshot(con, state.scan_id, "final_members", db="main_db.")
             con.execute(
                 "INSERT INTO main_db.rejects SELECT ?, page, reason, raw FROM staged_rejects", [state.scan_id]
             )

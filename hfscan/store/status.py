@@ -63,19 +63,18 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
     (
         "a complete scan's model count differs from its stored rows",
         """SELECT 'scan ' || s.scan_id || ': models=' || s.models || ' but ' || count(m.version_id) || ' rows'
-           FROM scan_log s LEFT JOIN scan_models m USING (scan_id)
+           FROM scan_log s LEFT JOIN snapshot_models m USING (scan_id)
            WHERE s.status = 'complete' GROUP BY s.scan_id, s.models HAVING count(m.version_id) <> s.models""",
     ),
     (
         "a scan references a version that is not stored",
-        """SELECT 'scan ' || m.scan_id || ': version ' || m.version_id || ' missing'
-           FROM scan_models m ANTI JOIN repo_versions v USING (version_id) LIMIT 20""",
+        """SELECT 'run from scan ' || r.from_scan || ': version ' || r.version_id || ' missing'
+           FROM version_runs r ANTI JOIN repo_versions v USING (version_id) LIMIT 20""",
     ),
     (
         "a model appears twice in one scan",
-        """SELECT 'scan ' || m.scan_id || ': ' || v.model_id || ' x' || count(*)
-           FROM scan_models m JOIN repo_versions v USING (version_id)
-           GROUP BY m.scan_id, v.model_id HAVING count(*) > 1 LIMIT 20""",
+        """SELECT 'scan ' || scan_id || ': ' || model_id || ' x' || count(*)
+           FROM snapshot_models GROUP BY scan_id, model_id HAVING count(*) > 1 LIMIT 20""",
     ),
     (
         "a version is stored twice",
@@ -84,8 +83,19 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
     ),
     (
         "rows belong to a scan that is not complete",
-        """SELECT 'scan ' || scan_id || ' (' || any_value(s.status) || ') has ' || count(*) || ' rows'
-           FROM scan_models m JOIN scan_log s USING (scan_id) WHERE s.status <> 'complete' GROUP BY scan_id""",
+        """SELECT 'run of version ' || r.version_id || ' names scan ' || x.scan_id || ' (' || coalesce(s.status, 'missing') || ')'
+           FROM version_runs r, LATERAL (SELECT unnest([r.from_scan, r.to_scan]) AS scan_id) x
+           LEFT JOIN scan_log s ON s.scan_id = x.scan_id
+           WHERE x.scan_id IS NOT NULL AND s.status IS DISTINCT FROM 'complete' LIMIT 20""",
+    ),
+    (
+        "runs of one version overlap or end before they start",
+        """WITH o AS (SELECT scan_id, position FROM snapshot_order),
+           r AS (SELECT r.version_id, r.from_scan, f.position AS p0, coalesce(t.position, 2147483647) AS p1
+                 FROM version_runs r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan)
+           SELECT 'version ' || version_id || ': run from scan ' || from_scan
+           FROM (SELECT *, lag(p1) OVER (PARTITION BY version_id ORDER BY p0) AS previous_end FROM r)
+           WHERE p1 < p0 OR previous_end >= p0 LIMIT 20""",
     ),
 ]
 

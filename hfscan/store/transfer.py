@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 
 from hfscan.errors import UsageError
-from hfscan.model_row import IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
+from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
+from hfscan.store.runs import add_snapshot
 from hfscan.store.schema import first_row, transaction
 
 # Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
@@ -73,6 +74,13 @@ def import_arrow(con: duckdb.DuckDBPyConnection, table: Any, source: str, label:
         con.unregister("src_arrow")
 
 
+def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
+                snapshot_at: datetime | None = None) -> dict[str, Any]:
+    """The caller's temp view `src` (e.g. `read_parquet` of a downloaded dump, narrowed to the
+    columns it needs: store/series.py) imported like a Parquet file."""
+    return _import_src(con, source, label, snapshot_at)
+
+
 def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 snapshot_at: datetime | None = None) -> dict[str, Any]:
     """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it."""
@@ -124,6 +132,8 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     snapshots = con.execute("SELECT snapshot_key, max(snapshot_at) FROM incoming GROUP BY 1 ORDER BY 1").fetchall()
     version_columns = [c.name for c in IMPORTED_COLUMNS if c.role != "counter"]
     counter_columns = [c.name for c in IMPORTED_COLUMNS if c.role == "counter"]
+    members = ", ".join(f"any_value(i.{c}) AS {c}" if c in counter_columns else f"NULL AS {c}"
+                        for c in COUNTER_COLUMNS)
     created, new_versions, models = [], 0, 0
     for key, column_date in snapshots:
         with transaction(con):
@@ -136,18 +146,23 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                   AND NOT EXISTS (SELECT 1 FROM repo_versions v WHERE v.version_hash = i.version_hash)
                 GROUP BY version_hash
             """, [scan_id, key]))[0]
-            count = first_row(con.execute(f"""
-                INSERT INTO scan_models (scan_id, version_id, {", ".join(counter_columns)})
-                SELECT ?, v.version_id, {", ".join(f"any_value(i.{c})" for c in counter_columns)}
-                FROM incoming i JOIN repo_versions v USING (version_hash)
-                WHERE i.snapshot_key = ? GROUP BY v.version_id ORDER BY v.version_id
-            """, [scan_id, key]))[0]
+            # Registered first (not complete: invisible) so that the runs know where it falls in
+            # the snapshot sequence: an older dump lands between two stored snapshots.
             con.execute("""
-                INSERT INTO scan_log (scan_id, kind, source, status, started_at, finished_at, snapshot_at, methods,
-                                      models)
-                VALUES (?, 'import', ?, 'complete', now()::TIMESTAMP, now()::TIMESTAMP,
-                        coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?, ?)
-            """, [scan_id, source, column_date, snapshot_at, methods, count])
+                INSERT INTO scan_log (scan_id, kind, source, status, started_at, snapshot_at, methods)
+                VALUES (?, 'import', ?, 'running', now()::TIMESTAMP,
+                        coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?)
+            """, [scan_id, source, column_date, snapshot_at, methods])
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE import_members AS
+                SELECT v.version_id, {members}
+                FROM incoming i JOIN repo_versions v USING (version_hash)
+                WHERE i.snapshot_key = ? GROUP BY v.version_id
+            """, [key])
+            count = first_row(con.execute("SELECT count(*) FROM import_members"))[0]
+            add_snapshot(con, scan_id, "import_members")
+            con.execute("UPDATE scan_log SET status = 'complete', finished_at = now()::TIMESTAMP, models = ? "
+                        "WHERE scan_id = ?", [count, scan_id])
         created.append(scan_id)
         new_versions += added
         models += count

@@ -13,6 +13,7 @@ from hfscan.analysis.shares import headline
 from hfscan.classify.rules import RULES_VERSION
 from hfscan.classify.versions import classify_versions
 from hfscan.errors import UsageError
+from hfscan.store import runs
 from hfscan.store.connect import connect
 
 # (files, library_name, tags) → (files class, neither_reason, pt_attributed, tags class), × copies.
@@ -55,9 +56,17 @@ def add_scan(con: duckdb.DuckDBPyConnection, scan_id: int, models: list[dict], s
             "WHERE version_hash = md5_number_lower($id || '@' || $sha))",
             {"id": m["id"], "sha": m["sha"], "lib": m["library_name"], "tags": m["tags"], "files": m["files"],
              "scan": scan_id})
-        con.execute(
-            "INSERT INTO scan_models (scan_id, version_id, downloads) SELECT ?, version_id, 10 FROM repo_versions "
-            "WHERE version_hash = md5_number_lower(? || '@' || ?)", [scan_id, m["id"], m["sha"]])
+    if status != "complete":  # a scan that never completed stores no membership
+        return
+    hashes = [[m["id"], m["sha"]] for m in models]
+    con.execute("CREATE OR REPLACE TEMP TABLE members_in (model_id VARCHAR, sha VARCHAR)")
+    con.executemany("INSERT INTO members_in VALUES (?, ?)", hashes)
+    con.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT version_id, 10 AS downloads, NULL::BIGINT AS "
+                "downloads_all_time, NULL::BIGINT AS likes FROM repo_versions JOIN members_in i "
+                "ON version_hash = md5_number_lower(i.model_id || '@' || i.sha)")
+    con.execute("UPDATE scan_log SET status = 'running' WHERE scan_id = ?", [scan_id])
+    runs.add_snapshot(con, scan_id, "members")
+    con.execute("UPDATE scan_log SET status = 'complete' WHERE scan_id = ?", [scan_id])
 
 
 def bert(real_data: Path) -> dict:

@@ -54,7 +54,7 @@ def test_the_staging_table_is_generated_from_the_table(tmp_path: Path) -> None:
 
 
 def test_main_tables_hold_every_version_and_counter_column(main_db: duckdb.DuckDBPyConnection) -> None:
-    versions, members = _types(main_db, "repo_versions"), _types(main_db, "scan_models")
+    versions, members = _types(main_db, "repo_versions"), _types(main_db, "version_runs")
     by_name = {c.name: c.sql_type for c in COLUMNS}
     assert {c: versions.get(c) for c in VERSION_COLUMNS} == {c: by_name[c] for c in VERSION_COLUMNS}
     assert {c: members.get(c) for c in COUNTER_COLUMNS} == {c: by_name[c] for c in COUNTER_COLUMNS}
@@ -63,6 +63,11 @@ def test_main_tables_hold_every_version_and_counter_column(main_db: duckdb.DuckD
 def test_the_public_view_shows_every_exported_column(main_db: duckdb.DuckDBPyConnection) -> None:
     shown = _types(main_db, "snapshot_models")
     assert [c.name for c in COLUMNS if c.exported and c.name not in shown] == []
+
+
+def test_latest_models_has_the_columns_of_snapshot_models(main_db: duckdb.DuckDBPyConnection) -> None:
+    """latest_models is written out (not filtered from snapshot_models) for speed: same columns."""
+    assert _types(main_db, "latest_models") == _types(main_db, "snapshot_models")
 
 
 def test_a_known_sha_hashes_alike_in_the_listing_and_in_history(main_db: duckdb.DuckDBPyConnection) -> None:

@@ -1,4 +1,4 @@
-"""`hfscan import hf-dataset` against the fake Hub's dumps repo, through real `datasets` over HTTP.
+"""`hfscan import hf-dataset` against the fake Hub's dumps repo, through real huggingface_hub over HTTP.
 
 The repo `hub-stats/models` holds one dump per epoch (0, 1, 2) of the fake Hub's own population,
 so every imported snapshot is checked against the truth planted for that epoch.
@@ -97,12 +97,13 @@ def test_every_snapshot_equals_the_planted_truth_of_its_epoch(hub: FakeHub, seri
 
 def test_requests_per_revision_are_few(series: tuple[Path, dict, dict]) -> None:
     _, _, requests = series
-    # One commit log + one paths-info per commit to find the series; then per revision datasets'
-    # info, tree, README and probes for scripts/configs (404) and the one Parquet download.
+    # One repo info, one commit log + one paths-info per commit to find the series; then per
+    # revision huggingface_hub's HEAD of the file (its metadata) and the one Parquet download.
     assert requests["route:dataset_commits"] == 1
     assert requests["route:dataset_paths-info"] == 5
-    assert requests["route:dataset"] == 1 + 3 and requests["route:dataset_tree"] == 3
-    assert requests["requests"] <= 7 + 3 * 10, requests
+    assert requests["route:dataset"] == 1 and requests.get("route:dataset_tree", 0) == 0
+    assert requests["route:dataset_resolve"] == 3 * 2
+    assert requests["requests"] == 7 + 3 * 2, requests
 
 
 def test_importing_again_is_a_no_op(series: tuple[Path, dict, dict], env: dict[str, str]) -> None:
@@ -171,7 +172,7 @@ def test_last_keeps_the_newest_versions(hub: FakeHub, env: dict[str, str], tmp_p
     db = tmp_path / "last.duckdb"
     result = hf_import(db, env, STATS_REPO, "--last", "2")
     assert result.code == 0, result.stderr
-    assert "imported 2 revision(s)" in result.stdout
+    assert "imported 2 version(s)" in result.stdout
     newest = dump_commits(hub)[-2:]
     assert query(db, "SELECT snapshot_at FROM scans ORDER BY scan_id") == [(date,) for _, date, _ in newest]
 

@@ -24,7 +24,29 @@ SELECT scan_id, kind, source, status, started_at, finished_at, snapshot_at,
        methods, pages, models, rejects, requests, high_water, base_scan_id, error, hfscan_version
 FROM scan_log;
 
+-- The complete scans in snapshot order (by the moment they describe, then scan id): position 1 is
+-- the oldest. Membership and counters are stored as runs over this sequence (table version_runs).
+CREATE OR REPLACE VIEW snapshot_order AS
+SELECT scan_id, snapshot_at, kind, row_number() OVER (ORDER BY snapshot_at, scan_id) AS position
+FROM scan_log WHERE status = 'complete';
+
+-- Runs with the positions they span (the two views below read it). Positions come from one list
+-- indexed by scan id (NULL: not a complete scan, so a run naming one spans nothing): two list
+-- lookups per run instead of two joins (a 3M-model snapshot reads in about half the time).
+CREATE OR REPLACE VIEW run_spans AS
+WITH lookup AS (
+    SELECT list(o.position ORDER BY ids.id) AS position
+    FROM range(1, (SELECT coalesce(max(scan_id), 0) + 1 FROM scan_log)) ids(id)
+    LEFT JOIN snapshot_order o ON o.scan_id = ids.id
+)
+SELECT r.version_id, r.downloads, r.downloads_all_time, r.likes, lookup.position[r.from_scan] AS first_position,
+       CASE WHEN r.to_scan IS NULL THEN 2147483647 ELSE lookup.position[r.to_scan] END AS last_position
+FROM version_runs r, lookup;
+
 -- One row per model per complete scan: its metadata and file list as that scan saw them.
+-- The span test is written as differences on purpose: DuckDB then filters the pairs of (few)
+-- snapshots and runs instead of sorting every run for a range join (one snapshot: 0.09 s, not
+-- 0.21 s, at 1.5M runs).
 CREATE OR REPLACE VIEW snapshot_models AS
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.model_id, v.author, v.sha, v.created_at, v.last_modified,
@@ -34,11 +56,11 @@ SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        len(v.files) AS file_count,
        m.downloads, m.downloads_all_time, m.likes,
        v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
+       v.config_model_type, v.config_architectures,
        v.version_id
-FROM scan_models m
-JOIN scan_log s USING (scan_id)
-JOIN repo_versions v USING (version_id)
-WHERE s.status = 'complete';
+FROM snapshot_order s
+JOIN run_spans m ON s.position - m.first_position >= 0 AND m.last_position - s.position >= 0
+JOIN repo_versions v USING (version_id);
 
 -- The newest complete snapshot: the one describing the latest moment (snapshot_at), not the last
 -- one stored, so a backfill of older dumps (`import`) never becomes "latest".
@@ -46,6 +68,19 @@ CREATE OR REPLACE VIEW latest_scan AS
 SELECT scan_id, snapshot_at FROM scan_log WHERE status = 'complete'
 ORDER BY snapshot_at DESC NULLS LAST, scan_id DESC LIMIT 1;
 
+-- snapshot_models of the latest scan. Written out rather than filtered from snapshot_models: the
+-- latest scan is picked before the runs are expanded (one snapshot's rows, not every snapshot's).
 CREATE OR REPLACE VIEW latest_models AS
-SELECT * FROM snapshot_models
-WHERE scan_id = (SELECT scan_id FROM latest_scan);
+SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
+       v.model_id, v.author, v.sha, v.created_at, v.last_modified,
+       created_at_placeholder(v.created_at, v.hub_id) AS created_at_clamped,
+       v.hub_id, hub_id_time(v.hub_id) AS hub_id_created_at,
+       v.library_name, v.pipeline_tag, v.tags, v.files,
+       len(v.files) AS file_count,
+       m.downloads, m.downloads_all_time, m.likes,
+       v.gated, v.private, v.disabled, v.safetensors_total, v.gguf,
+       v.config_model_type, v.config_architectures,
+       v.version_id
+FROM (SELECT * FROM snapshot_order WHERE scan_id = (SELECT scan_id FROM latest_scan)) s
+JOIN run_spans m ON s.position - m.first_position >= 0 AND m.last_position - s.position >= 0
+JOIN repo_versions v USING (version_id);

@@ -16,9 +16,15 @@ FROM snapshot_models m
 JOIN version_classes c USING (version_id)
 WHERE c.rules_version = (SELECT rules_version FROM current_rules);
 
+-- model_classes of the latest snapshot, from latest_models (one snapshot's runs expanded, not all).
 CREATE OR REPLACE VIEW latest_classes AS
-SELECT * FROM model_classes
-WHERE scan_id = (SELECT scan_id FROM latest_scan);
+SELECT m.scan_id, m.snapshot_at, m.model_id, m.author, m.created_at, m.created_at_clamped,
+       m.library_name, m.pipeline_tag, m.downloads, m.downloads_all_time, m.likes,
+       c.method, c.class, c.neither_reason, c.has_pt, c.has_tf, c.has_tf_strict, c.has_jax,
+       c.pt_attributed, c.formats, c.rules_version, m.version_id
+FROM latest_models m
+JOIN version_classes c USING (version_id)
+WHERE c.rules_version = (SELECT rules_version FROM current_rules);
 
 -- Why a model is classified as it is: its matched weight files (and excluded side files) in the
 -- latest snapshot.
@@ -30,20 +36,33 @@ WHERE e.rules_version = (SELECT rules_version FROM current_rules);
 
 -- The headline per snapshot and method. population = pytorch_only + tensorflow_only + both (the
 -- 85/8 denominator); neither is counted beside it, never inside it.
+-- Counted per run first (a run's models are the same in every snapshot it spans), then spread over
+-- the snapshots: the work grows with the runs stored, not with snapshots x models.
 CREATE OR REPLACE VIEW shares AS
-SELECT scan_id, any_value(snapshot_at) AS snapshot_at, method,
-       count(*) AS models,
-       count(*) FILTER (class = 'pytorch_only') AS pytorch_only,
-       count(*) FILTER (class = 'tensorflow_only') AS tensorflow_only,
-       count(*) FILTER (class = 'both') AS both,
-       count(*) FILTER (class = 'neither') AS neither,
-       count(*) FILTER (class <> 'neither') AS population,
-       round(100.0 * count(*) FILTER (class = 'pytorch_only') / nullif(count(*) FILTER (class <> 'neither'), 0), 2)
-           AS pytorch_only_pct,
-       round(100.0 * count(*) FILTER (class = 'tensorflow_only') / nullif(count(*) FILTER (class <> 'neither'), 0), 2)
-           AS tensorflow_only_pct,
-       round(100.0 * count(*) FILTER (class = 'both') / nullif(count(*) FILTER (class <> 'neither'), 0), 2)
-           AS both_pct,
-       count(*) FILTER (pt_attributed) AS pt_attributed
-FROM model_classes
-GROUP BY scan_id, method;
+WITH spans AS (
+    SELECT m.first_position, m.last_position, c.method,
+           count(*) AS models,
+           count(*) FILTER (c.class = 'pytorch_only') AS pytorch_only,
+           count(*) FILTER (c.class = 'tensorflow_only') AS tensorflow_only,
+           count(*) FILTER (c.class = 'both') AS "both",
+           count(*) FILTER (c.class = 'neither') AS neither,
+           count(*) FILTER (c.class <> 'neither') AS population,
+           count(*) FILTER (c.pt_attributed) AS pt_attributed
+    FROM run_spans m JOIN version_classes c USING (version_id)
+    WHERE c.rules_version = (SELECT rules_version FROM current_rules)
+    GROUP BY ALL
+), counts AS (
+    SELECT s.scan_id, any_value(s.snapshot_at) AS snapshot_at, p.method,
+           sum(p.models)::BIGINT AS models, sum(p.pytorch_only)::BIGINT AS pytorch_only,
+           sum(p.tensorflow_only)::BIGINT AS tensorflow_only, sum(p."both")::BIGINT AS "both",
+           sum(p.neither)::BIGINT AS neither, sum(p.population)::BIGINT AS population,
+           sum(p.pt_attributed)::BIGINT AS pt_attributed
+    FROM snapshot_order s JOIN spans p ON s.position >= p.first_position AND s.position <= p.last_position
+    GROUP BY s.scan_id, p.method
+)
+SELECT scan_id, snapshot_at, method, models, pytorch_only, tensorflow_only, "both", neither, population,
+       round(100.0 * pytorch_only / nullif(population, 0), 2) AS pytorch_only_pct,
+       round(100.0 * tensorflow_only / nullif(population, 0), 2) AS tensorflow_only_pct,
+       round(100.0 * "both" / nullif(population, 0), 2) AS both_pct,
+       pt_attributed
+FROM counts;

@@ -96,7 +96,14 @@ WHERE f.method = 'files'
 GROUP BY ALL;
 
 -- What `neither` is made of, per snapshot (files method).
+-- Counted per run, then spread over the snapshots it spans (as `shares`).
 CREATE OR REPLACE VIEW neither_over_time AS
-SELECT scan_id, any_value(snapshot_at) AS snapshot_at, neither_reason, count(*) AS models
-FROM model_classes WHERE method = 'files' AND class = 'neither'
-GROUP BY scan_id, neither_reason;
+WITH spans AS (
+    SELECT m.first_position, m.last_position, c.neither_reason, count(*) AS models
+    FROM run_spans m JOIN version_classes c USING (version_id)
+    WHERE c.rules_version = (SELECT rules_version FROM current_rules) AND c.method = 'files' AND c.class = 'neither'
+    GROUP BY ALL
+)
+SELECT s.scan_id, any_value(s.snapshot_at) AS snapshot_at, p.neither_reason, sum(p.models)::BIGINT AS models
+FROM snapshot_order s JOIN spans p ON s.position >= p.first_position AND s.position <= p.last_position
+GROUP BY s.scan_id, p.neither_reason;

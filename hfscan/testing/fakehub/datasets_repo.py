@@ -160,9 +160,27 @@ def dataset_info(repo: DatasetRepo, commit: DatasetCommit) -> dict[str, Any]:
 
 
 def tree(repo: DatasetRepo, commit: DatasetCommit, under: str, recursive: bool) -> list[dict[str, Any]]:
-    """Entries like the model tree's (all files sit at the root here)."""
+    """Entries like the model tree's: the children of `under` (all descendants when recursive),
+    folders as `directory` entries; a file's own path answers with that file."""
     prefix = under.strip("/")
-    return [entry(repo, commit, path) for path in repo.files(commit) if not prefix or path == prefix]
+    paths = repo.files(commit)
+    if prefix in paths:
+        return [entry(repo, commit, prefix)]
+    start = prefix + "/" if prefix else ""
+    out: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        if not path.startswith(start):
+            continue
+        parts = path[len(start):].split("/")
+        for depth in range(1, len(parts)):
+            folder = start + "/".join(parts[:depth])
+            out.setdefault(folder, {"type": "directory", "size": 0, "path": folder,
+                                    "oid": hashlib.sha1(f"{repo.id}/{commit.sha}/{folder}".encode()).hexdigest()})
+            if not recursive:
+                break
+        if recursive or len(parts) == 1:
+            out[path] = entry(repo, commit, path)
+    return [out[path] for path in sorted(out)]
 
 
 def entry(repo: DatasetRepo, commit: DatasetCommit, path: str) -> dict[str, Any]:

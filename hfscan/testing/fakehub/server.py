@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from hfscan.testing.fakehub import datasets_repo, render, uploads
+from hfscan.testing.fakehub import datasets_repo, render, series_repos, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
@@ -96,6 +96,8 @@ class Hub:
         self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
         # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
         self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
+        for repo in (series_repos.daily_repo(self.population), series_repos.weekly_repo(self.population)):
+            self.datasets[repo.id] = repo
         self.uploads = uploads.Uploads()  # users, LFS objects; uploaded repos join self.datasets
 
     # ---------------------------------------------------------------- orders and pages
@@ -352,12 +354,18 @@ class Handler(BaseHTTPRequestHandler):
         if method == "HEAD":
             return
         if fault and fault.kind == "drop":
-            self.wfile.write(body[: len(body) // 2])
+            self._write(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.wfile.write(body)
+        self._write(body)
+
+    def _write(self, body: Any) -> None:
+        if isinstance(body, series_repos.FileBody):  # a large file on disk: streamed, never read whole
+            body.write_to(self.wfile)
+        else:
+            self.wfile.write(body)
 
     def _link(self, path: str, query: dict[str, list[str]], updates: dict[str, str]) -> None:
         pairs = [(k, v) for k, values in query.items() if k not in updates for v in values]

@@ -1,0 +1,114 @@
+"""Snapshots stored as validity intervals (schema v5, migration 5): `version_runs`.
+
+The complete scans, ordered by (snapshot_at, scan_id), form one sequence. A run says: version
+`version_id` is listed, with these counters (30-day downloads, all-time downloads, likes), in every
+snapshot from `from_scan` to `to_scan` (inclusive, both scan ids); `to_scan IS NULL` while it is
+still listed in the newest snapshot. A model whose counters change starts a new run, so a counter
+is stored only when it changes, and an unchanged snapshot stores nothing at all.
+
+Runs name scans, not positions: a snapshot that lands between two others (an older dump
+imported later) shifts no stored row; only the runs that straddle it are split or joined.
+Only `add_snapshot` writes runs, inside the caller's transaction that also marks the scan
+complete, so an interrupted, failed or discarded scan never opens or closes one.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from hfscan.model_row import COUNTER_COLUMNS
+from hfscan.store.schema import first_row
+
+COUNTERS = COUNTER_COLUMNS  # one column of version_runs each (a new counter: a migration adds it)
+OPEN = 2_147_483_647  # the end position of a run still open (beyond any real position)
+
+
+def order_sql(db: str = "") -> str:
+    """Complete scans with their position in the snapshot sequence (1 = oldest)."""
+    return (f"SELECT scan_id, row_number() OVER (ORDER BY snapshot_at, scan_id) AS pos "
+            f"FROM {db}scan_log WHERE status = 'complete'")
+
+
+def members_sql(db: str = "") -> str:
+    """Members of the complete scan `$scan` with their counters (version_id, downloads, ...)."""
+    return f"""
+        WITH o AS ({order_sql(db)}), x AS (SELECT pos FROM o WHERE scan_id = $scan)
+        SELECT r.version_id, {', '.join('r.' + c for c in COUNTERS)}
+        FROM {db}version_runs r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan, x
+        WHERE f.pos <= x.pos AND CASE WHEN r.to_scan IS NULL THEN true ELSE t.pos >= x.pos END
+    """
+
+
+def _same(a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in COUNTERS)
+
+
+def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db: str = "") -> None:
+    """Make scan `scan_id` read as table `members` (version_id, downloads, downloads_all_time, likes;
+    one row per version) while every other snapshot reads as before. Runs in the caller's
+    transaction; the scan must have its snapshot_at in scan_log and must not be complete yet."""
+    me = first_row(con.execute(f"SELECT snapshot_at FROM {db}scan_log WHERE scan_id = ?", [scan_id]))
+    assert me is not None, f"scan {scan_id} is not registered"
+    # The neighbours in the sequence: P just before the new snapshot, N just after (either may be none).
+    order = f"SELECT scan_id, snapshot_at FROM {db}scan_log WHERE status = 'complete' AND scan_id <> $s"
+    prev = first_row(con.execute(
+        f"SELECT scan_id FROM ({order}) WHERE (snapshot_at, scan_id) < ($t, $s) "
+        "ORDER BY snapshot_at DESC, scan_id DESC LIMIT 1", {"s": scan_id, "t": me[0]}))
+    nxt = first_row(con.execute(
+        f"SELECT scan_id FROM ({order}) WHERE (snapshot_at, scan_id) > ($t, $s) "
+        "ORDER BY snapshot_at, scan_id LIMIT 1", {"s": scan_id, "t": me[0]}))
+    p = prev[0] if prev else None
+    n = nxt[0] if nxt else None
+    runs = f"{db}version_runs"
+    counters = ", ".join(COUNTERS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE run_new AS SELECT version_id, {counters} FROM {members}")
+    if p is not None:
+        # Runs covering P that go on after it (to N, or open when N is none). Those whose version is
+        # not in the new snapshot with the same counters are cut at P and resumed at N.
+        n_pos = "(SELECT pos FROM o WHERE scan_id = $n)" if n is not None else str(OPEN)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE run_cut AS
+            WITH o AS ({order_sql(db)})
+            SELECT r.* FROM {runs} r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan
+            WHERE f.pos <= (SELECT pos FROM o WHERE scan_id = $p)
+              AND CASE WHEN r.to_scan IS NULL THEN true ELSE t.pos >= {n_pos} END
+              AND NOT EXISTS (SELECT 1 FROM run_new m WHERE m.version_id = r.version_id AND {_same('m', 'r')})
+        """, {"p": p} | ({"n": n} if n is not None else {}))
+        if n is not None:
+            con.execute(f"INSERT INTO {runs} SELECT version_id, $n, to_scan, {counters} FROM run_cut "
+                        "ORDER BY version_id", {"n": n})
+        con.execute(f"UPDATE {runs} r SET to_scan = $p FROM run_cut c "
+                    "WHERE r.version_id = c.version_id AND r.from_scan = c.from_scan", {"p": p})
+    if n is None:
+        # Appended at the end: members without an open run (none left after the cut) open one.
+        con.execute(f"""
+            INSERT INTO {runs} SELECT m.version_id, $s, NULL, {', '.join('m.' + c for c in COUNTERS)}
+            FROM run_new m
+            WHERE NOT EXISTS (SELECT 1 FROM {runs} r WHERE r.version_id = m.version_id AND r.to_scan IS NULL)
+            ORDER BY m.version_id
+        """, {"s": scan_id})
+        return
+    # Between P and N (or before N when P is none). No run straddles the new snapshot now except
+    # those it continues unchanged; each other member extends the run ending at P or the one
+    # starting at N with its counters, or opens a run of its own. (Never both: P and N were
+    # neighbours, so two such runs would already have been one.)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE run_join AS
+        WITH o AS ({order_sql(db)}), np AS (SELECT pos FROM o WHERE scan_id = $n),
+        kept AS (
+            SELECT r.version_id FROM {runs} r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan
+            WHERE f.pos < (SELECT pos FROM np)
+              AND CASE WHEN r.to_scan IS NULL THEN true ELSE t.pos >= (SELECT pos FROM np) END)
+        SELECT m.*, l.from_scan AS left_from, r.version_id IS NOT NULL AS has_right
+        FROM run_new m
+        LEFT JOIN {runs} l ON l.version_id = m.version_id AND l.to_scan = $p AND {_same('l', 'm')}
+        LEFT JOIN {runs} r ON r.version_id = m.version_id AND r.from_scan = $n AND {_same('r', 'm')}
+        WHERE m.version_id NOT IN (SELECT version_id FROM kept)
+    """, {"p": p, "n": n})
+    con.execute(f"""UPDATE {runs} l SET to_scan = $s FROM run_join j
+                    WHERE l.version_id = j.version_id AND l.from_scan = j.left_from""", {"s": scan_id})
+    con.execute(f"""UPDATE {runs} r SET from_scan = $s FROM run_join j
+                    WHERE j.left_from IS NULL AND j.has_right AND r.version_id = j.version_id
+                      AND r.from_scan = $n""", {"s": scan_id, "n": n})
+    con.execute(f"""INSERT INTO {runs} SELECT version_id, $s, $s, {counters} FROM run_join
+                    WHERE left_from IS NULL AND NOT has_right ORDER BY version_id""", {"s": scan_id})

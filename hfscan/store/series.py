@@ -1,0 +1,92 @@
+"""One downloaded dump of a published series → one complete `import` scan, in flat memory.
+
+DuckDB's `read_parquet` reads the file a row group at a time, and only the columns hfscan keeps
+(`cardData` never, unless asked); `config` (JSON text or a struct) is reduced to
+`config_model_type` and `config_architectures`; the rows are stored through
+`transfer.import_view`. Which files, and their download: fetch/dumps.py, jobs/import_dataset.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from hfscan.errors import UsageError
+from hfscan.model_row import IMPORTED_COLUMNS
+from hfscan.store.schema import first_row
+
+# Columns of a dump that hfscan reads: every name model_row.py accepts from dumps, the file
+# list in the Hub's shape, and the snapshot keys of hfscan's own export. Anything else (cardData,
+# baseModels, safetensors' parameters, ...) is never decoded.
+KEPT = (*dict.fromkeys(n for c in IMPORTED_COLUMNS for n in c.dump_names), "siblings",
+        "scan_id", "snapshot_date", "snapshot_at")
+
+
+def path_source(repo: str, sha: str, path: str) -> str:
+    return f"hf-dataset:{repo}@{sha}/{path}"
+
+
+def imported_path(con: duckdb.DuckDBPyConnection, repo: str, path: str) -> int | None:
+    """The scan that holds this dated file, imported at any commit (a dated file is never rewritten:
+    a newer commit of the repo adds weeks, it does not change the old ones)."""
+    return first_row(con.execute(
+        "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
+        "AND ends_with(source, ?)", [f"hf-dataset:{repo}@", f"/{path}"]))[0]
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _config_json(name: str, sql_type: str) -> str:
+    if sql_type.startswith(("STRUCT", "MAP")):
+        return f"to_json({name})"
+    if sql_type == "JSON":
+        return name
+    return f"TRY_CAST(CAST({name} AS VARCHAR) AS JSON)"
+
+
+def define_source(con: duckdb.DuckDBPyConnection, file: str, keep_card_data: bool = False) -> list[str]:
+    """The temp view `src` over a downloaded dump: the kept columns, plus config's two fields.
+    Returns the dump's column names."""
+    parquet = f"read_parquet({_sql_text(file)})"
+    try:
+        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet}").fetchall()}
+    except duckdb.Error as e:
+        raise UsageError(f"cannot read {Path(file).name} as Parquet: {str(e).splitlines()[0]}") from e
+    selected = [f'"{name}"' for name in KEPT if name in types]
+    if "config" in types and "config_model_type" not in types:
+        config = _config_json('"config"', types["config"])
+        selected += [f"json_extract_string({config}, '$.model_type') AS config_model_type",
+                     f"json_extract_string({config}, '$.architectures[*]') AS config_architectures"]
+    if keep_card_data and "cardData" in types:
+        selected.append('CAST("cardData" AS VARCHAR) AS card_data')
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT {', '.join(selected)} FROM {parquet}")
+    return list(types)
+
+
+def import_file(con: duckdb.DuckDBPyConnection, file: str, source: str, label: str, snapshot_at: datetime,
+                keep_card_data: bool = False) -> dict[str, Any]:
+    """One downloaded dump → one complete import scan (transfer.import_view), in flat memory."""
+    from hfscan.store.transfer import import_view
+
+    columns = define_source(con, file, keep_card_data)
+    try:
+        result = import_view(con, source, label, snapshot_at)
+        if keep_card_data and "cardData" in columns:
+            model = next(n for n in ("id", "modelId", "model_id") if n in columns)
+            for scan_id in result["snapshots"]:
+                con.execute(f"""
+                    INSERT OR IGNORE INTO version_card_data
+                    SELECT m.version_id, any_value(s.card_data)
+                    FROM src s JOIN snapshot_models m ON m.model_id = CAST(s."{model}" AS VARCHAR) AND m.scan_id = ?
+                    WHERE s.card_data IS NOT NULL GROUP BY m.version_id
+                """, [scan_id])
+        return result
+    finally:
+        con.execute("DROP VIEW IF EXISTS src")
+        con.execute("DROP TABLE IF EXISTS incoming")
+        con.execute("DROP TABLE IF EXISTS import_members")
