@@ -7,7 +7,6 @@ so it is an independent check of hfscan's name-based classifier.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 
 
@@ -119,26 +118,27 @@ CATEGORIES: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 # The mix by creation period (weights, not percentages): .bin before 2023, safetensors after,
-# TF shrinking to almost nothing once transformers dropped it, GGUF and MLX growing.
+# TF shrinking to almost nothing once transformers dropped it, GGUF and MLX growing. Up to 2021 the
+# classes are rescaled to the published split (calibration.early_mix); within a class these weights hold.
 MIX: list[tuple[int, dict[str, float]]] = [
-    (2021, {"pt": 34, "pt_tf": 30, "pt_tf_flax": 8, "pt_flax": 3, "tf": 8, "trainer": 3, "no_weights": 6,
-            "flax": 1.5, "pt_plain": 2, "kenlm": 1, "tf_saved": 1, "keras": 0.5, "sklearn": 0.5,
-            "pt_ckpt": 1, "onnx": 0.5}),
-    (2022, {"pt": 42, "pt_tf": 10, "pt_tf_flax": 3, "pt_flax": 2, "tf": 9, "trainer": 11, "no_weights": 7,
-            "flax": 2, "pt_plain": 3, "kenlm": 1, "tf_saved": 1.5, "keras": 2, "sklearn": 1,
-            "pt_ckpt": 2, "onnx": 1, "tflite": 0.5, "pt_shards": 0.5}),
-    (2023, {"pt": 40, "pt_tf": 3, "tf": 6, "trainer": 12, "no_weights": 8, "pt_plain": 3, "keras": 3,
-            "sklearn": 2, "pt_ckpt": 2, "onnx": 2, "tflite": 0.5, "pt_shards": 1, "st": 5,
+    (2021, {"pt": 70, "pt_tf": 5.5, "pt_tf_flax": 1.5, "pt_flax": 3, "tf": 6.5, "trainer": 5, "no_weights": 6,
+            "flax": 1.5, "pt_plain": 4, "kenlm": 1, "tf_saved": 1.2, "keras": 0.5, "sklearn": 0.5,
+            "pt_ckpt": 2, "onnx": 0.5, "tflite": 0.2}),
+    (2022, {"pt": 48, "pt_tf": 2, "pt_tf_flax": 0.3, "pt_flax": 1.5, "tf": 3.5, "trainer": 13, "no_weights": 7,
+            "flax": 1.5, "pt_plain": 3, "kenlm": 1, "tf_saved": 0.6, "keras": 0.8, "sklearn": 1,
+            "pt_ckpt": 2, "onnx": 1, "tflite": 0.3, "pt_shards": 0.5}),
+    (2023, {"pt": 40, "pt_tf": 1.5, "tf": 3.5, "trainer": 12, "no_weights": 8, "pt_plain": 3, "keras": 2,
+            "sklearn": 2, "pt_ckpt": 2, "onnx": 2, "tflite": 0.3, "pt_shards": 1, "st": 5,
             "peft_bin": 4, "diffusers": 2, "st_unknown": 1, "ggml": 1, "kenlm": 0.5, "flax": 0.5}),
-    (2024, {"pt": 20, "tf": 2.5, "trainer": 3, "no_weights": 8, "pt_plain": 3, "keras": 2, "sklearn": 2,
-            "pt_ckpt": 1.5, "onnx": 2.5, "st": 22, "st_pt": 4, "st_shards": 4, "peft_bin": 3,
+    (2024, {"pt": 18, "tf": 1.2, "trainer": 3, "no_weights": 8, "pt_plain": 3, "keras": 1.5, "sklearn": 2,
+            "pt_ckpt": 1.5, "onnx": 2.5, "st": 24, "st_pt": 4, "st_shards": 4, "peft_bin": 3,
             "peft_st": 8, "diffusers": 4, "sentence": 2, "gguf": 4, "st_unknown": 2,
             "st_unknown_pt": 1, "st_tf": 0.2, "openvino": 0.5, "coreml": 0.3, "ggml": 0.5}),
-    (2025, {"pt": 6, "tf": 0.8, "trainer": 1, "no_weights": 7, "pt_plain": 2, "keras": 1.5, "sklearn": 1.5,
+    (2025, {"pt": 6, "tf": 0.4, "trainer": 1, "no_weights": 7, "pt_plain": 2, "keras": 1, "sklearn": 1.5,
             "pt_ckpt": 1, "onnx": 2.5, "st": 32, "st_shards": 7, "peft_bin": 1, "peft_st": 13,
             "diffusers": 3.5, "sentence": 2, "gguf": 8, "mlx": 3, "st_unknown": 3, "st_unknown_pt": 1.5,
             "st_tf": 0.2, "openvino": 1, "coreml": 0.3, "ggml": 0.2}),
-    (9999, {"pt": 2, "tf": 0.2, "no_weights": 7, "pt_plain": 2, "keras": 1, "sklearn": 1,
+    (9999, {"pt": 2, "tf": 0.1, "no_weights": 7, "pt_plain": 2, "keras": 0.8, "sklearn": 1,
             "pt_ckpt": 1, "onnx": 2.5, "st": 33, "st_shards": 9, "peft_st": 14, "diffusers": 3,
             "sentence": 2, "gguf": 12, "mlx": 6, "st_unknown": 3, "st_unknown_pt": 1.5, "st_tf": 0.2,
             "openvino": 1, "coreml": 0.3}),
@@ -146,11 +146,17 @@ MIX: list[tuple[int, dict[str, float]]] = [
 _MIX_TABLES = [(year, list(weights), list(weights.values())) for year, weights in MIX]
 
 
-def pick_category(rng: random.Random, year: int) -> str:
-    for until, names, weights in _MIX_TABLES:
-        if year <= until:
-            return rng.choices(names, weights)[0]
-    raise AssertionError("MIX ends with an open period")
+def pick_category(u: float, year: int, weights: tuple[list[str], list[float]] | None = None) -> str:
+    """The category at quantile u (0 <= u < 1) of the year's mix, or of `weights` if given."""
+    if weights is None:
+        weights = next((names, w) for until, names, w in _MIX_TABLES if year <= until)
+    names, values = weights
+    mark = u * sum(values)
+    for name, value in zip(names, values, strict=True):
+        mark -= value
+        if mark < 0:
+            return name
+    return names[-1]
 
 
 def expand_files(component: Component, name: str, shards: int) -> list[str]:

@@ -2,7 +2,9 @@
 
 Index order is creation order, and `_id` grows with it, so the createdAt listing is a countdown
 over indices: serving a 3M-model listing needs no per-model state. The oldest part uses real ids,
-creation dates, downloads and tasks (Liang et al. 2022); the rest is synthetic up to BASE_END.
+creation dates, downloads and tasks (Liang et al. 2022); the rest is synthetic up to BASE_END, its
+creation dates following the Hub's published size by date (HUB_SIZE). The eras' framework mixes and
+the 30 most downloaded models are calibrated to the published figures (docs/FAKE_HUB.md).
 Each model's history (initial upload, conversion-bot safetensors, TF weights added or dropped,
 card edits) is generated with it, so "as of" a date differs from today, and the Hub's
 `createdAt` placeholder hides the true date of everything older than 2022-03-02: like the real
@@ -28,6 +30,15 @@ from functools import cached_property, lru_cache
 from importlib import resources
 
 from hfscan.testing.fakehub import configs
+from hfscan.testing.fakehub.calibration import (
+    EARLY_TARGET,
+    HUB_SIZE,
+    POPULAR,
+    early_mix,
+    hub_time,
+    popular_category,
+    weyl,
+)
 from hfscan.testing.fakehub.components import CATEGORIES, COMPONENTS, expand_files, pick_category
 
 
@@ -41,11 +52,13 @@ BOT_START = _ts("2023-01-15T00:00:00")      # the safetensors conversion bot's f
 SYNTHETIC_START = _ts("2022-10-01T00:00:00")  # after the last real (Liang) creation date
 BASE_END = _ts("2026-11-01T00:00:00")       # epoch 0 is the Hub on this day
 DAY = 86_400
-REAL_SHARE = 0.3                             # of a small population; capped by the real data
+REAL_SHARE = 0.3                             # of a small population (tests): at most this share...
+REAL_FLOOR = 1_500                           # ...and at most this many; above, proportional (HUB_SIZE)
+ADD_TF_SHARE = 0.1                           # of PT-only transformers repos before 2022-06: TF added later
 NEW_PER_EPOCH = 0.02
 CHANGED_PER_EPOCH = 0.01
 DELETED_PER_EPOCH = 0.002
-SQUASHED_SHARE = 0.005      # of repos created from SQUASH_START: history squashed days after creation
+SQUASHED_SHARE = 0.006      # of repos created from SQUASH_START: history squashed days after creation
 BACKDATED_SHARE = 0.005     # of repos created from BACKDATE_START: first commit dated before creation
 SQUASH_START = _ts("2024-01-01T00:00:00")
 BACKDATE_START = _ts("2023-01-01T00:00:00")
@@ -194,17 +207,39 @@ class Population:
 
     @cached_property
     def real(self) -> list[tuple[str, int, int, str | None]]:
-        """The real (Liang 2022) models used for the oldest part: an even sample by creation date."""
+        """The real (Liang 2022) models used for the oldest part: an even sample by creation date,
+        plus the most downloaded ones (POPULAR, fewer in a tiny population), in creation order.
+        Their number is the real data's share of the Hub (HUB_SIZE), but at least
+        min(REAL_SHARE of the population, REAL_FLOOR): a 2021 cohort large enough for a stable split."""
         import polars as pl
 
         path = resources.files("hfscan.testing.fakehub").joinpath("data/liang2022_models.parquet")
         with resources.as_file(path) as file:
             frame = pl.read_parquet(file)
-        take = min(frame.height, math.ceil(self.base * REAL_SHARE))
+        proportional = round(self.base * frame.height / HUB_SIZE[-1][1])
+        take = min(frame.height, max(proportional, min(math.ceil(self.base * REAL_SHARE), REAL_FLOOR)))
         if take < frame.height:
             step = frame.height / take
-            frame = frame[[int(j * step) for j in range(take)]]
+            rows = {int(j * step) for j in range(take)}
+            top = frame.with_row_index().sort(["downloads", "index"], descending=[True, False])
+            rows |= set(top["index"][: min(POPULAR, take // 10)].to_list())
+            frame = frame[sorted(rows)]
         return [(r[0], r[1], r[2], None if r[3] in (None, "unknown") else r[3]) for r in frame.iter_rows()]
+
+    @cached_property
+    def popular_rank(self) -> dict[int, int]:
+        """Index -> rank by downloads of the POPULAR most downloaded real models (ties by index)."""
+        order = sorted(range(len(self.real)), key=lambda i: (-self.real[i][2], i))
+        return {index: rank for rank, index in enumerate(order[: min(POPULAR, len(self.real) // 10)])}
+
+    @cached_property
+    def early_weights(self) -> tuple[list[str], list[float]]:
+        """The mix of repos created up to 2021 other than the popular ones, chosen so that the whole
+        cohort on 2021-12-14 (popular ones included) splits as EARLY_TARGET."""
+        cut = _ts("2021-12-14T23:59:59")
+        cohort = sum(1 for row in self.real if row[1] <= cut)
+        popular = [popular_category(rank) for index, rank in self.popular_rank.items() if self.real[index][1] <= cut]
+        return early_mix(cohort, popular, EARLY_TARGET)
 
     @cached_property
     def placeholder_split(self) -> int:
@@ -268,9 +303,8 @@ class Population:
             offset = (index - self.base) % self.new_per_epoch
             return BASE_END + (epoch - 1) * DAY + int(offset * DAY / self.new_per_epoch) + 1
         span = max(1, self.base - real)
-        fraction = (index - real + 0.5) / span
-        # Growth: new models per day rise over time (the Hub roughly doubled every year).
-        return SYNTHETIC_START + int((BASE_END - SYNTHETIC_START - 60) * math.sqrt(fraction))
+        # The Hub's size by date: index order follows the published counts (HUB_SIZE).
+        return hub_time((index - real + 0.5) / span, SYNTHETIC_START, BASE_END - 60)
 
     def model(self, index: int, epoch: int = 0) -> Model:
         return self._model(index, epoch)
@@ -281,7 +315,15 @@ class Population:
         model_id = self.id_of(index)
         created = self.created(index)
         year = datetime.fromtimestamp(created, UTC).year
-        category = pick_category(rng, year)
+        rng.random()  # the draw the category once took: every later draw stays as it was
+        popular = self.popular_rank.get(index) if index < len(self.real) else None
+        if popular is not None:
+            category = popular_category(popular)
+        else:
+            # A low-discrepancy sequence over creation order: any run of consecutive repos (a
+            # cohort, the Hub as of a date) has the mix's proportions, even a small one.
+            u = weyl(index, self.seed)
+            category = pick_category(u, year, self.early_weights if year <= 2021 else None)
         components, library = CATEGORIES[category]
         if index < len(self.real):
             downloads, task = self.real[index][2], self.real[index][3]
@@ -294,7 +336,7 @@ class Population:
             task = HOSTILE_TEXT
         name = model_id.rsplit("/", 1)[-1]
         shards = rng.randint(2, 6)
-        commits = self._history(index, rng, created, components, library)
+        commits = self._history(index, rng, created, components, library, popular is not None)
         commits += self._epoch_commits(index, epoch, commits[-1])
         noise_roll = rng.random()
         tag_noise = None
@@ -323,22 +365,25 @@ class Population:
         return hashlib.sha1(f"{self.seed}/{index}/{number}".encode()).hexdigest()
 
     def _history(self, index: int, rng: random.Random, created: int, components: tuple[str, ...],
-                 library: str | None) -> list[Commit]:
-        """Initial upload, then the changes real repos went through (all before BASE_END)."""
+                 library: str | None, popular: bool = False) -> list[Commit]:
+        """Initial upload, then the changes real repos went through (all before BASE_END). The popular
+        models keep their frameworks (the draws still happen: the rest of the history stays put)."""
         events: list[tuple[int, str, str, tuple[str, ...] | None]] = []
         latest = BASE_END - DAY
         if rng.random() < 0.35:
             events.append((min(latest, created + rng.randint(60, 200 * DAY)), "Update README.md", "user", None))
         has_bin = "pt_bin" in components and library == "transformers"
-        if has_bin and "tf_h5" not in components and created < _ts("2022-06-01T00:00:00") and rng.random() < 0.1:
-            events.append((min(latest, created + rng.randint(10 * DAY, 400 * DAY)), "Add TF weights", "user",
-                           (*components, "tf_h5")))
+        if has_bin and "tf_h5" not in components and created < _ts("2022-06-01T00:00:00"):
+            rng.random()  # the draw this choice once took; a low-discrepancy one keeps 2021 stable
+            if weyl(index, self.seed, 1) < ADD_TF_SHARE and not popular:
+                events.append((min(latest, created + rng.randint(10 * DAY, 400 * DAY)), "Add TF weights",
+                               "user", (*components, "tf_h5")))
         if has_bin and created < _ts("2024-03-01T00:00:00") and rng.random() < 0.4:
             start = max(created + DAY, BOT_START)
             if start < latest:
                 when = start + int(rng.random() * min(900 * DAY, latest - start))
                 events.append((when, "Adding `safetensors` variant of this model", BOT, ("add", "st_attr")))
-        if "tf_h5" in components and "pt_bin" in components and rng.random() < 0.08:
+        if "tf_h5" in components and "pt_bin" in components and rng.random() < 0.08 and not popular:
             when = max(created + DAY, _ts("2024-06-01T00:00:00")) + rng.randint(0, 300 * DAY)
             events.append((min(latest, when), "Delete tf_model.h5", "user", ("drop", "tf_h5")))
         # Card edits over the years: a log longer than the commit log's default page of 50.
@@ -367,12 +412,17 @@ class Population:
         return commits
 
     def _first_commit(self, index: int, created: int) -> int:
-        """Creation, except for planted cases: a history squashed 2-20 days after creation (the
-        squash keeps the initial files), or a first commit pushed with a date up to 4 years old."""
+        """Creation, except for planted cases: a history squashed 2-20 days after creation, or 32-45
+        days (past a month end) for a third of them (the squash keeps the initial files), or a first
+        commit pushed with a date up to 4 years old. Squashes are picked by a low-discrepancy
+        sequence: every run of a few hundred newer repos has both kinds."""
         if index < len(self.real) or index >= self.base:
             return created
-        squashed = created + int((2 + 18 * self._u(index, "squash-days")) * DAY)
-        if created >= SQUASH_START and squashed < BASE_END - DAY and self._u(index, "squash") < SQUASHED_SHARE:
+        u = weyl(index, self.seed, 2)
+        r = self._u(index, "squash-days")
+        days = 32 + 13 * r if u < SQUASHED_SHARE / 3 else 2 + 18 * r
+        squashed = created + int(days * DAY)
+        if created >= SQUASH_START and squashed < BASE_END - DAY and u < SQUASHED_SHARE:
             return squashed
         if created >= BACKDATE_START and self._u(index, "backdate") < BACKDATED_SHARE:
             return created - int((30 + 1400 * self._u(index, "backdate-days")) * DAY)

@@ -14,6 +14,7 @@ import base64
 import bisect
 import ipaddress
 import json
+import re
 import socket
 import threading
 import time
@@ -29,6 +30,7 @@ from hfscan.testing.fakehub.truth import model_truth, truth
 
 SORTS = {"createdAt", "lastModified", "downloads", "likes", "trendingScore"}
 MAX_LIMIT = 1000
+_SHA = re.compile(r"[0-9a-f]{40}")
 MAX_COMMITS_LIMIT = 1000  # the commit log's largest `limit` (HUB_PROTOCOL.md, "Commit logs")
 WINDOW = 300
 
@@ -617,11 +619,13 @@ class Handler(BaseHTTPRequestHandler):
         try:
             _, prefix, rest = path.partition("/cdn/")
             parts = rest.split("/")
-            if prefix != "/cdn/" or len(parts) < 4:
+            # repo id (one part for a legacy canonical id such as bert-base-uncased), sha, file path
+            at = next((i for i in (1, 2) if i < len(parts) - 1 and _SHA.fullmatch(parts[i])), None)
+            if prefix != "/cdn/" or at is None:
                 raise HubError(404, "Not Found")
-            model = hub.model("/".join(parts[:2]))
-            commit = model.commit_at(parts[2])
-            file_path = "/".join(parts[3:])
+            model = hub.model("/".join(parts[:at]))
+            commit = model.commit_at(parts[at])
+            file_path = "/".join(parts[at + 1:])
             if commit is None or file_path not in model.files(commit):
                 raise HubError(404, "Not Found")
             status, body, content_type = self._ranged(render.file_body(model, file_path, commit))
