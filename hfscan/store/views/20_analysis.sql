@@ -106,21 +106,48 @@ GROUP BY ALL;
 -- per snapshot (repos of other libraries, e.g. Keras, count in the weights columns only):
 -- loadable directly, or only with an opt-in (from_pt=True). Same for PyTorch and Flax (JAX).
 CREATE OR REPLACE VIEW weights_vs_loadable AS
-SELECT f.scan_id, any_value(f.snapshot_at) AS snapshot_at, count(*) AS models,
-       count(*) FILTER (f.has_tf) AS tf_weights,
-       count(*) FILTER (l.tf_path IS NOT NULL) AS tf_loadable,
-       count(*) FILTER (l.tf_path IS NOT NULL AND NOT path_needs_opt_in(l.tf_path)) AS tf_loadable_direct,
-       count(*) FILTER (path_needs_opt_in(l.tf_path)) AS tf_loadable_opt_in,
-       count(*) FILTER (f.has_pt) AS pt_weights,
-       count(*) FILTER (l.pt_path IS NOT NULL) AS pt_loadable,
-       count(*) FILTER (f.has_jax) AS jax_weights,
-       count(*) FILTER (l.jax_path IS NOT NULL) AS jax_loadable,
-       count(*) FILTER (v5.tf_path IS NOT NULL) AS tf_loadable_v5
-FROM model_classes f
-JOIN model_classes l ON l.scan_id = f.scan_id AND l.version_id = f.version_id AND l.method = 'loadable'
-JOIN model_classes v5 ON v5.scan_id = f.scan_id AND v5.version_id = f.version_id AND v5.method = 'loadable_v5'
-WHERE f.method = 'files'
-GROUP BY f.scan_id;
+-- Counted per version, then per run, then spread over the snapshots each run spans (as `shares`):
+-- three joins of model_classes would expand every snapshot three times (12 x 3M: out of memory).
+WITH per_version AS (
+    SELECT version_id,
+           bool_or(method = 'files' AND has_tf) AS tf_weights,
+           bool_or(method = 'files' AND has_pt) AS pt_weights,
+           bool_or(method = 'files' AND has_jax) AS jax_weights,
+           any_value(tf_path) FILTER (method = 'loadable') AS tf_path,
+           any_value(pt_path) FILTER (method = 'loadable') AS pt_path,
+           any_value(jax_path) FILTER (method = 'loadable') AS jax_path,
+           any_value(tf_path) FILTER (method = 'loadable_v5') AS tf_path_v5
+    FROM version_classes
+    WHERE rules_version = (SELECT rules_version FROM current_rules)
+      AND method IN ('files', 'loadable', 'loadable_v5')
+    GROUP BY version_id
+    HAVING count(*) FILTER (method = 'files') > 0 AND count(*) FILTER (method = 'loadable') > 0
+       AND count(*) FILTER (method = 'loadable_v5') > 0
+), spans AS (
+    SELECT m.first_position, m.last_position, count(*) AS models,
+           count(*) FILTER (v.tf_weights) AS tf_weights,
+           count(*) FILTER (v.tf_path IS NOT NULL) AS tf_loadable,
+           count(*) FILTER (v.tf_path IS NOT NULL AND NOT path_needs_opt_in(v.tf_path)) AS tf_loadable_direct,
+           count(*) FILTER (path_needs_opt_in(v.tf_path)) AS tf_loadable_opt_in,
+           count(*) FILTER (v.pt_weights) AS pt_weights,
+           count(*) FILTER (v.pt_path IS NOT NULL) AS pt_loadable,
+           count(*) FILTER (v.jax_weights) AS jax_weights,
+           count(*) FILTER (v.jax_path IS NOT NULL) AS jax_loadable,
+           count(*) FILTER (v.tf_path_v5 IS NOT NULL) AS tf_loadable_v5
+    FROM run_spans m JOIN per_version v USING (version_id)
+    GROUP BY ALL
+)
+SELECT s.scan_id, any_value(s.snapshot_at) AS snapshot_at, sum(p.models)::BIGINT AS models,
+       sum(p.tf_weights)::BIGINT AS tf_weights, sum(p.tf_loadable)::BIGINT AS tf_loadable,
+       sum(p.tf_loadable_direct)::BIGINT AS tf_loadable_direct,
+       sum(p.tf_loadable_opt_in)::BIGINT AS tf_loadable_opt_in,
+       sum(p.pt_weights)::BIGINT AS pt_weights, sum(p.pt_loadable)::BIGINT AS pt_loadable,
+       sum(p.jax_weights)::BIGINT AS jax_weights, sum(p.jax_loadable)::BIGINT AS jax_loadable,
+       sum(p.tf_loadable_v5)::BIGINT AS tf_loadable_v5
+FROM snapshot_order s
+JOIN spans p ON s.position >= p.first_position AND s.position <= p.last_position
+JOIN scan_log l ON l.scan_id = s.scan_id AND list_contains(l.methods, 'loadable')
+GROUP BY s.scan_id;
 
 -- What `neither` is made of, per snapshot (files method).
 -- Counted per run, then spread over the snapshots it spans (as `shares`).
