@@ -41,12 +41,23 @@ FROM latest_classes c JOIN model_created t USING (model_id)
 GROUP BY ALL;
 
 -- The most downloaded models of the latest snapshot with their class (files and tags methods).
+-- Ranked on narrow rows (no file lists, no second expansion of the latest snapshot); the rest is
+-- joined by version after the rank, so `WHERE rank <= N` is applied before those joins.
 CREATE OR REPLACE VIEW top_models AS
-SELECT rank() OVER (ORDER BY f.downloads DESC NULLS LAST, f.model_id) AS rank, f.model_id, f.downloads,
-       f.library_name, f.class AS files_class, t.class AS tags_class, f.formats
-FROM latest_classes f
-LEFT JOIN latest_classes t ON t.model_id = f.model_id AND t.method = 'tags'
-WHERE f.method = 'files';
+WITH files AS (
+    SELECT m.version_id, m.model_id, m.downloads, m.library_name, c.class
+    FROM latest_models m
+    JOIN version_classes c ON c.version_id = m.version_id AND c.method = 'files'
+     AND c.rules_version = (SELECT rules_version FROM current_rules)
+), ranked AS (
+    SELECT *, rank() OVER (ORDER BY downloads DESC NULLS LAST, model_id) AS rank FROM files
+)
+SELECT r.rank, r.model_id, r.downloads, r.library_name, r.class AS files_class, t.class AS tags_class, f.formats
+FROM ranked r
+JOIN version_classes f ON f.version_id = r.version_id AND f.method = 'files'
+ AND f.rules_version = (SELECT rules_version FROM current_rules)
+LEFT JOIN version_classes t ON t.version_id = r.version_id AND t.method = 'tags'
+ AND t.rules_version = (SELECT rules_version FROM current_rules);
 
 -- Shares weighted by downloads (30-day and all-time), latest snapshot.
 CREATE OR REPLACE VIEW weighted_shares AS
