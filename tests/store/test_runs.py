@@ -45,6 +45,23 @@ FROM scan_models m
 JOIN scan_log s USING (scan_id)
 JOIN repo_versions v USING (version_id)
 WHERE s.status = 'complete'""",
+    "weights_vs_loadable": """
+CREATE OR REPLACE VIEW weights_vs_loadable AS
+SELECT f.scan_id, any_value(f.snapshot_at) AS snapshot_at, count(*) AS models,
+       count(*) FILTER (f.has_tf) AS tf_weights,
+       count(*) FILTER (l.tf_path IS NOT NULL) AS tf_loadable,
+       count(*) FILTER (l.tf_path IS NOT NULL AND NOT path_needs_opt_in(l.tf_path)) AS tf_loadable_direct,
+       count(*) FILTER (path_needs_opt_in(l.tf_path)) AS tf_loadable_opt_in,
+       count(*) FILTER (f.has_pt) AS pt_weights,
+       count(*) FILTER (l.pt_path IS NOT NULL) AS pt_loadable,
+       count(*) FILTER (f.has_jax) AS jax_weights,
+       count(*) FILTER (l.jax_path IS NOT NULL) AS jax_loadable,
+       count(*) FILTER (v5.tf_path IS NOT NULL) AS tf_loadable_v5
+FROM model_classes f
+JOIN model_classes l ON l.scan_id = f.scan_id AND l.version_id = f.version_id AND l.method = 'loadable'
+JOIN model_classes v5 ON v5.scan_id = f.scan_id AND v5.version_id = f.version_id AND v5.method = 'loadable_v5'
+WHERE f.method = 'files'
+GROUP BY f.scan_id""",
     "latest_models": """
 CREATE OR REPLACE VIEW latest_models AS
 SELECT * FROM snapshot_models WHERE scan_id = (SELECT scan_id FROM latest_scan)""",
