@@ -100,7 +100,7 @@ def timeline(data: ReportData) -> alt.LayerChart:
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
                  alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
                  alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models"),
-                 alt.Tooltip("coverage:Q", format=".1%"), alt.Tooltip("missing:Q", format=",", title="repos unknown")])
+                 alt.Tooltip("coverage:Q", format=".2%"), alt.Tooltip("missing:Q", format=",", title="repos unknown")])
     lines = base.transform_filter(one_of(AS_OF_LINE, NAIVE)).mark_line().encode(
         detail=alt.Detail("segment:N"),
         strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[AS_OF_LINE, NAIVE],
@@ -239,7 +239,7 @@ def as_of(data: ReportData) -> alt.Chart | None:
         x=alt.X("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%")),
         color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
         tooltip=["estimate:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f"),
-                 alt.Tooltip("models:Q", format=","), alt.Tooltip("coverage:Q", format=".1%")],
+                 alt.Tooltip("models:Q", format=","), alt.Tooltip("coverage:Q", format=".2%")],
     ).properties(title="As of a date (history) vs the naive estimate (today's files, clamped dates)", width=WIDTH)
 
 

@@ -170,3 +170,20 @@ def test_the_report_renders_in_headless_chromium_offline(built: tuple) -> None:
     subprocess.run([*flags, "--window-size=1200,5200", f"--screenshot={shot}", out.as_uri()],
                    capture_output=True, text=True, timeout=180)
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def test_a_nearly_complete_partial_date_never_reads_as_100_percent() -> None:
+    """Coverage 0.99996 (2 unknown of 50,000) is floored and the unknown count shown: a caveat that
+    printed "100.0%" would call a partial date complete."""
+    from types import SimpleNamespace
+
+    import polars as pl
+
+    from hfscan.report.page import _timeline_caveat
+
+    timeline = pl.DataFrame({"day": ["2025-06-30"], "class": ["both"], "models": [10], "share": [1.0],
+                             "population": [1000], "coverage": [0.99996], "missing": [2], "complete": [False],
+                             "scan_id": [1]})
+    caveat = _timeline_caveat(SimpleNamespace(timeline=timeline))
+    assert "2025-06-30 (2 unknown, 99.99% known)" in caveat and "100.0" not in caveat
+    assert "squashed" in caveat  # says that some unknown repos cannot be fetched
