@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.as_of import DAYS_PER_QUERY, check_days
+from hfscan.analysis.as_of import DAYS_PER_QUERY, check_days, coverage_of
 from hfscan.analysis.shares import current_rules_version, population, resolve_scan, share_percentages
 from hfscan.classify.rules import CLASSES
 from hfscan.errors import UsageError
@@ -39,7 +39,7 @@ class TimelinePoint:
 
     @property
     def coverage(self) -> float:
-        return round(self.known / (self.known + self.missing), 4) if self.known + self.missing else 1.0
+        return coverage_of(self.known, self.missing)
 
     @property
     def complete(self) -> bool:

@@ -114,7 +114,7 @@ def test_partial_counts_the_known_repos_and_states_the_coverage(planted: Planted
         assert code == 0, stderr
         assert got["counts"] == {k: known.get(k, 0) for k in got["counts"]}
         assert got["missing"] == missing
-        assert got["coverage"] == round(known.total() / (known.total() + missing), 4)
+        assert got["coverage"] == math.floor(10_000 * known.total() / (known.total() + missing)) / 10_000
         code, _, _ = shares(db, day, "--partial")
         text = run_cli(["shares", "--db", str(db), "--as-of", day, "--partial"]).stdout
         floored = f"{math.floor(10000 * got['coverage']) / 100:.2f}"  # a partial answer never rounds up to 100
@@ -208,3 +208,10 @@ def test_after_the_hub_moves_on_stored_logs_still_answer_the_days_they_reach(pla
             assert got["counts"] == {k: expected[day].get(k, 0) for k in got["counts"]}, day
     finally:
         hub.set_epoch(0)
+
+
+def test_coverage_is_one_only_when_nothing_is_unknown() -> None:
+    from hfscan.analysis.as_of import coverage_of
+
+    assert coverage_of(49_998, 2) == 0.9999  # rounding would say 1.0 and call a partial answer complete
+    assert coverage_of(3_000_000, 1) < 1.0 and coverage_of(5, 0) == 1.0 and coverage_of(0, 0) == 1.0

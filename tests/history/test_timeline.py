@@ -8,6 +8,7 @@ from hfscan's tables: the cost and refusal before any history, `--partial`'s cov
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -93,7 +94,7 @@ def test_partial_stores_the_known_counts_with_their_coverage(scanned: Scanned, t
         missing = sum(unknown_on(m, day) for m in scanned.models)
         assert row["counts"] == {k: known.get(k, 0) for k in row["counts"]}, day
         assert row["missing"] == missing and row["complete"] == (missing == 0)
-        assert row["coverage"] == round(known.total() / (known.total() + missing), 4)
+        assert row["coverage"] == math.floor(10_000 * known.total() / (known.total() + missing)) / 10_000
     stored = query(db, "SELECT strftime(day, '%Y-%m-%d'), class, models, missing, complete FROM as_of_shares")
     assert len(stored) == 4 * len(DAYS)
     for day, cls, models, missing, complete in stored:
