@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -71,7 +70,7 @@ def _shares_text(result: dict) -> str:
         "share_%": [share.get(k) for k in counts],
         "2021_%": [reference.get(k) for k in counts],
     })
-    coverage = f", coverage {_floored(result['coverage'])}%" if "coverage" in result else ""
+    coverage = f", coverage {100 * result['coverage']:.2f}%" if "coverage" in result else ""
     line = f", transformers {result['transformers']}" if "transformers" in result else ""
     lines = [f"scan {result['scan_id']} ({result['scan_date']}{coverage}), method {result['method']}{line}, "
              f"rules v{result['rules_version']}",
@@ -85,7 +84,7 @@ def _shares_text(result: dict) -> str:
         lines.append(f"{result['pt_attributed']:,} PyTorch models count as PyTorch only through safetensors "
                      "attribution (library_name / tags)")
     if result.get("missing"):
-        lines.append(f"PARTIAL: coverage {_floored(result['coverage'])}% — {result['missing']:,} repos that may have "
+        lines.append(f"PARTIAL: coverage {100 * result['coverage']:.2f}% — {result['missing']:,} repos that may have "
                      f"existed on {result['as_of']} are unknown and not counted (`hfscan history --as-of "
                      f"{result['as_of']}` makes them known)")
     elif "coverage" in result:
@@ -125,8 +124,3 @@ def refuse_incomplete(con: duckdb.DuckDBPyConnection, results: list[dict[str, An
     raise UsageError(f"as of {', '.join(days)} the answer would be partial: repos unknown ({unknown}); run "
                      f"`{command}` (about {plan.requests:,} requests, {quota_eta(plan.requests)}) "
                      "or pass --partial")
-
-
-def _floored(coverage: float) -> str:
-    """A coverage in percent, floored to 2 decimals: a partial answer never prints as 100%."""
-    return f"{math.floor(10000 * coverage) / 100:.2f}" if coverage < 1 else "100"

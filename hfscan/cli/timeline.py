@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 import typer
@@ -93,7 +92,7 @@ def _timeline_text(result: dict[str, Any]) -> str:
         "both_%": [r["shares"]["both"] for r in rows],
         "population": [r["population"] for r in rows],
         "neither": [r["counts"]["neither"] for r in rows],
-        "coverage_%": [math.floor(10000 * r["coverage"]) / 100 for r in rows],  # floored: never a false 100
+        "coverage_%": [round(100 * r["coverage"], 2) for r in rows],  # coverage_of floors: never a false 100
         "missing": [r["missing"] for r in rows],
     })
     lines = [f"timeline by files, scan {result['scan_id']}, rules v{result['rules_version']}: shares of "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from functools import lru_cache
 from typing import Any
 
@@ -135,7 +134,7 @@ def _as_of_caveat(data: ReportData) -> str:
     partial = [row for row in data.as_of if row.get("missing")]
     return "".join(
         f"<p class=caveat><b>Partial:</b> the as-of {html.escape(str(row['as_of']))} estimate covers "
-        f"{math.floor(1000 * row['coverage']) / 10:.1f}% of the repos that may have existed then; {row['missing']:,} are unknown "
+        f"{100 * row['coverage']:.2f}% of the repos that may have existed then; {row['missing']:,} are unknown "
         f"and not counted (<code>hfscan history --as-of {html.escape(str(row['as_of']))}</code> makes it exact).</p>"
         for row in partial)
 
@@ -152,9 +151,9 @@ def _timeline_caveat(data: ReportData) -> str:
             "estimate (today's files, by listed creation date; every repo created before 2022-03-02 counted as "
             "old). Diamonds: the AssemblyAI figure of 14 Dec 2021, read off its chart.</p>")
     if partial.height:
-        # Coverage floored, never rounded up to a complete-looking 100.0%; the unknown count beside it.
+        # Coverage is floored where it is computed (as_of.coverage_of): two decimals never show a false 100.
         days = ", ".join(f"{html.escape(row['day'])} ({row['missing']:,} unknown, "
-                         f"{math.floor(10000 * row['coverage']) / 100:.2f}% known)"
+                         f"{100 * row['coverage']:.2f}% known)"
                          for row in partial.iter_rows(named=True))
         text += (f"<p class=caveat><b>Partial:</b> {partial.height} date(s) count only the repos known on them and "
                  f"are drawn as hollow triangles, off the line: {days}. <code>hfscan history --every ...</code> "

@@ -173,16 +173,17 @@ def test_the_report_renders_in_headless_chromium_offline(built: tuple) -> None:
 
 
 def test_a_nearly_complete_partial_date_never_reads_as_100_percent() -> None:
-    """Coverage 0.99996 (2 unknown of 50,000) is floored and the unknown count shown: a caveat that
-    printed "100.0%" would call a partial date complete."""
+    """2 unknown of 50,000: coverage is floored where it is computed (0.9999) and shown with the unknown
+    count: a caveat that printed "100.0%" would call a partial date complete."""
     from types import SimpleNamespace
 
     import polars as pl
 
+    from hfscan.analysis.as_of import coverage_of
     from hfscan.report.page import _timeline_caveat
 
     timeline = pl.DataFrame({"day": ["2025-06-30"], "class": ["both"], "models": [10], "share": [1.0],
-                             "population": [1000], "coverage": [0.99996], "missing": [2], "complete": [False],
+                             "population": [1000], "coverage": [coverage_of(49_998, 2)], "missing": [2], "complete": [False],
                              "scan_id": [1]})
     caveat = _timeline_caveat(SimpleNamespace(timeline=timeline))
     assert "2025-06-30 (2 unknown, 99.99% known)" in caveat and "100.0" not in caveat
