@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 
@@ -118,33 +120,35 @@ def timeline(data: ReportData) -> alt.LayerChart:
         title="PyTorch only, TensorFlow only and both over time (files method)", width=WIDTH, height=340)
 
 
-def by_snapshot(data: ReportData) -> alt.Chart:
-    frame = _label(data.by_snapshot.filter(pl.col("method") != "header"))
-    return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("snapshot_at:T", title="Scan date"),
-        y=alt.Y("share:Q", title="Share of PT/TF models (%)"),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
-        strokeDash=alt.StrokeDash("method:N", title="Method"),
-        shape=alt.Shape("origin:N", title="Snapshot", scale=alt.Scale(domain=["live scan", "imported dump"],
-                                                                       range=["circle", "triangle-up"])),
+def _per_snapshot(frame: pl.DataFrame, y_title: str, title: str, *extra: Any, tooltip: list[Any]) -> alt.Chart:
+    """One line per class and method over the snapshots (header left out: it is a sample)."""
+    return alt.Chart(_label(frame.filter(pl.col("method") != "header"))).mark_line(point=True).encode(
+        alt.X("snapshot_at:T", title="Scan date"),
+        alt.Y("share:Q", title=y_title),
+        alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
+        alt.StrokeDash("method:N", title="Method"),
+        *extra,
         tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
-                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("models:Q", format=","),
-                 alt.Tooltip("origin:N", title="snapshot"), alt.Tooltip("source:N")],
-    ).properties(title="Shares by snapshot (one point per complete scan; triangles: imported dumps)", width=WIDTH)
+                 alt.Tooltip("share:Q", format=".2f"), *tooltip],
+    ).properties(title=title, width=WIDTH)
+
+
+def by_snapshot(data: ReportData) -> alt.Chart:
+    return _per_snapshot(
+        data.by_snapshot, "Share of PT/TF models (%)",
+        "Shares by snapshot (one point per complete scan; triangles: imported dumps)",
+        alt.Shape("origin:N", title="Snapshot", scale=alt.Scale(domain=["live scan", "imported dump"],
+                                                                 range=["circle", "triangle-up"])),
+        tooltip=[alt.Tooltip("models:Q", format=","), alt.Tooltip("origin:N", title="snapshot"),
+                 alt.Tooltip("source:N")])
 
 
 def weighted_by_snapshot(data: ReportData) -> alt.Chart:
     """Next to `by_snapshot`: the same classes weighted by 30-day downloads."""
-    frame = _label(data.weighted_by_snapshot.filter(pl.col("method") != "header"))
-    return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("snapshot_at:T", title="Scan date"),
-        y=alt.Y("share:Q", title="Share of PT/TF models' 30-day downloads (%)"),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
-        strokeDash=alt.StrokeDash("method:N", title="Method"),
-        tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
-                 alt.Tooltip("share:Q", format=".2f"), alt.Tooltip("downloads:Q", format=","),
-                 alt.Tooltip("models:Q", format=",")],
-    ).properties(title="Shares weighted by downloads, by snapshot", width=WIDTH)
+    return _per_snapshot(
+        data.weighted_by_snapshot, "Share of PT/TF models' 30-day downloads (%)",
+        "Shares weighted by downloads, by snapshot",
+        tooltip=[alt.Tooltip("downloads:Q", format=","), alt.Tooltip("models:Q", format=",")])
 
 
 def by_cohort(data: ReportData) -> alt.Chart:
