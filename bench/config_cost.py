@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from page_bytes import listing_bytes
 
-from hfscan.fetch import listing
+from hfscan.crawl import listing
 from hfscan.jobs.scan import ScanOptions, run_scan
 from hfscan.testing.fakehub import FakeHub
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, measure  # noqa: E402
 from bench.pageserver import DEFAULT_CACHE  # noqa: E402
-from hfscan.fetch.listing import EXPAND_FIELDS  # noqa: E402
+from hfscan.crawl.listing import EXPAND_FIELDS  # noqa: E402
 
 PEER_A = """
 import duckdb, sys, pandas

@@ -14,7 +14,7 @@ import json
 
 from huggingface_hub.utils import httpx
 
-from hfscan.fetch.listing import EXPAND_FIELDS
+from hfscan.crawl.listing import EXPAND_FIELDS
 from hfscan.testing.fakehub import FakeHub
 
 

@@ -36,7 +36,7 @@ def page_dir(cache: Path, models: int, seed: int) -> Path:
 
 def render(cache: Path, models: int, seed: int) -> Path:
     """The pages of a (models, seed) population, rendered once (a complete set has a `pages` file)."""
-    from hfscan.fetch.listing import listing_params
+    from hfscan.crawl.listing import listing_params
     from hfscan.testing.fakehub import FakeHub
 
     target = page_dir(cache, models, seed)

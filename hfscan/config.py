@@ -1,7 +1,6 @@
 """Where things are: the database path, the Hub endpoint and the token.
 
-The token is read from the environment (or huggingface_hub's own login) at call time and is only
-ever handed to huggingface_hub's header builder: it is never stored, logged or printed.
+The token is resolved in crawl/auth.py (the only code that touches huggingface_hub's login).
 """
 
 from __future__ import annotations
@@ -32,12 +31,3 @@ def resolve_endpoint(endpoint: str | None) -> str:
             hint="set --endpoint or HF_ENDPOINT to e.g. https://huggingface.co",
         )
     return value.rstrip("/")
-
-
-def resolve_token(token: str | None = None) -> str | None:
-    """The token for Hub calls: explicit, else HF_TOKEN, else huggingface_hub's stored login."""
-    if token:
-        return token
-    from huggingface_hub import get_token
-
-    return get_token()

@@ -1,10 +1,10 @@
 """The one definition of a model row: every column a crawled or imported model has on its way into
 storage, with its DuckDB type and its role. The staging table, the insert and export column lists,
-the listing parser's select (``fetch/listing.py``) and the import of dumps (``store/transfer.py``)
+the listing parser's select (``crawl/listing.py``) and the import of dumps (``store/transfer.py``)
 are all generated from ``COLUMNS``; the version hash formula lives here and nowhere else.
 
 Adding a listing field: one ``Column`` line here, plus its wire type (and a parser expression when
-a rename is not enough) in ``fetch/listing.py``; a migration adds it to ``repo_versions`` or
+a rename is not enough) in ``crawl/listing.py``; a migration adds it to ``repo_versions`` or
 ``version_runs``.
 
 Roles:

@@ -1,4 +1,4 @@
-"""The package follows the data: fetch -> store -> classify -> analysis -> report, with jobs that
+"""The package follows the data: crawl -> store -> classify -> analysis -> report, with jobs that
 orchestrate them and the CLI on top. A module may import its own stage or an earlier one, never a
 later one (function-level imports included): the test reads every import of every module."""
 
@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hfscan"
 # foundations only, so that it never shares code with what it is there to test.
 LAYERS = {
     "errors": 0, "config": 0, "dates": 0, "model_row": 0, "__init__": 0, "__main__": 7,
-    "fetch": 1, "store": 2, "classify": 3, "analysis": 4, "report": 5, "jobs": 6, "cli": 7,
+    "crawl": 1, "store": 2, "classify": 3, "analysis": 4, "report": 5, "jobs": 6, "cli": 7,
 }
 
 
@@ -68,7 +68,7 @@ def test_every_package_folder_is_a_known_stage() -> None:
     ("from hfscan.jobs.scan import run_scan\n", "hfscan/store/x.py", 1),   # store reaching up to jobs
     ("def f():\n    from hfscan.classify.versions import classify_versions\n", "hfscan/store/x.py", 1),
     ("from hfscan.store.connect import connect\n", "hfscan/jobs/x.py", 0),
-    ("import hfscan.testing.fakehub\n", "hfscan/fetch/x.py", 1),
+    ("import hfscan.testing.fakehub\n", "hfscan/crawl/x.py", 1),
 ])
 def test_the_check_can_fail(tmp_path: Path, source: str, own: str, expected: int) -> None:
     fake = tmp_path / own

@@ -29,8 +29,9 @@ def update_command(
 
     Example: hfscan frameworks update --revision 0123abcd...
     """
-    from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.fetch.client import HubClient
+    from hfscan.config import resolve_endpoint
+    from hfscan.crawl.auth import resolve_token
+    from hfscan.crawl.client import HubClient
     from hfscan.jobs.frameworks import update_and_classify
 
     with open_db(db, read_only=False) as con:

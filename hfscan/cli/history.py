@@ -56,9 +56,10 @@ def history(
     """
     from hfscan.analysis.as_of import check_days, history_plan, history_targets
     from hfscan.cli.progress import CountProgressBar
-    from hfscan.config import resolve_endpoint, resolve_token
+    from hfscan.config import resolve_endpoint
+    from hfscan.crawl.auth import resolve_token
+    from hfscan.crawl.client import HubClient, RetryPolicy
     from hfscan.errors import UsageError
-    from hfscan.fetch.client import HubClient, RetryPolicy
     from hfscan.jobs.history import run_history
     from hfscan.store.history import HistoryTarget, select_targets
 

@@ -42,9 +42,10 @@ def probe(
     Then `hfscan shares --method header` estimates the shares with 95% intervals.
     Example: hfscan probe --sample 400 --seed 1
     """
-    from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.fetch.client import HubClient, RetryPolicy
-    from hfscan.fetch.headers import HeaderReader
+    from hfscan.config import resolve_endpoint
+    from hfscan.crawl.auth import resolve_token
+    from hfscan.crawl.client import HubClient, RetryPolicy
+    from hfscan.crawl.headers import HeaderReader
     from hfscan.jobs.probe import run_probe
     from hfscan.store.probes import select_targets
 

@@ -27,9 +27,10 @@ def publish(
 
     Example: hfscan publish --repo my-org/hfscan-snapshots --report
     """
-    from hfscan.config import resolve_endpoint, resolve_token
+    from hfscan.config import resolve_endpoint
+    from hfscan.crawl.auth import resolve_token
+    from hfscan.crawl.client import HubClient
     from hfscan.errors import AuthError
-    from hfscan.fetch.client import HubClient
     from hfscan.jobs.publish import check_repo_id
     from hfscan.jobs.publish import publish as run
 

@@ -46,8 +46,9 @@ def scan(
     """
     from datetime import timedelta
 
-    from hfscan.config import resolve_endpoint, resolve_token
-    from hfscan.fetch.client import RetryPolicy
+    from hfscan.config import resolve_endpoint
+    from hfscan.crawl.auth import resolve_token
+    from hfscan.crawl.client import RetryPolicy
     from hfscan.jobs.scan import ScanOptions, discard_scan, run_scan
 
     path = db_path(db)

@@ -15,7 +15,7 @@ from hfscan.jobs.import_dataset import hub_errors
 if TYPE_CHECKING:
     import duckdb
 
-    from hfscan.fetch.client import HubClient
+    from hfscan.crawl.client import HubClient
 
 
 def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | None = None,

@@ -1,6 +1,6 @@
 """`hfscan history`: commit logs (first commits, bot commits) and trees at past commits.
 
-Fetch (hfscan.fetch.commits) -> store (hfscan.store.history) -> classify, repo by repo.
+Fetch (hfscan.crawl.commits) -> store (hfscan.store.history) -> classify, repo by repo.
 Per-repo calls are what cost quota, so every repo's result (its commits, or why it failed) is
 committed with its status row, in batches of at most FLUSH_REPOS repos or FLUSH_SECONDS of work:
 a kill loses at most that, and a repo whose sha has not changed since its history was stored is
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from hfscan.classify.versions import classify_versions
+from hfscan.crawl.client import HubClient
+from hfscan.crawl.commits import commit_log, commit_rows, tree_files
 from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError
-from hfscan.fetch.client import HubClient
-from hfscan.fetch.commits import commit_log, commit_rows, tree_files
 from hfscan.store.connect import connect
 from hfscan.store.history import HistoryTarget, needed_trees, store_commits, store_trees
 

@@ -14,7 +14,7 @@ HubClient's retries and quota, each answer kept in `meta` so an interrupted walk
 `last` keeps only the newest N versions and stops the walk early.
 
 Series by path (`files` a pattern such as `models/*/models.parquet`): the matching files at the
-repo's head commit (pinned), each dated by the date in its path (fetch/dumps.py); a dated file
+repo's head commit (pinned), each dated by the date in its path (crawl/dumps.py); a dated file
 already imported at any commit is skipped.
 
 `since`/`until`/`every` pick a subset of either series; `dry_run` lists it with the bytes to
@@ -35,9 +35,9 @@ from typing import Any, Literal, TypeVar
 import duckdb
 
 from hfscan.classify.versions import classify_versions
+from hfscan.crawl.client import HubClient
+from hfscan.crawl.dumps import download, hub_errors, list_files
 from hfscan.errors import UsageError
-from hfscan.fetch.client import HubClient
-from hfscan.fetch.dumps import download, hub_errors, list_files
 from hfscan.store.schema import first_row
 from hfscan.store.series import import_file, imported_path, path_source
 

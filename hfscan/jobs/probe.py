@@ -6,7 +6,7 @@ class rests on attribution, a list of ids, or everything) and is cached by (repo
 unchanged repo is never probed twice. The shards of one checkpoint (``-00001-of-00004``) are
 written together, so only the first shard is read and its answer recorded for every shard.
 
-Fetch (hfscan.fetch.headers) -> store (hfscan.store.probes) -> classify. Network and database
+Fetch (hfscan.crawl.headers) -> store (hfscan.store.probes) -> classify. Network and database
 never overlap: headers are fetched with no database open, then each batch is written in one short
 transaction, so readers are never blocked for long and a kill loses at most one batch.
 """
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hfscan.classify.versions import classify_versions
-from hfscan.fetch.headers import HeaderReader
+from hfscan.crawl.headers import HeaderReader
 from hfscan.store.connect import connect
 from hfscan.store.probes import ProbeTarget, store_probes
 

@@ -33,9 +33,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import duckdb
 
 from hfscan.classify.versions import classify_versions
-from hfscan.errors import AuthError, HubError, StoreError, UsageError, first_line
-from hfscan.fetch.client import HubClient, RetryPolicy
-from hfscan.fetch.listing import (
+from hfscan.crawl.client import HubClient, RetryPolicy
+from hfscan.crawl.listing import (
     ParsedPage,
     listing_params,
     page_is_past,
@@ -43,6 +42,7 @@ from hfscan.fetch.listing import (
     prefetch,
     smaller_page,
 )
+from hfscan.errors import AuthError, HubError, StoreError, UsageError, first_line
 from hfscan.store import snapshots
 from hfscan.store.connect import connect
 from hfscan.store.staging import ScanState, Staging, staging_path

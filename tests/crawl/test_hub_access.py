@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from hfscan.crawl.client import HubClient, RetryPolicy
+from hfscan.crawl.headers import HeaderReader
 from hfscan.errors import AuthError, HubError, HubOutage, HubUnreachable, RepoDisabled, RepoGated, RepoGone
-from hfscan.fetch.client import HubClient, RetryPolicy
-from hfscan.fetch.headers import HeaderReader
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.population import Model
 

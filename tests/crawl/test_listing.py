@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from huggingface_hub.utils import get_session
 
-from hfscan.fetch.client import PageParseError
-from hfscan.fetch.listing import EXPAND_FIELDS, listing_params, parse_listing_page
+from hfscan.crawl.client import PageParseError
+from hfscan.crawl.listing import EXPAND_FIELDS, listing_params, parse_listing_page
 from hfscan.testing.fakehub import FakeHub
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hfscan.fetch.client import QuotaLimiter
+from hfscan.crawl.client import QuotaLimiter
 
 
 class Clock:

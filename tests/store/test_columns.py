@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from hfscan.fetch.listing import parse_listing_page
+from hfscan.crawl.listing import parse_listing_page
 from hfscan.model_row import (
     COLUMNS,
     COUNTER_COLUMNS,

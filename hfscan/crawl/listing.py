@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
 
-from hfscan.fetch.client import Page, PageParseError
+from hfscan.crawl.client import Page, PageParseError
 from hfscan.model_row import COLUMNS
 
 # What `hfscan scan` asks the listing for (docs/HUB_PROTOCOL.md, "Listing pages", lists the valid

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from hfscan.crawl.client import HubClient
 from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, first_line
-from hfscan.fetch.client import HubClient
 
 FIRST_READ = 100_000  # bytes of the first range read (what huggingface_hub reads too)
 

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from hfscan.fetch.client import HubClient
+from hfscan.crawl.client import HubClient
 
 BOT_AUTHORS = {"SFconvertbot", "system", "librarian-bot", "hf-bot"}
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from hfscan.crawl.client import HubClient
 from hfscan.errors import EntryGone, HubError, UsageError
-from hfscan.fetch.client import HubClient
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
