@@ -18,6 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from hfscan.errors import UsageError
+from hfscan.store import inputs
 from hfscan.store.schema import first_row, transaction
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def current_revision(con: duckdb.DuckDBPyConnection) -> str | None:
 def store_table(con: duckdb.DuckDBPyConnection, rows: list[FrameworkRow], revision: str,
                 revision_date: datetime | None, source: str) -> bool:
     """Store a table (once per revision) and make it current. True when the current table changed,
-    which drops every stored `loadable` class (classify recomputes them)."""
+    which makes every stored `loadable` class stale (it records another revision; classify recomputes them)."""
     with transaction(con):
         stored = first_row(con.execute("SELECT count(*) FROM framework_tables WHERE revision = ?", [revision]))[0]
         if not stored:
@@ -92,7 +93,7 @@ def store_table(con: duckdb.DuckDBPyConnection, rows: list[FrameworkRow], revisi
         changed = current_revision(con) != revision
         if changed:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('framework_revision', ?)", [revision])
-            con.execute("DELETE FROM version_classes WHERE method LIKE 'loadable%'")
+            inputs.bump(con)  # loadable classes record the table they read: current_classes hides the others
     return changed
 
 

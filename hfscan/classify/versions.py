@@ -24,6 +24,7 @@ from hfscan.classify.rules import (
     RULES,
     RULES_VERSION,
 )
+from hfscan.store import aggregates, inputs
 from hfscan.store.schema import first_row, transaction
 
 CHUNK_VERSIONS = 200_000
@@ -137,16 +138,40 @@ _APPLIES = {
 METHOD_ORDER = ("files", "tags", "header", *LOADABLE_METHODS)  # loadable reads the files class
 
 
+# What a class row records it was read from (docs/ARCHITECTURE.md, "Staleness"); the view macro
+# class_is_current compares them with the stored inputs. `i` is the version's version_inputs row.
+_INPUTS = {"header": ("i.probes", "NULL", "NULL"),
+           **dict.fromkeys(LOADABLE_METHODS, ("i.probes", "i.config", "(SELECT value FROM meta WHERE key = 'framework_revision')"))}
+INPUT_COLUMNS = "computed_seq, input_probes, input_config, input_framework"
+
+
+def _current(method: str) -> str:
+    """SQL: version `v` has a current class of this method under RULES_VERSION."""
+    return (f"EXISTS (SELECT 1 FROM version_classes c LEFT JOIN version_inputs i USING (version_id) "
+            f"WHERE c.version_id = v.version_id AND c.method = '{method}' AND c.rules_version = {RULES_VERSION} "
+            "AND class_is_current(c.method, c.input_probes, c.input_config, c.input_framework, i.probes, i.config, "
+            "(SELECT value FROM meta WHERE key = 'framework_revision')))")
+
+
 def _unclassified(method: str) -> str:
-    return (f"{_APPLIES[method]} AND NOT EXISTS (SELECT 1 FROM version_classes c WHERE c.version_id = v.version_id "
-            f"AND c.method = '{method}' AND c.rules_version = {RULES_VERSION})")
+    return f"{_APPLIES[method]} AND NOT {_current(method)}"
 
 
 def _pending(con: duckdb.DuckDBPyConnection, method: str) -> tuple[int, int, int]:
-    """(count, min, max) of version ids lacking this method's class under the current rules."""
+    """(count, min, max) of version ids lacking this method's current class under the current rules."""
     row = first_row(con.execute(
         f"SELECT count(*), min(version_id), max(version_id) FROM repo_versions v WHERE {_unclassified(method)}"))
     return (int(row[0]), int(row[1] or 0), int(row[2] or 0)) if row else (0, 0, 0)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, method: str, columns: str, select: str) -> None:
+    """Insert the class rows `select` yields for `todo`, each with what it was computed from."""
+    probes, config, framework = _INPUTS.get(method, ("NULL", "NULL", "NULL"))
+    con.execute(f"""
+        INSERT INTO version_classes ({columns}, {INPUT_COLUMNS})
+        SELECT q.*, {inputs.current(con)}, {probes}, {config}, {framework}
+        FROM ({select}) q LEFT JOIN version_inputs i ON i.version_id = q.version_id
+    """)
 
 
 def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high: int) -> None:
@@ -156,12 +181,16 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
             SELECT version_id FROM repo_versions v
             WHERE version_id BETWEEN {low} AND {high} AND {_unclassified(method)}
         """)
+        # Stale rows of these versions (their inputs changed since): replaced here, by classify only.
+        con.execute(f"DELETE FROM version_classes WHERE method = '{method}' AND rules_version = {RULES_VERSION} "
+                    "AND version_id IN (SELECT version_id FROM todo)")
+        inputs.bump(con)  # the new rows carry this value (computed_seq): aggregates see them as a change
         if method == "tags":
-            con.execute(f"INSERT INTO version_classes ({CLASS_COLUMNS}) {TAGS_SQL}")
+            _insert(con, method, CLASS_COLUMNS, TAGS_SQL)
         elif method in LOADABLE_METHODS:
             con.execute(f"CREATE OR REPLACE TEMP TABLE loadable_paths AS {loadable.paths_sql()}")
-            con.execute(f"INSERT INTO version_classes ({CLASS_COLUMNS}, pt_path, tf_path, jax_path, basis) "
-                        f"{loadable.classes_sql(LOADABLE_METHODS.index(method))}")
+            _insert(con, method, f"{CLASS_COLUMNS}, pt_path, tf_path, jax_path, basis",
+                    loadable.classes_sql(LOADABLE_METHODS.index(method)))
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE matched AS {_matched_sql(method == 'header')}")
             if method == "files":
@@ -172,7 +201,7 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
                            attributed
                     FROM matched
                 """)
-            con.execute(f"INSERT INTO version_classes ({CLASS_COLUMNS}) {_classes_sql(method)}")
+            _insert(con, method, CLASS_COLUMNS, _classes_sql(method))
 
 
 def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> dict[str, Any]:
@@ -193,6 +222,7 @@ def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSION
         for start in range(low, high + 1, chunk):
             _classify_chunk(con, method, start, min(high, start + chunk - 1))
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rules_version', ?)", [str(RULES_VERSION)])
+    aggregates.refresh(con)  # per-snapshot aggregates follow the classes (new snapshots, changed members)
     return {"rules_version": RULES_VERSION, "classified": _classified_versions(con) - before, "by_method": counts,
             "seconds": round(time.monotonic() - started, 2)}
 

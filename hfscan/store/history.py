@@ -15,6 +15,7 @@ import duckdb
 
 from hfscan.dates import end_of_day
 from hfscan.model_row import SHA_HASH
+from hfscan.store import inputs
 from hfscan.store.schema import transaction
 
 FINAL_STATUSES = ("ok", "gone", "gated", "disabled")
@@ -64,7 +65,10 @@ def store_commits(con: duckdb.DuckDBPyConnection, statuses: list[list[Any]], row
         con.execute("DELETE FROM commits WHERE model_id IN (SELECT model_id FROM batch_ids)")
         if rows:
             con.executemany("INSERT INTO commits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        con.executemany("INSERT OR REPLACE INTO history_status VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", statuses)
+        seq = inputs.bump(con)  # creation dates (cohorts) of these repos may change: aggregates see it
+        con.executemany("INSERT OR REPLACE INTO history_status (model_id, sha, status, reason, commits, "
+                        "first_commit_at, fetched_at, changed_seq) VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+                        [[*s, seq] for s in statuses])
 
 
 def needed_trees(con: duckdb.DuckDBPyConnection, as_of: str) -> list[tuple[str, str, datetime]]:

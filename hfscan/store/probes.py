@@ -15,6 +15,7 @@ import duckdb
 
 from hfscan.errors import UsageError
 from hfscan.store.connect import connect
+from hfscan.store import inputs
 from hfscan.store.schema import transaction
 
 FINAL_STATUSES = ("ok", "no_metadata", "gone", "gated", "disabled")
@@ -87,17 +88,16 @@ def select_targets(db_path: Path, *, sample: int | None = None, seed: int = 0,
 
 def store_probes(con: duckdb.DuckDBPyConnection, batch: list[tuple[Any, ...]]) -> None:
     """One transaction: the batch's header answers replace any earlier (failed) answer for the same
-    (repo, sha, file), and the header-method classes of those versions are dropped so that
-    classification recomputes them."""
+    (repo, sha, file), and the versions' probe input is marked changed (store/inputs.py), so that
+    their header and loadable classes read as stale until classify recomputes them."""
     with transaction(con):
         con.execute("CREATE OR REPLACE TEMP TABLE batch_probes (model_id VARCHAR, sha VARCHAR, path VARCHAR)")
         con.executemany("INSERT INTO batch_probes VALUES (?, ?, ?)", [row[:3] for row in batch])
         con.execute("DELETE FROM header_probes USING batch_probes b WHERE header_probes.model_id = b.model_id "
                     "AND header_probes.sha = b.sha AND header_probes.path = b.path")  # earlier errors
         con.executemany("INSERT INTO header_probes VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-        con.execute(
-            # header, and loadable (it reads probed formats): classify recomputes them
-            "DELETE FROM version_classes WHERE (method = 'header' OR method LIKE 'loadable%') AND version_id IN "
-            "(SELECT v.version_id FROM repo_versions v JOIN (SELECT DISTINCT model_id, sha FROM batch_probes) p "
-            "USING (model_id, sha))"
-        )
+        # header and loadable read probed formats: their classes of these versions are stale from now
+        # on (current_classes hides them; classify recomputes them).
+        inputs.versions_changed(con, "probes", (
+            "SELECT v.version_id FROM repo_versions v JOIN (SELECT DISTINCT model_id, sha FROM batch_probes) p "
+            "USING (model_id, sha)"))

@@ -280,6 +280,64 @@ MIGRATIONS.append((
     """,
 ))
 
+# Classify owns staleness (docs/ARCHITECTURE.md, "Staleness"): a class row records what it was
+# computed from, and the store records when an input changed, instead of deleting classes in the
+# transaction that stores a new fact. Every such change takes a number from one counter
+# (meta.input_seq, store/inputs.py).
+MIGRATIONS.append((
+    10,
+    "staleness by detection: class inputs, version input changes, the input counter",
+    """
+    -- What a class was computed from: the classify run (computed_seq, a value of the input counter)
+    -- and, for methods that read more than the file list, the inputs they read.
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS computed_seq BIGINT;
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS input_probes BIGINT;     -- header, loadable
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS input_config BIGINT;     -- loadable
+    ALTER TABLE version_classes ADD COLUMN IF NOT EXISTS input_framework VARCHAR; -- loadable
+    -- Stored loadable classes were current (the old rule deleted stale ones): they read this table.
+    UPDATE version_classes SET input_framework = (SELECT value FROM meta WHERE key = 'framework_revision')
+    WHERE method LIKE 'loadable%' AND input_framework IS NULL;
+    -- When a version's inputs last changed (input counter values; NULL: never since it was stored).
+    CREATE TABLE IF NOT EXISTS version_inputs (
+        version_id BIGINT PRIMARY KEY,
+        probes BIGINT,                      -- header answers stored for its (model, sha)
+        config BIGINT                       -- config filled in by a later scan
+    );
+    ALTER TABLE history_status ADD COLUMN IF NOT EXISTS changed_seq BIGINT;
+    INSERT OR IGNORE INTO meta VALUES ('input_seq', '0');
+    """,
+))
+
+# Aggregates per snapshot (store/aggregates.py): what every time series reads, computed once per
+# snapshot by classify and read while current (the state row's valid_seq = meta.input_seq).
+MIGRATIONS.append((
+    11,
+    "aggregates per snapshot: class counts, breakdowns, weights vs loadable, their state",
+    """
+    CREATE TABLE IF NOT EXISTS snapshot_aggregate_state (
+        scan_id INTEGER PRIMARY KEY,
+        rules_version INTEGER,              -- the rules the classes it counted were computed under
+        framework_revision VARCHAR,         -- the framework table current then
+        valid_seq BIGINT,                   -- input counter at which it was computed or last verified
+        models BIGINT,                      -- members of the snapshot
+        computed_at TIMESTAMP
+    );
+    CREATE TABLE IF NOT EXISTS snapshot_class_counts (
+        scan_id INTEGER, method VARCHAR, class VARCHAR, neither_reason VARCHAR, pt_attributed BOOLEAN,
+        models BIGINT, downloads BIGINT, downloads_all_time BIGINT
+    );
+    CREATE TABLE IF NOT EXISTS snapshot_breakdowns (
+        scan_id INTEGER, method VARCHAR, dimension VARCHAR, value VARCHAR, class VARCHAR, models BIGINT,
+        rank INTEGER                        -- of the value by models in its dimension (1 = most)
+    );
+    CREATE TABLE IF NOT EXISTS snapshot_weights_loadable (
+        scan_id INTEGER, models BIGINT, tf_weights BIGINT, tf_loadable BIGINT, tf_loadable_direct BIGINT,
+        tf_loadable_opt_in BIGINT, pt_weights BIGINT, pt_loadable BIGINT, jax_weights BIGINT,
+        jax_loadable BIGINT, tf_loadable_v5 BIGINT
+    );
+    """,
+))
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 

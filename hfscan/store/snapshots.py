@@ -20,7 +20,7 @@ import duckdb
 from hfscan import __version__
 from hfscan.errors import StoreError
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
-from hfscan.store import runs
+from hfscan.store import inputs, runs
 from hfscan.store.connect import connect, is_lock_error
 from hfscan.store.schema import first_row, transaction
 from hfscan.store.staging import Staging
@@ -202,7 +202,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
 
 def _fill_config(con: duckdb.DuckDBPyConnection) -> None:
     """A version stored by a scan that did not ask for `config` gets it from this one; its
-    `loadable` classes (computed without it) are dropped so that classify computes them again."""
+    `loadable` classes (computed without it) read as stale from now on, until classify recomputes them."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE config_filled AS
         SELECT r.version_id, f.config_model_type, f.config_architectures
@@ -214,8 +214,8 @@ def _fill_config(con: duckdb.DuckDBPyConnection) -> None:
             config_architectures = c.config_architectures
         FROM config_filled c WHERE r.version_id = c.version_id
     """)
-    con.execute("DELETE FROM main_db.version_classes WHERE method LIKE 'loadable%' "
-                "AND version_id IN (SELECT version_id FROM config_filled)")
+    if first_row(con.execute("SELECT count(*) FROM config_filled"))[0]:
+        inputs.versions_changed(con, "config", "SELECT version_id FROM config_filled", db="main_db.")
 
 
 def _result_of(con: duckdb.DuckDBPyConnection, scan_id: int) -> FinalizeResult:

@@ -7,6 +7,26 @@
 CREATE OR REPLACE VIEW current_rules AS
 SELECT max(rules_version) AS rules_version FROM version_classes;
 
+-- Staleness (docs/ARCHITECTURE.md): a class row records what it was computed from; it is current
+-- while those inputs are still the stored ones. header reads the version's probes; loadable reads
+-- probes, the config and the framework table; files and tags read only the version row (fixed).
+-- `probes` / `config` are the version's version_inputs values, `framework` the current revision.
+-- classify (classify/versions.py) recomputes exactly the rows this macro calls stale.
+CREATE OR REPLACE MACRO class_is_current(method, input_probes, input_config, input_framework,
+                                         probes, config, framework) AS
+    CASE WHEN method = 'header' THEN input_probes IS NOT DISTINCT FROM probes
+         WHEN method LIKE 'loadable%' THEN input_probes IS NOT DISTINCT FROM probes
+              AND input_config IS NOT DISTINCT FROM config AND input_framework IS NOT DISTINCT FROM framework
+         ELSE true END;
+
+-- The classes every reader uses: the current rules, stale rows left out (until classify
+-- recomputes them, a version has no current class for that method rather than a wrong one).
+CREATE OR REPLACE VIEW current_classes AS
+SELECT c.* FROM version_classes c LEFT JOIN version_inputs i USING (version_id)
+WHERE c.rules_version = (SELECT rules_version FROM current_rules)
+  AND class_is_current(c.method, c.input_probes, c.input_config, c.input_framework, i.probes, i.config,
+                       (SELECT value FROM meta WHERE key = 'framework_revision'));
+
 -- Loading paths that need an opt-in argument to from_pretrained (from_pt=True, ...); the same
 -- list as the `opt_in` of rules.LOADING_PATHS (a test pins the two together).
 CREATE OR REPLACE MACRO path_needs_opt_in(path) AS
@@ -23,10 +43,9 @@ SELECT m.scan_id, m.snapshot_at, m.model_id, m.author, m.created_at, m.created_a
        c.pt_attributed, c.formats, c.rules_version, m.version_id,
        c.pt_path, c.tf_path, c.jax_path, c.basis, m.config_model_type
 FROM snapshot_models m
-JOIN version_classes c USING (version_id)
+JOIN current_classes c USING (version_id)
 JOIN scan_log s USING (scan_id)
-WHERE c.rules_version = (SELECT rules_version FROM current_rules)
-  AND (c.method NOT LIKE 'loadable%' OR list_contains(s.methods, 'loadable'));
+WHERE (c.method NOT LIKE 'loadable%' OR list_contains(s.methods, 'loadable'));
 
 -- model_classes of the latest snapshot, from latest_models (one snapshot's runs expanded, not all).
 CREATE OR REPLACE VIEW latest_classes AS
@@ -36,10 +55,9 @@ SELECT m.scan_id, m.snapshot_at, m.model_id, m.author, m.created_at, m.created_a
        c.pt_attributed, c.formats, c.rules_version, m.version_id,
        c.pt_path, c.tf_path, c.jax_path, c.basis, m.config_model_type
 FROM latest_models m
-JOIN version_classes c USING (version_id)
+JOIN current_classes c USING (version_id)
 JOIN scan_log s USING (scan_id)
-WHERE c.rules_version = (SELECT rules_version FROM current_rules)
-  AND (c.method NOT LIKE 'loadable%' OR list_contains(s.methods, 'loadable'));
+WHERE (c.method NOT LIKE 'loadable%' OR list_contains(s.methods, 'loadable'));
 
 -- Why a model is classified as it is: its matched weight files (and excluded side files) in the
 -- latest snapshot.
@@ -63,8 +81,7 @@ WITH spans AS (
            count(*) FILTER (c.class = 'neither') AS neither,
            count(*) FILTER (c.class <> 'neither') AS population,
            count(*) FILTER (c.pt_attributed) AS pt_attributed
-    FROM run_spans m JOIN version_classes c USING (version_id)
-    WHERE c.rules_version = (SELECT rules_version FROM current_rules)
+    FROM run_spans m JOIN current_classes c USING (version_id)
     GROUP BY ALL
 ), counts AS (
     SELECT s.scan_id, any_value(s.snapshot_at) AS snapshot_at, p.method,

@@ -6,8 +6,7 @@ CREATE OR REPLACE VIEW weighted_shares_by_snapshot AS
 WITH spans AS (  -- per run first, then spread over the snapshots it spans (as `shares`)
     SELECT m.first_position, m.last_position, c.method, c.class, count(*) AS models,
            sum(m.downloads) AS downloads, sum(m.downloads_all_time) AS downloads_all_time
-    FROM run_spans m JOIN version_classes c USING (version_id)
-    WHERE c.rules_version = (SELECT rules_version FROM current_rules)
+    FROM run_spans m JOIN current_classes c USING (version_id)
     GROUP BY ALL
 ), per_class AS (
     SELECT s.scan_id, any_value(s.snapshot_at) AS snapshot_at, p.method, p.class, sum(p.models)::BIGINT AS models,

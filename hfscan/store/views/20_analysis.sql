@@ -27,10 +27,12 @@ FROM dated;
 
 -- Classes by creation quarter (latest snapshot). Clamped repos without recovered dates form one
 -- labelled bucket instead of being spread over months nobody knows.
+-- The cohort of a creation date (also the per-snapshot aggregates' cohorts, store/aggregates.py).
+CREATE OR REPLACE MACRO cohort_of(created_at_best) AS
+    CASE WHEN created_at_best IS NULL THEN 'before 2022-03 (date unknown)'
+         ELSE strftime(created_at_best, '%Y') || '-Q' || quarter(created_at_best) END;
 CREATE OR REPLACE VIEW cohort_shares AS
-SELECT c.method,
-       CASE WHEN t.created_at_best IS NULL THEN 'before 2022-03 (date unknown)'
-            ELSE strftime(t.created_at_best, '%Y') || '-Q' || quarter(t.created_at_best) END AS cohort,
+SELECT c.method, cohort_of(t.created_at_best) AS cohort,
        count(*) AS models,
        count(*) FILTER (c.class = 'pytorch_only') AS pytorch_only,
        count(*) FILTER (c.class = 'tensorflow_only') AS tensorflow_only,
@@ -128,9 +130,8 @@ WITH per_version AS (
            any_value(pt_path) FILTER (method = 'loadable') AS pt_path,
            any_value(jax_path) FILTER (method = 'loadable') AS jax_path,
            any_value(tf_path) FILTER (method = 'loadable_v5') AS tf_path_v5
-    FROM version_classes
-    WHERE rules_version = (SELECT rules_version FROM current_rules)
-      AND method IN ('files', 'loadable', 'loadable_v5')
+    FROM current_classes
+    WHERE method IN ('files', 'loadable', 'loadable_v5')
     GROUP BY version_id
     HAVING count(*) FILTER (method = 'files') > 0 AND count(*) FILTER (method = 'loadable') > 0
        AND count(*) FILTER (method = 'loadable_v5') > 0
@@ -165,8 +166,8 @@ GROUP BY s.scan_id;
 CREATE OR REPLACE VIEW neither_over_time AS
 WITH spans AS (
     SELECT m.first_position, m.last_position, c.neither_reason, count(*) AS models
-    FROM run_spans m JOIN version_classes c USING (version_id)
-    WHERE c.rules_version = (SELECT rules_version FROM current_rules) AND c.method = 'files' AND c.class = 'neither'
+    FROM run_spans m JOIN current_classes c USING (version_id)
+    WHERE c.method = 'files' AND c.class = 'neither'
     GROUP BY ALL
 )
 SELECT s.scan_id, any_value(s.snapshot_at) AS snapshot_at, p.neither_reason, sum(p.models)::BIGINT AS models
