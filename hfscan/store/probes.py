@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 
 from hfscan.errors import UsageError
-from hfscan.store.connect import connect
 from hfscan.store import inputs
+from hfscan.store.connect import connect
 from hfscan.store.schema import transaction
 
 FINAL_STATUSES = ("ok", "no_metadata", "gone", "gated", "disabled")
