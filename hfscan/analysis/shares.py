@@ -13,6 +13,7 @@ import duckdb
 
 from hfscan.classify.rules import CLASSES, METHODS, TRANSFORMERS_LINES
 from hfscan.errors import UsageError
+from hfscan.store import aggregates
 from hfscan.store.schema import first_row
 
 # AssemblyAI, 14 Dec 2021, read off the chart (docs/REFERENCE_FIGURES.md): the figure people quote.
@@ -108,10 +109,17 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
     stored = stored_method(method, transformers)
     scan_id, snapshot_at = resolve_scan(con, scan_id)
     check_scan_allows(con, scan_id, method)
-    total_models = first_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
-    rows = con.execute(
-        "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
-        "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
+    if aggregates.is_current(con, scan_id):  # the snapshot's aggregates (store/aggregates.py): a few rows
+        total_models = first_row(con.execute("SELECT models FROM current_aggregates WHERE scan_id = ?",
+                                             [scan_id]))[0]
+        rows = con.execute(
+            "SELECT class, neither_reason, pt_attributed, sum(models) FROM snapshot_class_counts "
+            "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
+    else:  # not computed yet, or an input changed since: from the snapshot's runs
+        total_models = first_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
+        rows = con.execute(
+            "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
+            "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
     rules = current_rules_version(con)
     counts = dict.fromkeys(CLASSES, 0)
     breakdown: dict[str, int] = {}

@@ -15,6 +15,8 @@ import polars as pl
 from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
 from hfscan.classify.rules import TRANSFORMERS_LINES
 from hfscan.errors import UsageError
+from hfscan.store import aggregates
+from hfscan.store.aggregates import BREAKDOWN_TOP
 
 
 @dataclass
@@ -44,6 +46,10 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = 
 
 def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[str, Any]] | None = None) -> ReportData:
     scan_id, snapshot_at = resolve_scan(con, None)
+    # Per-snapshot series from the aggregates when every snapshot's are current (store/aggregates.py),
+    # the latest snapshot's figures when its are; else from the runs (same columns, slower).
+    every = aggregates.all_current(con)
+    latest = every or aggregates.is_current(con, scan_id)
     methods = [row[0] for row in con.execute(
         "SELECT DISTINCT method FROM latest_classes ORDER BY method").fetchall()]
     headlines = {m: _headline(con, m, scan_id) for m in methods}
@@ -58,42 +64,52 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     # Each point says where it comes from: a live scan, or an imported dump (kind `import`).
     by_snapshot = _frame(con, f"""
         SELECT b.*, CASE WHEN s.kind = 'import' THEN 'imported dump' ELSE 'live scan' END AS origin, s.source
-        FROM ({long_shares.format(source="shares")}) b JOIN scans s USING (scan_id)
+        FROM ({long_shares.format(source="aggregate_shares" if every else "shares")}) b JOIN scans s USING (scan_id)
         ORDER BY b.scan_id, b.method, b.class""")
-    by_cohort = _frame(con, """
+    cohorts = f"aggregate_cohort_shares WHERE scan_id = {scan_id}" if latest else "cohort_shares"
+    by_cohort = _frame(con, f"""
         SELECT method, cohort, k AS class, v AS models, round(100.0 * v / nullif(population, 0), 2) AS share
         FROM (SELECT method, cohort, population,
                      unnest(['pytorch_only', 'tensorflow_only', 'both']) AS k,
                      unnest([pytorch_only, tensorflow_only, "both"]) AS v
-              FROM cohort_shares)
+              FROM {cohorts})
         ORDER BY method, cohort, class""")
     top = _frame(con, "SELECT * FROM top_models WHERE rank <= ? ORDER BY rank", [top_n])
-    weighted = _frame(con, """
+    weighted_source = (f"""(SELECT method, class, sum(models)::BIGINT AS models, sum(downloads) AS downloads,
+                                   sum(downloads_all_time) AS downloads_all_time
+                            FROM snapshot_class_counts WHERE scan_id = {scan_id} GROUP BY method, class)"""
+                       if latest else "weighted_shares")
+    weighted = _frame(con, f"""
         SELECT method, class, models, downloads, downloads_all_time,
                round(100.0 * downloads / nullif(sum(downloads) FILTER (class <> 'neither') OVER (PARTITION BY method), 0), 2)
                    AS download_share
-        FROM weighted_shares ORDER BY method, class""")
-    breakdowns = _frame(con, """
-        WITH ranked AS (
+        FROM {weighted_source} ORDER BY method, class""")
+    breakdown_source = (f"""(SELECT method, dimension, value, class, models FROM snapshot_breakdowns
+                             WHERE scan_id = {scan_id} AND dimension <> 'cohort' AND rank <= {BREAKDOWN_TOP})"""
+                        if latest else "breakdown_shares")
+    breakdowns = _frame(con, f"""
+        WITH b AS (SELECT * FROM {breakdown_source} WHERE method = 'files'), ranked AS (
             SELECT dimension, value, sum(models) AS total,
                    row_number() OVER (PARTITION BY dimension ORDER BY sum(models) DESC, value) AS r
-            FROM breakdown_shares WHERE method = 'files' GROUP BY dimension, value
+            FROM b GROUP BY dimension, value
         )
         SELECT b.dimension, b.value, b.class, b.models, r.total
-        FROM breakdown_shares b JOIN ranked r USING (dimension, value)
-        WHERE b.method = 'files' AND r.r <= 12 ORDER BY b.dimension, r.total DESC, b.value, b.class""")
+        FROM b JOIN ranked r USING (dimension, value)
+        WHERE r.r <= {BREAKDOWN_TOP} ORDER BY b.dimension, r.total DESC, b.value, b.class""")
     transitions = _latest_transitions(con)
     agreement = _frame(con, "SELECT * FROM method_agreement ORDER BY files_class, tags_class")
-    neither = _frame(con, "SELECT * FROM neither_over_time ORDER BY scan_id, neither_reason")
+    neither = _frame(con, f"SELECT * FROM {'aggregate_' if every else ''}neither_over_time "
+                          "ORDER BY scan_id, neither_reason")
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
                            FROM scans WHERE status = 'complete' ORDER BY scan_id""")
     timeline, naive = _timeline(con, str(snapshot_at)[:10])
     data = ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
                       transitions, agreement, neither, scans, as_of or [], timeline, naive)
-    data.weighted_by_snapshot = _frame(con, """
+    prefix = "aggregate_" if every else ""
+    data.weighted_by_snapshot = _frame(con, f"""
         SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_pct AS share
-        FROM weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
-    data.weights_vs_loadable = _frame(con, "SELECT * FROM weights_vs_loadable ORDER BY snapshot_at, scan_id")
+        FROM {prefix}weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
+    data.weights_vs_loadable = _frame(con, f"SELECT * FROM {prefix}weights_vs_loadable ORDER BY snapshot_at, scan_id")
     return data
 
 
