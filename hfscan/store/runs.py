@@ -61,6 +61,15 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
     n = nxt[0] if nxt else None
     runs = f"{db}version_runs"
     counters = ", ".join(COUNTERS)
+    columns = f"(version_id, from_scan, to_scan, {counters}, first_pos, last_pos)"
+    # Positions are stored beside the scan ids (first_pos, last_pos) so that a reader of one snapshot
+    # filters on plain columns and DuckDB skips row groups by their min/max. A snapshot landing
+    # between two others moves every later position up by one: paid here, once, not at every read.
+    me = first_row(con.execute(
+        f"SELECT count(*) + 1 FROM ({order}) WHERE (snapshot_at, scan_id) < ($t, $s)", {"s": scan_id, "t": me[0]}))[0]
+    if n is not None:
+        con.execute(f"UPDATE {runs} SET first_pos = first_pos + 1 WHERE first_pos >= {me}")
+        con.execute(f"UPDATE {runs} SET last_pos = last_pos + 1 WHERE last_pos >= {me} AND last_pos <> {OPEN}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE run_new AS SELECT version_id, {counters} FROM {members}")
     if p is not None:
         # Runs covering P that go on after it (to N, or open when N is none). Those whose version is
@@ -75,14 +84,15 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
               AND NOT EXISTS (SELECT 1 FROM run_new m WHERE m.version_id = r.version_id AND {_same('m', 'r')})
         """, {"p": p} | ({"n": n} if n is not None else {}))
         if n is not None:
-            con.execute(f"INSERT INTO {runs} SELECT version_id, $n, to_scan, {counters} FROM run_cut "
-                        "ORDER BY version_id", {"n": n})
-        con.execute(f"UPDATE {runs} r SET to_scan = $p FROM run_cut c "
+            con.execute(f"INSERT INTO {runs} {columns} SELECT version_id, $n, to_scan, {counters}, {me + 1}, last_pos "
+                        "FROM run_cut ORDER BY version_id", {"n": n})
+        con.execute(f"UPDATE {runs} r SET to_scan = $p, last_pos = {me - 1} FROM run_cut c "
                     "WHERE r.version_id = c.version_id AND r.from_scan = c.from_scan", {"p": p})
     if n is None:
         # Appended at the end: members without an open run (none left after the cut) open one.
         con.execute(f"""
-            INSERT INTO {runs} SELECT m.version_id, $s, NULL, {', '.join('m.' + c for c in COUNTERS)}
+            INSERT INTO {runs} {columns}
+            SELECT m.version_id, $s, NULL, {', '.join('m.' + c for c in COUNTERS)}, {me}, {OPEN}
             FROM run_new m
             WHERE NOT EXISTS (SELECT 1 FROM {runs} r WHERE r.version_id = m.version_id AND r.to_scan IS NULL)
             ORDER BY m.version_id
@@ -105,10 +115,10 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
         LEFT JOIN {runs} r ON r.version_id = m.version_id AND r.from_scan = $n AND {_same('r', 'm')}
         WHERE m.version_id NOT IN (SELECT version_id FROM kept)
     """, {"p": p, "n": n})
-    con.execute(f"""UPDATE {runs} l SET to_scan = $s FROM run_join j
+    con.execute(f"""UPDATE {runs} l SET to_scan = $s, last_pos = {me} FROM run_join j
                     WHERE l.version_id = j.version_id AND l.from_scan = j.left_from""", {"s": scan_id})
-    con.execute(f"""UPDATE {runs} r SET from_scan = $s FROM run_join j
+    con.execute(f"""UPDATE {runs} r SET from_scan = $s, first_pos = {me} FROM run_join j
                     WHERE j.left_from IS NULL AND j.has_right AND r.version_id = j.version_id
                       AND r.from_scan = $n""", {"s": scan_id, "n": n})
-    con.execute(f"""INSERT INTO {runs} SELECT version_id, $s, $s, {counters} FROM run_join
+    con.execute(f"""INSERT INTO {runs} {columns} SELECT version_id, $s, $s, {counters}, {me}, {me} FROM run_join
                     WHERE left_from IS NULL AND NOT has_right ORDER BY version_id""", {"s": scan_id})

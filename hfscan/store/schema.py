@@ -308,12 +308,30 @@ MIGRATIONS.append((
     """,
 ))
 
+# Run positions stored (store/runs.py), and the runs rewritten in position order, so that the
+# reader of one snapshot skips the row groups of runs that start after it (issue 25.2).
+RUN_POSITIONS_SQL = """
+    ALTER TABLE version_runs ADD COLUMN IF NOT EXISTS first_pos INTEGER;
+    ALTER TABLE version_runs ADD COLUMN IF NOT EXISTS last_pos INTEGER;
+    CREATE OR REPLACE TEMP TABLE runs_positioned AS
+    WITH o AS (SELECT scan_id, row_number() OVER (ORDER BY snapshot_at, scan_id) AS pos
+               FROM scan_log WHERE status = 'complete')
+    SELECT r.version_id, r.from_scan, r.to_scan, r.downloads, r.downloads_all_time, r.likes,
+           f.pos::INTEGER AS first_pos, CASE WHEN r.to_scan IS NULL THEN 2147483647 ELSE t.pos END::INTEGER AS last_pos
+    FROM version_runs r LEFT JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan
+    ORDER BY first_pos, version_id;
+    DELETE FROM version_runs;
+    INSERT INTO version_runs (version_id, from_scan, to_scan, downloads, downloads_all_time, likes, first_pos, last_pos)
+    SELECT * FROM runs_positioned;
+    DROP TABLE runs_positioned;
+"""
+
 # Aggregates per snapshot (store/aggregates.py): what every time series reads, computed once per
 # snapshot by classify and read while current (the state row's valid_seq = meta.input_seq).
 MIGRATIONS.append((
     11,
-    "aggregates per snapshot: class counts, breakdowns, weights vs loadable, their state",
-    """
+    "run positions; aggregates per snapshot: class counts, breakdowns, weights vs loadable, their state",
+    RUN_POSITIONS_SQL + """
     CREATE TABLE IF NOT EXISTS snapshot_aggregate_state (
         scan_id INTEGER PRIMARY KEY,
         rules_version INTEGER,              -- the rules the classes it counted were computed under

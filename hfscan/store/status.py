@@ -97,6 +97,15 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
            FROM (SELECT *, lag(p1) OVER (PARTITION BY version_id ORDER BY p0) AS previous_end FROM r)
            WHERE p1 < p0 OR previous_end >= p0 LIMIT 20""",
     ),
+    (
+        "a run's stored positions differ from its scans' positions",
+        """WITH o AS (SELECT scan_id, position FROM snapshot_order)
+           SELECT 'version ' || r.version_id || ': run from scan ' || r.from_scan || ' stored at ' || r.first_pos
+                  || '..' || r.last_pos
+           FROM version_runs r LEFT JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan
+           WHERE r.first_pos IS DISTINCT FROM f.position
+              OR r.last_pos IS DISTINCT FROM coalesce(t.position, 2147483647) LIMIT 20""",
+    ),
 ]
 
 

@@ -21,7 +21,7 @@ WITH counts AS (
            (sum(a.models) FILTER (a.class = 'neither'))::BIGINT AS neither,
            (sum(a.models) FILTER (a.class <> 'neither'))::BIGINT AS population,
            (sum(a.models) FILTER (a.pt_attributed))::BIGINT AS pt_attributed
-    FROM snapshot_class_counts a JOIN snapshot_order o USING (scan_id)
+    FROM snapshot_class_counts a JOIN scan_log o USING (scan_id)
     GROUP BY a.scan_id, o.snapshot_at, a.method
 )
 SELECT scan_id, snapshot_at, method, models, coalesce(pytorch_only, 0) AS pytorch_only,
@@ -39,7 +39,7 @@ WITH per_class AS (
     SELECT a.scan_id, o.snapshot_at, a.method, a.class, sum(a.models)::BIGINT AS models,
            coalesce(sum(a.downloads), 0)::BIGINT AS downloads,
            coalesce(sum(a.downloads_all_time), 0)::BIGINT AS downloads_all_time
-    FROM snapshot_class_counts a JOIN snapshot_order o USING (scan_id)
+    FROM snapshot_class_counts a JOIN scan_log o USING (scan_id)
     GROUP BY a.scan_id, o.snapshot_at, a.method, a.class
 )
 SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_all_time,
@@ -53,14 +53,14 @@ FROM per_class;
 -- `neither_over_time`, from the aggregates.
 CREATE OR REPLACE VIEW aggregate_neither_over_time AS
 SELECT a.scan_id, o.snapshot_at, a.neither_reason, sum(a.models)::BIGINT AS models
-FROM snapshot_class_counts a JOIN snapshot_order o USING (scan_id)
+FROM snapshot_class_counts a JOIN scan_log o USING (scan_id)
 WHERE a.method = 'files' AND a.class = 'neither'
 GROUP BY a.scan_id, o.snapshot_at, a.neither_reason;
 
 -- `weights_vs_loadable`, from the aggregates.
 CREATE OR REPLACE VIEW aggregate_weights_vs_loadable AS
 SELECT a.scan_id, o.snapshot_at, a.* EXCLUDE (scan_id)
-FROM snapshot_weights_loadable a JOIN snapshot_order o USING (scan_id);
+FROM snapshot_weights_loadable a JOIN scan_log o USING (scan_id);
 
 -- `cohort_shares` and `breakdown_shares` per snapshot (breakdowns: the top values of each dimension).
 CREATE OR REPLACE VIEW aggregate_cohort_shares AS
