@@ -156,19 +156,22 @@ QUERIES = {
 
 
 def query_times(db: Path, repeats: int = 3) -> dict[str, float]:
-    """Median seconds of each per-snapshot query, read-only like `hfscan sql`."""
+    """Median seconds (wall, and CPU) of each per-snapshot query, read-only like `hfscan sql`."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         scans = [r[0] for r in con.execute("SELECT scan_id FROM scans WHERE status = 'complete' ORDER BY scan_id").fetchall()]
         mid = scans[len(scans) // 2]
         out = {}
         for name, sql in QUERIES.items():
-            times = []
+            times, cpu = [], []
             for _ in range(repeats):
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 con.execute(sql, {"mid": mid} if "$mid" in sql else None).fetchall()
                 times.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
             out[name] = round(sorted(times)[len(times) // 2], 3)
+            # CPU seconds (DuckDB's threads included): steadier than wall time on a shared machine
+            out[name + " cpu"] = round(sorted(cpu)[len(cpu) // 2], 3)
         return out
     finally:
         con.close()
