@@ -80,3 +80,17 @@ def test_series_import_bench(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     assert report["models"] == 20000 and report["file_bytes"] > 0 and report["temp_left_behind"] == []
     assert report["rows_per_s"] > 0 and 0 < report["peak_rss_mb"] <= report["limit_mb"]
+
+
+def test_year_bench(tmp_path: Path) -> None:
+    """Nine days: full scans on days 0 and 7 (a dump imported between after the second), daily
+    incrementals, classify after each; every measured command present."""
+    out = tmp_path / "year.json"
+    run_script("year_bench.py", "--models", "500", "--days", "9", "--change", "0.05", "--json", str(out))
+    report = json.loads(out.read_text())
+    assert report["snapshots"] == 10 and report["models_per_snapshot"] == 500  # 9 days + 1 dump
+    assert set(report["results"]) == {"report", "shares", "shares_older", "older_snapshot", "latest_models",
+                                      "timeline"}
+    for name, row in [*report["results"].items(), ("report_first", report["report_first"])]:
+        assert row["wall_s"] > 0 and row["cpu_s"] > 0 and row["peak_rss_mb"] > 0, name
+    assert report["runs"] >= report["versions"]
