@@ -25,7 +25,6 @@ import json
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from hfscan.store.connect import connect  # noqa: E402
 from hfscan.store.transfer import import_parquet  # noqa: E402
 
 FULL_EVERY = 7
-DUMP_BACK_DAYS = 3.5
+DUMP_BACK_DAYS = 3.5  # between the snapshots of the days 4 and 3 back, with the Hub of day 4 back
 
 
 class Hub:
@@ -95,17 +94,14 @@ def classify(db: Path) -> float:
 
 def import_between(db: Path, hub: Hub, state: dict[str, np.ndarray], tmp: Path) -> float:
     """A dump of the Hub `DUMP_BACK_DAYS` ago, dated between the two snapshots around that moment."""
+    # Scans are registered a few seconds apart in real time: the dump goes halfway between the
+    # snapshots of the days 4 and 3 back (the same pair in every run, whatever the machine's speed).
     con = duckdb.connect(str(db), read_only=True)
-    latest = con.execute("SELECT max(snapshot_at) FROM scan_log WHERE status = 'complete'").fetchall()[0][0]
+    days = con.execute("SELECT snapshot_at FROM scan_log WHERE status = 'complete' AND kind <> 'import' "
+                       "ORDER BY snapshot_at DESC LIMIT 5").fetchall()
     con.close()
-    # Scans are registered a few seconds apart in real time: place the dump at the same share of
-    # the last week's span as 3.5 days are of 7 (between two stored snapshots, never on one).
-    con = duckdb.connect(str(db), read_only=True)
-    week = con.execute("SELECT snapshot_at FROM scan_log WHERE status = 'complete' AND kind <> 'import' "
-                       "ORDER BY snapshot_at DESC LIMIT ?", [FULL_EVERY + 1]).fetchall()
-    con.close()
-    older, newer = week[-1][0], latest
-    moment = older + (newer - older) * (1 - DUMP_BACK_DAYS / FULL_EVERY) + timedelta(microseconds=1)
+    newer, older = days[3][0], days[4][0]
+    moment = older + (newer - older) / 2
     path = tmp / "dump.parquet"
     hub.frame(state).drop("changed_now").with_columns(
         pl.lit(moment.isoformat()).alias("snapshot_at")).write_parquet(path)
