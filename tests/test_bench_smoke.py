@@ -18,9 +18,9 @@ MODELS = "2000"
 pytestmark = pytest.mark.slow
 
 
-def run_script(script: str, *args: str) -> None:
+def run_script(script: str, *args: str, timeout: int = 300) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -86,7 +86,8 @@ def test_year_bench(tmp_path: Path) -> None:
     """Nine days: full scans on days 0 and 7 (a dump imported between after the second), daily
     incrementals, classify after each; every measured command present."""
     out = tmp_path / "year.json"
-    run_script("year_bench.py", "--models", "500", "--days", "9", "--change", "0.05", "--json", str(out))
+    run_script("year_bench.py", "--models", "500", "--days", "9", "--change", "0.05", "--json", str(out),
+               timeout=900)  # seven measured commands, each a process
     report = json.loads(out.read_text())
     assert report["snapshots"] == 10 and report["models_per_snapshot"] == 500  # 9 days + 1 dump
     assert set(report["results"]) == {"report", "shares", "shares_older", "older_snapshot", "latest_models",
