@@ -140,6 +140,37 @@ def test_aggregates_equal_the_runs_through_imports_and_reclassification(
     con.close()
 
 
+def report_frames(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    from hfscan.report.data import collect
+    data = collect(con)
+    return {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
+
+
+def test_the_report_reads_the_same_from_the_aggregates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """report.data.collect: every frame (values and dtypes) the same from the aggregates and from the runs."""
+    con = connect(tmp_path / "x.duckdb")
+    for day, members, bump in [(1, range(0, 30), 0), (9, range(5, 40), 1), (5, range(0, 35), 2)]:
+        path = tmp_path / f"d{day}.parquet"
+        dump(day, members, bump).write_parquet(path)
+        import_parquet(con, path, f"dump {day}")
+        classify_versions(con)
+    store_commits(con, [["org3/m10", "sha10", "ok", None, 3, "2021-06-01 00:00:00"]], [])
+    classify_versions(con)
+    assert aggregates.all_current(con)
+    fast = report_frames(con)
+    monkeypatch.setattr(aggregates, "all_current", lambda con: False)
+    monkeypatch.setattr(aggregates, "is_current", lambda con, scan_id: False)
+    slow = report_frames(con)
+    assert fast.keys() == slow.keys()
+    for name, frame in fast.items():
+        if isinstance(frame, pl.DataFrame):
+            assert frame.schema == slow[name].schema, name
+            assert frame.equals(slow[name]), name
+        else:
+            assert frame == slow[name], name
+    con.close()
+
+
 def _classify(con: duckdb.DuckDBPyConnection) -> aggregates.Refresh:
     result: list[aggregates.Refresh] = []
     original = aggregates.refresh
