@@ -3,7 +3,7 @@
     python bench/year_bench.py --models 300000 --days 365 [--keep year.duckdb] [--json out.json]
     python bench/year_bench.py --db year.duckdb [--json out.json]     # measure a kept database again
 
-The schedule (issue 25): day 0 is a full scan; every later day an incremental scan (the models
+The schedule: day 0 is a full scan; every later day an incremental scan (the models
 changed that day, `--change`), every 7th day a full scan instead, and after each full scan a
 published dump imported *between* two stored snapshots (dated 3.5 days back, as `import
 hf-dataset` of an older dump does: it shifts the positions of every later snapshot). `classify`

@@ -309,7 +309,7 @@ MIGRATIONS.append((
 ))
 
 # Run positions stored (store/runs.py), and the runs rewritten in position order, so that the
-# reader of one snapshot skips the row groups of runs that start after it (issue 25.2).
+# reader of one snapshot skips the row groups of runs that start after it.
 RUN_POSITIONS_SQL = """
     ALTER TABLE version_runs ADD COLUMN IF NOT EXISTS first_pos INTEGER;
     ALTER TABLE version_runs ADD COLUMN IF NOT EXISTS last_pos INTEGER;

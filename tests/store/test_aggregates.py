@@ -212,7 +212,7 @@ def test_a_stale_class_never_reads_as_current(tmp_path: Path) -> None:
 
 
 def test_only_classify_deletes_classes() -> None:
-    """Issue 22.5: the store records that an input changed; it never deletes a class."""
+    """Classify owns staleness: the store records that an input changed; it never deletes a class."""
     offenders = []
     for path in sorted((ROOT / "hfscan").rglob("*.py")):
         if path.parent.name == "classify" and path.name == "versions.py":
