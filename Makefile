@@ -43,7 +43,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 test: setup browser tools lint
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2
 
 demo: setup
 	$(PY) scripts/demo.py --models $${MODELS:-20000}

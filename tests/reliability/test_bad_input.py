@@ -216,6 +216,6 @@ def test_refused_commands_leave_the_database_as_it_was(files: dict[str, str]) ->
 
 
 def test_debug_shows_the_traceback(files: dict[str, str]) -> None:
-    result = run_cli(["--debug", "shares", "--db", files["missing"]])
+    result = run_cli(["--debug", "shares", "--db", files["missing"]], process=True)  # a traceback is what a process prints
     assert result.code != 0
     assert "Traceback" in result.stderr
