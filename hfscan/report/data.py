@@ -18,6 +18,12 @@ from hfscan.errors import UsageError
 from hfscan.report.source import Provenance, provenance
 
 
+@dataclass(frozen=True)
+class LibraryCount:
+    library: str  # "(no library)" when the listing names none
+    models: int
+
+
 @dataclass
 class ReportData:
     scan_id: int
@@ -38,6 +44,8 @@ class ReportData:
     weighted_by_snapshot: pl.DataFrame = field(default_factory=pl.DataFrame)
     weights_vs_loadable: pl.DataFrame = field(default_factory=pl.DataFrame)  # files vs method loadable
     source: Provenance | None = None  # what the numbers rest on (the banner)
+    # loadable_v5's TensorFlow-only models: none through transformers, so by library (files class kept).
+    v5_tf_only: tuple[LibraryCount, ...] = ()
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
@@ -107,6 +115,10 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
         FROM weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
     data.weights_vs_loadable = _frame(con, "SELECT * FROM weights_vs_loadable ORDER BY snapshot_at, scan_id")
     data.source = provenance(con)
+    data.v5_tf_only = tuple(LibraryCount(str(r[0]), int(r[1])) for r in con.execute("""
+        SELECT coalesce(c.library_name, '(no library)'), count(*) FROM model_classes c
+        WHERE c.scan_id = ? AND c.method = 'loadable_v5' AND c.class = 'tensorflow_only'
+        GROUP BY ALL ORDER BY 2 DESC, 1""", [scan_id]).fetchall())
     return data
 
 

@@ -13,7 +13,8 @@ import altair as alt
 
 from hfscan.report.source import Provenance
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML 1.0 does not allow in text (vl-convert writes SVG even for PNG), and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def printable(value: Any) -> Any:

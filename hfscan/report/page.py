@@ -184,13 +184,14 @@ def _source_banner(source: Provenance) -> str:
 
 def _v5_note(data: ReportData) -> str:
     """Transformers 5 loads nothing from TensorFlow, yet `loadable_v5` has TensorFlow-only models:
-    other libraries' (keras, ...) keep their files class. Say what that share is, next to it."""
+    those transformers does not load (keras, no library) keep their files class. Say so, next to it."""
     v5 = data.headlines.get("loadable_v5")
     if not v5 or not v5["counts"].get("tensorflow_only"):
         return ""
-    return (f"<p class=note>loadable_v5: the {_pct(v5['shares']['tensorflow_only'])} TensorFlow only "
-            f"({v5['counts']['tensorflow_only']:,} models) are models of other libraries than transformers "
-            "(keras, tf-keras, ...), which keep their files class; transformers 5 itself loads nothing from "
+    libraries = ", ".join(f"{html.escape(row.library)} {row.models:,}" for row in data.v5_tf_only)
+    return (f"<p class=note id=v5-note>loadable_v5: its {_pct(v5['shares']['tensorflow_only'])} TensorFlow only "
+            f"({v5['counts']['tensorflow_only']:,} models) are files of libraries other than transformers "
+            f"({libraries}), which keep their files class; transformers 5 itself loads nothing from "
             "TensorFlow.</p>")
 
 
