@@ -148,7 +148,14 @@ def _segments(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 GAP_DAYS = 7
-ORIGIN_SHAPES = alt.Scale(domain=["live scan", "imported dump"], range=["circle", "triangle-up"])
+ORIGIN_SHAPES = {"live scan": "circle", "imported dump": "triangle-up"}
+
+
+def _present(frame: pl.DataFrame, column: str, values: dict[str, Any]) -> alt.Scale:
+    """A scale over the values of `values` that `frame` has: a legend never lists what is not drawn."""
+    present = set(frame[column].to_list())
+    domain = [v for v in values if v in present]
+    return alt.Scale(domain=domain, range=[values[v] for v in domain])
 
 
 def _per_snapshot(frame: pl.DataFrame, y_title: str, title: str, *, tooltip: list[Any]) -> alt.FacetChart:
@@ -168,7 +175,7 @@ def _per_snapshot(frame: pl.DataFrame, y_title: str, title: str, *, tooltip: lis
                  alt.Tooltip("origin:N", title="snapshot kind"), *tooltip])
     lines = base.mark_line().encode(detail=alt.Detail("line:N"))
     points = base.mark_point(filled=True, size=50, opacity=1).encode(
-        shape=alt.Shape("origin:N", title="Snapshot", scale=ORIGIN_SHAPES))
+        shape=alt.Shape("origin:N", title="Snapshot", scale=_present(frame, "origin", ORIGIN_SHAPES)))
     return alt.layer(lines, points, data=frame).properties(width=WIDTH - 220, height=170).facet(
         row=alt.Row("method:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=200)),
     ).properties(title=title)
@@ -213,8 +220,8 @@ def by_cohort(data: ReportData) -> alt.LayerChart:
         x=alt.X("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%", tickCount=5)),
         color=alt.Color("class_label:N", scale=class_colours(frame), title="Class", sort=CLASS_ORDER),
         order=STACK_ORDER,
-        opacity=alt.Opacity("size:N", title="Cohort size", scale=alt.Scale(
-            domain=[f"{SMALL_COHORT} models or more", f"fewer than {SMALL_COHORT} models"], range=[1.0, 0.35])),
+        opacity=alt.Opacity("size:N", title="Cohort size", scale=_present(
+            frame, "size", {f"{SMALL_COHORT} models or more": 1.0, f"fewer than {SMALL_COHORT} models": 0.35})),
         tooltip=["cohort:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f"),
                  alt.Tooltip("models:Q", format=","), alt.Tooltip("n:Q", format=",", title="cohort n")],
     ).properties(title="By creation cohort (files method; clamped repos without history in one bucket)",
@@ -316,7 +323,7 @@ def neither(data: ReportData) -> alt.Chart:
         pl.struct("snapshot_at", "scan_id").rank("dense").alias("position"))
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("snapshot:N", title="Snapshot (date, scan)", sort=alt.EncodingSortField("position", op="min"),
-                axis=alt.Axis(labelAngle=-35, labelLimit=200)),
+                axis=alt.Axis(labelAngle=-90, labelLimit=200)),
         y=alt.Y("models:Q", title="Models classified neither", axis=alt.Axis(format=",.0f")),
         color=alt.Color("neither_reason:N", title="Why", scale=alt.Scale(scheme="tableau20")),
         tooltip=[alt.Tooltip("snapshot:N"), "neither_reason:N", alt.Tooltip("models:Q", format=",")],

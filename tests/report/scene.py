@@ -94,9 +94,13 @@ def probe(page: Path, browser: str, width: int = 1200) -> Scene:
     probed = page.with_name(page.stem + f"-probe-{width}.html")
     text = page.read_text(encoding="utf-8")
     at = text.rindex("</body>")
-    probed.write_text(text[:at] + f"<script>{PROBE}</script>" + text[at:], encoding="utf-8")
+    # Headless Chromium keeps its window at least 500 px wide: the page's root element gets the
+    # width instead (a phone's layout viewport, as the page's `width=device-width` asks).
+    narrow = f"<style>html{{width:{width}px}}</style>"
+    probed.write_text(text[:at] + narrow + f"<script>{PROBE}</script>" + text[at:], encoding="utf-8")
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-             "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=30000", f"--window-size={width},3000",
+             "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=30000",
+             f"--window-size={max(width, 500)},3000",
              f"--user-data-dir={page.parent / f'chrome-probe-{width}'}", "--hide-scrollbars"]
     dom = subprocess.run([*flags, "--dump-dom", probed.as_uri()], capture_output=True, text=True, timeout=240)
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
@@ -126,6 +130,11 @@ def _colour(item: Item) -> str | None:
     return None
 
 
+def _strokes(symbol: Item) -> bool:
+    """A legend symbol drawn as a line (Vega's "stroke" shape or an open SVG path), where a dash shows."""
+    return symbol.shape == "stroke" or bool(symbol.shape and symbol.shape.lstrip().upper().startswith("M"))
+
+
 def legend_problems(scene: Scene) -> list[str]:
     """Per legend: its symbols must differ from each other (four identical dots say nothing), and each
     property that varies across them (colour, shape, dash, opacity) must be drawn by some data mark."""
@@ -141,8 +150,10 @@ def legend_problems(scene: Scene) -> list[str]:
                 legends.setdefault(item.legend, []).append(item)
         for legend, symbols in legends.items():
             labels = [i.text for i in items if i.role == "legend-label" and i.legend == legend]
+            # A dash shows only on a stroke symbol: on a dot it draws nothing (four identical dots).
             keys = {"colour": [_colour(s) for s in symbols], "shape": [s.shape for s in symbols],
-                    "dash": [s.dash for s in symbols], "opacity": [round(s.opacity, 3) for s in symbols]}
+                    "dash": [s.dash if _strokes(s) else None for s in symbols],
+                    "opacity": [round(s.opacity, 3) for s in symbols]}
             signatures = list(zip(*keys.values(), strict=True))
             if len(symbols) > 1 and len(set(signatures)) < len(signatures):
                 problems.append(f"{name}: legend {labels} draws identical symbols {signatures}")
