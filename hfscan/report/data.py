@@ -75,7 +75,7 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     by_snapshot = _frame(con, f"""
         SELECT b.*, CASE WHEN s.kind = 'import' THEN 'imported dump' ELSE 'live scan' END AS origin, s.source
         FROM ({long_shares.format(source="shares")}) b JOIN scans s USING (scan_id)
-        ORDER BY b.scan_id, b.method, b.class""")
+        ORDER BY b.snapshot_at, b.scan_id, b.method, b.class""")
     by_cohort = _frame(con, """
         SELECT method, cohort, k AS class, v AS models, round(100.0 * v / nullif(population, 0), 2) AS share
         FROM (SELECT method, cohort, population,
@@ -106,13 +106,13 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
         FROM neither_over_time n JOIN scans s USING (scan_id)
         ORDER BY s.snapshot_at, n.scan_id, n.neither_reason""")
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
-                           FROM scans WHERE status = 'complete' ORDER BY scan_id""")
+                           FROM scans WHERE status = 'complete' ORDER BY snapshot_at, scan_id""")
     timeline, naive = _timeline(con, str(snapshot_at)[:10])
     data = ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
                       transitions, agreement, neither, scans, as_of or [], timeline, naive)
     data.weighted_by_snapshot = _frame(con, """
         SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_pct AS share
-        FROM weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
+        FROM weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY snapshot_at, scan_id, method, class""")
     data.weights_vs_loadable = _frame(con, "SELECT * FROM weights_vs_loadable ORDER BY snapshot_at, scan_id")
     data.source = provenance(con)
     data.v5_tf_only = tuple(LibraryCount(str(r[0]), int(r[1])) for r in con.execute("""

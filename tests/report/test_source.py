@@ -87,3 +87,15 @@ def test_every_exported_chart_states_its_source(built: tuple, tmp_path: Path) ->
     assert run_cli(["report", "--db", str(db), "--chart", "headline", "--out", str(svg)]).code == 0
     text = svg.read_text()
     assert "PLANTED DEMONSTRATION DATA" in text and hub.url in text
+
+
+def test_dumps_imported_from_the_fake_hub_carry_the_marker(tmp_path: Path) -> None:
+    from hfscan.testing.fakehub.datasets_repo import STATS_REPO
+
+    db = tmp_path / "dumps.duckdb"
+    with FakeHub(models=60, seed=5) as hub:
+        env = {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "home"), "HF_TOKEN": "",
+               "HF_TOKEN_PATH": str(tmp_path / "no-token"), "HF_HUB_DISABLE_TELEMETRY": "1"}
+        result = run_cli(["import", "hf-dataset", "--db", str(db), STATS_REPO, "--last", "1"], env=env)
+        assert result.code == 0, result.stderr
+    assert query(db, "SELECT kind, planted FROM scans WHERE status = 'complete'") == [("import", True)]
