@@ -41,7 +41,7 @@ STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;
 color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}.sub{color:#555;margin-top:0}section{margin:2.2rem 0}
-table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+table{border-collapse:collapse;font-size:.9rem;display:block;max-width:100%;overflow-x:auto}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
 td:first-child,th:first-child{text-align:left}.big{font-size:1.25rem}.note{color:#555;font-size:.9rem}.caveat{background:#fff3cd;border-left:4px solid #e0a800;padding:.4rem .7rem}
 #source{border:2px solid #555;padding:.5rem .8rem;margin-bottom:1rem;font-size:.95rem}
 #source.planted{border-color:#b00020;background:#fdecee}#source .what{font-size:1.1rem;font-weight:bold}

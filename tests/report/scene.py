@@ -43,7 +43,16 @@ PROBE = """
     return body.dataset.charts && body.dataset.rendered===body.dataset.charts;
   }
   function report(){
-    var result={charts:{}, width:document.documentElement.clientWidth, errors:document.body.dataset.errors||''};
+    // The root element's own box (its clientWidth is the window's), and the right edge of whatever
+    // is not inside a scrolling or clipping box.
+    var width=document.documentElement.getBoundingClientRect().width, right=0;
+    document.querySelectorAll('body *').forEach(function(el){
+      for(var up=el.parentElement; up && up!==document.body; up=up.parentElement){
+        if(getComputedStyle(up).overflowX!=='visible'){return;}
+      }
+      right=Math.max(right, el.getBoundingClientRect().right);
+    });
+    var result={charts:{}, width:width, scrollWidth:right, errors:document.body.dataset.errors||''};
     var views=window.hfscanViews||{};
     Object.keys(views).forEach(function(name){
       var items=[]; walk(views[name].scenegraph().root, 0, 0, null, items);
@@ -82,6 +91,7 @@ class Scene:
     items: dict[str, list[Item]]
     right: dict[str, float | None]
     width: float
+    scroll_width: float  # wider than `width`: something on the page (a table, a chart) sticks out
     source: str | None
     errors: str
 
@@ -111,7 +121,7 @@ def probe(page: Path, browser: str, width: int = 1200) -> Scene:
                     for i in chart["items"]]
              for name, chart in raw["charts"].items()}
     return Scene(items, {name: chart["right"] for name, chart in raw["charts"].items()}, float(raw["width"]),
-                 raw["source"], raw["errors"])
+                 float(raw["scrollWidth"]), raw["source"], raw["errors"])
 
 
 def data_marks(items: list[Item]) -> list[Item]:
@@ -181,5 +191,8 @@ def overlapping_texts(scene: Scene, tolerance: float = 1.0) -> list[str]:
 
 
 def clipped_charts(scene: Scene) -> list[str]:
-    return [f"{name}: right edge {right:.0f} > window {scene.width:.0f}" for name, right in scene.right.items()
-            if right is not None and right > scene.width + 1]
+    clipped = [f"{name}: right edge {right:.0f} > window {scene.width:.0f}" for name, right in scene.right.items()
+               if right is not None and right > scene.width + 1]
+    if scene.scroll_width > scene.width + 1:
+        clipped.append(f"the page is {scene.scroll_width:.0f} px wide in a {scene.width:.0f} px window")
+    return clipped
