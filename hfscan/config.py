@@ -13,6 +13,11 @@ from hfscan.errors import UsageError
 
 DEFAULT_DB = Path("data") / "hfscan.duckdb"
 DEFAULT_ENDPOINT = "https://huggingface.co"
+# The fake Hub (hfscan.testing.fakehub) sends this header on every answer; a scan that saw it
+# records `scan_log.planted`, so that a report of its data never reads as the real Hub's, even
+# when the endpoint is renamed or the database copied.
+PLANTED_HEADER = "X-Hfscan-Fake-Hub"
+PLANTED_VALUE = "planted"
 
 
 def resolve_db_path(db: str | Path | None) -> Path:

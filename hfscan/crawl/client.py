@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hfscan import __version__
+from hfscan.config import PLANTED_HEADER
 from hfscan.errors import (
     AuthError,
     EntryGone,
@@ -91,6 +92,7 @@ class ClientStats:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     answers: int = 0  # HTTP responses received, whatever their status (the scan reads it)
+    planted: bool = False  # an answer carried the fake Hub's PLANTED_HEADER (recorded in scan_log)
 
 
 class QuotaLimiter:
@@ -245,6 +247,8 @@ class HubClient:
             except httpx.UnsupportedProtocol as e:
                 raise HubError(f"{label}: unsupported URL {url!r}: {e}") from e
             self.stats.answers += 1
+            if response.headers.get(PLANTED_HEADER):
+                self.stats.planted = True
             status = response.status_code
             if status == 429:
                 limited += 1

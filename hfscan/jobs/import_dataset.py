@@ -40,6 +40,7 @@ from hfscan.crawl.dumps import download, hub_errors, list_files
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
 from hfscan.store.series import import_file, imported_path, path_source
+from hfscan.store.snapshots import mark_planted
 
 Every = Literal["week", "month"]
 T = TypeVar("T")
@@ -180,6 +181,8 @@ def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, pat
     with tempfile.TemporaryDirectory(prefix="hfscan-series-") as folder:
         local = download(repo, path, sha, client.endpoint, token, folder)
         result = import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)
+    if client.stats.planted:  # a dump served by the fake Hub is planted data, whatever its endpoint
+        mark_planted(con, result["snapshots"])
     classify_versions(con)
     return result
 

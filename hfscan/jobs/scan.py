@@ -138,7 +138,7 @@ def run_scan(
             try:
                 if not state.done:
                     _crawl(staging, client, state, options, expected, resumed, on_progress, note)
-                final = snapshots.finalize(staging, on_wait=note)
+                final = snapshots.finalize(staging, on_wait=note, planted=client.stats.planted)
             except duckdb.Error as e:
                 raise StoreError(
                     f"scan {state.scan_id}: cannot write the database: {first_line(e)}",

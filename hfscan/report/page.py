@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from hfscan.report.data import ReportData
+from hfscan.report.source import REFERENCE_URL, Provenance
 
 _UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -40,8 +41,12 @@ STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;
 color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}.sub{color:#555;margin-top:0}section{margin:2.2rem 0}
-table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+table{border-collapse:collapse;font-size:.9rem;display:block;max-width:100%;overflow-x:auto}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
 td:first-child,th:first-child{text-align:left}.big{font-size:1.25rem}.note{color:#555;font-size:.9rem}.caveat{background:#fff3cd;border-left:4px solid #e0a800;padding:.4rem .7rem}
+#source{border:2px solid #555;padding:.5rem .8rem;margin-bottom:1rem;font-size:.95rem}
+#source.planted{border-color:#b00020;background:#fdecee}#source .what{font-size:1.1rem;font-weight:bold}
+#source.planted .what{color:#b00020}
+.chart{max-width:100%;overflow:hidden}.chart svg{max-width:100%;height:auto}
 """
 
 RUNNER = """
@@ -52,7 +57,8 @@ RUNNER = """
   document.body.dataset.charts=String(specs.length);
   specs.forEach(function(el){
     var target=document.getElementById(el.dataset.chart);
-    vegaEmbed(target,JSON.parse(el.textContent),{actions:false,renderer:'svg'}).then(function(){
+    vegaEmbed(target,JSON.parse(el.textContent),{actions:false,renderer:'svg'}).then(function(result){
+      (window.hfscanViews=window.hfscanViews||{})[el.dataset.chart.slice(6)]=result.view;  // for tests/report
       done+=1;document.body.dataset.rendered=String(done);
       document.body.dataset.resources=String(performance.getEntriesByType('resource').length);
     }).catch(function(e){errors.push(String(e));document.body.dataset.errors=errors.join(' | ');});
@@ -85,7 +91,8 @@ def _headline_table(data: ReportData) -> str:
         rows.append(f"<tr><td>2021 reference</td><td>{_pct(s['pytorch_only'])}</td><td>{_pct(s['tensorflow_only'])}</td>"
                     f"<td>{_pct(s['both'])}</td><td>≈{reference['population']:,}</td><td>–</td></tr>")
     return ("<table><tr><th>method</th><th>PyTorch only</th><th>TensorFlow only</th><th>both</th>"
-            "<th>population</th><th>neither</th></tr>" + "".join(rows) + "</table>" + "".join(notes))
+            "<th>population</th><th>neither</th></tr>" + "".join(rows) + "</table>" + "".join(notes)
+            + _v5_note(data))
 
 
 def _scans_table(data: ReportData) -> str:
@@ -162,6 +169,32 @@ def _timeline_caveat(data: ReportData) -> str:
     return text
 
 
+def _source_banner(source: Provenance) -> str:
+    """The first thing on the page: where the numbers come from; planted data says so in red."""
+    snapshots = ", ".join(
+        f"{'dump' if s.kind == 'import' else 'scan'} {s.scan_id} ({html.escape(s.snapshot_day)}, {s.models:,} models)"
+        for s in source.scans)
+    return (f'<header id=source class="{"planted" if source.planted else "hub"}">'
+            f"<div class=what>{html.escape(source.headline())}</div>"
+            f"<div>{html.escape(source.detail())}.</div>"
+            f"<div class=note>Snapshots: {snapshots or 'none'}.</div>"
+            f'<div class=note>2021 figure: <a href="{html.escape(REFERENCE_URL)}">AssemblyAI, '
+            "\"PyTorch vs TensorFlow\" (14 Dec 2021)</a>, read off its chart.</div></header>")
+
+
+def _v5_note(data: ReportData) -> str:
+    """Transformers 5 loads nothing from TensorFlow, yet `loadable_v5` has TensorFlow-only models:
+    those transformers does not load (keras, no library) keep their files class. Say so, next to it."""
+    v5 = data.headlines.get("loadable_v5")
+    if not v5 or not v5["counts"].get("tensorflow_only"):
+        return ""
+    libraries = ", ".join(f"{html.escape(row.library)} {row.models:,}" for row in data.v5_tf_only)
+    return (f"<p class=note id=v5-note>loadable_v5: its {_pct(v5['shares']['tensorflow_only'])} TensorFlow only "
+            f"({v5['counts']['tensorflow_only']:,} models) are files of libraries other than transformers "
+            f"({libraries}), which keep their files class; transformers 5 itself loads nothing from "
+            "TensorFlow.</p>")
+
+
 def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which frameworks Hub models can be used with") -> str:
     blocks = []
     for name, chart in charts.items():
@@ -174,7 +207,7 @@ def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which
     lead = ""
     if latest:
         s = latest["shares"]
-        lead = (f"<p class=big>In scan {data.scan_id} ({html.escape(data.scan_date[:10])}), by file names: "
+        lead = (f"<p class=big>In the snapshot of {html.escape(data.scan_date[:10])} (scan {data.scan_id}), by file names: "
                 f"<b>{_pct(s['pytorch_only'])}</b> PyTorch only, <b>{_pct(s['tensorflow_only'])}</b> TensorFlow only, "
                 f"<b>{_pct(s['both'])}</b> both, of {latest['population']:,} models with PyTorch and/or TensorFlow "
                 f"({latest['total_models']:,} models scanned).</p>")
@@ -183,8 +216,8 @@ def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which
 <title>{html.escape(title)}</title><style>{STYLE}</style>
 <script>{vega_bundle()}</script></head>
 <body>
+{_source_banner(data.source) if data.source else ""}
 <h1>{html.escape(title)}</h1>
-<p class=sub>Generated by hfscan from {data.scans.height} complete scan(s). 2021 reference: AssemblyAI, Dec 2021.</p>
 {lead}
 {_as_of_caveat(data)}
 {''.join(blocks)}

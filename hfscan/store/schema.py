@@ -280,6 +280,16 @@ MIGRATIONS.append((
     """,
 ))
 
+# Planted data (the fake Hub's PLANTED_HEADER seen at scan time): a report of it must never read as
+# the real Hub's, whatever the endpoint is called. Numbered 13: 8-12 are taken by parallel work.
+MIGRATIONS.append((
+    13,
+    "scan_log.planted: the scan's answers came from the fake Hub",
+    """
+    ALTER TABLE scan_log ADD COLUMN IF NOT EXISTS planted BOOLEAN;
+    """,
+))
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 

@@ -68,6 +68,12 @@ def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
         con.close()
 
 
+def mark_planted(con: duckdb.DuckDBPyConnection, scan_ids: list[int]) -> None:
+    """These scans' data came from the fake Hub (its PLANTED_HEADER): reports say so."""
+    if scan_ids:
+        con.execute("UPDATE scan_log SET planted = true WHERE list_contains(?, scan_id)", [scan_ids])
+
+
 def can_build_on(base: BaseScan | None) -> bool:
     """An incremental scan needs a complete scan with a high-water mark to stop at."""
     return base is not None and base.high_water is not None
@@ -123,7 +129,8 @@ class FinalizeResult:
 
 
 def finalize(staging: Staging, *, wait_seconds: float = 600.0,
-             on_wait: Callable[[str], None] | None = None) -> FinalizeResult:
+             on_wait: Callable[[str], None] | None = None, planted: bool = False) -> FinalizeResult:
+    """Store the staged scan; `planted`: an answer carried the fake Hub's marker (kept once set)."""
     state = staging.state()
     if state is None or not state.done:
         raise StoreError("the staged scan is not finished; it cannot be stored yet")
@@ -188,12 +195,14 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 """
                 UPDATE main_db.scan_log SET status = 'complete', finished_at = now()::TIMESTAMP,
                     pages = ?, models = ?, rejects = ?, requests = ?, error = NULL,
+                    planted = coalesce(planted, false) OR ?,
                     high_water = greatest(
                         (SELECT max(last_modified) FROM final_models),
                         (SELECT high_water FROM main_db.scan_log WHERE scan_id = ?))
                 WHERE scan_id = ?
                 """,
-                [state.pages, listed + carried, rejects, state.requests, state.base_scan_id or -1, state.scan_id],
+                [state.pages, listed + carried, rejects, state.requests, planted, state.base_scan_id or -1,
+                 state.scan_id],
             )
         return FinalizeResult(state.scan_id, int(listed + carried), int(new_versions), int(carried), int(rejects))
     finally:

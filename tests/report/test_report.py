@@ -11,33 +11,17 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hfscan.report.source import PLANTED
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.population import HOSTILE_TEXT
 from tests.crawl.helpers import REPO_ROOT, query, run_cli, scan_args
+from tests.report import scene
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeHub, Path, Path, dict]]:
-    folder = tmp_path_factory.mktemp("report")
-    db = folder / "hfscan.duckdb"
-    with FakeHub(models=900, seed=8, hostile=True) as hub:
-        assert run_cli(scan_args(hub, db)).code == 0
-        first_truth = hub.truth()
-        hub.set_epoch(2)
-        assert run_cli(scan_args(hub, db)).code == 0
-        # Partial as-of dates (no history): stored with their coverage, drawn off the line.
-        assert run_cli(["timeline", "--db", str(db), "--every", "year", "--partial"]).code == 0
-        out = folder / "report.html"
-        result = run_cli(["report", "--db", str(db), "--out", str(out), "--json"])
-        assert result.code == 0, result.stderr
-        yield hub, db, out, {"first": first_truth, "result": json.loads(result.stdout)}
 
 
 def specs(html: str) -> dict[str, dict]:
@@ -135,17 +119,53 @@ def test_png_and_svg_single_charts(built: tuple, tmp_path: Path) -> None:
     assert bad.code == 2 and "Traceback" not in bad.stderr
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+def chromium() -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("HFSCAN_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (HFSCAN_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium not installed (make test installs it when run as root)")
+    return browser
+
+
+@pytest.mark.browser
+def test_every_chart_as_drawn_has_data_true_legends_and_no_colliding_text(built: tuple) -> None:
+    """Read from Vega's scenegraph in Chromium (tests/report/scene.py): every chart drew data marks,
+    every legend entry is a distinct symbol some drawn mark shares, no two texts overlap; the source
+    banner says the data is planted."""
+    _, _, out, _ = built
+    drawn = scene.probe(out, chromium())
+    assert not drawn.errors, drawn.errors
+    assert set(drawn.items) == set(specs(out.read_text()))  # every chart on the page was read
+    assert scene.empty_charts(drawn) == []
+    assert [p for p in scene.legend_problems(drawn) if not p.startswith(f"{LEAD}:")] == []
+    assert [p for p in scene.overlapping_texts(drawn) if not p.startswith(f"{LEAD}:")] == []
+    assert drawn.source and PLANTED.upper() in drawn.source
+
+
+LEAD = "timeline"  # the lead chart, rebuilt separately (as-of intervals as bands): checked on its own
+
+
+@pytest.mark.browser
+@pytest.mark.xfail(reason="the lead timeline chart's legend lists series this database does not draw; "
+                          "it is being rebuilt (issue 23): drop this mark when that lands", strict=False)
+def test_the_lead_chart_as_drawn_has_true_legends_and_no_colliding_text(built: tuple) -> None:
+    _, _, out, _ = built
+    drawn = scene.probe(out, chromium())
+    assert [p for p in scene.legend_problems(drawn) + scene.overlapping_texts(drawn) if p.startswith(f"{LEAD}:")] == []
+
+
+@pytest.mark.browser
+def test_no_chart_is_clipped_at_420_pixels(built: tuple) -> None:
+    _, _, out, _ = built
+    narrow = scene.probe(out, chromium(), width=420)
+    assert narrow.width <= 420 and narrow.items
+    assert scene.clipped_charts(narrow) == []
 
 
 @pytest.mark.browser
 def test_the_report_renders_in_headless_chromium_offline(built: tuple) -> None:
     browser = chromium()
-    if browser is None:
-        if os.environ.get("HFSCAN_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required (HFSCAN_REQUIRE_BROWSER is set) but not installed")
-        pytest.skip("chromium not installed (make test installs it when run as root)")
     _, _, out, _ = built
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000", "--enable-logging=stderr",

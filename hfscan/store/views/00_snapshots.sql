@@ -21,7 +21,8 @@ CREATE OR REPLACE MACRO created_at_placeholder(created_at, hub_id) AS
 -- Every scan, with its state. Only status = 'complete' scans are snapshots.
 CREATE OR REPLACE VIEW scans AS
 SELECT scan_id, kind, source, status, started_at, finished_at, snapshot_at,
-       methods, pages, models, rejects, requests, high_water, base_scan_id, error, hfscan_version
+       methods, pages, models, rejects, requests, high_water, base_scan_id, error, hfscan_version,
+       coalesce(planted, false) AS planted
 FROM scan_log;
 
 -- The complete scans in snapshot order (by the moment they describe, then scan id): position 1 is

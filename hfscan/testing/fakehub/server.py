@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from hfscan.config import PLANTED_HEADER, PLANTED_VALUE
 from hfscan.testing.fakehub import datasets_repo, metadata_repo, render, series_repos, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
@@ -216,6 +217,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read stats instead
         pass
+
+    def end_headers(self) -> None:
+        # Every answer (errors, redirects and the CDN's included) says it is planted data.
+        self.send_header(PLANTED_HEADER, PLANTED_VALUE)
+        super().end_headers()
 
     def setup(self) -> None:
         super().setup()
