@@ -56,7 +56,9 @@ def import_parquet_command(
     Example: hfscan import parquet exports/
     """
     from hfscan.jobs.imports import import_parquet_snapshots
+    from hfscan.store.transfer import parquet_pattern
 
+    parquet_pattern(path)  # refuse a missing path before the database is opened for writing
     with open_db(db, read_only=False) as con:
         result = import_parquet_snapshots(con, path)
     emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "

@@ -47,12 +47,18 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
             "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
 
 
+def parquet_pattern(path: Path) -> str:
+    """What `import parquet PATH` reads; a missing path is refused here, before the database is
+    opened for writing (opening it for writing may checkpoint it: the bytes would change)."""
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+
+
 def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str, Any]:
     """Each distinct snapshot in the files (scan_id / snapshot_date, else one) becomes a complete
     `import` scan; versions already stored are reused, not copied."""
-    if not path.exists():
-        raise UsageError(f"{path} does not exist")
-    pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    pattern = parquet_pattern(path)
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
                     "hive_partitioning = true, union_by_name = true)")
