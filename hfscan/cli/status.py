@@ -38,9 +38,13 @@ def _status_text(r: dict) -> str:
     lines = [f"database {r['db']}: {r['database_bytes'] / 1e6:,.1f} MB, {r['versions']:,} repo versions"]
     problems = r["check"]["problems"]
     if r["scans"]:
+        # snapshot_at is the moment a snapshot describes (an import: its dump's date; started_at is
+        # when it was imported), so it comes first.
         lines.append(format_table(pl.DataFrame(r["scans"]).drop("source", "high_water")))
     elif not problems:
-        lines.append("no scans yet: run `hfscan scan`")
+        from hfscan.config import first_scan_hint
+
+        lines.append(f"no scans yet: {first_scan_hint()}")
     if r["in_progress"]:
         p = r["in_progress"]
         lines.append(f"scan {p.get('scan_id')} is {p['state']}: {p.get('pages', 0)} pages, "

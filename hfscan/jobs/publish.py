@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from hfscan.config import first_scan_hint
 from hfscan.crawl.uploads import RemoteState, commit_files, remote_state
 from hfscan.errors import UsageError
 from hfscan.jobs.card import dataset_card
@@ -49,7 +50,7 @@ def plan(con: duckdb.DuckDBPyConnection, remote: RemoteState, repo: str) -> list
     """The scan ids to upload; refuses a repo published from another database."""
     local = local_snapshots(con)
     if not local:
-        raise UsageError("no complete scan to publish", hint="run `hfscan scan` first")
+        raise UsageError("no complete scan to publish", hint=first_scan_hint())
     for scan_id, date in remote.snapshots.items():
         if scan_id in local and local[scan_id]["snapshot_date"] != date:
             raise UsageError(f"datasets/{repo} holds scan {scan_id} dated {date}, this database's scan {scan_id} "
