@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from hfscan.config import first_scan_hint
 from hfscan.errors import UsageError
 from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store.runs import add_snapshot
@@ -32,7 +33,7 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
     scans = con.execute(f"SELECT scan_id, kind, source, snapshot_at, models FROM scans WHERE {where} ORDER BY scan_id").fetchall()
     if not scans:
         raise UsageError("no complete scan to export" + (f" among {scan_ids}" if scan_ids else ""),
-                         hint="run `hfscan scan` first, or check the ids with `hfscan status`")
+                         hint="check the ids with `hfscan status`" if scan_ids else first_scan_hint())
     out_dir.mkdir(parents=True, exist_ok=True)
     ids = ", ".join(str(s[0]) for s in scans)
     target = str(out_dir).replace("'", "''")
