@@ -1,4 +1,4 @@
-"""What a new user meets in the first hour (issue 23): the version, readable tables, a `status` that
+"""What a new user meets in the first hour: the version, readable tables, a `status` that
 says what `hfscan scan` would do before anyone runs it, suggested commands that carry the endpoint
 and database they are about, and `hfscan sql` taking the README's queries that start with `--`."""
 
