@@ -22,14 +22,18 @@ from hfscan.config import DEFAULT_ENDPOINT, resolve_db_path
 def suggest(con: duckdb.DuckDBPyConnection, args: str) -> str:
     """`hfscan ARGS`, plus `--endpoint` when the newest crawled snapshot came from another endpoint
     than the Hub, plus `--db` when this is not the database a bare command opens."""
-    command = f"hfscan {args}"
-    endpoint = scanned_endpoint(con)
-    if endpoint is not None and endpoint.rstrip("/") != DEFAULT_ENDPOINT:
-        command += f" --endpoint {shlex.quote(endpoint)}"  # stored data: quoted, never run as shell
+    command = with_endpoint(f"hfscan {args}", scanned_endpoint(con))
     path = database_path(con)
     if path is not None and path.resolve() != resolve_db_path(None).resolve():
         command += f" --db {shlex.quote(str(path))}"
     return command
+
+
+def with_endpoint(command: str, endpoint: str | None) -> str:
+    """`command --endpoint URL` unless the endpoint is the Hub's (the default) or unknown."""
+    if endpoint is None or endpoint.rstrip("/") == DEFAULT_ENDPOINT:
+        return command
+    return f"{command} --endpoint {shlex.quote(endpoint)}"  # stored data: quoted, never run as shell
 
 
 def scanned_endpoint(con: duckdb.DuckDBPyConnection) -> str | None:

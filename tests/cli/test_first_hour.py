@@ -122,3 +122,12 @@ def test_sql_takes_a_query_that_starts_with_a_comment(scanned: tuple[Path, str])
         result = run_cli(args)
         assert result.code == 0, (args, result.stderr)
         assert "42" in result.stdout
+
+
+def test_a_suggested_command_names_any_endpoint_but_the_hubs_quoted() -> None:
+    from hfscan.analysis.suggest import with_endpoint
+
+    assert with_endpoint("hfscan scan", "https://huggingface.co") == "hfscan scan"
+    assert with_endpoint("hfscan scan", None) == "hfscan scan"
+    assert with_endpoint("hfscan scan", "http://127.0.0.1:9") == "hfscan scan --endpoint http://127.0.0.1:9"
+    assert with_endpoint("hfscan scan", "http://x/;rm -rf ~") == "hfscan scan --endpoint 'http://x/;rm -rf ~'"
