@@ -36,3 +36,12 @@ def resolve_endpoint(endpoint: str | None) -> str:
             hint="set --endpoint or HF_ENDPOINT to e.g. https://huggingface.co",
         )
     return value.rstrip("/")
+
+
+def first_scan_hint() -> str:
+    """What to say where a database has no snapshot yet. Never a bare "run `hfscan scan`": that
+    starts a crawl of the whole Hub, which a newcomer trying hfscan out does not expect."""
+    endpoint = os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+    return (f"`hfscan scan` would crawl every model of {endpoint} into it (hours on the real Hub); "
+            "to try hfscan first, `make demo` scans a local fake Hub into data/demo.duckdb "
+            "(then pass --db data/demo.duckdb)")

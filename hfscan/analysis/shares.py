@@ -123,7 +123,7 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
         if pt_attributed:
             attributed += n
     out: dict[str, Any] = {
-        "method": method, "scan_id": scan_id, "scan_date": str(snapshot_at), "rules_version": rules,
+        "method": method, "scan_id": scan_id, "scan_date": snapshot_at.isoformat(sep=" ", timespec="seconds"), "rules_version": rules,
         "total_models": total_models, "classified": sum(counts.values()), "population": population(counts),
         "population_definition": POPULATION_DEFINITIONS.get(method, POPULATION_DEFINITIONS["files"]),
         "counts": counts, "shares": share_percentages(counts),

@@ -9,8 +9,9 @@ app = typer.Typer(
     help=(
         "Measure which deep-learning frameworks the Hugging Face Hub's models can be used with, "
         "and how that changes over time.\n\n"
-        "Typical use: `hfscan scan` (crawl the Hub into data/hfscan.duckdb), then `hfscan shares`, "
-        "`hfscan report`, or `hfscan sql \"SELECT ...\"`."
+        "First try `make demo` (a local fake Hub into data/demo.duckdb; see README). On the real Hub: "
+        "`hfscan scan` (crawls every model of https://huggingface.co into data/hfscan.duckdb: hours), "
+        "then `hfscan shares`, `hfscan report`, or `hfscan sql \"SELECT ...\"`."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -21,8 +22,18 @@ app = typer.Typer(
 state: dict[str, bool] = {"debug": False}
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"hfscan {version('hfscan')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+    _version: bool = typer.Option(False, "--version", help="Print hfscan's version and exit.", is_eager=True,
+                                  callback=_print_version),
 ) -> None:
     state["debug"] = debug

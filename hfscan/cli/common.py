@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -129,10 +130,24 @@ def emit_text(text: str) -> None:
     sys.stdout.flush()
 
 
+# Integer columns that name something rather than count it: no thousands separator in tables
+# ("2,021" is no year, "scan_id 1,204" no id).
+_LABEL_INTEGERS = re.compile(r"(^|_)(id|year|rank|position|version|quarter|month|day|epoch)$")
+
+
 def format_table(frame: Any) -> str:
-    """A polars DataFrame as a plain, fully shown text table."""
+    """A polars DataFrame as a plain, fully shown text table: counts with thousands separators,
+    times to the second (the stored microseconds are noise to a reader; --format csv|json keep them)."""
     import polars as pl
 
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            exprs.append(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S"))
+        elif dtype.is_integer() and _LABEL_INTEGERS.search(name):
+            exprs.append(pl.col(name).cast(pl.String))
+    if exprs:
+        frame = frame.with_columns(exprs)
     with pl.Config(
         tbl_rows=-1,
         tbl_cols=-1,
@@ -141,7 +156,7 @@ def format_table(frame: Any) -> str:
         tbl_formatting="ASCII_MARKDOWN",
         fmt_str_lengths=200,
         tbl_width_chars=10_000,
-        thousands_separator=False,
+        thousands_separator=True,
     ):
         return str(frame)
 

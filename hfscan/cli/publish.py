@@ -38,8 +38,11 @@ def publish(
     resolved, token = resolve_endpoint(endpoint), resolve_token()
     if not token and not dry_run:
         raise AuthError("publishing needs a Hub token with write access", hint="set HF_TOKEN, or run `hf auth login`")
-    with open_db(db) as con:
-        result = run(con, HubClient(resolved, token).api(), repo, private=private, report=report, dry_run=dry_run)
+    from hfscan.cli.progress import CountProgressBar
+
+    with open_db(db) as con, CountProgressBar("publish", 1) as bar:
+        result = run(con, HubClient(resolved, token).api(), repo, private=private, report=report, dry_run=dry_run,
+                     on_step=lambda s: bar.update(s.done, s.step, total=s.total))
     emit(result, json_out, _text)
 
 

@@ -45,7 +45,7 @@ def shares(
     from hfscan.analysis.shares import headline
 
     with open_db(db) as con:
-        if as_of:
+        if as_of is not None:  # `--as-of ""` is refused by the date parser, not ignored
             from hfscan.analysis.as_of import as_of_headline
             from hfscan.analysis.shares import stored_method
 

@@ -10,7 +10,9 @@ from hfscan.cli.app import app
 from hfscan.cli.common import DbOption, db_path, emit_text, flat_for_csv, format_table, note
 
 
-@app.command()
+# The README's queries start with `-- N.`: without this Click reads that as an unknown option.
+# An unknown option-like word is taken as the query instead (hfscan sql has one argument).
+@app.command(context_settings={"ignore_unknown_options": True})
 def sql(
     query: Annotated[str, typer.Argument(help="A SELECT over the public views (see README: SQL surface).")],
     db: DbOption = None,

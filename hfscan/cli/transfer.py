@@ -14,7 +14,6 @@ from hfscan.cli.common import (
     EndpointOption,
     JsonOption,
     emit,
-    note,
     open_db,
     writable_output,
 )
@@ -56,7 +55,9 @@ def import_parquet_command(
     Example: hfscan import parquet exports/
     """
     from hfscan.jobs.imports import import_parquet_snapshots
+    from hfscan.store.transfer import parquet_pattern
 
+    parquet_pattern(path)  # refuse a missing path before the database is opened for writing
     with open_db(db, read_only=False) as con:
         result = import_parquet_snapshots(con, path)
     emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "
@@ -125,16 +126,24 @@ def import_hf_dataset_command(
 
     quiet_hub_progress()  # our own one line per version instead
 
+    from hfscan.cli.progress import CountProgressBar
+
+    bar = CountProgressBar("import", 1)  # a bar over the versions (each a download and a store), with its ETA
+    done = 0
+
     def report(outcome: dict) -> None:
+        nonlocal done
+        done += 1
+        bar.update(done, f"{outcome['date'][:10]} done")
         what = f"{outcome['revision'][:12]} {outcome['path']} ({outcome['date'][:10]})"
         if outcome["status"] == "skipped":
-            note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
+            bar.note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
         elif outcome["status"] == "planned":
-            note(f"{what}: would download {_size(outcome['bytes'])}")
+            bar.note(f"{what}: would download {_size(outcome['bytes'])}")
         else:
-            note(f"{what}: {outcome['models']:,} models → scan "
-                 f"{', '.join(map(str, outcome['scan_ids']))} ({', '.join(outcome['methods'])}) "
-                 f"in {outcome['seconds']:.1f}s")
+            bar.note(f"{what}: {outcome['models']:,} models → scan "
+                     f"{', '.join(map(str, outcome['scan_ids']))} ({', '.join(outcome['methods'])}) "
+                     f"in {outcome['seconds']:.1f}s")
 
     def text(r: dict) -> str:
         if r.get("dry_run"):
@@ -144,9 +153,10 @@ def import_hf_dataset_command(
         return (f"{repo}/{r['file']}: imported {r['imported']} version(s), {r['models']:,} models, "
                 f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported")
 
-    with open_db(db, read_only=False) as con:
-        client = HubClient(resolved, token, on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+    with open_db(db, read_only=False) as con, bar:
+        client = HubClient(resolved, token, on_wait=lambda why, s: bar.note(f"waiting {s:.1f}s: {why}"))
         result = import_hf_dataset(con, client, repo, file, revision, last, token, on_revision=report,
                                    files=files, since=first, until=final, every=every,  # type: ignore[arg-type]
-                                   dry_run=dry_run, keep_card_data=keep_card_data)
+                                   dry_run=dry_run, keep_card_data=keep_card_data,
+                                   on_plan=lambda n: bar.update(0, f"{n} version(s)", total=n))
     emit(result, json_out, text)

@@ -16,6 +16,25 @@ from hfscan.errors import AuthError, HubError, first_line
 REPO_TYPE = "dataset"
 
 
+@contextlib.contextmanager
+def quiet_hub() -> Iterator[None]:
+    """huggingface_hub's own output stays off stderr while it uploads: its progress bars (hfscan
+    shows its own) and its logger's lines, such as the warning "No files have been modified since
+    last commit" (hfscan says itself that nothing changed: no commit). Errors still raise."""
+    import logging
+
+    from hfscan.crawl.auth import quiet_hub_progress
+
+    quiet_hub_progress()
+    hub_logger = logging.getLogger("huggingface_hub")
+    level = hub_logger.level
+    hub_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        hub_logger.setLevel(level)
+
+
 def partition_pattern(data_dir: str) -> re.Pattern[str]:
     """`<data_dir>/snapshot_date=D/scan_id=N/<file>.parquet`, the layout `hfscan export` writes."""
     return re.compile(rf"^{re.escape(data_dir)}/snapshot_date=(\d{{4}}-\d{{2}}-\d{{2}})/scan_id=(\d+)/[^/]+\.parquet$")
@@ -91,6 +110,6 @@ def commit_files(api: Any, repo: str, remote: RemoteState, files: list[tuple[str
     message = (f"hfscan publish: {len(new)} snapshot(s) (scan {', '.join(map(str, new))})" if new
                else "hfscan publish: update the card")
     operations = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=str(local)) for path, local in files]
-    with hub_errors(repo, "committing to"):
+    with hub_errors(repo, "committing to"), quiet_hub():
         info = api.create_commit(repo, operations, commit_message=message, repo_type=REPO_TYPE, parent_commit=head)
     return None if info.oid == head else info.oid

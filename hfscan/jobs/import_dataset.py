@@ -234,14 +234,17 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
                       on_revision: Callable[[dict[str, Any]], None] | None = None, *, files: str | None = None,
                       since: date | None = None, until: date | None = None, every: Every | None = None,
-                      dry_run: bool = False, keep_card_data: bool = False) -> dict[str, Any]:
+                      dry_run: bool = False, keep_card_data: bool = False,
+                      on_plan: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Import each version of a published series as a snapshot; `client` is a HubClient on the endpoint.
 
     Returns per-version outcomes (`imported` with its scan ids, `skipped` with the scan that already
     holds it, or `planned` on a dry run, with its bytes) and totals; `on_revision` sees each outcome
-    as it happens.
+    as it happens; `on_plan` the number of versions before the first one starts (for a progress bar).
     """
     items = plan(con, client, repo, file, files, revisions, last, since, until, every, sizes=dry_run)
+    if on_plan:
+        on_plan(len(items))
     outcomes: list[dict[str, Any]] = []
     for item in items:
         outcome: dict[str, Any] = {"revision": item["revision"], "path": item["path"],

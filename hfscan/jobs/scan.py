@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import duckdb
 
+from hfscan.analysis.suggest import with_endpoint
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient, RetryPolicy
 from hfscan.crawl.listing import (
@@ -127,7 +128,8 @@ def run_scan(
             if state.endpoint != endpoint:
                 raise UsageError(
                     f"the interrupted scan {state.scan_id} was listing {state.endpoint}, not {endpoint}",
-                    hint="resume it with that endpoint, or throw it away with `hfscan scan --discard`",
+                    hint=f"resume it with `{with_endpoint('hfscan scan', state.endpoint)}`, or throw it away "
+                    "with `hfscan scan --discard`",
                 )
         staging.set_pid(os.getpid())
         staging.write_sidecar()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from hfscan.config import first_scan_hint
 from hfscan.errors import StoreError, first_line
 from hfscan.store import schema
 
@@ -66,7 +67,7 @@ def connect(
         raise ValueError("a sandboxed connection is read-only")
     path = Path(db_path)
     if read_only and not path.exists():
-        raise StoreError(f"no database at {path}", hint="run `hfscan scan` first, or pass the right --db")
+        raise StoreError(f"no database at {path}", hint=f"pass the right --db; {first_scan_hint()}")
     if not read_only:
         if path.exists() and path.is_dir():
             raise StoreError(f"{path} is a directory, not a database file")

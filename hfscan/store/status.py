@@ -33,7 +33,7 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
         if unreadable:
             return StatusReport(str(db_path), [], None, 0, db_path.stat().st_size, unreadable)
         frame = con.sql(
-            "SELECT scan_id, kind, status, source, started_at, finished_at, pages, models, rejects, requests, "
+            "SELECT scan_id, kind, status, source, snapshot_at, started_at, finished_at, pages, models, rejects, requests, "
             "high_water, error FROM scans ORDER BY scan_id"
         ).pl()
         scans = frame.to_dicts()

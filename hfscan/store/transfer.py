@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from hfscan.config import first_scan_hint
 from hfscan.errors import UsageError
 from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store.runs import add_snapshot
@@ -32,7 +33,7 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
     scans = con.execute(f"SELECT scan_id, kind, source, snapshot_at, models FROM scans WHERE {where} ORDER BY scan_id").fetchall()
     if not scans:
         raise UsageError("no complete scan to export" + (f" among {scan_ids}" if scan_ids else ""),
-                         hint="run `hfscan scan` first, or check the ids with `hfscan status`")
+                         hint="check the ids with `hfscan status`" if scan_ids else first_scan_hint())
     out_dir.mkdir(parents=True, exist_ok=True)
     ids = ", ".join(str(s[0]) for s in scans)
     target = str(out_dir).replace("'", "''")
@@ -47,12 +48,18 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
             "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
 
 
+def parquet_pattern(path: Path) -> str:
+    """What `import parquet PATH` reads; a missing path is refused here, before the database is
+    opened for writing (opening it for writing may checkpoint it: the bytes would change)."""
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+
+
 def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str, Any]:
     """Each distinct snapshot in the files (scan_id / snapshot_date, else one) becomes a complete
     `import` scan; versions already stored are reused, not copied."""
-    if not path.exists():
-        raise UsageError(f"{path} does not exist")
-    pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    pattern = parquet_pattern(path)
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
                     "hive_partitioning = true, union_by_name = true)")

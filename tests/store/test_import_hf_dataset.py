@@ -7,6 +7,7 @@ so every imported snapshot is checked against the truth planted for that epoch.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -175,6 +176,14 @@ def test_last_keeps_the_newest_versions(hub: FakeHub, env: dict[str, str], tmp_p
     assert "imported 2 version(s)" in result.stdout
     newest = dump_commits(hub)[-2:]
     assert query(db, "SELECT snapshot_at FROM scans ORDER BY scan_id") == [(date,) for _, date, _ in newest]
+
+
+def test_a_terminal_sees_a_bar_over_the_versions_with_the_time_left(env: dict[str, str], tmp_path: Path) -> None:
+    result = hf_import(tmp_path / "bar.duckdb", {**env, "TTY_COMPATIBLE": "1", "COLUMNS": "160"}, STATS_REPO,
+                       "--last", "2")  # TTY_COMPATIBLE: rich draws as on a terminal
+    assert result.code == 0, result.stderr
+    assert re.search(r"import .*\d/\d.*(-:--:--|\d:\d\d:\d\d)", result.stderr), result.stderr
+    assert result.stderr.count("models → scan") == 2  # the per-version lines stay, above the bar
 
 
 @pytest.mark.parametrize(("args", "message"), [
