@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hfscan.crawl.client import HubClient
+from hfscan.crawl.untrusted import commit_id
 from hfscan.errors import EntryGone, HubError, UsageError
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -92,6 +93,7 @@ def download(repo: str, path: str, sha: str, endpoint: str, token: str | None, f
     """One file at one commit into `folder` (huggingface_hub: resumable, checked by its size)."""
     from huggingface_hub import hf_hub_download
 
+    sha = commit_id(sha, f"dataset {repo}: {path}")  # huggingface_hub makes a revision a path in its cache
     with hub_errors(repo, f"{path} at {sha[:12]}"):
         return hf_hub_download(repo, path, repo_type="dataset", revision=sha, endpoint=endpoint,
                                token=token if token else False, cache_dir=folder)

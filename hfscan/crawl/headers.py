@@ -18,7 +18,6 @@ FIRST_READ = 100_000  # bytes of the first range read (what huggingface_hub read
 MAX_HEADER = 25_000_000  # the largest safetensors header huggingface_hub accepts
 
 
-
 class HeaderReader:
     """Safetensors headers read through HubClient (its retries, quota, waits and typed errors):
     one range read of the first FIRST_READ bytes, a second one when the header is longer."""
@@ -31,8 +30,11 @@ class HeaderReader:
         return self.client.stats.requests
 
     def _range(self, url: str, start: int, end: int, what: str) -> bytes:
-        _, body = self.client.request("GET", url, headers={"Range": f"bytes={start}-{end}"}, what=what)
-        return bytes(body)  # 206 with the range, or 200 with the whole file: both start at `start`
+        # 206 with the range, or 200 with the whole file (both start at `start`): never read more
+        # than the range, whatever the server sends.
+        _, body = self.client.request("GET", url, headers={"Range": f"bytes={start}-{end}"}, what=what,
+                                      keep_first=end - start + 1)
+        return bytes(body)
 
     def read(self, model_id: str, sha: str, path: str) -> tuple[str | None, str, str | None]:
         """(format, status, error) for one file; status is ok, no_metadata, gone, gated, disabled or
@@ -55,6 +57,8 @@ class HeaderReader:
             return None, (e.status if isinstance(e, RepoError) else "error"), first_line(e)
         try:
             parsed = json.loads(header)
+        except RecursionError:  # anyone can upload a header nested deeper than the parser goes
+            return None, "error", "not a safetensors header: JSON nested too deep"
         except (UnicodeDecodeError, ValueError) as e:
             return None, "error", f"not a safetensors header: {type(e).__name__}"
         meta = parsed.get("__metadata__") if isinstance(parsed, dict) else None

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from hfscan.testing.fakehub import FakeHub
-from hfscan.testing.fakehub.metadata_repo import METADATA_REPO
 from hfscan.testing.fakehub.series_repos import DAILY_REPO, WEEKLY_PATTERN, WEEKLY_REPO
 from tests.crawl.helpers import CliResult, query, run_cli
 
@@ -215,7 +214,7 @@ CASES = [
     Case("gzip-bomb", "scan", [{"kind": "gzip_bomb", "route": "listing", "page": 2, "count": 10}],
          _scan_stopped("larger than")),
     Case("one-byte-a-second", "scan", [{"kind": "drip", "route": "listing", "page": 2, "count": 10, "ms": 1000}],
-         _scan_stopped("deadline"), extra=("--timeout", "1", "--max-retries", "0")),
+         _scan_stopped("deadline"), extra=("--timeout", "2", "--max-retries", "0")),
     Case("ratelimit-wait-of-31-years", "scan",
          [{"kind": "ratelimit_200", "route": "listing", "page": 1, "reset": 999_999_999}],
          _scan_stopped("999,999,999")),

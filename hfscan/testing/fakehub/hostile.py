@@ -4,8 +4,8 @@ point anywhere could send. Only the bytes are made here; server.py decides when 
 from __future__ import annotations
 
 import functools
-import gzip
 import json
+import zlib
 from typing import Any
 
 DEPTH = 1100  # deeper than Python's json (recursion limit 1000) and most parsers' default
@@ -20,10 +20,10 @@ def deep_json(depth: int = DEPTH) -> str:
 def gzip_bomb(size: int) -> bytes:
     """A gzip body that decodes to a JSON array of `size` bytes (spaces compress ~1000:1)."""
     chunk = b" " * (1 << 20)
-    out = gzip.compress(b"[", compresslevel=9)
-    pieces = [gzip.compress(chunk, compresslevel=9)] * (size // len(chunk))
-    # Concatenated gzip members decode as one stream (RFC 1952, 2.2).
-    return out + b"".join(pieces) + gzip.compress(b"]", compresslevel=9)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: one gzip member (httpx reads only the first)
+    parts = [packer.compress(b"[")]
+    parts += [packer.compress(chunk) for _ in range(size // len(chunk))]
+    return b"".join(parts) + packer.compress(b"]") + packer.flush()
 
 
 def deep_safetensors() -> bytes:
