@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from hfscan.crawl.client import HubClient
+from hfscan.crawl.commits import parse_list
 from hfscan.crawl.untrusted import commit_id
 from hfscan.errors import EntryGone, HubError, UsageError
 
@@ -69,7 +69,7 @@ def list_files(client: HubClient, repo: str, pattern: str, sha: str) -> list[Ser
     where = f"/api/datasets/{repo}/tree/{sha}" + (f"/{top}" if top else "")
     found = []
     depth = pattern.count("/")
-    pages = client.pages(where, [("recursive", "true"), ("expand", "false")], json.loads,
+    pages = client.pages(where, [("recursive", "true"), ("expand", "false")], parse_list,
                          what=f"dataset {repo}: files under {top or '/'}")
     try:
         listing = [entry for page in pages for entry in (page.parsed if isinstance(page.parsed, list) else [])]

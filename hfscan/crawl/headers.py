@@ -11,6 +11,7 @@ import json
 from urllib.parse import quote
 
 from hfscan.crawl.client import HubClient
+from hfscan.crawl.untrusted import repo_path
 from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, first_line
 
 FIRST_READ = 100_000  # bytes of the first range read (what huggingface_hub reads too)
@@ -39,9 +40,10 @@ class HeaderReader:
     def read(self, model_id: str, sha: str, path: str) -> tuple[str | None, str, str | None]:
         """(format, status, error) for one file; status is ok, no_metadata, gone, gated, disabled or
         error. A bad token, the rate-limit budget spent or an outage stop the run (raised)."""
-        url = self.client.url(f"/{quote(model_id)}/resolve/{quote(sha)}/{quote(path)}")
         what = f"{model_id}/{path}"
         try:
+            # The revision quoted whole, as huggingface_hub quotes it; the file path keeps its "/".
+            url = self.client.url(f"/{repo_path(model_id)}/resolve/{quote(sha, safe='')}/{quote(path)}")
             first = self._range(url, 0, FIRST_READ - 1, what)
             if len(first) < 8:
                 return None, "error", "not a safetensors header: fewer than 8 bytes"

@@ -9,6 +9,7 @@ array at all (truncated, an HTML error page) raise ``PageParseError`` so the cli
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import queue
@@ -99,9 +100,12 @@ def _split_missing_ids(models: pl.DataFrame, body: bytes | None) -> ParsedPage:
     bad = models.select(pl.col("model_id").is_null() | (pl.col("model_id") == "")).to_series()
     if not bad.any():
         return ParsedPage(models, [])
+    items: Any = None
     if body is not None:
-        items = json.loads(body)
-        raws = [json.dumps(items[i], default=str) for i in bad.arg_true().to_list()]
+        with contextlib.suppress(RecursionError):  # an item nested too deep elsewhere on the page
+            items = json.loads(body)
+    if items is not None:
+        raws = [_raw(items[i]) for i in bad.arg_true().to_list()]
     else:
         raws = [json.dumps(row, default=str) for row in models.filter(bad).to_dicts()]
     return ParsedPage(models.filter(~bad), [("missing id", raw) for raw in raws])

@@ -84,7 +84,7 @@ def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids
 def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, Any] | None:
     """The file's paths-info entry at one commit, None when the file is absent there."""
     _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
-                              data={"paths": [file], "expand": False}, parse=json.loads,
+                              data={"paths": [file], "expand": False}, parse=parse_list,
                               what=f"dataset {repo}: {file} at {sha[:12]}")
     return next((e for e in (paths if isinstance(paths, list) else [])
                  if isinstance(e, dict) and e.get("path") == file), None)
