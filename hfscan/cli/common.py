@@ -45,7 +45,7 @@ MaxRetriesOption = Annotated[int, typer.Option(
     "--max-retries", min=0, help="Retries per request on 5xx, 429 and network errors.")]
 RetryWaitOption = Annotated[float, typer.Option(
     "--retry-wait", min=0, help="First backoff wait in seconds (doubles up to 8 s).")]
-TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for an answer.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for each read of an answer; a whole request gets 4x.")]
 
 
 def db_path(db: Path | None) -> Path:

@@ -300,3 +300,15 @@ def test_model_ids_are_quoted_in_commit_log_and_tree_urls() -> None:
     assert tree_path("a/b c", "0" * 40) == f"/api/models/a/b%20c/tree/{'0' * 40}"
     with pytest.raises(Exception, match="not a repo id"):
         commits_path("a/../../api/whoami", None)
+
+
+def test_a_token_of_any_shape_given_to_the_client_is_redacted_from_errors() -> None:
+    """A mirror's token need not look like `hf_…`: the client registers the one it is given."""
+    from hfscan.crawl.client import HubClient
+    from hfscan.errors import HubError
+
+    secret = "mirror-Secret-7f3a9c"
+    assert secret in str(HubError(f"echo {secret}"))  # not registered yet: nothing to hide
+    HubClient("http://127.0.0.1:9", secret)
+    error = HubError(f"listing page 1: HTTP 400: Bad request from Bearer {secret}", hint=f"token {secret}")
+    assert secret not in str(error) and secret not in (error.hint or "")
