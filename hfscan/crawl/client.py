@@ -20,7 +20,7 @@ A successful answer whose ``RateLimit`` says no request is left makes the next r
 window to reset, and ``max_requests_per_5min`` keeps a self-imposed quota below the account's.
 The token only ever goes into huggingface_hub's header builder.
 
-Every answer is bounded, because an endpoint may be pointed anywhere (issue 24): a body is read as
+Every answer is bounded, because an endpoint may be pointed anywhere: a body is read as
 a stream and refused past ``max_body`` decoded bytes (a gzip bomb never grows the process), each
 request has a total deadline besides the per-read timeout (a server dripping one byte a second),
 every wait the server asks for is capped in one place (``_asked_wait``), a ``Link`` next URL is

@@ -1,6 +1,6 @@
 """What an endpoint's answer or URL may be before hfscan uses it: an endpoint may be pointed
 anywhere (a mirror, a proxy, an enterprise Hub), so its commit ids, repo ids and links are data to
-check, never paths or origins to trust (issue 24)."""
+check, never paths or origins to trust."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ _COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 def commit_id(value: object, what: str) -> str:
     """A commit id from an answer (commits[].id, dataset_info.sha, ...), accepted only as 40 lowercase
     hex digits: huggingface_hub writes `refs/<revision>` under its cache, so a revision such as
-    `../../.bashrc` from a hostile endpoint would write outside it (issue 24)."""
+    `../../.bashrc` from a hostile endpoint would write outside it."""
     if isinstance(value, str) and _COMMIT_ID.fullmatch(value):
         return value
     shown = repr(value)[:60]

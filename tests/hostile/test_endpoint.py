@@ -1,4 +1,4 @@
-"""A hostile endpoint gets nothing (issue 24): the fault matrix, one row per attack.
+"""A hostile endpoint gets nothing: the fault matrix, one row per attack.
 
 Every row is the real CLI in a subprocess against the fake Hub on 127.0.0.1 with a token set, a
 hostile fault switched on (hfscan/testing/fakehub/faults.py, hostile.py) and a check of what must
