@@ -7,6 +7,32 @@ code. Each carries a hint naming what to do next. Third-party errors are wrapped
 
 from __future__ import annotations
 
+import re
+
+# Anything shaped like a Hub token (hf_ + at least 8 characters), and the tokens this process was
+# given (HubClient registers its own): an endpoint may echo a token in an error message.
+_TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9]{8,}")
+_SECRETS: set[str] = set()
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a token so that `redact` hides it whatever its shape (a mirror's own tokens)."""
+    if secret and len(secret) >= 4:
+        _SECRETS.add(secret)
+
+
+def redact(text: str) -> str:
+    """The one redaction: every registered token, HF_TOKEN, and anything shaped like a Hub token.
+
+    Applied where a message is created (HfscanError) and again where errors are stored or printed
+    (scan_log, staging, sidecar, stderr), so an echoed token never reaches a byte on disk."""
+    import os
+
+    for secret in sorted(_SECRETS | {os.environ.get("HF_TOKEN") or ""}, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "***")
+    return _TOKEN_SHAPE.sub("hf_***", text)
+
 
 class ExitCode:
     OK = 0
@@ -30,9 +56,10 @@ class HfscanError(Exception):
     exit_code: int = ExitCode.RUNTIME
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = redact(hint) if hint else hint
 
     def __str__(self) -> str:
         return self.message

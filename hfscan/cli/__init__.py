@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import errno
 import importlib
-import re
 import sys
 
 from hfscan.cli.app import app, state
-from hfscan.errors import ExitCode, HfscanError, first_line
+from hfscan.errors import ExitCode, HfscanError, first_line, redact
 
 # One module per verb (or small group of verbs), in help order.
 VERB_MODULES = [
@@ -32,19 +31,6 @@ VERB_MODULES = [
 
 for _name in VERB_MODULES:
     importlib.import_module(f"hfscan.cli.{_name}")
-
-_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{8,}")
-
-
-def redact(text: str) -> str:
-    """Remove anything that looks like a Hub token, and the current token itself."""
-    import os
-
-    token = os.environ.get("HF_TOKEN")
-    if token:
-        text = text.replace(token, "***")
-    return _TOKEN_PATTERN.sub("hf_***", text)
-
 
 def _fail(message: str, hint: str | None, code: int) -> int:
     print(f"hfscan: error: {redact(message)}", file=sys.stderr)
@@ -92,13 +78,22 @@ def _known_failure(error: Exception) -> tuple[str, str, int] | None:
     return None
 
 
+def _traceback(error: BaseException, code: int) -> int:
+    """--debug: the whole traceback (causes included: a library's message may quote the server),
+    redacted like every other line hfscan prints."""
+    import traceback
+
+    print(redact("".join(traceback.format_exception(error))), file=sys.stderr, end="")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, map every failure to one stderr line and an exit code."""
     try:
         app(args=argv, standalone_mode=False)
     except HfscanError as e:
         if state["debug"]:
-            raise
+            return sys.exit(_traceback(e, e.exit_code))
         return sys.exit(_fail(e.message, e.hint, e.exit_code))
     except KeyboardInterrupt:
         print("hfscan: interrupted; a scan resumes where it stopped with `hfscan scan`", file=sys.stderr)
@@ -111,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, TyperException):  # Typer's vendored Click: usage errors, Abort
             return sys.exit(_usage_failure(e))
         if state["debug"]:
-            raise
+            return sys.exit(_traceback(e, ExitCode.RUNTIME))
         known = _known_failure(e)
         if known is not None:
             return sys.exit(_fail(*known))

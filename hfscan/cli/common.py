@@ -46,7 +46,7 @@ MaxRetriesOption = Annotated[int, typer.Option(
     "--max-retries", min=0, help="Retries per request on 5xx, 429 and network errors.")]
 RetryWaitOption = Annotated[float, typer.Option(
     "--retry-wait", min=0, help="First backoff wait in seconds (doubles up to 8 s).")]
-TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for an answer.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for each read of an answer; a whole request gets 4x.")]
 
 
 def db_path(db: Path | None) -> Path:
@@ -178,3 +178,16 @@ def flat_for_csv(frame: Any) -> Any:
         elif isinstance(dtype, pl.Struct):
             exprs.append(pl.col(name).struct.json_encode())
     return frame.with_columns(exprs) if exprs else frame
+
+
+def hub_access(endpoint: str | None) -> tuple[str, str | None]:
+    """The endpoint and the token for a verb that reaches the Hub; a warning on stderr when the
+    token would go over plain http to another machine."""
+    from hfscan.config import resolve_endpoint
+    from hfscan.crawl.auth import plain_http_warning, resolve_token
+
+    resolved, token = resolve_endpoint(endpoint), resolve_token()
+    warning = plain_http_warning(resolved, token)
+    if warning:
+        note(warning)
+    return resolved, token

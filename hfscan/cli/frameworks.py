@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, open_db
+from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, hub_access, open_db
 
 frameworks_app = typer.Typer(help="The transformers framework table (which model types have PyTorch / TF / Flax "
                              "classes) behind --method loadable.", no_args_is_help=True)
@@ -29,13 +29,11 @@ def update_command(
 
     Example: hfscan frameworks update --revision 0123abcd...
     """
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient
     from hfscan.jobs.frameworks import update_and_classify
 
     with open_db(db, read_only=False) as con:
-        result = update_and_classify(con, HubClient(resolve_endpoint(endpoint), resolve_token()), revision)
+        result = update_and_classify(con, HubClient(*hub_access(endpoint)), revision)
     emit(result, json_out, lambda r: (
         f"{r['repo']}@{r['revision'][:12]} ({r['revision_date']}): {r['model_types']} model types, "
         f"{r['pytorch']} PyTorch, {r['tensorflow']} TensorFlow, {r['flax']} Flax; "

@@ -17,6 +17,7 @@ from hfscan.cli.common import (
     RetryWaitOption,
     db_path,
     emit,
+    hub_access,
     note,
     open_db,
     read_model_ids,
@@ -56,8 +57,6 @@ def history(
     """
     from hfscan.analysis.as_of import check_days, history_plan, history_targets
     from hfscan.cli.progress import CountProgressBar
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient, RetryPolicy
     from hfscan.errors import UsageError
     from hfscan.jobs.history import run_history
@@ -87,7 +86,7 @@ def history(
     trees = f" ({len(targets):,} commit logs, ≤ {plan.trees_known + plan.trees_at_most:,} trees)" if days else ""
     note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests{trees}"
          + (f", {quota_eta(expected, max_requests_per_5min)} on the Hub's API quota" if expected else ""))
-    client = HubClient(resolve_endpoint(endpoint), resolve_token(),
+    client = HubClient(*hub_access(endpoint),
                        retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
                        max_requests_per_5min=max_requests_per_5min,
                        on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
@@ -99,15 +98,17 @@ def history(
                              on_wait=note)
     emit({"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
           "trees_failed": result.trees_failed, "requests": result.requests,
-          "skipped_unchanged": result.skipped_unchanged, "seconds": round(result.seconds, 2)}, json_out, _history_text)
+          "skipped_unchanged": result.skipped_unchanged, "rejected": result.rejected,
+          "seconds": round(result.seconds, 2)}, json_out, _history_text)
 
 
 def _history_text(r: dict) -> str:
     failed = ", ".join(f"{k} {v}" for k, v in r["failed"].items()) or "none"
     if r["trees_failed"]:
         failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in r["trees_failed"].items())
+    rejected = f"; malformed items left out: {r['rejected']:,}" if r["rejected"] else ""
     return (f"history: {r['repos']:,} repos, {r['commits']:,} commits, {r['trees']:,} trees, "
-            f"{r['requests']:,} requests in {r['seconds']:.1f}s; failed: {failed}")
+            f"{r['requests']:,} requests in {r['seconds']:.1f}s; failed: {failed}{rejected}")
 
 
 def quota_eta(requests: int, max_requests_per_5min: int | None = None) -> str:

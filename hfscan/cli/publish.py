@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, open_db
+from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, hub_access, open_db
 
 
 @app.command()
@@ -27,15 +27,13 @@ def publish(
 
     Example: hfscan publish --repo my-org/hfscan-snapshots --report
     """
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient
     from hfscan.errors import AuthError
     from hfscan.jobs.publish import check_repo_id
     from hfscan.jobs.publish import publish as run
 
     check_repo_id(repo)
-    resolved, token = resolve_endpoint(endpoint), resolve_token()
+    resolved, token = hub_access(endpoint)
     if not token and not dry_run:
         raise AuthError("publishing needs a Hub token with write access", hint="set HF_TOKEN, or run `hf auth login`")
     from hfscan.cli.progress import CountProgressBar

@@ -17,6 +17,7 @@ from hfscan.cli.common import (
     TimeoutOption,
     db_path,
     emit,
+    hub_access,
     note,
 )
 
@@ -46,8 +47,6 @@ def scan(
     """
     from datetime import timedelta
 
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import RetryPolicy
     from hfscan.jobs.scan import ScanOptions, discard_scan, run_scan
 
@@ -64,7 +63,7 @@ def scan(
     from hfscan.cli.progress import ScanProgressBar
 
     with ScanProgressBar() as bar:
-        result = run_scan(path, resolve_endpoint(endpoint), resolve_token(), options,
+        result = run_scan(path, *hub_access(endpoint), options,
                           on_progress=bar.update, on_note=bar.note)
     emit({
         "scan_id": result.scan_id, "kind": result.kind, "resumed": result.resumed, "models": result.models,

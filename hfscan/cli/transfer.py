@@ -14,6 +14,7 @@ from hfscan.cli.common import (
     EndpointOption,
     JsonOption,
     emit,
+    hub_access,
     open_db,
     writable_output,
 )
@@ -113,15 +114,13 @@ def import_hf_dataset_command(
     Examples: hfscan import hf-dataset cfahlgren1/hub-stats --last 3;
     hfscan import hf-dataset hfmlsoc/hub_weekly_snapshots --files 'models/*/models.parquet' --every month --dry-run
     """
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient
     from hfscan.jobs.import_dataset import import_hf_dataset
 
     if every not in (None, "week", "month"):
         raise UsageError(f"--every {every!r}: expected week or month")
     first, final = _day(since, "--since"), _day(until, "--until")
-    resolved, token = resolve_endpoint(endpoint), resolve_token()
+    resolved, token = hub_access(endpoint)
     from hfscan.crawl.auth import quiet_hub_progress
 
     quiet_hub_progress()  # our own one line per version instead

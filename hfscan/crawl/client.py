@@ -19,6 +19,13 @@ quota-aware and observable:
 A successful answer whose ``RateLimit`` says no request is left makes the next request wait for the
 window to reset, and ``max_requests_per_5min`` keeps a self-imposed quota below the account's.
 The token only ever goes into huggingface_hub's header builder.
+
+Every answer is bounded, because an endpoint may be pointed anywhere: a body is read as
+a stream and refused past ``max_body`` decoded bytes (a gzip bomb never grows the process), each
+request has a total deadline besides the per-read timeout (a server dripping one byte a second),
+every wait the server asks for is capped in one place (``_asked_wait``), a ``Link`` next URL is
+followed only on the endpoint's own origin (the token would go with it) and never to a page
+already served. Each is a one-line error; the scan keeps its cursor and resumes later.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from typing import Any, TypeVar
 
 from hfscan import __version__
 from hfscan.config import PLANTED_HEADER
+from hfscan.crawl.untrusted import origin, origin_text
 from hfscan.errors import (
     AuthError,
     EntryGone,
@@ -44,6 +52,7 @@ from hfscan.errors import (
     RepoDisabled,
     RepoGated,
     RepoGone,
+    register_secret,
 )
 
 T = TypeVar("T")
@@ -53,6 +62,10 @@ RETRY_STATUS = frozenset({408, 500, 502, 503, 504})
 
 class PageParseError(Exception):
     """A page arrived but is not the JSON it should be (truncated, an HTML error page, ...)."""
+
+
+class _DeadlineExceeded(Exception):
+    """The request's total deadline passed while the answer was still arriving."""
 
 
 def _reset_margin() -> float:
@@ -74,11 +87,22 @@ class RetryPolicy:
     max_rate_wait: float = 900.0  # never sleep longer than this for one 429
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    # A whole request (headers and body) may take at most this long; None: 4 x read_timeout, so
+    # that a 5 MB listing page still fits at ~20 KB/s while a dripping server is cut off.
+    deadline: float | None = None
+    # Largest decoded body accepted. The fake Hub's largest 1,000-model page is ~1.1 MB with
+    # `config` (docs/LOADABLE.md, "Cost"); real chat templates reach tens of KB a repo, so a page
+    # of 1,000 of the largest is ~50 MB: 64 MiB is well above any real page and bounds memory.
+    max_body: int = 64 * 2**20
     # Failed attempts (5xx, 408, network) in a row across requests after which the Hub counts as
     # down: twice one request's budget, so one broken repo is recorded and the run goes on, while
     # an outage stops the run after about two repos instead of spending the budget on every repo.
     outage_after: int | None = None
     reset_margin: float = field(default_factory=_reset_margin)
+
+    @property
+    def total_deadline(self) -> float:
+        return self.deadline if self.deadline is not None else 4 * self.read_timeout
 
     @property
     def outage_threshold(self) -> int:
@@ -161,6 +185,8 @@ class HubClient:
             token=token if token else False, library_name="hfscan", library_version=__version__
         )
         self._token = token
+        register_secret(token)  # an endpoint that echoes it never gets it stored or printed
+        self._origin = origin(self.endpoint)
 
     # -- huggingface_hub objects for per-repo calls --------------------------------------
     def api(self) -> Any:
@@ -195,38 +221,83 @@ class HubClient:
             waited = self._quota.acquire()
             self.stats.waited_seconds += waited
 
-    def _note_ratelimit(self, headers: Any) -> None:
+    def _asked_wait(self, seconds: float, label: str) -> float:
+        """The one cap on waits a server asks for (429s and `RateLimit: r=0` on a success): a wait
+        over `max_rate_wait` is refused with one line instead of sleeping (`t=999999999` is 31
+        years); the run resumes where it stopped."""
+        if seconds > self.retry.max_rate_wait:
+            raise RateLimited(
+                f"{label}: the endpoint asks to wait {seconds:,.0f} s, more than {self.retry.max_rate_wait:,.0f} s; "
+                "stopped",
+                hint="run the same command again later: it resumes where it stopped",
+            )
+        return max(seconds, 0.0)
+
+    def _note_ratelimit(self, headers: Any, label: str) -> None:
         limit = ratelimit(headers)
         if limit is not None and limit[0] == 0:
             # The window's last request: wait for the reset (+1 s: t=0 arrives in its last second).
-            self._not_before = max(self._not_before, time.monotonic() + limit[1] + self.retry.reset_margin)
+            wait = self._asked_wait(limit[1], label) + self.retry.reset_margin
+            self._not_before = max(self._not_before, time.monotonic() + wait)
 
-    def _rate_limit_wait(self, headers: Any, attempt: int) -> float:
+    def _rate_limit_wait(self, headers: Any, attempt: int, label: str) -> float:
         """What a 429 asks for, plus one second (as huggingface_hub does): ``t`` is whole seconds
         rounded down, and ``t=0`` comes in a window's last second, so waiting ``t`` would hammer
         the Hub and spend the budget of waits within that second."""
         limit = ratelimit(headers)
         if limit is not None and limit[0] == 0:
-            wait = float(limit[1]) + self.retry.reset_margin
-        else:
-            after = retry_after(headers)
-            wait = float(after) + self.retry.reset_margin if after is not None else self._backoff(attempt)
-        return min(max(wait, 0.0), self.retry.max_rate_wait)
+            return self._asked_wait(limit[1], label) + self.retry.reset_margin
+        after = retry_after(headers)
+        if after is not None:
+            return self._asked_wait(after, label) + self.retry.reset_margin
+        return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.retry.max_wait, self.retry.base_wait * (2 ** max(attempt - 1, 0)))
 
+    def _exchange(self, method: str, url: str, params: Any, headers: dict[str, str], data: dict[str, Any] | None,
+                  keep_first: int | None, label: str) -> tuple[Any, bytes]:
+        """One HTTP exchange, the body read as a stream: at most `max_body` decoded bytes (else a
+        HubError, not retried: the same URL would send the same), at most `keep_first` bytes kept
+        (a range read answered with the whole file), and within the request's total deadline."""
+        from huggingface_hub.utils import get_session
+
+        session = get_session()
+        deadline = time.monotonic() + self.retry.total_deadline
+        request = session.build_request(method, url, params=params, headers=headers, data=data,
+                                        timeout=self._timeout())
+        response = session.send(request, stream=True)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if keep_first is not None and size >= keep_first:
+                    break
+                if size > self.retry.max_body:
+                    raise HubError(f"{label}: the answer is larger than {self.retry.max_body:,} bytes decoded; stopped",
+                                   hint="check --endpoint / HF_ENDPOINT; the run resumes where it stopped")
+                if time.monotonic() > deadline:
+                    raise _DeadlineExceeded(f"no complete answer within the deadline of "
+                                            f"{self.retry.total_deadline:,.0f} s ({size:,} bytes received)")
+        finally:
+            response.close()
+        body = b"".join(chunks)
+        return response, body[:keep_first] if keep_first is not None else body
+
     def request(self, method: str, url: str, *, params: Any = None, headers: dict[str, str] | None = None,
                 parse: Callable[[bytes], T] | None = None, what: str = "",
-                data: dict[str, Any] | None = None) -> tuple[Any, T | bytes]:
+                data: dict[str, Any] | None = None, keep_first: int | None = None) -> tuple[Any, T | bytes]:
         """Send one request with the retry policy; returns (response, parsed body or raw bytes).
 
         ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again.
+        ``keep_first``: read no more than that many bytes of the body (range reads).
         Raises the typed errors of ``hfscan.errors``: RepoGone/RepoGated/RepoDisabled/EntryGone for
         one repo, AuthError for a bad token, RateLimited, HubUnreachable (HubOutage when the
         failures run across requests), HubError for anything else.
         """
-        from huggingface_hub.utils import get_session, httpx
+        from huggingface_hub.utils import httpx
 
         failures = 0
         limited = 0
@@ -236,10 +307,8 @@ class HubClient:
             self.stats.requests += 1
             try:
                 merged = {**self._headers, **(headers or {})}
-                response = get_session().request(method, url, params=params, headers=merged, data=data,
-                                                 timeout=self._timeout())
-                body = response.content
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
+                response, body = self._exchange(method, url, params, merged, data, keep_first, label)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, _DeadlineExceeded) as e:
                 failures += 1
                 problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
                 self._failed_attempt(failures, label, problem, e, f"no answer from {self.endpoint} ({problem})")
@@ -259,9 +328,9 @@ class HubClient:
                         hint="lower --max-requests-per-5min or use a token with a higher quota; "
                         "the run resumes where it stopped",
                     )
-                self._wait(self._rate_limit_wait(response.headers, limited), "rate limited (429)")
+                self._wait(self._rate_limit_wait(response.headers, limited, label), "rate limited (429)")
                 continue
-            self._note_ratelimit(response.headers)
+            self._note_ratelimit(response.headers, label)
             if status in RETRY_STATUS:
                 failures += 1
                 self._failed_attempt(failures, label, f"HTTP {status}")
@@ -311,15 +380,34 @@ class HubClient:
         if url is None:
             url = self.url(path)
         number = 0
+        seen: set[str] = set()
         while url is not None:
             number += 1
-            response, parsed = self.request("GET", url, params=first_params, parse=parse, what=f"{what} {number}")
+            response, (size, parsed) = self.request("GET", url, params=first_params,
+                                                    parse=lambda body: (len(body), parse(body)), what=f"{what} {number}")
             first_params = None
+            served = str(response.request.url)
+            seen.update((url, served))
             next_url = response.links.get("next", {}).get("url")
-            if next_url is not None and not next_url.startswith(("http://", "https://")):
-                raise HubError(f"{what} {number}: the next-page link is not absolute: {next_url!r}")
-            yield Page(url=str(response.request.url), next_url=next_url, parsed=parsed, size=len(response.content))
+            if next_url is not None:
+                self._check_next(next_url, seen, f"{what} {number}")
+            # Checked before the page is handed on: a scan stores a page with its cursor, so a
+            # refused link leaves the cursor on this page and a later run asks for it again.
+            yield Page(url=served, next_url=next_url, parsed=parsed, size=size)
             url = next_url
+
+    def _check_next(self, next_url: str, seen: set[str], label: str) -> None:
+        """A next-page link is followed only to the endpoint's own origin (the token goes with every
+        request) and never to a page already served (a cursor that does not advance)."""
+        if not next_url.startswith(("http://", "https://")):
+            raise HubError(f"{label}: the next-page link is not absolute: {next_url[:200]!r}")
+        if origin(next_url) != self._origin:
+            raise HubError(f"{label}: the next-page link points to another origin ({origin_text(next_url)}, "
+                           f"not {origin_text(self.endpoint)}); not followed",
+                           hint="check --endpoint / HF_ENDPOINT: the token is only sent to the endpoint")
+        if next_url in seen:
+            raise HubError(f"{label}: the next-page link repeats a page already read; stopped",
+                           hint="the endpoint's cursor does not advance; run the same command again later")
 
 
 _RATELIMIT = re.compile(r'"(?P<bucket>[^"]+)"\s*;\s*r\s*=\s*(?P<r>\d+)\s*;\s*t\s*=\s*(?P<t>\d+)')

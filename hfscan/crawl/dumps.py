@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from hfscan.crawl.client import HubClient
+from hfscan.crawl.commits import parse_list
+from hfscan.crawl.untrusted import commit_id
 from hfscan.errors import EntryGone, HubError, UsageError
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -68,7 +69,7 @@ def list_files(client: HubClient, repo: str, pattern: str, sha: str) -> list[Ser
     where = f"/api/datasets/{repo}/tree/{sha}" + (f"/{top}" if top else "")
     found = []
     depth = pattern.count("/")
-    pages = client.pages(where, [("recursive", "true"), ("expand", "false")], json.loads,
+    pages = client.pages(where, [("recursive", "true"), ("expand", "false")], parse_list,
                          what=f"dataset {repo}: files under {top or '/'}")
     try:
         listing = [entry for page in pages for entry in (page.parsed if isinstance(page.parsed, list) else [])]
@@ -92,6 +93,7 @@ def download(repo: str, path: str, sha: str, endpoint: str, token: str | None, f
     """One file at one commit into `folder` (huggingface_hub: resumable, checked by its size)."""
     from huggingface_hub import hf_hub_download
 
+    sha = commit_id(sha, f"dataset {repo}: {path}")  # huggingface_hub makes a revision a path in its cache
     with hub_errors(repo, f"{path} at {sha[:12]}"):
         return hf_hub_download(repo, path, repo_type="dataset", revision=sha, endpoint=endpoint,
                                token=token if token else False, cache_dir=folder)

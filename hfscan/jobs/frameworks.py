@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hfscan.classify.frameworks import FRAMEWORKS_FILE, METADATA_REPO, counts, parse_frameworks, store_table
 from hfscan.classify.versions import classify_versions
+from hfscan.crawl.untrusted import commit_id
 from hfscan.errors import UsageError
 from hfscan.jobs.import_dataset import hub_errors
 
@@ -25,19 +26,20 @@ def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | No
     api = client.api()
     with hub_errors(repo, f"revision {revision or 'main'}"):
         info = api.dataset_info(repo, revision=revision)
+    sha = commit_id(info.sha, f"dataset {repo}@{revision or 'main'}")  # it becomes a path in the cache
     if FRAMEWORKS_FILE not in {s.rfilename for s in info.siblings or []}:
         raise UsageError(f"dataset {repo}@{revision or 'main'}: no file {FRAMEWORKS_FILE}")
     with tempfile.TemporaryDirectory(prefix="hfscan-frameworks-") as cache, \
-            hub_errors(repo, f"{FRAMEWORKS_FILE} at {info.sha[:12]}"):
-        path = api.hf_hub_download(repo, FRAMEWORKS_FILE, repo_type="dataset", revision=info.sha, cache_dir=cache)
+            hub_errors(repo, f"{FRAMEWORKS_FILE} at {sha[:12]}"):
+        path = api.hf_hub_download(repo, FRAMEWORKS_FILE, repo_type="dataset", revision=sha, cache_dir=cache)
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
-    rows = parse_frameworks(text, f"{repo}@{info.sha[:12]}/{FRAMEWORKS_FILE}")
+    rows = parse_frameworks(text, f"{repo}@{sha[:12]}/{FRAMEWORKS_FILE}")
     date = info.last_modified
     if date is not None and date.tzinfo is not None:
         date = date.astimezone(UTC).replace(tzinfo=None)
-    changed = store_table(con, rows, info.sha, date, f"hf-dataset:{repo}@{info.sha}/{FRAMEWORKS_FILE}")
-    return {"repo": repo, "revision": info.sha, "revision_date": str(date) if date else None,
+    changed = store_table(con, rows, sha, date, f"hf-dataset:{repo}@{sha}/{FRAMEWORKS_FILE}")
+    return {"repo": repo, "revision": sha, "revision_date": str(date) if date else None,
             "changed": changed, **counts(rows)}
 
 

@@ -48,6 +48,7 @@ class HistoryResult:
     skipped_unchanged: int
     seconds: float
     trees_failed: dict[str, int]
+    rejected: int = 0  # malformed commit-log items and tree entries left out (the rest was kept)
 
 
 def failure_status(error: HubError) -> str:
@@ -96,18 +97,19 @@ class _Batches:
 
 def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget],
                   on_progress: Callable[[HistoryProgress], None] | None = None,
-                  on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
+                  on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int], int]:
     """Commit logs, stored in batches (at most FLUSH_SECONDS of work is lost to a kill -9; a stop
     on an unreachable Hub stores everything fetched before it). Each repo's status row goes with
     its commits (`fetched`: commit rows, `failed`: status rows of every repo of the batch)."""
-    commits = 0
+    commits = rejected = 0
     failed: dict[str, int] = {}
     with _Batches(db_path, lambda con, rows, statuses: store_commits(con, statuses, rows), on_wait) as batches:
         for number, target in enumerate(targets, start=1):
             items: list[dict[str, Any]] = []
             status, reason = "ok", None
             try:
-                items = commit_log(client, target.model_id, target.sha)
+                log = commit_log(client, target.model_id, target.sha)
+                items, rejected = log.items, rejected + log.rejected
             except HubError as e:
                 if stops_the_run(e):
                     raise  # the batches stored on exit are the repos done before; this one is not recorded
@@ -122,20 +124,21 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
             if on_progress:
                 on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()),
                                             "commits"))
-    return commits, failed
+    return commits, failed, rejected
 
 
 def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, datetime]],
                 on_progress: Callable[[HistoryProgress], None] | None = None,
-                on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
+                on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int], int]:
     """File lists at the wanted commits, stored in batches like the commit logs; a tree that
     cannot be fetched is recorded in `tree_status` with why (and fetched again by a later run)."""
-    stored = 0
+    stored = rejected = 0
     failed: dict[str, int] = {}
     with _Batches(db_path, store_trees, on_wait) as batches:
         for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
             try:
-                files = tree_files(client, model_id, commit_id)
+                tree = tree_files(client, model_id, commit_id)
+                files, rejected = tree.files, rejected + tree.rejected
             except HubError as e:
                 if stops_the_run(e):
                     raise
@@ -149,20 +152,20 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
             if on_progress:
                 on_progress(HistoryProgress(number, len(wanted), client.stats.requests, sum(failed.values()),
                                             "trees"))
-    return stored, failed
+    return stored, failed, rejected
 
 
 def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
                 db_path: Path, on_progress: Callable[[HistoryProgress], None] | None = None,
                 on_wait: Callable[[str], None] | None = None) -> HistoryResult:
     started = time.monotonic()
-    commits, failed = fetch_commits(db_path, client, targets, on_progress, on_wait)
+    commits, failed, rejected_items = fetch_commits(db_path, client, targets, on_progress, on_wait)
     with connect(db_path, on_wait=on_wait) as con:  # a commit shared by several days: one tree
         wanted = list(dict.fromkeys(tree for day in as_of for tree in needed_trees(con, day)))
-    trees, trees_failed = fetch_trees(db_path, client, wanted, on_progress, on_wait)
+    trees, trees_failed, rejected_entries = fetch_trees(db_path, client, wanted, on_progress, on_wait)
     if trees:
         with connect(db_path, on_wait=on_wait) as con:
             classify_versions(con)
     return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
-                         time.monotonic() - started, trees_failed)
+                         time.monotonic() - started, trees_failed, rejected_items + rejected_entries)
 

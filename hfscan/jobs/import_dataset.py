@@ -36,8 +36,10 @@ import duckdb
 
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
+from hfscan.crawl.commits import parse_list
 from hfscan.crawl.dumps import download, hub_errors, list_files
-from hfscan.errors import UsageError
+from hfscan.crawl.untrusted import commit_id
+from hfscan.errors import HubError, UsageError
 from hfscan.store.schema import first_row
 from hfscan.store.series import import_file, imported_path, path_source
 from hfscan.store.snapshots import mark_planted
@@ -83,7 +85,7 @@ def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids
 def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, Any] | None:
     """The file's paths-info entry at one commit, None when the file is absent there."""
     _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
-                              data={"paths": [file], "expand": False}, parse=json.loads,
+                              data={"paths": [file], "expand": False}, parse=parse_list,
                               what=f"dataset {repo}: {file} at {sha[:12]}")
     return next((e for e in (paths if isinstance(paths, list) else [])
                  if isinstance(e, dict) and e.get("path") == file), None)
@@ -119,27 +121,26 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
             if file not in {s.rfilename for s in info.siblings or []}:
                 raise UsageError(f"dataset {repo}@{rev}: no file {file}",
                                  hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
-            found.append(Revision(info.sha, _utc(info.last_modified)))
+            found.append(Revision(commit_id(info.sha, f"dataset {repo}@{rev}"), _utc(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
     with hub_errors(repo, "repo info"):
         # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not after
         # the retries of the walk.
         api.dataset_info(repo)
     commits: list[dict[str, Any]] = []  # newest first
-    for page in client.pages(f"/api/{REPO_TYPE}s/{repo}/commits/main", [("limit", "1000")], json.loads,
+    for page in client.pages(f"/api/{REPO_TYPE}s/{repo}/commits/main", [("limit", "1000")], parse_list,
                              what=f"dataset {repo}: commit log"):
         commits += page.parsed
     known = _load_walk(con, repo, file)
     series: list[Revision] = []  # newest first: the oldest commit of each run of equal oids
     previous: str | None = None
     for commit in commits:
-        sha = commit["id"]
+        revision = _revision(commit, repo)
+        sha = revision.sha
         if sha not in known:
             known[sha] = _oid_at(client, repo, file, sha)
             _save_walk(con, repo, file, known)
         oid = known[sha]
-        revision = Revision(sha, _utc(datetime.fromisoformat(commit["date"].replace("Z", "+00:00"))),
-                            commit.get("title") or "")
         if oid is not None and oid == previous:
             series[-1] = revision  # same content: published by this older commit
         elif oid is not None:
@@ -150,6 +151,20 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
     if not series:
         raise UsageError(f"dataset {repo}: no revision has {file}", hint="check --file")
     return series[::-1]
+
+
+def _revision(commit: Any, repo: str) -> Revision:
+    """One commit of the dataset's log; the walk needs every commit, so a malformed one stops it."""
+    what = f"dataset {repo}: commit log"
+    if not isinstance(commit, dict):
+        raise HubError(f"{what}: an item is not an object")
+    sha = commit_id(commit.get("id"), what)
+    try:
+        date = _utc(datetime.fromisoformat(str(commit.get("date")).replace("Z", "+00:00")))
+    except ValueError as e:
+        raise HubError(f"{what}: commit {sha[:12]} has no valid date") from e
+    title = commit.get("title")
+    return Revision(sha, date, title if isinstance(title, str) else "")
 
 
 def imported_scan(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
@@ -194,7 +209,8 @@ def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
 def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
     """The commit a by-path import pins (the files listed and downloaded are this commit's)."""
     with hub_errors(repo, f"revision {revision or 'main'}"):
-        return client.api().dataset_info(repo, revision=revision).sha
+        sha = client.api().dataset_info(repo, revision=revision).sha
+    return commit_id(sha, f"dataset {repo}@{revision or 'main'}")
 
 
 def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",

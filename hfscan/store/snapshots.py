@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from hfscan import __version__
-from hfscan.errors import StoreError
+from hfscan.errors import StoreError, redact
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store import runs
 from hfscan.store.connect import connect, is_lock_error
@@ -93,7 +93,7 @@ def set_scan_status(db_path: Path, scan_id: int, status: str, error: str | None 
             "UPDATE scan_log SET status = $status, error = $error, "
             "finished_at = CASE WHEN $status = 'running' THEN NULL ELSE now()::TIMESTAMP END "
             "WHERE scan_id = $scan_id",
-            {"status": status, "error": error, "scan_id": scan_id},
+            {"status": status, "error": redact(error) if error else error, "scan_id": scan_id},
         )
         return True
     finally:

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from hfscan.errors import ScanRunningError, StoreError
+from hfscan.errors import ScanRunningError, StoreError, redact
 from hfscan.model_row import MODEL_COLUMNS, column_ddl
 from hfscan.store.connect import MEMORY_LIMIT, is_lock_error
 from hfscan.store.schema import first_row, transaction
@@ -148,7 +148,7 @@ class Staging:
         self.con.execute("UPDATE scan_state SET next_url = ?", [next_url])
 
     def mark(self, status: str, error: str | None = None) -> None:
-        self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, error])
+        self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, redact(error) if error else error])
 
     def set_pid(self, pid: int) -> None:
         self.con.execute("UPDATE scan_state SET pid = ?", [pid])
@@ -160,6 +160,8 @@ class Staging:
         payload = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(state).items()}
         payload.pop("next_url", None)
         payload.update(extra)
+        if payload.get("error"):
+            payload["error"] = redact(payload["error"])
         target = sidecar_path(self.db_path)
         tmp = target.with_name(target.name + ".tmp")
         try:

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from hfscan.config import PLANTED_HEADER, PLANTED_VALUE
-from hfscan.testing.fakehub import datasets_repo, metadata_repo, render, series_repos, uploads
+from hfscan.testing.fakehub import datasets_repo, hostile, metadata_repo, render, series_repos, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
@@ -281,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
             if route == "listing":
                 page = decode_cursor(query["cursor"][0]).get("p", 1) if query.get("cursor") else 1
             fault = hub.faults.pick(route, page)
-            if fault and self._fault_before(fault):
+            if fault and (self._fault_before(fault) or self._hostile_before(fault, route, path, method)):
                 return
             status, body, content_type = handler(method, path, query)
             self._send(status, body, content_type, method, fault)
@@ -344,6 +344,31 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def _hostile_before(self, fault: Fault, route: str, path: str, method: str) -> bool:
+        """Hostile faults (hostile.py) that replace the answer; True when the request is answered."""
+        if fault.kind == "ratelimit_200":
+            self._extra_headers["RateLimit"] = f'"api";r=0;t={fault.reset}'
+        elif fault.kind == "echo_token":
+            raise HubError(400, f"Bad request from {self.headers.get('Authorization') or 'anonymous'}")
+        elif fault.kind == "gzip_bomb":
+            self._send(200, hostile.gzip_bomb(fault.size), "application/json", method,
+                       headers={"Content-Encoding": "gzip"})
+            return True
+        elif fault.kind == "deep_header" and route == "resolve":
+            self._send(200, hostile.deep_safetensors(), "application/octet-stream", method)
+            return True
+        elif fault.kind == "bad_sha" and route == "dataset_resolve" and f"/resolve/{fault.value}/" in path:
+            repo_id = "/".join(path[len("/datasets/"):].split("/")[:2])
+            file_path = path.split(f"/resolve/{fault.value}/", 1)[1]
+            repo = self.hub.dataset(repo_id)
+            commit = repo.commit_at("main")
+            self._extra_headers.update({"X-Repo-Commit": commit.sha, "Accept-Ranges": "bytes",
+                                        "ETag": f'"{repo.oid(commit, file_path)}"'})
+            status, body, content_type = self._ranged(repo.body(commit, file_path))
+            self._send(status, body, content_type, method)
+            return True
+        return False
+
     def _send(self, status: int, body: bytes, content_type: str, method: str, fault: Fault | None = None,
               headers: dict[str, str] | None = None) -> None:
         if fault and fault.kind == "malformed_item" and content_type == "application/json":
@@ -351,6 +376,11 @@ class Handler(BaseHTTPRequestHandler):
             if items:
                 items[len(items) // 2]["siblings"] = "not a list"
                 body = json.dumps(items).encode()
+        if fault and status == 200 and content_type == "application/json":
+            body = hostile.rewrite_body(fault.kind, body, fault.value)
+        if fault and fault.kind in ("foreign_next", "same_next"):
+            origin = self.hub.cdn_url if fault.kind == "foreign_next" else self.hub.url
+            self._extra_headers["Link"] = f'<{origin}{self.path}>; rel="next"'
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         for name, value in {**self._extra_headers, **(headers or {})}.items():
@@ -360,6 +390,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if method == "HEAD":
+            return
+        if fault and fault.kind == "drip":
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep((fault.ms or 1000) / 1000)
             return
         if fault and fault.kind == "drop":
             self._write(body[: len(body) // 2])
