@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import polars as pl
 
 from hfscan.analysis.estimate import DayCounts
 from hfscan.analysis.shares import resolve_scan
@@ -73,67 +74,104 @@ def _chunks(days: list[str]) -> Iterable[list[str]]:
         yield days[i:i + DAYS_PER_QUERY]
 
 
-# Each repo of a day: `kind` listing | history | bounded | unknown, `cls` its class or 'absent',
-# `rank` its place in hash order among the repos the listing cannot answer.
-_RANKED = """
+# Each repo of a day: `kind` listing | history | bounded | unknown, `cls` its class or 'absent'.
+_KINDS = """
     WITH x AS (
         SELECT day, model_id, sha, reason, commit_id, last_modified,
                CASE WHEN state = 'absent' THEN 'absent' WHEN state = 'present' THEN class END AS cls,
-               neither_reason,
                CASE WHEN source = 'listing' THEN 'listing'
                     WHEN state IN ('present', 'absent') THEN 'history'
                     WHEN reason IN {bounded} THEN 'bounded'
                     ELSE 'unknown' END AS kind
         FROM ({union})
-    ), ranked AS (
+    )
+"""
+# ... and `rank`, its place in keyed-hash order among the repos the listing cannot answer.
+_RANKED = _KINDS + """, ranked AS (
         SELECT *, row_number() OVER (PARTITION BY day ORDER BY md5(? || model_id), model_id) AS rank
         FROM x WHERE kind <> 'listing'
     )
 """
 
 
+@dataclass(frozen=True)
+class DaySplit:
+    """Some days' repos, split once: the listing's classes as counts, and one row per repo the
+    listing cannot answer (day, model_id, kind, cls, reason) as a polars frame. Ranking them for a
+    salt is then cheap (the coverage tests rank the same split for 200 salts)."""
+
+    days: list[str]
+    listing: dict[str, dict[str, int]]
+    rest: pl.DataFrame
+
+    def counts(self, salt: str = SAMPLE_SALT, prefix_limit: int | None = None) -> list[DayCounts]:
+        """The counts of every day. `prefix_limit` (tests) treats every repo past that rank as not
+        fetched, as if history had fetched only the first `prefix_limit` repos of the order."""
+        local = duckdb.connect()
+        try:
+            local.register("rest", self.rest)
+            rows = local.execute("""
+                WITH ranked AS (
+                    SELECT *, row_number() OVER (PARTITION BY day ORDER BY md5(? || model_id), model_id) AS rank
+                    FROM rest
+                ), limited AS (
+                    SELECT day, cls, reason, rank, CASE WHEN rank > ? THEN 'unknown' ELSE kind END AS kind FROM ranked
+                ), cut AS (
+                    SELECT day, coalesce(min(rank) FILTER (kind = 'unknown'), max(rank) + 1) AS stop
+                    FROM limited GROUP BY day
+                )
+                SELECT l.day, CASE WHEN l.kind = 'history' AND l.rank < c.stop THEN 'sample'
+                                   WHEN l.kind = 'bounded' AND l.rank < c.stop THEN 'sample_bounded'
+                                   ELSE l.kind END, l.cls, CASE WHEN l.kind = 'bounded' THEN l.reason END, count(*)
+                FROM limited l JOIN cut c USING (day) GROUP BY ALL
+            """, [salt, NO_LIMIT if prefix_limit is None else prefix_limit]).fetchall()
+        finally:
+            local.close()
+        return [_day_counts(day, self.listing.get(day, {}), [r[1:] for r in rows if r[0] == day]) for day in self.days]
+
+
+def split(con: duckdb.DuckDBPyConnection, days: list[str]) -> DaySplit:
+    """Split `days` (a few per query; every day's rows of the listing-unknown repos stay in memory)."""
+    days = check_days(days)
+    listing: dict[str, dict[str, int]] = {day: {} for day in days}
+    frames = []
+    for chunk in _chunks(days):
+        union, params = _union(chunk)
+        sql = _KINDS.format(union=union, bounded=BOUNDED_REASONS)
+        for day, cls, n in con.execute(sql + """
+                SELECT strftime(day, '%Y-%m-%d'), cls, count(*) FROM x WHERE kind = 'listing' GROUP BY ALL""",
+                                       params).fetchall():
+            listing[day][cls] = n
+        frames.append(con.sql(sql + """
+                SELECT strftime(day, '%Y-%m-%d') AS day, model_id, kind, cls, reason FROM x WHERE kind <> 'listing'""",
+                              params=params).pl())
+    rest = pl.concat(frames) if frames else pl.DataFrame(
+        schema={"day": pl.String, "model_id": pl.String, "kind": pl.String, "cls": pl.String, "reason": pl.String})
+    return DaySplit(days, listing, rest)
+
+
 def day_counts(con: duckdb.DuckDBPyConnection, days: list[str], salt: str = SAMPLE_SALT,
                prefix_limit: int | None = None) -> list[DayCounts]:
-    """The counts of every day. `prefix_limit` (tests) treats every repo past that rank as not
-    fetched, as if history had fetched only the first `prefix_limit` repos of the order."""
-    out = []
-    for chunk in _chunks(check_days(days)):
-        union, params = _union(chunk)
-        rows = con.execute(_RANKED.format(union=union, bounded=BOUNDED_REASONS) + """
-            , limited AS (
-                SELECT day, cls, reason, rank, CASE WHEN rank > ? THEN 'unknown' ELSE kind END AS kind FROM ranked
-            ), cut AS (
-                SELECT day, coalesce(min(rank) FILTER (kind = 'unknown'), max(rank) + 1) AS stop
-                FROM limited GROUP BY day
-            )
-            SELECT strftime(day, '%Y-%m-%d'), 'listing' AS part, cls, NULL AS reason, count(*)
-            FROM x WHERE kind = 'listing' GROUP BY ALL
-            UNION ALL
-            SELECT strftime(l.day, '%Y-%m-%d'),
-                   CASE WHEN l.kind = 'history' AND l.rank < c.stop THEN 'sample'
-                        WHEN l.kind = 'bounded' AND l.rank < c.stop THEN 'sample_bounded'
-                        ELSE l.kind END, l.cls, CASE WHEN l.kind = 'bounded' THEN l.reason END, count(*)
-            FROM limited l JOIN cut c USING (day) GROUP BY ALL
-        """, [*params, salt, NO_LIMIT if prefix_limit is None else prefix_limit]).fetchall()
-        for day in chunk:
-            exact: dict[str, int] = {}
-            sample: dict[str, int] = {}
-            bounded: dict[str, int] = {}
-            sampled = sample_bounded = 0
-            for row_day, part, cls, reason, n in rows:
-                if row_day != day:
-                    continue
-                if part in ("listing", "history", "sample"):
-                    exact[cls] = exact.get(cls, 0) + n
-                if part == "sample":
-                    sample[cls] = sample.get(cls, 0) + n
-                elif part in ("bounded", "sample_bounded"):
-                    bounded[reason] = bounded.get(reason, 0) + n
-                    sample_bounded += n if part == "sample_bounded" else 0
-                elif part == "unknown":
-                    sampled += n
-            out.append(DayCounts(day, exact, sample, sampled, bounded, sample_bounded))
-    return out
+    """The counts of every day, a few days at a time (memory stays at a few days' unknown repos)."""
+    return [c for chunk in _chunks(check_days(days)) for c in split(con, chunk).counts(salt, prefix_limit)]
+
+
+def _day_counts(day: str, listing: dict[str, int], rows: list[tuple]) -> DayCounts:
+    exact = dict(listing)
+    sample: dict[str, int] = {}
+    bounded: dict[str, int] = {}
+    sampled = sample_bounded = 0
+    for part, cls, reason, n in rows:
+        if part in ("history", "sample"):
+            exact[cls] = exact.get(cls, 0) + n
+        if part == "sample":
+            sample[cls] = sample.get(cls, 0) + n
+        elif part in ("bounded", "sample_bounded"):
+            bounded[reason] = bounded.get(reason, 0) + n
+            sample_bounded += n if part == "sample_bounded" else 0
+        elif part == "unknown":
+            sampled += n
+    return DayCounts(day, exact, sample, sampled, bounded, sample_bounded)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,13 @@ def _pct(value: float) -> float:
     return round(100 * min(1.0, max(0.0, value)), 2)
 
 
+def _quantile(m: int) -> float:
+    """Student's t 97.5% quantile for m - 1 degrees of freedom (Cornish-Fisher; 1.96 for large m):
+    the delta method's variance is itself estimated from the sample."""
+    df = max(1, m - 1)
+    return Z95 + 2.37 / df + 2.8 / df ** 2
+
+
 def _ratio_var(x_c: float, x_pop: float, m: float, share: float) -> float:
     """Sample variance of z = 1[c] - share * 1[pop] over m sampled repos (counts only)."""
     if m < 2:
@@ -142,9 +149,11 @@ def estimate(counts: DayCounts) -> AsOfEstimate:
         high_share = (est[cls] + bounded) / (pop + bounded) if pop + bounded else 1.0
         lows, highs = [], []
         for scenario, denominator in ((low_share, pop + bounded), (high_share, pop + bounded)):
+            # A Wilson-type floor: the variance as if one more repo in and one outside the class
+            # had been sampled (a rare class seen 0-3 times would otherwise get a too narrow interval).
             var = factor * max(_ratio_var(x_c, x_pop, m, scenario),
                                _ratio_var(x_c + PSEUDO, x_pop + 2 * PSEUDO, m + 2 * PSEUDO, scenario))
-            half = Z95 * math.sqrt(var) / denominator if denominator and factor else 0.0
+            half = _quantile(m) * math.sqrt(var) / denominator if denominator and factor else 0.0
             lows.append(scenario - half)
             highs.append(scenario + half)
         if not pop + bounded:  # nobody in the population: nothing to say
