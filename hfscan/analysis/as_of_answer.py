@@ -67,7 +67,7 @@ def check_files_method(method: str) -> None:
 
 
 def as_of_answer(con: duckdb.DuckDBPyConnection, day: str, method: str = "files",
-                 max_width: float | None = DEFAULT_MAX_WIDTH) -> AsOfAnswer:
+                 max_width: float | None = DEFAULT_MAX_WIDTH, escape: str = "pass a larger --max-width") -> AsOfAnswer:
     """The headline on `day`; refused (one line, with the command that narrows it) when an
     interval is wider than `max_width` points (None: never)."""
     check_files_method(method)
@@ -77,7 +77,7 @@ def as_of_answer(con: duckdb.DuckDBPyConnection, day: str, method: str = "files"
     (counts,) = day_counts(con, [day])
     result = estimate(counts)
     if max_width is not None:
-        refuse_wide(con, [(counts, result)], max_width, f"--as-of {day}")
+        refuse_wide(con, [(counts, result)], max_width, f"--as-of {day}", escape)
     breakdown: dict[str, int] = {}
     known_from: dict[str, int] = {}
     missing: dict[str, int] = {}
@@ -103,7 +103,7 @@ def as_of_answer(con: duckdb.DuckDBPyConnection, day: str, method: str = "files"
 
 
 def refuse_wide(con: duckdb.DuckDBPyConnection, results: list[tuple[DayCounts, AsOfEstimate]], max_width: float,
-                options: str) -> None:
+                options: str, escape: str = "pass a larger --max-width") -> None:
     """One line when some date's widest interval exceeds `max_width` points: the command that
     narrows it, with its request cost, or why no request can."""
     wide = [(c, r) for c, r in results if r.width > max_width]
@@ -121,12 +121,12 @@ def refuse_wide(con: duckdb.DuckDBPyConnection, results: list[tuple[DayCounts, A
     if sample is None:
         retry = " (`hfscan history --retry-gated` once you have access to the gated ones)" if "gated" in unknowable else ""
         raise UsageError(f"{head}; no request narrows it: {reasons} repos are unknowable on the date{retry}; "
-                         "pass a larger --max-width to print it anyway")
+                         f"{escape} to print it anyway")
     plan = history_plan(con, [c.day for c, _ in wide], sample)
     command = f"hfscan history {options} --sample {sample}{endpoint_option(con)}"
     also = f"; {reasons} repos stay unknowable whatever history fetches" if reasons else ""
     raise UsageError(f"{head}; `{command}` narrows it (about {plan.requests:,} requests, {quota_eta(plan.requests)})"
-                     f"{also}; or pass a larger --max-width")
+                     f"{also}; or {escape}")
 
 
 def naive_series(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[tuple[str, dict[str, int]]]:
@@ -170,7 +170,7 @@ def as_of_estimates(con: duckdb.DuckDBPyConnection, days: list[str],
     naive = dict(naive_series(con, days))
     out = []
     for day in days:
-        answer = as_of_answer(con, day, max_width=max_width)
+        answer = as_of_answer(con, day, max_width=max_width, escape="pass --partial")
         kind = "exact" if answer.exact else "estimate, 95% intervals"
         inexact = answer.parts.sampled + answer.parts.bounded
         out.append(ReportEstimate(f"as of {day} ({kind})", day, answer.counts, answer.shares, answer.population,
