@@ -78,18 +78,22 @@ def sample_for_width(counts: DayCounts, estimate: AsOfEstimate, max_width: float
     """The `--sample` (rank in the day's hash order) at which the widest interval should be about
     `max_width` points, from the variance formula; None when the bounded part alone is wider (no
     request narrows it)."""
-    bounded = estimate.parts.bounded - estimate.parts.bounded_by_reason.get("not_sampled", 0)
-    denominator = estimate.population + bounded
+    not_sampled = estimate.parts.bounded_by_reason.get("not_sampled", 0)
+    bounded = estimate.parts.bounded - not_sampled
+    unsampled = estimate.parts.sampled + not_sampled
+    m = counts.sample_size
+    informed = m >= 20
+    # Without a sample worth the name, ASSUME half the unknown repos are in the population.
+    pop_fraction = (sum(counts.sample.get(c, 0) for c in ("pytorch_only", "tensorflow_only", "both")) / m
+                    if informed else 0.5)
+    population = estimate.population + (0 if informed else pop_fraction * unsampled)
+    denominator = population + bounded
     if not denominator:
         return None
     bounded_width = 100 * bounded / denominator
     if bounded_width >= max_width:
         return None
     half = (max_width - bounded_width) / 200   # a fraction, each side
-    unsampled = estimate.parts.sampled + estimate.parts.bounded_by_reason.get("not_sampled", 0)
-    m = counts.sample_size
-    pop_fraction = (sum(counts.sample.get(c, 0) for c in ("pytorch_only", "tensorflow_only", "both")) / m
-                    if m >= 20 else 1.0)
     variance = 0.25 * pop_fraction   # the largest a share's z can vary, per sampled repo
     total = unsampled + m
     n = (Z95 * total / denominator) ** 2 * variance / half ** 2

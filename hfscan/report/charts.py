@@ -96,7 +96,8 @@ def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], heigh
     one_of = lambda *values: alt.FieldOneOfPredicate(field="series", oneOf=list(values))  # noqa: E731
     panel = frame.filter(pl.col("class").is_in(classes))
     x = alt.X("date:T", title="Date (end of day, UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0))
-    y = alt.Y("share:Q", title=f"{title} (% of PT/TF models)", scale=alt.Scale(zero=False, nice=True))
+    y_title = f"{title} (% of PT/TF models)"
+    y = alt.Y("share:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
     colour = alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER)
     tooltip = [alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
                alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
@@ -105,7 +106,7 @@ def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], heigh
                alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models")]
     base = alt.Chart(panel).encode(x=x, color=colour, tooltip=tooltip)
     band = base.transform_filter(one_of(AS_OF_LINE)).mark_area(opacity=0.22, interpolate="linear").encode(
-        y=alt.Y("share_low:Q", title=y.title, scale=alt.Scale(zero=False, nice=True)), y2="share_high:Q")
+        y=alt.Y("share_low:Q", title=y_title, scale=alt.Scale(zero=False, nice=True)), y2="share_high:Q")
     line = base.transform_filter(one_of(AS_OF_LINE)).mark_line(strokeWidth=2).encode(y=y)
     # The naive estimate: thin, dashed, faded, so the eye follows the estimate, not it.
     naive = base.transform_filter(one_of(NAIVE)).mark_line(strokeWidth=1.2, strokeDash=[5, 4], opacity=0.55).encode(
