@@ -126,6 +126,48 @@ def measured(models: int, seed: int, series: list[str], days: list[str]) -> dict
             "planted": planted, "naive": {"requests": models + trees, "commit_logs": models, "trees": trees}}
 
 
+def measured_sampled(models: int, seed: int, days: list[str], early: int, late: int,
+                     clamp_day: str = "2022-03-02") -> dict[str, Any]:
+    """Sampled history on the fake Hub, for real: `history --as-of` every date before the clamp with
+    `--sample early`, `history --as-of` the later dates with `--sample late` (two runs: early dates
+    need a large sample, later ones a small one), then `timeline --json`. Requests are counted by
+    the server; widths are the stored 95% intervals; the exact plan is the planted one."""
+    from hfscan.testing.fakehub import FakeHub
+    from hfscan.testing.fakehub.truth import iter_models
+
+    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
+               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
+        env.pop("HF_TOKEN", None)
+        assert hfscan(["scan"], env).returncode == 0
+        before = hub.stats()
+        started = time.monotonic()
+        for group, n in (([d for d in days if d < clamp_day], early), ([d for d in days if d >= clamp_day], late)):
+            if group:
+                run = hfscan(["history", *[a for d in group for a in ("--as-of", d)], "--sample", str(n)], env)
+                assert run.returncode == 0, run.stderr
+        wall = time.monotonic() - started
+        after = hub.stats()
+        out = hfscan(["timeline", "--every", "quarter", "--from", days[0], "--to", days[-1], "--json"], env)
+        assert out.returncode == 0, out.stderr
+        planted = planted_cost(list(iter_models(hub.population, 0)), days)
+    dates = json.loads(out.stdout)["dates"]
+    logs = after.get("route:commits", 0) - before.get("route:commits", 0)
+    trees = after.get("route:tree", 0) - before.get("route:tree", 0)
+
+    def widest(day_filter: Any) -> float:
+        return max((c["share_high"] - c["share_low"] for d in dates if day_filter(d["day"])
+                    for c in d["classes"].values() if c["share"] is not None), default=0.0)
+
+    return {"models": models, "sample_early": early, "sample_late": late, "commit_logs": logs, "trees": trees,
+            "requests": logs + trees, "history_wall_s": round(wall, 1), "exact_plan_requests": planted["requests"],
+            "ratio_to_exact": round((logs + trees) / max(1, planted["requests"]), 3),
+            "widest_from_2021_12_14": round(widest(lambda d: d >= "2021-12-14"), 2),
+            "widest_before": round(widest(lambda d: d < "2021-12-14"), 2),
+            "per_day_widest": {d["day"]: round(max(c["share_high"] - c["share_low"] for c in d["classes"].values()
+                                                   if c["share"] is not None), 2) for d in dates}}
+
+
 def projected(models: int, seed: int, sample: int, days: list[str], rate: float, timeline_s: float,
               measured_models: int) -> dict[str, Any]:
     from hfscan.testing.fakehub.population import Population
@@ -282,6 +324,10 @@ def main() -> int:
     parser.add_argument("--large-sample", type=int, default=200_000)
     parser.add_argument("--modified-share", type=float, nargs="+", default=[0.2, 0.4, 0.6])
     parser.add_argument("--skip-run", action="store_true", help="only the projections (no fake-Hub run)")
+    parser.add_argument("--sampled-models", type=int, default=0,
+                        help="also measure sampled history on a fake Hub of this size (0: skip)")
+    parser.add_argument("--sample-early", type=int, default=1500, help="--sample for the dates before the clamp")
+    parser.add_argument("--sample-late", type=int, default=400, help="--sample for the dates after it")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -298,6 +344,10 @@ def main() -> int:
         report["measured"] = run
         rate, timeline_s = run["history"]["requests_per_s"], run["timeline"]["wall_s"]
         print(json.dumps(run, indent=2), file=sys.stderr)
+    if args.sampled_models:
+        report["measured_sampled"] = measured_sampled(args.sampled_models, args.seed, days, args.sample_early,
+                                                      args.sample_late)
+        print(json.dumps(report["measured_sampled"], indent=2), file=sys.stderr)
     if args.large_models:
         report["projected"] = projected(args.large_models, args.seed, args.large_sample, days, rate, timeline_s,
                                         args.models)

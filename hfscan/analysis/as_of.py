@@ -11,7 +11,7 @@ answered a few per query (a table macro takes constants; a long UNION ALL ran ou
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -151,9 +151,17 @@ def split(con: duckdb.DuckDBPyConnection, days: list[str]) -> DaySplit:
 
 
 def day_counts(con: duckdb.DuckDBPyConnection, days: list[str], salt: str = SAMPLE_SALT,
-               prefix_limit: int | None = None) -> list[DayCounts]:
-    """The counts of every day, a few days at a time (memory stays at a few days' unknown repos)."""
-    return [c for chunk in _chunks(check_days(days)) for c in split(con, chunk).counts(salt, prefix_limit)]
+               prefix_limit: int | None = None,
+               on_progress: Callable[[int, int], None] | None = None) -> list[DayCounts]:
+    """The counts of every day, a few days at a time (memory stays at a few days' unknown repos);
+    `on_progress(done, total)` after each few days."""
+    days = check_days(days)
+    out: list[DayCounts] = []
+    for chunk in _chunks(days):
+        out += split(con, chunk).counts(salt, prefix_limit)
+        if on_progress:
+            on_progress(len(out), len(days))
+    return out
 
 
 def _day_counts(day: str, listing: dict[str, int], rows: list[tuple]) -> DayCounts:

@@ -98,7 +98,7 @@ def _pct(value: float) -> float:
     return round(100 * min(1.0, max(0.0, value)), 2)
 
 
-def _quantile(m: int) -> float:
+def t_quantile(m: int) -> float:
     """Student's t 97.5% quantile for m - 1 degrees of freedom (Cornish-Fisher; 1.96 for large m):
     the delta method's variance is itself estimated from the sample."""
     df = max(1, m - 1)
@@ -153,7 +153,7 @@ def estimate(counts: DayCounts) -> AsOfEstimate:
             # had been sampled (a rare class seen 0-3 times would otherwise get a too narrow interval).
             var = factor * max(_ratio_var(x_c, x_pop, m, scenario),
                                _ratio_var(x_c + PSEUDO, x_pop + 2 * PSEUDO, m + 2 * PSEUDO, scenario))
-            half = _quantile(m) * math.sqrt(var) / denominator if denominator and factor else 0.0
+            half = t_quantile(m) * math.sqrt(var) / denominator if denominator and factor else 0.0
             lows.append(scenario - half)
             highs.append(scenario + half)
         if not pop + bounded:  # nobody in the population: nothing to say

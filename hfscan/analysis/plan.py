@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import duckdb
 
 from hfscan.analysis.as_of import SAMPLE_SALT, history_need
-from hfscan.analysis.estimate import Z95, AsOfEstimate, DayCounts
+from hfscan.analysis.estimate import Z95, AsOfEstimate, DayCounts, t_quantile
 from hfscan.config import DEFAULT_ENDPOINT
 from hfscan.store.schema import first_row
 
@@ -98,5 +98,6 @@ def sample_for_width(counts: DayCounts, estimate: AsOfEstimate, max_width: float
     total = unsampled + m
     n = (Z95 * total / denominator) ** 2 * variance / half ** 2
     n = n / (1 + n / max(total, 1))   # finite population correction
+    n *= 1.2 * (t_quantile(max(2, int(n))) / Z95) ** 2   # the t quantile and the rare-class floor widen it
     settled_per_sampled = (m + counts.sample_bounded) / m if m else 1.0
     return max(1, min(total + counts.sample_bounded, math.ceil(n * settled_per_sampled)))

@@ -8,6 +8,7 @@ request can know, with 95% intervals. `jobs.timeline` stores the points in `as_o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -96,7 +97,8 @@ def compute(con: duckdb.DuckDBPyConnection, days: list[str], salt: str = SAMPLE_
     return [point(c, estimate(c)) for c in day_counts(con, days, salt)]
 
 
-def estimates(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[tuple[DayCounts, AsOfEstimate]]:
+def estimates(con: duckdb.DuckDBPyConnection, days: list[str],
+              on_progress: Callable[[int, int], None] | None = None) -> list[tuple[DayCounts, AsOfEstimate]]:
     """The counts behind each day and its estimate (for refusals that size a sample)."""
-    return [(c, estimate(c)) for c in day_counts(con, check_answerable(con, days))]
+    return [(c, estimate(c)) for c in day_counts(con, check_answerable(con, days), on_progress=on_progress)]
 

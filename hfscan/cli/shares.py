@@ -68,7 +68,7 @@ def _as_of_text(result: AsOfAnswer) -> str:
     frame = pl.DataFrame({
         "class": list(result.classes),
         "models": [c.models for c in result.classes.values()],
-        "share_%": [interval_text(c) for c in result.classes.values()],
+        "share_%": [interval_text(c) or "—" for c in result.classes.values()],
         "2021_%": [reference.get(k) for k in result.classes],
     })
     parts = result.parts

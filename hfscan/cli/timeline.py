@@ -41,9 +41,12 @@ def timeline(
 
     Example: hfscan timeline --every quarter --from 2020-01-01
     """
+    from hfscan.cli.progress import CountProgressBar
     from hfscan.jobs.timeline import run_timeline
 
-    result = run_timeline(db_path(db), every, start, end, None if partial else max_width, on_wait=note)
+    with CountProgressBar("timeline dates", 1) as bar:  # the time left: rich's estimate from dates done
+        result = run_timeline(db_path(db), every, start, end, None if partial else max_width, on_wait=note,
+                              on_progress=lambda done, total: bar.update(done, total=total))
     dates, needed = result.dates, result.history_needed
     inexact = [p for p in dates if not p.exact]
     note(f"timeline: {len(dates)} dates ({dates[0].day} … {dates[-1].day}), {len(dates) - len(inexact)} exact, "

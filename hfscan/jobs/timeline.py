@@ -56,7 +56,8 @@ def series_rows(points: list[tl.TimelinePoint]) -> list[SeriesRow]:
 
 
 def run_timeline(db: Path, every: str, start: str | None, end: str | None, max_width: float | None = None,
-                 on_wait: Callable[[str], None] | None = None) -> TimelineResult:
+                 on_wait: Callable[[str], None] | None = None,
+                 on_progress: Callable[[int, int], None] | None = None) -> TimelineResult:
     """Estimate every period end, refuse (nothing stored) when a date is wider than `max_width`
     points, else store the series; the result says what history would make every date exact."""
     with connect(db, read_only=True, on_wait=on_wait) as con:
@@ -65,7 +66,7 @@ def run_timeline(db: Path, every: str, start: str | None, end: str | None, max_w
         rules = current_rules_version(con)
         if rules is None:
             raise UsageError("no classified models yet", hint="run `hfscan classify`")
-        pairs = tl.estimates(con, days)
+        pairs = tl.estimates(con, days, on_progress)
         if max_width is not None:
             refuse_wide(con, pairs, max_width, series_options(every, start, end))
         inexact = [c.day for c, r in pairs if not r.exact]
