@@ -187,7 +187,7 @@ class HistoryNeed:
     """What history would fetch for some days: repos without a usable log, and trees."""
 
     targets: list[tuple[str, str | None]]   # (model, current sha), one commit log each
-    skipped: int                             # repos the days answer from logs already stored
+    skipped: int                             # repos the days answer from what is stored (log or final status)
     trees_known: int                         # trees at commits of stored logs, not stored yet (exact)
     trees_at_most: int                       # trees the targets may need: one per (repo, day) changed after it
 
@@ -210,12 +210,12 @@ def history_need(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | 
                    reason IN {wanted} AND last_modified >= CAST(day + INTERVAL 1 DAY AS TIMESTAMP)
             FROM ranked WHERE rank <= ?
         """, [*params, salt, NO_LIMIT if sample is None else sample]).fetchall()
-        for model_id, sha, reason, commit_id, kind, changed_after in rows:
+        for model_id, sha, reason, commit_id, _kind, changed_after in rows:
             if reason in wanted:
                 targets[model_id] = sha
                 at_most += bool(changed_after)
-            elif reason == "no_tree":
+                continue
+            answered.add(model_id)  # a stored log, or a final status at the current sha, answers it
+            if reason == "no_tree":
                 trees.add((model_id, commit_id))
-            elif kind == "history":
-                answered.add(model_id)
     return HistoryNeed(sorted(targets.items()), len(answered - targets.keys()), len(trees), at_most)
