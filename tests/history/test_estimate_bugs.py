@@ -4,6 +4,8 @@ answered as if the Hub had stood still."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from hfscan.analysis.as_of import SAMPLE_SALT
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.truth import iter_models
 from tests.crawl.helpers import query, run_cli, scan_args
@@ -63,3 +66,30 @@ def test_a_date_after_the_latest_snapshot_is_refused(scanned: tuple[FakeHub, Pat
         assert result.code == 2 and result.stdout == ""
         errors = [line for line in result.stderr.splitlines() if line.startswith("hfscan: error")]
         assert len(errors) == 1 and "after the latest snapshot" in errors[0] and "Traceback" not in result.stderr
+
+
+def test_a_sample_is_the_first_repos_of_the_keyed_hash_order_and_a_larger_one_extends_it(
+        scanned: tuple[FakeHub, Path, list], tmp_path: Path) -> None:
+    """The order is recomputed here from the planted repos (md5 of the salt and the id), not read
+    from hfscan: `--sample 8` fetches exactly the first 8 repos the listing cannot answer, `--sample
+    20` then only the next 12, and the answer says how many were sampled."""
+    hub, source, models = scanned
+    db = tmp_path / "hfscan.duckdb"
+    shutil.copy(source, db)
+    order = sorted((m for m in models if unknown_on(m, DAY)),
+                   key=lambda m: (hashlib.md5((SAMPLE_SALT + m.id).encode()).hexdigest(), m.id))
+    assert len(order) > 20
+    fetched: set[str] = set()
+    for n in (8, 20):
+        before = hub.stats().get("route:commits", 0)
+        result = run_cli(["history", "--endpoint", hub.url, "--db", str(db), "--retry-wait", "0.01", "--as-of", DAY,
+                          "--sample", str(n)])
+        assert result.code == 0, result.stderr
+        assert hub.stats()["route:commits"] - before == n - len(fetched)   # nothing fetched twice
+        fetched = {m.id for m in order[:n]}
+        assert {r[0] for r in query(db, "SELECT model_id FROM history_status")} == fetched
+    answer = run_cli(["shares", "--db", str(db), "--as-of", DAY, "--partial", "--json"])
+    assert answer.code == 0, answer.stderr
+    got = json.loads(answer.stdout)
+    assert got["exact"] is False and got["parts"]["sampled"] == len(order) - 20
+    assert got["parts"]["sample"] + got["parts"]["bounded"] == 20
