@@ -103,6 +103,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the demo database from an earlier run")
     parser.add_argument("--as-of", default="2021-12-14", help="date of the as-of reproduction")
     parser.add_argument("--timeline-from", default="2020-01-01", help="first date of the quarterly timeline")
+    parser.add_argument("--sample", type=int, default=300, help="history sample per timeline date")
     args = parser.parse_args()
 
     from hfscan.testing.fakehub import FakeHub
@@ -125,23 +126,19 @@ def main() -> int:
         # shows a deletion), and a deleted repo's history is gone, so every date would stay partial.
         hfscan("scan", env=env)                                   # snapshot 3 (the latest)
         hfscan("history", "--as-of", args.as_of, env=env)         # true dates + files as of the date
-        # The timeline: first what it would cost (it refuses while dates are unknown), then the
-        # history it needs (one commit log per repo the dates need, shared), then every quarter end.
-        hfscan("timeline", "--from", args.timeline_from, env=env,
-               refused_because="no history yet, so `timeline` says what the dates would cost and names "
-               "the command that makes them known, which runs next")
-        hfscan("history", "--every", "quarter", "--from", args.timeline_from, env=env)
-        # --partial: a repo whose history was squashed after a date stays unknown on it (its files then
-        # are on no server); such dates are stored and drawn as partial, never as complete.
-        hfscan("timeline", "--every", "quarter", "--from", args.timeline_from, "--partial", env=env)
+        # The timeline from a sample: history of the first N repos of each quarter end's keyed-hash
+        # order (dates share repos and commit logs), then every quarter end as an estimate with its
+        # 95% interval; repos no request can answer (squashed histories) widen it as worst cases.
+        hfscan("history", "--every", "quarter", "--from", args.timeline_from, "--sample", str(args.sample), env=env)
+        hfscan("timeline", "--every", "quarter", "--from", args.timeline_from, env=env)
         hfscan("probe", "--sample", "300", env=env)               # safetensors headers of a sample
         hfscan("shares", "--method", "files", env=env)
         hfscan("shares", "--method", "tags", env=env)
-        hfscan("shares", "--as-of", args.as_of, env=env)
+        hfscan("shares", "--as-of", args.as_of, "--max-width", "100", env=env)  # with its intervals, however wide
         # The 2021 figure's second row: how the 30 most downloaded models split (by files).
         hfscan("sql", "SELECT files_class, count(*) AS models FROM top_models WHERE rank <= 30 "
                "GROUP BY ALL ORDER BY models DESC", env=env)
-        hfscan("report", "--as-of", args.as_of, "--out", str(ROOT / args.out), env=env)
+        hfscan("report", "--as-of", args.as_of, "--partial", "--out", str(ROOT / args.out), env=env)
         closing = summary(args, env, time.monotonic() - started)
     print(closing, flush=True)  # after the fake Hub stopped, as the summary says
     return 0

@@ -24,8 +24,8 @@ def report(
     as_of: Annotated[list[str] | None, typer.Option("--as-of", help="Add an as-of estimate for this date "
                                                     "(needs `hfscan history --as-of DATE`). Repeatable.")] = None,
     partial: Annotated[bool, typer.Option(
-        "--partial", help="Draw as-of estimates whose coverage is incomplete (labelled, with a caveat) "
-                          "instead of refusing.")] = False,
+        "--partial", help="Draw as-of estimates whose 95% interval is wider than 5 points (labelled, with a "
+                          "caveat) instead of refusing.")] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -43,12 +43,11 @@ def report(
     with open_db(db) as con:
         estimates = None
         if as_of:
-            from hfscan.analysis.history import as_of_estimates
-            from hfscan.cli.shares import refuse_incomplete
+            from hfscan.analysis.as_of_answer import DEFAULT_MAX_WIDTH, as_of_estimates
+            from hfscan.cli.common import jsonable
 
-            estimates = as_of_estimates(con, as_of)
-            if not partial:
-                refuse_incomplete(con, estimates)
+            # The report's data reads plain rows; --partial draws wide intervals instead of refusing.
+            estimates = [jsonable(e) for e in as_of_estimates(con, as_of, None if partial else DEFAULT_MAX_WIDTH)]
         result = build_report(con, out, fmt, chart, top, estimates)
     emit(result, json_out, lambda r: f"wrote {r.out} ({r.bytes / 1e6:.2f} MB, {len(r.charts)} charts)"
          + ("; source: planted demonstration data, not the Hugging Face Hub" if r.planted else ""))

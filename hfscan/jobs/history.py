@@ -17,12 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hfscan.analysis.as_of import check_days
+from hfscan.analysis.plan import history_plan, quota_eta
+from hfscan.analysis.timeline import timeline_days
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import commit_log, commit_rows, tree_files
-from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError
+from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, UsageError
 from hfscan.store.connect import connect
-from hfscan.store.history import HistoryTarget, needed_trees, store_commits, store_trees
+from hfscan.store.history import HistoryTarget, needed_trees, select_targets, store_commits, store_trees
 
 FLUSH_REPOS = 200
 
@@ -38,17 +41,61 @@ class HistoryProgress:
     phase: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class HistoryResult:
+    """`hfscan history --json` (tests/golden/history.json)."""
+
     repos: int
     commits: int
     failed: dict[str, int]
     trees: int
+    trees_failed: dict[str, int]
     requests: int
     skipped_unchanged: int
     seconds: float
-    trees_failed: dict[str, int]
+    sample: int | None = None
     rejected: int = 0  # malformed commit-log items and tree entries left out (the rest was kept)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What one `hfscan history` run will fetch, and what it costs."""
+
+    days: list[str]
+    targets: list[HistoryTarget]
+    skipped: int
+    trees_at_most: int
+    sample: int | None
+
+    @property
+    def requests(self) -> int:
+        return len(self.targets) + self.trees_at_most
+
+    def eta(self, max_requests_per_5min: int | None = None) -> str:
+        return quota_eta(self.requests, max_requests_per_5min)
+
+
+def plan_run(db_path: Path, *, as_of: list[str], every: str | None = None, start: str | None = None,
+             end: str | None = None, sample: int | None = None, retry_gated: bool = False,
+             created_before: str | None = None, models_from: list[str] | None = None, everything: bool = False,
+             on_wait: Callable[[str], None] | None = None) -> RunPlan:
+    """The repos to fetch. With dates (--as-of, --every): the commit logs those dates need, shared by
+    all of them, or with `sample` those of the first `sample` repos of each date's hash order
+    (docs/AS_OF.md); repos recorded final at their sha (gone, disabled, gated unless `retry_gated`)
+    are never asked again. Otherwise: the repos chosen by creation date, a list, or all."""
+    if (start or end) and not every:
+        raise UsageError("--from/--to need --every (the dates of `hfscan timeline`)")
+    if sample is not None and not (as_of or every):
+        raise UsageError("--sample needs dates: --as-of DAY or --every quarter")
+    with connect(db_path, read_only=True, on_wait=on_wait) as con:
+        days = check_days([*as_of, *(timeline_days(con, every, start, end) if every else [])])
+        plan = history_plan(con, days, sample, retry_gated=retry_gated)
+        if days and models_from is None and not everything and created_before is None:
+            targets, skipped = [HistoryTarget(m, sha) for m, sha in plan.targets], plan.skipped
+        else:
+            targets, skipped = select_targets(con, created_before=created_before, models_from=models_from,
+                                              everything=everything)
+    return RunPlan(days, targets, skipped, plan.trees, sample)
 
 
 def failure_status(error: HubError) -> str:
@@ -157,7 +204,7 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
 
 def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
                 db_path: Path, on_progress: Callable[[HistoryProgress], None] | None = None,
-                on_wait: Callable[[str], None] | None = None) -> HistoryResult:
+                on_wait: Callable[[str], None] | None = None, sample: int | None = None) -> HistoryResult:
     started = time.monotonic()
     commits, failed, rejected_items = fetch_commits(db_path, client, targets, on_progress, on_wait)
     with connect(db_path, on_wait=on_wait) as con:  # a commit shared by several days: one tree
@@ -166,6 +213,6 @@ def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, a
     if trees:
         with connect(db_path, on_wait=on_wait) as con:
             classify_versions(con)
-    return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
-                         time.monotonic() - started, trees_failed, rejected_items + rejected_entries)
+    return HistoryResult(len(targets), commits, failed, trees, trees_failed, client.stats.requests, skipped,
+                         round(time.monotonic() - started, 2), sample, rejected_items + rejected_entries)
 

@@ -61,80 +61,98 @@ def headline(data: ReportData) -> alt.Chart:
     ).properties(title="The headline, by method, next to the 2021 figure", width=WIDTH)
 
 
-AS_OF_LINE = "as of the date (history, complete)"
-AS_OF_PARTIAL = "as of the date, PARTIAL (coverage < 100%)"
+AS_OF_LINE = "as of the date (hfscan timeline; band: 95% interval)"
 NAIVE = "naive: today's files by creation date"
 SNAPSHOT = "complete snapshot"
 IMPORTED = "complete snapshot (imported dump)"
 ASSEMBLY = "AssemblyAI, 14 Dec 2021"
-SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, AS_OF_PARTIAL, SNAPSHOT, IMPORTED, ASSEMBLY],
-                          range=["circle", "triangle-down", "square", "triangle-up", "diamond"])
-SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
+SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY],
+                          range=["circle", "square", "triangle-up", "diamond"])
+# The lead chart's two panels: PyTorch only near 80-90%, the small classes on their own scale.
+PANELS = (("PyTorch only", ("pytorch_only",)), ("TensorFlow only and both", ("tensorflow_only", "both")))
 
 
 def _time_frame(data: ReportData) -> pl.DataFrame:
-    """One long frame for the time chart: date, class, share, series, coverage (NULL: not an as-of)."""
-    schema = {"date": pl.String, "class": pl.String, "share": pl.Float64, "models": pl.Int64,
-              "population": pl.Int64, "coverage": pl.Float64, "missing": pl.Int64, "series": pl.String,
-              "segment": pl.Int64}
+    """One long frame for the time chart: date, class, share and its 95% interval, series."""
+    schema = {"date": pl.String, "class": pl.String, "share": pl.Float64, "share_low": pl.Float64,
+              "share_high": pl.Float64, "models": pl.Int64, "population": pl.Int64, "exact": pl.Boolean,
+              "series": pl.String}
     parts = []
     if data.timeline.height:
-        # The line breaks at every partial date: complete dates on either side are separate segments.
-        segments = (data.timeline.select("day", "complete").unique("day").sort("day")
-                    .with_columns((~pl.col("complete")).cast(pl.Int64).cum_sum().alias("segment")).drop("complete"))
-        parts.append(data.timeline.join(segments, on="day").select(
-            pl.col("day").alias("date"), "class", "share", "models", "population", "coverage", "missing",
-            pl.when(pl.col("complete")).then(pl.lit(AS_OF_LINE)).otherwise(pl.lit(AS_OF_PARTIAL)).alias("series"),
-            "segment"))
+        timeline = data.timeline
+        for column in ("share_low", "share_high"):  # rows stored before intervals: the point only when exact
+            if column not in timeline.columns:
+                timeline = timeline.with_columns(pl.lit(None, pl.Float64).alias(column))
+        timeline = timeline.with_columns(
+            pl.coalesce("share_low", pl.when(pl.col("complete")).then("share")).alias("share_low"),
+            pl.coalesce("share_high", pl.when(pl.col("complete")).then("share")).alias("share_high"))
+        parts.append(timeline.select(pl.col("day").alias("date"), "class", "share", "share_low", "share_high",
+                                     "models", "population", pl.col("complete").alias("exact"),
+                                     pl.lit(AS_OF_LINE).alias("series")))
+    none_f, none_i = pl.lit(None, pl.Float64), pl.lit(None, pl.Int64)
     if data.naive.height:
-        parts.append(data.naive.select(pl.col("day").alias("date"), "class", "share", "models", "population",
-                                       pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
-                                       pl.lit(NAIVE).alias("series")))
+        parts.append(data.naive.select(pl.col("day").alias("date"), "class", "share", none_f.alias("share_low"),
+                                       none_f.alias("share_high"), "models", "population",
+                                       pl.lit(None, pl.Boolean).alias("exact"), pl.lit(NAIVE).alias("series")))
     snapshots = data.by_snapshot.filter(pl.col("method") == "files")
     if snapshots.height:
         parts.append(snapshots.select(
-            pl.col("snapshot_at").cast(pl.String).str.slice(0, 10).alias("date"), "class", "share", "models",
-            pl.lit(None, pl.Int64).alias("population"), pl.lit(1.0).alias("coverage"), pl.lit(0, pl.Int64).alias("missing"),
+            pl.col("snapshot_at").cast(pl.String).str.slice(0, 10).alias("date"), "class", "share",
+            pl.col("share").alias("share_low"), pl.col("share").alias("share_high"), "models",
+            none_i.alias("population"), pl.lit(True).alias("exact"),
             (pl.when(pl.col("origin") == "imported dump").then(pl.lit(IMPORTED)).otherwise(pl.lit(SNAPSHOT))
              if "origin" in snapshots.columns else pl.lit(SNAPSHOT)).alias("series")))
     parts.append(reference_frame().select(
-        pl.lit("2021-12-14").alias("date"), "class", "share", pl.lit(None, pl.Int64).alias("models"),
-        pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
-        pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
-        pl.lit(ASSEMBLY).alias("series")))
-    parts = [part if "segment" in part.columns else part.with_columns(pl.lit(0).alias("segment")) for part in parts]
+        pl.lit("2021-12-14").alias("date"), "class", "share", none_f.alias("share_low"), none_f.alias("share_high"),
+        none_i.alias("models"), pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
+        pl.lit(None, pl.Boolean).alias("exact"), pl.lit(ASSEMBLY).alias("series")))
     return _label(pl.concat([part.cast(schema) for part in parts]))  # type: ignore[arg-type]
 
 
-def timeline(data: ReportData) -> alt.LayerChart:
-    """The report's lead: PT-only / TF-only / both over time. As-of reconstructions (hfscan timeline)
-    as a line through complete dates only; partial dates as hollow triangles off the line; complete
-    snapshots as squares (imported dumps as triangles); the 2021 figure as labelled diamonds; the naive estimate dashed."""
-    frame = _time_frame(data)
+def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], height: int) -> alt.LayerChart:
     one_of = lambda *values: alt.FieldOneOfPredicate(field="series", oneOf=list(values))  # noqa: E731
-    base = alt.Chart(frame).encode(
-        x=alt.X("date:T", title="Date (end of day, UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0)),
-        y=alt.Y("share:Q", title="Share of models with PyTorch and/or TensorFlow (%)", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
-        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
-                 alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
-                 alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models"),
-                 alt.Tooltip("coverage:Q", format=".2%"), alt.Tooltip("missing:Q", format=",", title="repos unknown")])
-    lines = base.transform_filter(one_of(AS_OF_LINE, NAIVE)).mark_line().encode(
-        detail=alt.Detail("segment:N"),
-        strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[AS_OF_LINE, NAIVE],
-                                                                          range=[[1, 0], [6, 4]])))
+    panel = frame.filter(pl.col("class").is_in(classes))
+    x = alt.X("date:T", title="Date (end of day, UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y_title = f"{title} (% of PT/TF models)"
+    y = alt.Y("share:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
+    colour = alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER)
+    tooltip = [alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
+               alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
+               alt.Tooltip("share_low:Q", format=".1f", title="95% low"),
+               alt.Tooltip("share_high:Q", format=".1f", title="95% high"), alt.Tooltip("exact:N"),
+               alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models")]
+    base = alt.Chart(panel).encode(x=x, color=colour, tooltip=tooltip)
+    band = base.transform_filter(one_of(AS_OF_LINE)).mark_area(opacity=0.22, interpolate="linear").encode(
+        y=alt.Y("share_low:Q", title=y_title, scale=alt.Scale(zero=False, nice=True)), y2="share_high:Q")
+    line = base.transform_filter(one_of(AS_OF_LINE)).mark_line(strokeWidth=2).encode(y=y)
+    # The naive estimate: thin, dashed, faded, so the eye follows the estimate, not it.
+    naive = base.transform_filter(one_of(NAIVE)).mark_line(strokeWidth=1.2, strokeDash=[5, 4], opacity=0.55).encode(
+        y=y, strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320),
+                                       scale=alt.Scale(domain=[AS_OF_LINE, NAIVE], range=[[1, 0], [5, 4]])))
     shape = alt.Shape("series:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))
     points = base.transform_filter(one_of(AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY)).mark_point(
-        filled=True, size=70, opacity=1).encode(shape=shape)
-    partial = base.transform_filter(one_of(AS_OF_PARTIAL)).mark_point(
-        filled=False, size=110, strokeWidth=2, strokeDash=[2, 2]).encode(shape=shape)
-    label = base.transform_filter(
-        alt.datum["series"] == ASSEMBLY).transform_filter(alt.datum["class"] == "pytorch_only").mark_text(
-        align="left", dx=9, dy=-9, fontWeight="bold", color="#333").encode(
-        text=alt.value(f"AssemblyAI 2021: {' / '.join(f'{v:g}' for v in REFERENCE_2021['shares'].values())}"))
-    return alt.layer(lines, points, partial, label).properties(
-        title="PyTorch only, TensorFlow only and both over time (files method)", width=WIDTH, height=340)
+        filled=True, size=55, opacity=1).encode(y=y, shape=shape)
+    layers = [band, line, naive, points]
+    if "pytorch_only" in classes:  # the 2021 figure, labelled at the top edge of the panel, above the data
+        rule = alt.Chart(pl.DataFrame({"date": ["2021-12-14"]})).mark_rule(color="#888", strokeDash=[2, 2]).encode(
+            x="date:T")
+        label = alt.Chart(pl.DataFrame({"date": ["2021-12-14"]})).mark_text(
+            align="left", baseline="top", dx=4, y=2, fontWeight="bold", color="#333").encode(
+            x="date:T", text=alt.value(f"AssemblyAI 2021: "
+                                       f"{' / '.join(f'{v:g}' for v in REFERENCE_2021['shares'].values())}"))
+        layers += [rule, label]
+    return alt.layer(*layers).properties(title=title, width=WIDTH, height=height)
+
+
+def timeline(data: ReportData) -> alt.VConcatChart:
+    """The report's lead: PT-only, then TF-only and both on their own scale, over time. As-of
+    estimates (hfscan timeline) as lines with their 95% interval as a band; complete snapshots as
+    squares (imported dumps as triangles); the 2021 figure as diamonds, labelled at the panel's
+    top edge; the naive estimate thin, dashed and faded."""
+    frame = _time_frame(data)
+    panels = [_lead_panel(frame, title, classes, 230 if len(classes) == 1 else 200) for title, classes in PANELS]
+    return alt.vconcat(*panels).resolve_scale(color="shared", shape="shared", strokeDash="shared").properties(
+        title="PyTorch only, TensorFlow only and both over time (files method)")
 
 
 def _segments(frame: pl.DataFrame) -> pl.DataFrame:

@@ -131,11 +131,13 @@ def _headline(con: duckdb.DuckDBPyConnection, stored: str, scan_id: int) -> dict
 def _timeline(con: duckdb.DuckDBPyConnection, snapshot_day: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The stored as-of series (`hfscan timeline`) at the current rules, each day from the newest
     snapshot it was computed from; and the naive estimate at the same days (quarter ends without one)."""
-    from hfscan.analysis.timeline import DEFAULT_FROM, naive_series, period_ends
+    from hfscan.analysis.as_of_answer import naive_series
+    from hfscan.analysis.shares import population, share_percentages
+    from hfscan.analysis.timeline import DEFAULT_FROM, period_ends
 
     timeline = _frame(con, """
-        SELECT strftime(day, '%Y-%m-%d') AS day, class, models, share, population, coverage, missing, complete,
-               scan_id
+        SELECT strftime(day, '%Y-%m-%d') AS day, class, models, share, share_low, share_high, population, coverage,
+               missing, complete, source, scan_id
         FROM as_of_shares
         WHERE class <> 'neither' AND rules_version = (SELECT rules_version FROM current_rules)
         QUALIFY scan_id = max(scan_id) OVER (PARTITION BY day)
@@ -146,9 +148,9 @@ def _timeline(con: duckdb.DuckDBPyConnection, snapshot_day: str) -> tuple[pl.Dat
             days = period_ends("quarter", DEFAULT_FROM, snapshot_day)
         except UsageError:  # a snapshot younger than one quarter end: no series to draw
             days = []
-    rows = [{"day": row["day"], "class": cls, "share": row["shares"][cls], "models": row["counts"][cls],
-             "population": row["population"]}
-            for row in naive_series(con, days) for cls in ("pytorch_only", "tensorflow_only", "both")]
+    rows = [{"day": day, "class": cls, "share": share_percentages(counts)[cls], "models": counts[cls],
+             "population": population(counts)}
+            for day, counts in naive_series(con, days) for cls in ("pytorch_only", "tensorflow_only", "both")]
     naive = pl.DataFrame(rows, schema={"day": pl.String, "class": pl.String, "share": pl.Float64,
                                        "models": pl.Int64, "population": pl.Int64})
     return timeline, naive

@@ -152,20 +152,19 @@ def _timeline_caveat(data: ReportData) -> str:
         return ("<p class=caveat>No as-of series is stored yet, so the time chart shows snapshots, the 2021 "
                 "figure and the naive estimate only: <code>hfscan timeline --every quarter</code> adds it "
                 "(it states the history requests it needs first).</p>")
-    partial = data.timeline.filter(~pl.col("complete")).unique("day").sort("day")
-    text = ("<p class=note>Solid line: the Hub as of each date, rebuilt from each repo's files at its last commit "
-            "on or before the date (<code>hfscan timeline</code>). Squares: complete snapshots. Dashed: the naive "
-            "estimate (today's files, by listed creation date; every repo created before 2022-03-02 counted as "
-            "old). Diamonds: the AssemblyAI figure of 14 Dec 2021, read off its chart.</p>")
-    if partial.height:
-        # Coverage is floored where it is computed (as_of.coverage_of): two decimals never show a false 100.
-        days = ", ".join(f"{html.escape(row['day'])} ({row['missing']:,} unknown, "
-                         f"{100 * row['coverage']:.2f}% known)"
-                         for row in partial.iter_rows(named=True))
-        text += (f"<p class=caveat><b>Partial:</b> {partial.height} date(s) count only the repos known on them and "
-                 f"are drawn as hollow triangles, off the line: {days}. <code>hfscan history --every ...</code> "
-                 "with the timeline's options fetches what the Hub still has; repos whose history was squashed "
-                 "after a date stay unknown on it (their files then are on no server).</p>")
+    estimated = data.timeline.filter(~pl.col("complete")).unique("day").sort("day")
+    text = ("<p class=note>Solid lines: the Hub as of each date, rebuilt from each repo's files at its last commit "
+            "on or before the date (<code>hfscan timeline</code>); the band around each is its 95% interval "
+            "(none where the date is exact). PyTorch only has its own panel; TensorFlow only and both share the "
+            "second, on their own scale. Squares: complete snapshots. Thin dashed lines: the naive estimate "
+            "(today's files, by listed creation date; every repo created before 2022-03-02 counted as old). "
+            "Diamonds: the AssemblyAI figure of 14 Dec 2021, read off its chart.</p>")
+    if estimated.height:
+        days = ", ".join(html.escape(row["day"]) for row in estimated.iter_rows(named=True))
+        text += (f"<p class=note>{estimated.height} date(s) are estimates, not exact: {days}. Repos whose history "
+                 "was not fetched are estimated from a keyed-hash sample (<code>hfscan history --every ... "
+                 "--sample N</code>; a larger N narrows the band), and repos no request can answer (history squashed "
+                 "after the date, gated, gone) widen it as worst cases.</p>")
     return text
 
 

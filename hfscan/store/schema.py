@@ -280,6 +280,28 @@ MIGRATIONS.append((
     """,
 ))
 
+# As-of estimates (docs/AS_OF.md): the timeline's rows carry the point estimate, its 95% interval
+# and the size of each part (exact, sampled, bounded). Rows stored before keep NULLs there and
+# read as before (their `models` were counts over the known repos). Number 9: 8 is another change's.
+MIGRATIONS.append((
+    9,
+    "as-of estimates: intervals and parts in as_of_share_rows",
+    """
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS share DOUBLE;        -- % (NULL for neither)
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS share_low DOUBLE;    -- 95% interval, %
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS share_high DOUBLE;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS models_low BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS models_high BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS exact BOOLEAN;       -- nothing sampled or bounded
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS exact_models BIGINT; -- repos of each part
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS sampled_models BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS bounded_models BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS sample_size BIGINT;  -- fetched repos behind sampled
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS source VARCHAR;      -- history | snapshot
+    """,
+))
+
+
 # Planted data (the fake Hub's PLANTED_HEADER seen at scan time): a report of it must never read as
 # the real Hub's, whatever the endpoint is called. Numbered 13: 8-12 are taken by parallel work.
 MIGRATIONS.append((

@@ -180,7 +180,7 @@ def test_the_comparison_can_fail() -> None:
     (["shares", "--method", "header"], "95% intervals"),
     (["shares", "--as-of", AS_OF, "--partial"], f"as of {AS_OF}"),
     (["classify"], "new versions classified"),
-    (["timeline", "--every", "year", "--partial"], "PARTIAL:"),
+    (["timeline", "--every", "year"], "ESTIMATED:"),
     (["explain", "<model>"], "weight files"),
 ])
 def test_without_json_the_same_result_is_text(run: Run, args: list[str], expected: str) -> None:

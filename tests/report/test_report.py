@@ -49,31 +49,45 @@ def test_every_chart_is_in_the_page_and_the_headline_equals_the_truth(built: tup
 
 
 def test_the_report_leads_with_time(built: tuple) -> None:
-    """First chart: the as-of series (partial dates marked, never on the line), the complete snapshots,
-    the 2021 figure at 2021-12-14 and the naive estimate; then the shares table, its interval note
-    outside it; breakdown facets with their own x scale."""
+    """First chart: the as-of series as lines with their 95% interval as a band (no hollow markers),
+    PyTorch only in its own panel and TF-only / both on theirs, the complete snapshots, the 2021
+    figure at 2021-12-14 labelled at the panel's edge, the naive estimate thin and faded; then the
+    shares table; breakdown facets with their own x scale."""
     _, db, out, _ = built
     html = out.read_text()
     charts = specs(html)
     assert next(iter(charts)) == "timeline"
     assert html.index('id="chart-timeline"') < html.index("<table><tr><th>method")
     spec = charts["timeline"]
-    rows = next(iter(spec["datasets"].values()))
+    rows = [r for data in spec["datasets"].values() for r in data if "series" in r]
     series = {r["series"] for r in rows}
-    assert series == {"as of the date, PARTIAL (coverage < 100%)", "naive: today's files by creation date",
-                      "complete snapshot", "AssemblyAI, 14 Dec 2021"}  # nothing here is complete: no line
-    stored = query(db, "SELECT strftime(day, '%Y-%m-%d'), class, models, coverage FROM as_of_shares "
-                       "WHERE class <> 'neither'")
-    partial = {(r["date"], r["class"], r["models"], r["coverage"]) for r in rows if r["series"].startswith("as of")}
-    assert partial == set(stored) and all(c < 1 for *_, c in stored)
+    assert series == {"as of the date (hfscan timeline; band: 95% interval)", "naive: today's files by creation date",
+                      "complete snapshot", "AssemblyAI, 14 Dec 2021"}
+    stored = query(db, "SELECT strftime(day, '%Y-%m-%d'), class, models, share, share_low, share_high, exact "
+                       "FROM as_of_shares WHERE class <> 'neither'")
+    drawn = {(r["date"], r["class"], r["models"], r["share"], r["share_low"], r["share_high"], r["exact"])
+             for r in rows if r["series"].startswith("as of")}
+    assert drawn == set(stored) and any(not exact for *_, exact in stored)
+    assert all(low <= share <= high for *_, share, low, high, _ in stored)
     reference = {r["class"]: r["share"] for r in rows if r["series"].startswith("AssemblyAI")}
     assert reference == {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}
     assert {r["date"] for r in rows if r["series"].startswith("AssemblyAI")} == {"2021-12-14"}
-    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
-    assert line["encoding"]["detail"]["field"] == "segment"  # broken at partial dates
-    assert line["transform"][0]["filter"]["oneOf"] == ["as of the date (history, complete)",
-                                                       "naive: today's files by creation date"]
-    assert "class=caveat><b>Partial:</b>" in html and "hollow triangles" in html
+    top, bottom = spec["vconcat"]
+    assert top["title"] == "PyTorch only" and bottom["title"] == "TensorFlow only and both"
+    for panel, classes in ((top, {"pytorch_only"}), (bottom, {"tensorflow_only", "both"})):
+        names = {panel["data"]["name"]} if "data" in panel else {layer["data"]["name"] for layer in panel["layer"]
+                                                                  if layer["mark"]["type"] == "area"}
+        assert {r["class"] for name in names for r in spec["datasets"][name]} == classes  # each on its own scale
+        marks = [layer["mark"] for layer in panel["layer"]]
+        band = next(layer for layer in panel["layer"] if layer["mark"]["type"] == "area")
+        assert band["encoding"]["y"]["field"] == "share_low" and band["encoding"]["y2"]["field"] == "share_high"
+        assert not any(m["type"] == "point" and m.get("filled") is False for m in marks)  # no hollow markers
+        naive = [layer for layer in panel["layer"] if layer["mark"]["type"] == "line"
+                 and layer["transform"][0]["filter"]["oneOf"] == ["naive: today's files by creation date"]]
+        assert naive and naive[0]["mark"]["opacity"] < 1 and naive[0]["mark"]["strokeDash"]
+    label = next(layer for layer in top["layer"] if layer["mark"]["type"] == "text")
+    assert label["mark"]["y"] == 2 and label["mark"]["baseline"] == "top"  # at the panel's top edge
+    assert "95% interval" in html and "hollow triangles" not in html
     assert charts["breakdowns"]["resolve"]["scale"] == {"y": "independent", "x": "independent"}
     assert "<td colspan" not in html
 

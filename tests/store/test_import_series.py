@@ -238,7 +238,7 @@ def test_imports_and_live_scans_share_the_timeline(hub: FakeHub, env: dict[str, 
     assert class_counts(db, 2, "files") == truth(hub.population, WEEKLY_EPOCHS[-1])["files"]
     # The lead chart (shares over time) marks the imported snapshots apart from the live scan too.
     lead = re.findall(r'<script type="application/json" data-chart="chart-timeline">(.*?)</script>', out.read_text(), re.S)
-    points = next(iter(json.loads(lead[0])["datasets"].values()))
+    points = [r for data in json.loads(lead[0])["datasets"].values() for r in data if "series" in r]  # both panels
     marked = {(r["date"], r["series"]) for r in points if r["series"].startswith("complete snapshot")}
     dates = {str(d)[:10]: k for d, k in query(db, "SELECT snapshot_at, kind FROM scans ORDER BY scan_id")}
     assert marked == {(d, "complete snapshot (imported dump)" if k == "import" else "complete snapshot")
