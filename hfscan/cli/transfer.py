@@ -59,6 +59,11 @@ def import_parquet_command(
 
     with open_db(db, read_only=False) as con:
         result = import_parquet_snapshots(con, path)
+    if result["duplicates"]:
+        note(f"{result['duplicates']:,} duplicate model rows dropped (one row per model and snapshot kept: "
+             "the newest lastModified)")
+    if result["skipped"]:
+        note(f"already imported from the same bytes as scan(s) {', '.join(map(str, result['skipped']))}: skipped")
     emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "
                                       f"{r['new_versions']:,} new versions (methods: {', '.join(r['methods'])})"))
 
@@ -126,8 +131,10 @@ def import_hf_dataset_command(
     quiet_hub_progress()  # our own one line per version instead
 
     def report(outcome: dict) -> None:
-        what = f"{outcome['revision'][:12]} {outcome['path']} ({outcome['date'][:10]})"
-        if outcome["status"] == "skipped":
+        what = f"{outcome['revision'][:12]} {outcome['path']}" + (f" ({outcome['date'][:10]})" if outcome["date"] else "")
+        if outcome["status"] in ("undated", "refused"):
+            note(f"{what}: {outcome['reason']}; skipped")
+        elif outcome["status"] == "skipped":
             note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
         elif outcome["status"] == "planned":
             note(f"{what}: would download {_size(outcome['bytes'])}")
@@ -141,8 +148,9 @@ def import_hf_dataset_command(
             unknown = f" (+{r['bytes_unknown']} of unknown size)" if r["bytes_unknown"] else ""
             return (f"{repo}/{r['file']}: would import {r['planned']} version(s), download {_size(r['bytes'])}"
                     f"{unknown}; {r['skipped']} already imported")
+        bad = "".join(f", {r[k]} {k}" for k in ("undated", "refused") if r[k])
         return (f"{repo}/{r['file']}: imported {r['imported']} version(s), {r['models']:,} models, "
-                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported")
+                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported{bad}")
 
     with open_db(db, read_only=False) as con:
         client = HubClient(resolved, token, on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))

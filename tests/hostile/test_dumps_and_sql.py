@@ -26,7 +26,7 @@ import pytest
 
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.datasets_repo import DatasetCommit
-from hfscan.testing.fakehub.population import BASE_END, DAY
+from hfscan.testing.fakehub.population import BASE_END
 from hfscan.testing.fakehub.series_repos import SeriesRepo
 from tests.crawl.helpers import REPO_ROOT, query, run_cli, scan_args
 
@@ -72,6 +72,7 @@ def _corrupt(folder: Path) -> Path:
 
 
 def _not_parquet(folder: Path) -> Path:
+    folder.mkdir(parents=True)
     path = folder / "models.parquet"
     path.write_bytes(b"<html>not a parquet file</html>")
     return path
@@ -193,7 +194,7 @@ def test_a_killed_dump_download_leaves_nothing_in_tmp(tmp_path: Path, evil_serie
 # --- scans: an empty or shrunken listing -------------------------------------------------------
 
 class _EmptyListing(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = b"[]"
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -277,15 +278,41 @@ def _raw_controls(text: str) -> list[str]:
 
 @pytest.mark.parametrize("args", [
     ["sql", "SELECT model_id FROM latest_models WHERE model_id LIKE 'evil/%' ORDER BY 1"],
-    ["sql", "SELECT model_id, 1 AS n FROM latest_models WHERE model_id LIKE 'evil/%' ORDER BY 1", "--format", "csv"],
     ["sql", "SELECT model_id AS \"x\u001b[31m\" FROM latest_models WHERE model_id LIKE 'evil/%'"],
     ["explain", "evil/\x1b]0;pwned\x07\x1b[2J"],
-], ids=["sql table", "sql csv", "sql column name", "explain"])
+    ["explain", "evil/\x1b]0;not-there\x07"],
+], ids=["sql table", "sql column name", "explain", "explain error"])
 def test_control_characters_are_escaped_in_text_output(planted_db: Path, args: list[str]) -> None:
     result = run_cli([*args, "--db", str(planted_db)])
-    assert result.code == 0, result.stderr
-    assert _raw_controls(result.stdout) == [], result.stdout
-    assert "\\x1b" in result.stdout  # shown, not executed
+    shown = result.stdout if result.code == 0 else result.stderr
+    assert result.code == (2 if "not-there" in args[1] else 0), result.stderr
+    assert _raw_controls(result.stdout + result.stderr) == [], shown
+    assert "\\x1b" in shown  # shown, not executed
+
+
+def test_csv_is_escaped_on_a_terminal_and_exact_in_a_pipe(planted_db: Path) -> None:
+    import pty
+
+    args = [sys.executable, "-m", "hfscan", "sql", "SELECT model_id FROM latest_models WHERE model_id LIKE 'evil/%'",
+            "--format", "csv", "--db", str(planted_db)]
+    main, tty = pty.openpty()
+    proc = subprocess.Popen(args, stdout=tty, stderr=subprocess.PIPE, cwd=REPO_ROOT)
+    os.close(tty)
+    shown = b""
+    while True:
+        try:
+            block = os.read(main, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not block:
+            break
+        shown += block
+    os.close(main)
+    assert proc.wait(timeout=60) == 0
+    shown = shown.replace(b"\r\n", b"\n")  # the terminal's own line ends
+    assert _raw_controls(shown.decode()) == [] and "\\x1b" in shown.decode(), shown
+    piped = run_cli(args[3:])
+    assert "evil/\x1b]0;pwned\x07\x1b[2J" in piped.stdout  # a pipe or a file gets the data as it is
 
 
 def test_json_output_keeps_the_ids_exactly(planted_db: Path) -> None:
@@ -297,7 +324,8 @@ def test_json_output_keeps_the_ids_exactly(planted_db: Path) -> None:
 
 
 def test_table_output_is_capped_with_a_note(planted_db: Path) -> None:
-    result = run_cli(["sql", "SELECT model_id FROM latest_models", "--db", str(planted_db), "--max-rows", "100"])
+    result = run_cli(["sql", "SELECT model_id FROM latest_models WHERE model_id LIKE 'org/%'", "--db", str(planted_db),
+                      "--max-rows", "100"])
     assert result.code == 0, result.stderr
     assert result.stdout.count("org/m") == 100
     assert "first 100 rows" in result.stderr
@@ -340,7 +368,7 @@ def test_ctrl_c_stops_a_running_query_and_memory_stays_under_the_limit(planted_d
             time.sleep(0.1)
             peak = max(peak, _rss_kb(proc.pid))
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
