@@ -18,10 +18,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "html", c
     built = charts.build(collected)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
-        text = page.render(collected, built)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)  # readers of a published report never see half a page
+        _write_whole(out, page.render(collected, built).encode("utf-8"))
         return {"out": str(out), "format": fmt, "bytes": out.stat().st_size, "charts": list(built),
                 "scan_id": collected.scan_id}
     if chart not in built:
@@ -30,10 +27,22 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "html", c
 
     spec = built[chart].to_dict()
     if fmt == "svg":
-        out.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
+        _write_whole(out, vl_convert.vegalite_to_svg(spec).encode("utf-8"))
     elif fmt == "png":
-        out.write_bytes(vl_convert.vegalite_to_png(spec, scale=2))
+        _write_whole(out, vl_convert.vegalite_to_png(spec, scale=2))
     else:
         raise UsageError(f"unknown --format {fmt!r}: use html, png or svg")
     return {"out": str(out), "format": fmt, "bytes": out.stat().st_size, "charts": [chart],
             "scan_id": collected.scan_id}
+
+
+def _write_whole(out: Path, data: bytes) -> None:
+    """Write `out` whole or not at all: through `<out>.tmp` and a rename (readers of a published
+    report never see half a page), and the .tmp is removed when the write fails (a full disk)."""
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -73,13 +73,13 @@ def check_parquet_size(con: duckdb.DuckDBPyConnection, pattern: str, label: str,
         top = str(path).split(", ")[0]
         if top not in columns:
             continue
-        name = Path(file).name
+        where = "" if Path(file).name in label else f" (in {Path(file).name})"
         if (decoded or 0) > DECODED_ALLOWANCE + MAX_EXPANSION * (stored or 0):
-            raise UsageError(f"{label}: column {top} of {name} is too large: {decoded:,} bytes decoded from "
+            raise UsageError(f"{label}: column {top}{where} is too large: {decoded:,} bytes decoded from "
                              f"{stored:,} stored (more than {MAX_EXPANSION}x); not imported",
                              hint="a real dump decodes to 1-10x its size; check where the file comes from")
         if (values or 0) > VALUES_ALLOWANCE + MAX_VALUES_PER_ROW * (group_rows or 0):
-            raise UsageError(f"{label}: column {top} of {name} is too large: {values:,} values in "
+            raise UsageError(f"{label}: column {top}{where} is too large: {values:,} values in "
                              f"{group_rows:,} rows; not imported",
                              hint=f"a real dump has at most a few hundred values per model ({MAX_VALUES_PER_ROW} allowed)")
 

@@ -377,3 +377,22 @@ def test_ctrl_c_stops_a_running_query_and_memory_stays_under_the_limit(planted_d
     assert "interrupted" in err and "Traceback" not in err
     assert peak < 1_000_000, f"peak RSS {peak} kB"  # 300 MB limit + Python and libraries
     assert not list(planted_db.parent.glob("*.tmp/*")), "spill files left behind"
+
+
+# --- leftovers after a failure ------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["html", "svg"])
+def test_a_report_that_cannot_be_written_leaves_no_tmp(planted_db: Path, tmp_path: Path, fmt: str) -> None:
+    """A real full disk (RLIMIT_FSIZE: writes past 8 KB fail with EFBIG, as ENOSPC would)."""
+    import resource
+
+    def limit_file_size() -> None:  # runs in the child only
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8_000, 8_000))
+
+    out = tmp_path / "out" / f"report.{fmt}"
+    proc = subprocess.run([sys.executable, "-m", "hfscan", "report", "--db", str(planted_db), "--out", str(out),
+                           "--format", fmt], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+                          preexec_fn=limit_file_size)
+    assert proc.returncode == 4, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in out.parent.iterdir()) == [], "a partial report or its .tmp was left"
