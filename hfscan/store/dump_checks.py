@@ -1,4 +1,4 @@
-"""Checks on a dump before anything of it is stored (issue 24: dumps can poison the series).
+"""Checks on a dump before anything of it is stored: a dump can poison the series.
 
 A dump is untrusted input: anyone can publish one, and an imported snapshot is as visible as a
 scanned one. Every import path (`import parquet`, `import hf-dataset`) runs these checks between
@@ -36,8 +36,9 @@ from hfscan.model_row import IMPORTED_COLUMNS
 # gives 2-10x; 100x only happens with data made to compress.
 MAX_EXPANSION = 100
 DECODED_ALLOWANCE = 64 * 1024 * 1024
-# Values (list elements) per row of a row group, beyond VALUES_ALLOWANCE: the Hub caps a repo at
-# ~100k files, real dumps average ~15 files and ~10 tags per model.
+# Values (list elements) per row of a row group, beyond VALUES_ALLOWANCE: the Hub recommends under
+# 100k files per repo (docs/HUB_PROTOCOL.md, "Published dumps"); real dumps average ~15 files and
+# ~10 tags per model.
 MAX_VALUES_PER_ROW = 1000
 VALUES_ALLOWANCE = 1_000_000
 # A snapshot dated after now would stay the latest one for ever; a commit date or clock a few

@@ -4,7 +4,7 @@ The database is opened read-only and sandboxed (no file system access: no COPY T
 extension installs), so DuckDB itself refuses every write; hfscan turns that refusal (and parse
 errors) into one clear message.
 
-A query cannot take the machine (issue 24):
+A query cannot take the machine:
 - memory: the connection has the memory limit every hfscan connection has (store/connect.py,
   HFSCAN_MEMORY_LIMIT); past it DuckDB spills to `<db>.tmp`, itself capped (SQL_TEMP_LIMIT);
 - rows: at most `max_rows` are fetched (batch by batch: a cross join of 8e13 rows is never held);

@@ -1,4 +1,4 @@
-"""Hostile dumps and queries (issue 24, items 5, 6 and 8): a fault matrix, one row per attack.
+"""Hostile dumps, queries and output: a fault matrix, one row per attack.
 
 Every row builds a hostile input (a Parquet file, a dataset repo on the fake Hub, a query, a model
 id), runs the real CLI in a subprocess and checks the answer the README's reliability table gives:

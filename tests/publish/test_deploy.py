@@ -97,7 +97,7 @@ def test_cron_line_runs_the_script_daily_as_the_service_user() -> None:
     assert "/opt/hfscan/deploy/hfscan-run.sh" in lines[0] and "flock -n" in lines[0]
 
 
-# --- hardening (issue 24, item 9) ---------------------------------------------------------------
+# --- hardening: token, pins, unit, env file ------------------------------------------------------------
 
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
