@@ -396,3 +396,19 @@ def test_a_report_that_cannot_be_written_leaves_no_tmp(planted_db: Path, tmp_pat
     assert proc.returncode == 4, proc.stderr
     assert "Traceback" not in proc.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == [], "a partial report or its .tmp was left"
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("google-bert/bert-base-uncased", "google-bert/bert-base-uncased"),
+    ("café/模型-ß", "café/模型-ß"),                       # printable text is kept as it is
+    ("a/\x1b[2Jb", "a/\\x1b[2Jb"),                        # ESC (C0)
+    ("a/\x9b31mb", "a/\\x9b31mb"),                        # CSI (C1)
+    ("a/b\u202etxt.exe", "a/b\\u202etxt.exe"),           # right-to-left override
+    ("a/b\nc\td\x00", "a/b\\x0ac\\x09d\\x00"),            # line breaks, tabs, NUL
+    ("a/\u2028b", "a/\\u2028b"),                          # line separator
+])
+def test_printable_escapes_what_a_terminal_would_obey(raw: str, shown: str) -> None:
+    from hfscan.text import printable
+
+    assert printable(raw) == shown
+    assert printable(shown) == shown  # idempotent: escaping twice changes nothing
