@@ -10,7 +10,8 @@ import typer
 from hfscan.cli.app import app
 from hfscan.cli.common import DbOption, db_path, emit_text, flat_for_csv, format_table, note, printable_frame
 
-# Defaults of hfscan.store.query, repeated here so that `hfscan --help` does not import DuckDB.
+# Defaults of hfscan.store.query, repeated here so that `hfscan --help` does not import DuckDB
+# (tests/hostile/test_dumps_and_sql.py checks they agree).
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_ROWS = 10_000
 
@@ -37,7 +38,6 @@ def sql(
     from hfscan.errors import UsageError
     from hfscan.store import query as store_query
 
-    assert store_query.DEFAULT_TIMEOUT == DEFAULT_TIMEOUT and store_query.DEFAULT_MAX_ROWS == DEFAULT_MAX_ROWS
     if output_format not in ("table", "csv", "json"):
         raise UsageError(f"unknown --format {output_format!r}: use table, csv or json")
     result = store_query.run_query(db_path(db), query, on_wait=note, timeout=timeout or None, max_rows=max_rows)

@@ -340,6 +340,13 @@ CROSS_JOIN = ("SELECT a.model_id, b.model_id, c.model_id, d.model_id FROM latest
               "latest_models c, latest_models d ORDER BY 1, 2, 3, 4")
 
 
+def test_the_cli_defaults_are_the_query_module_defaults() -> None:
+    from hfscan.cli import sql as cli_sql
+    from hfscan.store import query
+
+    assert (cli_sql.DEFAULT_TIMEOUT, cli_sql.DEFAULT_MAX_ROWS) == (query.DEFAULT_TIMEOUT, query.DEFAULT_MAX_ROWS)
+
+
 def test_a_query_past_its_timeout_stops_with_one_line(planted_db: Path) -> None:
     result = run_cli(["sql", CROSS_JOIN, "--db", str(planted_db), "--timeout", "2"], timeout=120)
     assert result.code == 2, result.stderr
