@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hfscan.errors import UsageError
 
@@ -26,3 +27,16 @@ def end_of_day(day: str) -> datetime:
     """As of a date means at the end of that day (UTC): its commits count."""
     parsed = parse_day(day)
     return datetime.combine(parsed + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
+
+
+def now_utc() -> datetime:
+    """The moment hfscan takes as now (naive UTC) when it judges whether data is plausible (a dump
+    dated after now is refused). HFSCAN_NOW (ISO date or time) replaces the clock: the test suite
+    sets it after the fake Hub's calendar, which runs to 2026-12-22."""
+    fixed = os.environ.get("HFSCAN_NOW")
+    if fixed:
+        try:
+            return datetime.fromisoformat(fixed).replace(tzinfo=None)
+        except ValueError as e:
+            raise UsageError(f"HFSCAN_NOW={fixed!r} is not a date or time (YYYY-MM-DD[THH:MM])") from e
+    return datetime.now(UTC).replace(tzinfo=None)

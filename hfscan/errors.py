@@ -141,3 +141,10 @@ class IntegrityError(HfscanError):
     """`status --check` found a problem in the stored data."""
 
     exit_code = ExitCode.INTEGRITY
+
+
+class Interrupted(HfscanError):
+    """Stopped on the user's request (Ctrl-C / SIGINT) where a library call had to catch it
+    first (e.g. to interrupt a DuckDB query running in another thread)."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -12,6 +12,7 @@ import sys
 
 from hfscan.cli.app import app, state
 from hfscan.errors import ExitCode, HfscanError, first_line, redact
+from hfscan.text import printable
 
 # One module per verb (or small group of verbs), in help order.
 VERB_MODULES = [
@@ -33,9 +34,10 @@ for _name in VERB_MODULES:
     importlib.import_module(f"hfscan.cli.{_name}")
 
 def _fail(message: str, hint: str | None, code: int) -> int:
-    print(f"hfscan: error: {redact(message)}", file=sys.stderr)
+    # One line each: a control character from a model id or a dump is shown escaped, never sent raw.
+    print(f"hfscan: error: {printable(redact(message))}", file=sys.stderr)
     if hint:
-        print(f"hint: {redact(hint)}", file=sys.stderr)
+        print(f"hint: {printable(redact(hint))}", file=sys.stderr)
     return code
 
 

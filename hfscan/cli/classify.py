@@ -8,6 +8,7 @@ import typer
 
 from hfscan.cli.app import app
 from hfscan.cli.common import DbOption, JsonOption, db_path, emit, format_table, note, open_db
+from hfscan.text import printable
 
 
 @app.command()
@@ -46,11 +47,11 @@ def explain(
     quoted = model_id.replace("'", "''")
     classes = run_query(db_path(db), "SELECT method, class, neither_reason, pt_attributed, formats, library_name, "
                         "pt_path, tf_path, jax_path, basis, config_model_type, scan_id "
-                        f"FROM latest_classes WHERE model_id = '{quoted}' ORDER BY method", on_wait=note)
+                        f"FROM latest_classes WHERE model_id = '{quoted}' ORDER BY method", on_wait=note).frame
     if classes.is_empty():
-        raise UsageError(f"{model_id} is not in the latest snapshot", hint="check the id (it is case-sensitive)")
+        raise UsageError(f"{printable(model_id)} is not in the latest snapshot", hint="check the id (it is case-sensitive)")
     evidence = run_query(db_path(db), "SELECT path, format, resolved_format, family, rule, attributed "
-                         f"FROM model_evidence WHERE model_id = '{quoted}' ORDER BY path", on_wait=note)
+                         f"FROM model_evidence WHERE model_id = '{quoted}' ORDER BY path", on_wait=note).frame
     emit({"model_id": model_id, "classes": classes, "evidence": evidence}, json_out, _explain_text)
 
 
@@ -79,8 +80,8 @@ def _loading_lines(classes: Any) -> list[str]:
 def _explain_text(r: dict) -> str:
     evidence = r["evidence"]
     classes = r["classes"]
-    return "\n".join([r["model_id"], format_table(classes.drop("scan_id", "pt_path", "tf_path", "jax_path",
+    return "\n".join([printable(r["model_id"]), format_table(classes.drop("scan_id", "pt_path", "tf_path", "jax_path",
                                                                  "config_model_type")),
-                      *_loading_lines(classes),
+                      *map(printable, _loading_lines(classes)),
                       "weight files (and excluded side files):",
                       format_table(evidence) if not evidence.is_empty() else "(none)"])

@@ -94,8 +94,10 @@ def writable_output(path: Path, *, folder: bool = False) -> Path:
 
 
 def note(message: str) -> None:
-    """A diagnostic line for the user, on stderr."""
-    print(message, file=sys.stderr, flush=True)
+    """A diagnostic line for the user, on stderr (names from the Hub or a dump made safe for a terminal)."""
+    from hfscan.text import printable
+
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def jsonable(value: Any) -> Any:
@@ -135,11 +137,34 @@ def emit_text(text: str) -> None:
 _LABEL_INTEGERS = re.compile(r"(^|_)(id|year|rank|position|version|quarter|month|day|epoch)$")
 
 
+def printable_frame(frame: Any) -> Any:
+    """The frame with every text value and column name made safe for a terminal
+    (hfscan.text.printable: control characters shown as escapes, never sent raw)."""
+    import polars as pl
+
+    from hfscan.text import printable
+
+    def safe(expr: Any) -> Any:
+        return expr.map_elements(printable, return_dtype=pl.String, skip_nulls=True)
+
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            exprs.append(safe(pl.col(name)))
+        elif isinstance(dtype, pl.List) and dtype.inner == pl.String:
+            exprs.append(pl.col(name).list.eval(safe(pl.element())))
+        elif dtype.is_nested():  # structs, lists of structs: shown as JSON text
+            exprs.append(safe(pl.col(name).map_elements(lambda v: str(v), return_dtype=pl.String)))
+    safe_frame = frame.with_columns(exprs) if exprs else frame
+    return safe_frame.rename({n: printable(n) for n in frame.columns if printable(n) != n})
+
+
 def format_table(frame: Any) -> str:
     """A polars DataFrame as a plain, fully shown text table: counts with thousands separators,
     times to the second (the stored microseconds are noise to a reader; --format csv|json keep them)."""
     import polars as pl
 
+    frame = printable_frame(frame)  # text made safe for a terminal
     exprs = []
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.Datetime):

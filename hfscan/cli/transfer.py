@@ -15,6 +15,7 @@ from hfscan.cli.common import (
     JsonOption,
     emit,
     hub_access,
+    note,
     open_db,
     writable_output,
 )
@@ -61,6 +62,11 @@ def import_parquet_command(
     parquet_pattern(path)  # refuse a missing path before the database is opened for writing
     with open_db(db, read_only=False) as con:
         result = import_parquet_snapshots(con, path)
+    if result["duplicates"]:
+        note(f"{result['duplicates']:,} duplicate model rows dropped (one row per model and snapshot kept: "
+             "the newest lastModified)")
+    if result["skipped"]:
+        note(f"already imported from the same bytes as scan(s) {', '.join(map(str, result['skipped']))}: skipped")
     emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "
                                       f"{r['new_versions']:,} new versions (methods: {', '.join(r['methods'])})"))
 
@@ -133,9 +139,11 @@ def import_hf_dataset_command(
     def report(outcome: dict) -> None:
         nonlocal done
         done += 1
-        bar.update(done, f"{outcome['date'][:10]} done")
-        what = f"{outcome['revision'][:12]} {outcome['path']} ({outcome['date'][:10]})"
-        if outcome["status"] == "skipped":
+        bar.update(done, f"{(outcome['date'] or '')[:10]} done")
+        what = f"{outcome['revision'][:12]} {outcome['path']}" + (f" ({outcome['date'][:10]})" if outcome["date"] else "")
+        if outcome["status"] in ("undated", "refused"):
+            bar.note(f"{what}: {outcome['reason']}; skipped")
+        elif outcome["status"] == "skipped":
             bar.note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
         elif outcome["status"] == "planned":
             bar.note(f"{what}: would download {_size(outcome['bytes'])}")
@@ -149,8 +157,9 @@ def import_hf_dataset_command(
             unknown = f" (+{r['bytes_unknown']} of unknown size)" if r["bytes_unknown"] else ""
             return (f"{repo}/{r['file']}: would import {r['planned']} version(s), download {_size(r['bytes'])}"
                     f"{unknown}; {r['skipped']} already imported")
+        bad = "".join(f", {r[k]} {k}" for k in ("undated", "refused") if r[k])
         return (f"{repo}/{r['file']}: imported {r['imported']} version(s), {r['models']:,} models, "
-                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported")
+                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported{bad}")
 
     with open_db(db, read_only=False) as con, bar:
         client = HubClient(resolved, token, on_wait=lambda why, s: bar.note(f"waiting {s:.1f}s: {why}"))

@@ -52,6 +52,7 @@ class SeriesFile:
 
 
 def date_in_path(path: str) -> datetime:
+    """The last YYYY-MM-DD in a path; UsageError when there is none or it is no date."""
     found = _DATE.findall(path)
     if not found:
         raise UsageError(f"no date (YYYY-MM-DD) in {path}", hint="--files must match files dated by their path")
@@ -61,32 +62,44 @@ def date_in_path(path: str) -> datetime:
         raise UsageError(f"{path}: {'-'.join(found[-1])} is not a date") from e
 
 
-def list_files(client: HubClient, repo: str, pattern: str, sha: str) -> list[SeriesFile]:
+@dataclass(frozen=True)
+class SeriesListing:
+    files: list[SeriesFile]       # dated, oldest first
+    undated: list[tuple[str, str]]  # (path, why): matched the pattern but carry no valid date
+
+
+def list_files(client: HubClient, repo: str, pattern: str, sha: str) -> SeriesListing:
     """The files at commit `sha` matching `pattern` (fnmatch; `*` stays within one folder), with
-    their sizes: one recursive tree listing of the pattern's fixed folder, through `client`."""
+    their sizes: one recursive tree listing of the pattern's fixed folder, through `client`. A
+    matching file without a valid date in its path is set aside (and counted by the caller), so
+    that one stray file never stops the series."""
     fixed = pattern.split("*")[0].split("?")[0].split("[")[0]
     top = fixed.rsplit("/", 1)[0] if "/" in fixed else ""
     where = f"/api/datasets/{repo}/tree/{sha}" + (f"/{top}" if top else "")
     found = []
+    undated: list[tuple[str, str]] = []
     depth = pattern.count("/")
     pages = client.pages(where, [("recursive", "true"), ("expand", "false")], parse_list,
                          what=f"dataset {repo}: files under {top or '/'}")
     try:
         listing = [entry for page in pages for entry in (page.parsed if isinstance(page.parsed, list) else [])]
     except EntryGone:  # the pattern's folder does not exist at that commit
-        return []
+        return SeriesListing([], [])
     for entry in listing:
         path = entry.get("path", "") if isinstance(entry, dict) else ""
-        if path and entry.get("type") == "file" and path.count("/") == depth and fnmatch.fnmatchcase(path, pattern):
+        if path and isinstance(path, str) and entry.get("type") == "file" and path.count("/") == depth and fnmatch.fnmatchcase(path, pattern):
             lfs = entry.get("lfs")
             size = lfs.get("size") if isinstance(lfs, dict) and lfs.get("size") else entry.get("size")
-            found.append(SeriesFile(path, date_in_path(path), size))
+            try:
+                found.append(SeriesFile(path, date_in_path(path), size))
+            except UsageError as e:
+                undated.append((path, e.message))
     dates = [f.date for f in found]
     twice = sorted({d for d in dates if dates.count(d) > 1})
     if twice:
         raise UsageError(f"dataset {repo}: several files match {pattern} for {twice[0]:%Y-%m-%d}",
                          hint="narrow --files so that each date has one file")
-    return sorted(found, key=lambda f: f.date)
+    return SeriesListing(sorted(found, key=lambda f: f.date), undated)
 
 
 def download(repo: str, path: str, sha: str, endpoint: str, token: str | None, folder: str) -> str:

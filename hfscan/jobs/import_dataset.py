@@ -39,9 +39,17 @@ from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import parse_list
 from hfscan.crawl.dumps import download, hub_errors, list_files
 from hfscan.crawl.untrusted import commit_id
+from hfscan.dates import now_utc
 from hfscan.errors import HubError, UsageError
+from hfscan.store.dump_checks import CLOCK_SKEW
 from hfscan.store.schema import first_row
-from hfscan.store.series import import_file, imported_path, path_source
+from hfscan.store.series import (
+    download_folder,
+    import_file,
+    imported_path,
+    path_source,
+    remove_download_folder,
+)
 from hfscan.store.snapshots import mark_planted
 
 Every = Literal["week", "month"]
@@ -192,10 +200,15 @@ def pick_dates(items: Iterable[T], since: date | None, until: date | None, every
 
 def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, path: str, sha: str,
                source: str, snapshot_at: datetime, token: str | None, keep_card_data: bool) -> dict[str, Any]:
-    """Download one file at `sha` into a temporary folder, store it, classify, delete the folder."""
-    with tempfile.TemporaryDirectory(prefix="hfscan-series-") as folder:
-        local = download(repo, path, sha, client.endpoint, token, folder)
-        result = import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)
+    """Download one file at `sha` into a temporary folder beside the database, store it, classify,
+    delete the folder."""
+    where = download_folder(con)
+    try:
+        with tempfile.TemporaryDirectory(prefix="hfscan-series-", dir=where) as folder:
+            local = download(repo, path, sha, client.endpoint, token, folder)
+            result = import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)
+    finally:
+        remove_download_folder(where)
     if client.stats.planted:  # a dump served by the fake Hub is planted data, whatever its endpoint
         mark_planted(con, result["snapshots"])
     classify_versions(con)
@@ -228,7 +241,17 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
         if revisions and len(revisions) > 1:
             raise UsageError("--files reads one commit: give at most one --revision")
         sha = head_sha(client, repo, revisions[0] if revisions else None)
-        listed = list_files(client, repo, files, sha)
+        listing = list_files(client, repo, files, sha)
+        # A file dated after now would become the latest snapshot for ever: set aside like an undated one.
+        latest = now_utc() + CLOCK_SKEW
+        listed = [f for f in listing.files if f.date <= latest]
+        for path, why in [*listing.undated, *((f.path, f"{f.date:%Y-%m-%d} is after now") for f in listing.files
+                                              if f.date > latest)]:
+            items.append({"path": path, "revision": sha, "date": None, "source": path_source(repo, sha, path),
+                          "bytes": None, "existing": None, "undated": why})
+        if not listed and items:  # one stray file is skipped; a pattern matching no dated file is a mistake
+            raise UsageError(f"dataset {repo}: {items[0]['path']}: {items[0]['undated']}",
+                             hint="--files must match files dated by their path (e.g. 'models/*/models.parquet')")
         if not listed:
             raise UsageError(f"dataset {repo}: no file matches {files}", hint="check --files (e.g. 'models/*/models.parquet')")
         picked = pick_dates(listed, since, until, every)
@@ -264,18 +287,24 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
     outcomes: list[dict[str, Any]] = []
     for item in items:
         outcome: dict[str, Any] = {"revision": item["revision"], "path": item["path"],
-                                   "date": item["date"].isoformat(), "source": item["source"]}
-        if item["existing"] is not None:
+                                   "date": item["date"].isoformat() if item["date"] else None, "source": item["source"]}
+        if item.get("undated"):
+            outcome.update(status="undated", reason=item["undated"])
+        elif item["existing"] is not None:
             outcome.update(status="skipped", scan_id=item["existing"])
         elif dry_run:
             outcome.update(status="planned", bytes=item["bytes"])
         else:
             started = time.monotonic()
-            result = import_one(con, client, repo, item["path"], item["revision"], item["source"], item["date"],
-                                token, keep_card_data)
-            outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
-                           new_versions=result["new_versions"], methods=result["methods"],
-                           seconds=round(time.monotonic() - started, 2))
+            try:
+                result = import_one(con, client, repo, item["path"], item["revision"], item["source"], item["date"],
+                                    token, keep_card_data)
+            except UsageError as e:  # the dump failed its checks (store/dump_checks.py): skipped, counted
+                outcome.update(status="refused", reason=e.message)
+            else:
+                outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
+                               new_versions=result["new_versions"], methods=result["methods"],
+                               duplicates=result["duplicates"], seconds=round(time.monotonic() - started, 2))
         outcomes.append(outcome)
         if on_revision:
             on_revision(outcome)
@@ -284,6 +313,8 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
     summary: dict[str, Any] = {
         "repo": repo, "file": files or file, "revisions": outcomes, "imported": len(imported),
         "skipped": sum(o["status"] == "skipped" for o in outcomes),
+        "undated": sum(o["status"] == "undated" for o in outcomes),
+        "refused": sum(o["status"] == "refused" for o in outcomes),
         "models": sum(o["models"] for o in imported), "new_versions": sum(o["new_versions"] for o in imported)}
     if dry_run:
         known = [o["bytes"] for o in planned if o["bytes"] is not None]

@@ -57,6 +57,7 @@ class ScanOptions:
     overlap: timedelta = timedelta(days=1)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     classify: bool = True
+    allow_shrink: bool = False  # store a listing under half the previous snapshot (snapshots.finalize)
 
 
 @dataclass
@@ -140,7 +141,8 @@ def run_scan(
             try:
                 if not state.done:
                     _crawl(staging, client, state, options, expected, resumed, on_progress, note)
-                final = snapshots.finalize(staging, on_wait=note, planted=client.stats.planted)
+                final = snapshots.finalize(staging, on_wait=note, planted=client.stats.planted,
+                                           allow_shrink=options.allow_shrink)
             except duckdb.Error as e:
                 raise StoreError(
                     f"scan {state.scan_id}: cannot write the database: {first_line(e)}",

@@ -16,6 +16,7 @@ import duckdb
 
 from hfscan.errors import UsageError
 from hfscan.model_row import IMPORTED_COLUMNS
+from hfscan.store import dump_checks
 from hfscan.store.schema import first_row
 
 # Columns of a dump that hfscan reads: every name model_row.py accepts from dumps, the file
@@ -37,6 +38,31 @@ def imported_path(con: duckdb.DuckDBPyConnection, repo: str, path: str) -> int |
         "AND ends_with(source, ?)", [f"hf-dataset:{repo}@", f"/{path}"]))[0]
 
 
+def download_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where dumps are downloaded: `<db>.import/` beside the database (not /tmp, which a kill -9
+    would leave a multi-GB file in). Whatever is in it is a leftover of a killed import: the
+    database is open for writing here, so no other import can be using it. None for an in-memory
+    database (the system's temporary folder then)."""
+    import shutil
+
+    row = first_row(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"))
+    if not row or not row[0]:
+        return None
+    folder = Path(row[0]).with_name(Path(row[0]).name + ".import")
+    if folder.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def remove_download_folder(folder: Path | None) -> None:
+    if folder is not None:
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty: a concurrent leftover is cleaned on the next start
+
+
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -53,6 +79,9 @@ def define_source(con: duckdb.DuckDBPyConnection, file: str, keep_card_data: boo
     """The temp view `src` over a downloaded dump: the kept columns, plus config's two fields.
     Returns the dump's column names."""
     parquet = f"read_parquet({_sql_text(file)})"
+    # Before a page is decoded: a file made to explode is refused from its footer.
+    dump_checks.check_parquet_size(con, file, Path(file).name,
+                                   frozenset({"cardData"}) if keep_card_data else frozenset())
     try:
         types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet}").fetchall()}
     except duckdb.Error as e:

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from hfscan import __version__
-from hfscan.errors import StoreError, redact
+from hfscan.errors import HubError, StoreError, redact
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store import runs
 from hfscan.store.connect import connect, is_lock_error
@@ -128,8 +128,28 @@ class FinalizeResult:
     rejects: int
 
 
+# A full listing under this share of the previous snapshot is not believed without a confirmation
+# (--allow-shrink): the Hub has never lost half its models between two scans, while an endpoint
+# answering `[]`, or a proxy cutting the listing short, would make it the latest snapshot.
+MIN_SHARE_OF_PREVIOUS = 0.5
+
+
+def check_not_shrunk(con: duckdb.DuckDBPyConnection, scan_id: int, listed: int, db: str = "") -> None:
+    """Refuse a complete snapshot that is empty or under half of the previous crawl's."""
+    previous = first_row(con.execute(
+        f"SELECT scan_id, models FROM {db}scan_log WHERE status = 'complete' AND kind IN ('full', 'incremental') "
+        "AND scan_id <> ? ORDER BY scan_id DESC LIMIT 1", [scan_id]))
+    if listed > 0 and (previous is None or listed >= MIN_SHARE_OF_PREVIOUS * (previous[1] or 0)):
+        return
+    than = f", under half of the previous snapshot's {previous[1]:,} (scan {previous[0]})" if previous else ""
+    raise HubError(f"scan {scan_id} listed {listed:,} models{than}: not stored as a complete snapshot",
+                   hint="if the Hub really shrank, store it with `hfscan scan --allow-shrink`; "
+                        "otherwise throw it away with `hfscan scan --discard`")
+
+
 def finalize(staging: Staging, *, wait_seconds: float = 600.0,
-             on_wait: Callable[[str], None] | None = None, planted: bool = False) -> FinalizeResult:
+             on_wait: Callable[[str], None] | None = None, planted: bool = False,
+             allow_shrink: bool = False) -> FinalizeResult:
     """Store the staged scan; `planted`: an answer carried the fake Hub's marker (kept once set)."""
     state = staging.state()
     if state is None or not state.done:
@@ -153,6 +173,9 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                              hint="discard it with `hfscan scan --discard` and scan again")
         if status[0] == "complete":  # stored before a kill removed the staging file
             return _result_of(con, state.scan_id)
+        if state.kind == "full" and not allow_shrink:  # an incremental scan carries the rest forward
+            check_not_shrunk(con, state.scan_id, first_row(con.execute("SELECT count(*) FROM final_models"))[0],
+                             db="main_db.")
         with transaction(con):
             new_versions = first_row(con.execute(
                 f"""

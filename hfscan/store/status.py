@@ -45,7 +45,7 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
     in_progress: dict[str, Any] | None = None
     if staged == "running":
         in_progress = {"state": "running", **(read_sidecar(db_path) or {})}
-    elif staged == "stopped":
+    elif staged == "stopped" and state is not None:  # an empty staging file (killed before its first row) is no scan
         info = dict(state.__dict__) if state else {}
         info.pop("next_url", None)
         info.pop("pid", None)
