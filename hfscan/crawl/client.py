@@ -30,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from hfscan import __version__
 from hfscan.errors import (
@@ -48,6 +48,7 @@ from hfscan.errors import (
 T = TypeVar("T")
 
 RETRY_STATUS = frozenset({408, 500, 502, 503, 504})
+STREAM_CHUNK = 1 << 20  # bytes a streamed download holds in memory at a time
 
 
 class PageParseError(Exception):
@@ -216,10 +217,12 @@ class HubClient:
 
     def request(self, method: str, url: str, *, params: Any = None, headers: dict[str, str] | None = None,
                 parse: Callable[[bytes], T] | None = None, what: str = "",
-                data: dict[str, Any] | None = None) -> tuple[Any, T | bytes]:
+                data: dict[str, Any] | None = None, sink: BinaryIO | None = None) -> tuple[Any, T | bytes]:
         """Send one request with the retry policy; returns (response, parsed body or raw bytes).
 
-        ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again.
+        ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again. With
+        ``sink``, a successful answer's body is streamed into it (rewritten from the start on each
+        attempt, flat memory at any size) and b"" is returned in its place.
         Raises the typed errors of ``hfscan.errors``: RepoGone/RepoGated/RepoDisabled/EntryGone for
         one repo, AuthError for a bad token, RateLimited, HubUnreachable (HubOutage when the
         failures run across requests), HubError for anything else.
@@ -234,9 +237,12 @@ class HubClient:
             self.stats.requests += 1
             try:
                 merged = {**self._headers, **(headers or {})}
-                response = get_session().request(method, url, params=params, headers=merged, data=data,
-                                                 timeout=self._timeout())
-                body = response.content
+                if sink is None:
+                    response = get_session().request(method, url, params=params, headers=merged, data=data,
+                                                     timeout=self._timeout())
+                    body = response.content
+                else:
+                    response, body = self._stream(method, url, params, merged, data, sink)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
                 failures += 1
                 problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
@@ -277,6 +283,21 @@ class HubClient:
                 continue
             self._failures_in_a_row = 0
             return response, parsed
+
+    def _stream(self, method: str, url: str, params: Any, headers: dict[str, str], data: Any,
+                sink: BinaryIO) -> tuple[Any, bytes]:
+        """One attempt whose 2xx body goes to `sink` in chunks; other answers are read whole (small)."""
+        from huggingface_hub.utils import get_session
+
+        with get_session().stream(method, url, params=params, headers=headers, data=data,
+                                  timeout=self._timeout()) as response:
+            if response.status_code >= 300:
+                return response, response.read()
+            sink.seek(0)
+            sink.truncate()
+            for chunk in response.iter_bytes(STREAM_CHUNK):
+                sink.write(chunk)
+            return response, b""
 
     def _failed_attempt(self, failures: int, label: str, problem: str, cause: BaseException | None = None,
                         message: str | None = None) -> None:
