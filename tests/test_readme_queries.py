@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hfscan.testing.fakehub import FakeHub
-from tests.crawl.helpers import REPO_ROOT, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, REPO_ROOT, run_cli, scan_args
 
 QUERIES = re.findall(r"```sql\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)
 
@@ -17,11 +17,12 @@ QUERIES = re.findall(r"```sql\n(.*?)```", (REPO_ROOT / "README.md").read_text(),
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("readme") / "hfscan.duckdb"
-    with FakeHub(models=700, seed=12) as hub:
+    with FakeHub(models=700, seed=12, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, path)).code == 0
         hub.set_epoch(3)
         assert run_cli(scan_args(hub, path)).code == 0
-        assert run_cli(["history", "--endpoint", hub.url, "--db", str(path), "--retry-wait", "0.01"]).code == 0
+        assert run_cli(["history", "--endpoint", hub.url, "--db", str(path), "--retry-wait", "0.01"],
+                       env={"HF_TOKEN": GATE_TOKEN}).code == 0
     return path
 
 
