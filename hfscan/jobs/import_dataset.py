@@ -251,10 +251,7 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
     if since and until and since > until:
         raise UsageError(f"--since {since} is after --until {until}")
     repo_checked = False
-    if file is None and files is None:
-        if revisions and len(revisions) > 1:
-            raise UsageError("a published repo is read at one commit: give at most one --revision",
-                             hint="or name the series with --file")
+    if file is None and files is None and len(revisions or []) <= 1:  # several revisions: a file's series
         with hub_errors(repo, f"revision {revisions[0] if revisions else 'main'}"):
             # One unretried call: a wrong repo or endpoint fails at once, and its file list says
             # whether `hfscan publish` wrote the repo.

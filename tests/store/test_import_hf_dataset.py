@@ -326,3 +326,41 @@ def test_dry_run_of_a_published_repo_lists_the_bytes_and_downloads_nothing(
     summary = json.loads(result.stdout)
     repo = hub.hub.datasets[PUBLISHED]
     assert summary["planned"] == 3 and summary["bytes"] == sum(len(repo.body(repo.head, f)) for f in files)
+
+
+def test_a_snapshot_folder_of_several_files_is_one_snapshot(
+        hub: FakeHub, published: tuple[Path, list[str], dict[str, str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB's partitioned COPY may write a folder as several files (data_0, data_1, ...): they are
+    one snapshot, one download each."""
+    import huggingface_hub.constants
+    import pyarrow.parquet as pq
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    source, files, env = published
+    repo = hub.hub.datasets[PUBLISHED]
+    whole = tmp_path / "whole.parquet"
+    whole.write_bytes(repo.body(repo.head, files[0]))
+    table = pq.read_table(whole)
+    halves = [table.slice(0, table.num_rows // 2), table.slice(table.num_rows // 2)]
+    folder = files[0].rsplit("/", 1)[0]
+    operations = []
+    for number, half in enumerate(halves):
+        pq.write_table(half, tmp_path / f"half-{number}.parquet")
+        operations.append(CommitOperationAdd(f"{folder}/data_{number}.parquet", str(tmp_path / f"half-{number}.parquet")))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)  # the fake has no Xet storage
+    api = HfApi(endpoint=hub.url, token=hub.hub.uploads.add_user("splitter"))
+    api.create_repo("splitter/split", repo_type="dataset")
+    api.create_commit("splitter/split", operations, commit_message="one snapshot, two files", repo_type="dataset")
+
+    db = tmp_path / "split.duckdb"
+    before = hub.stats()
+    result = hf_import(db, env, "splitter/split", "--json")
+    assert result.code == 0, result.stderr
+    assert routes(hub, before)["route:dataset_resolve"] == 2
+    (outcome,) = json.loads(result.stdout)["revisions"]
+    assert outcome["files"] == [f"{folder}/data_0.parquet", f"{folder}/data_1.parquet"]
+    assert len(outcome["scan_ids"]) == 1
+    at = query(source, "SELECT snapshot_at FROM scans WHERE scan_id = "
+                       f"{int(folder.rsplit('=', 1)[1])}")[0][0]
+    assert snapshots(db) == {str(at): snapshots(source)[str(at)]}
