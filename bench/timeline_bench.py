@@ -89,13 +89,15 @@ def hfscan(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def measured(models: int, seed: int, series: list[str], days: list[str]) -> dict[str, Any]:
-    from hfscan.testing.fakehub import FakeHub
+    from hfscan.testing.fakehub import ALL_GATES, FakeHub
     from hfscan.testing.fakehub.truth import iter_models
 
-    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
+    # The planted cost counts every repo's log and trees, gated repos' too: on the real Hub only a
+    # token whose user accepted the gates reads those (docs/HUB_PROTOCOL.md, "Gated repos").
+    token = "hf_" + "b" * 30
+    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed, gate_access={token: ALL_GATES}) as hub:
         env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
-               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
-        env.pop("HF_TOKEN", None)
+               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT), "HF_TOKEN": token}
         py = [sys.executable, "-m", "hfscan"]
         scan = measure([*py, "scan"], env=env)
         refused = hfscan(["timeline", *series, "--max-width", "5"], env)  # refuses, naming the cost

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hfscan.testing.fakehub import FakeHub
-from tests.crawl.helpers import REPO_ROOT, query, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, REPO_ROOT, query, run_cli, scan_args
 
 QUERIES = re.findall(r"```sql\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)
 BY_NUMBER = {int(m.group(1)): q for q in QUERIES if (m := re.match(r"-- (\d+)\. ", q))}
@@ -21,13 +21,14 @@ BY_NUMBER = {int(m.group(1)): q for q in QUERIES if (m := re.match(r"-- (\d+)\. 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("readme") / "hfscan.duckdb"
-    with FakeHub(models=700, seed=12) as hub:
+    with FakeHub(models=700, seed=12, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, path)).code == 0
         hub.set_epoch(3)
         assert run_cli(scan_args(hub, path)).code == 0
         hub.set_epoch(6)  # three snapshots: two pairs, which query 10 must not mix
         assert run_cli(scan_args(hub, path)).code == 0
-        assert run_cli(["history", "--endpoint", hub.url, "--db", str(path), "--retry-wait", "0.01"]).code == 0
+        assert run_cli(["history", "--endpoint", hub.url, "--db", str(path), "--retry-wait", "0.01"],
+                       env={"HF_TOKEN": GATE_TOKEN}).code == 0
     return path
 
 

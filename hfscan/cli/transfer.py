@@ -90,7 +90,8 @@ def import_hf_dataset_command(
     revision: Annotated[list[str] | None, typer.Option(
         "--revision", "-r", help="Branch, tag or commit to import (repeatable). Default: every commit that "
         "changed --file, oldest first. With --files: the one commit to list and read (default main).")] = None,
-    file: Annotated[str, typer.Option("--file", "-f", help="The Parquet file in the repo (series by revision).")] = "models.parquet",
+    file: Annotated[str | None, typer.Option("--file", "-f", help="The Parquet file in the repo (series by revision). "
+        "Default: the snapshots of a repo `hfscan publish` wrote, else models.parquet.")] = None,
     files: Annotated[str | None, typer.Option(
         "--files", help="Series by path: a pattern such as 'models/*/models.parquet'; each file is dated by "
         "the YYYY-MM-DD in its path.")] = None,
@@ -111,13 +112,16 @@ def import_hf_dataset_command(
 ) -> None:
     """Store each version of a published dump series as a complete `import` scan (source hf-dataset:REPO@SHA/PATH).
 
-    Series by revision (default): every commit that changed --file, dated by its commit. Series by
-    path (--files): the matching files at one commit, dated by their path. Each file is downloaded
+    A repo `hfscan publish` wrote (data/snapshot_date=D/scan_id=N/*.parquet) is read back with no
+    option: one tree listing, one download per snapshot file, snapshots already imported skipped.
+    Series by revision (--file, default models.parquet): every commit that changed the file, dated
+    by its commit. Series by path (--files): the matching files at one commit, dated by their path. Each file is downloaded
     from --endpoint / $HF_ENDPOINT into a temporary folder, read a row group at a time and deleted.
     Methods are files+tags when the dump lists files (siblings), else tags only. Versions already
     imported are skipped.
 
-    Examples: hfscan import hf-dataset cfahlgren1/hub-stats --last 3;
+    Examples: hfscan import hf-dataset my-org/hfscan-snapshots;
+    hfscan import hf-dataset cfahlgren1/hub-stats --last 3;
     hfscan import hf-dataset hfmlsoc/hub_weekly_snapshots --files 'models/*/models.parquet' --every month --dry-run
     """
     from hfscan.crawl.client import HubClient

@@ -37,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from hfscan import __version__
 from hfscan.config import PLANTED_HEADER
@@ -58,6 +58,7 @@ from hfscan.errors import (
 T = TypeVar("T")
 
 RETRY_STATUS = frozenset({408, 500, 502, 503, 504})
+STREAM_CHUNK = 1 << 20  # bytes a streamed download holds in memory at a time
 
 
 class PageParseError(Exception):
@@ -288,11 +289,15 @@ class HubClient:
 
     def request(self, method: str, url: str, *, params: Any = None, headers: dict[str, str] | None = None,
                 parse: Callable[[bytes], T] | None = None, what: str = "",
-                data: dict[str, Any] | None = None, keep_first: int | None = None) -> tuple[Any, T | bytes]:
+                data: dict[str, Any] | None = None, keep_first: int | None = None,
+                sink: BinaryIO | None = None, sink_limit: int | None = None) -> tuple[Any, T | bytes]:
         """Send one request with the retry policy; returns (response, parsed body or raw bytes).
 
         ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again.
-        ``keep_first``: read no more than that many bytes of the body (range reads).
+        ``keep_first``: read no more than that many bytes of the body (range reads). With
+        ``sink``, a successful answer's body is streamed into it (rewritten from the start on each
+        attempt, flat memory at any size) and b"" is returned in its place; ``sink_limit`` bounds
+        what is written (a file's size from its listing: a server sending more is refused).
         Raises the typed errors of ``hfscan.errors``: RepoGone/RepoGated/RepoDisabled/EntryGone for
         one repo, AuthError for a bad token, RateLimited, HubUnreachable (HubOutage when the
         failures run across requests), HubError for anything else.
@@ -307,7 +312,10 @@ class HubClient:
             self.stats.requests += 1
             try:
                 merged = {**self._headers, **(headers or {})}
-                response, body = self._exchange(method, url, params, merged, data, keep_first, label)
+                if sink is None:
+                    response, body = self._exchange(method, url, params, merged, data, keep_first, label)
+                else:
+                    response, body = self._stream(method, url, params, merged, data, sink, sink_limit, label)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, _DeadlineExceeded) as e:
                 failures += 1
                 problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
@@ -350,6 +358,32 @@ class HubClient:
                 continue
             self._failures_in_a_row = 0
             return response, parsed
+
+    def _stream(self, method: str, url: str, params: Any, headers: dict[str, str], data: Any,
+                sink: BinaryIO, limit: int | None, label: str) -> tuple[Any, bytes]:
+        """One attempt whose 2xx body goes to `sink` in chunks (at most `limit` bytes: more is refused,
+        not retried); other answers are read whole, within the body cap."""
+        from huggingface_hub.utils import get_session
+
+        with get_session().stream(method, url, params=params, headers=headers, data=data,
+                                  timeout=self._timeout()) as response:
+            if response.status_code >= 300:
+                body = b""
+                for chunk in response.iter_bytes(STREAM_CHUNK):
+                    body += chunk
+                    if len(body) > self.retry.max_body:
+                        break
+                return response, body[: self.retry.max_body]
+            sink.seek(0)
+            sink.truncate()
+            written = 0
+            for chunk in response.iter_bytes(STREAM_CHUNK):
+                written += len(chunk)
+                if limit is not None and written > limit:
+                    raise HubError(f"{label}: the answer is larger than the {limit:,} bytes its listing gives; stopped",
+                                   hint="check --endpoint / HF_ENDPOINT; nothing of this file was stored")
+                sink.write(chunk)
+            return response, b""
 
     def _failed_attempt(self, failures: int, label: str, problem: str, cause: BaseException | None = None,
                         message: str | None = None) -> None:

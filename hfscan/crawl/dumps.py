@@ -1,20 +1,30 @@
 """Published dumps of the Hub's model list (docs/HUB_PROTOCOL.md, "Published dumps"): the files
-of a series by path, and one file's download. Hub access only; storing is store/series.py's.
+of a series by path, the snapshots an `hfscan publish` repo holds, and downloads. Hub access only;
+storing is store/series.py's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
 
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import parse_list
 from hfscan.crawl.untrusted import commit_id
+from hfscan.crawl.uploads import partition_pattern
 from hfscan.errors import EntryGone, HubError, UsageError
+
+# The folder `hfscan publish` writes snapshots under (jobs/publish.py DATA_DIR), and its layout.
+PUBLISHED_DIR = "data"
+PUBLISHED = partition_pattern(PUBLISHED_DIR)
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -110,3 +120,86 @@ def download(repo: str, path: str, sha: str, endpoint: str, token: str | None, f
     with hub_errors(repo, f"{path} at {sha[:12]}"):
         return hf_hub_download(repo, path, repo_type="dataset", revision=sha, endpoint=endpoint,
                                token=token if token else False, cache_dir=folder)
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    path: str
+    size: int | None     # bytes (LFS size), from the tree listing
+    sha256: str | None   # the LFS object id: the content's sha256, checked after the download
+
+
+@dataclass(frozen=True)
+class PublishedSnapshot:
+    """One `data/snapshot_date=D/scan_id=N/` folder of a published repo: one snapshot, one or more files."""
+    date: datetime          # naive UTC: 00:00 of D (the rows carry the exact snapshot_at)
+    scan_id: int            # the publishing database's scan id
+    files: tuple[PublishedFile, ...]
+
+    @property
+    def folder(self) -> str:
+        return f"{PUBLISHED_DIR}/snapshot_date={self.date:%Y-%m-%d}/scan_id={self.scan_id}/"
+
+    @property
+    def size(self) -> int | None:
+        sizes = [f.size for f in self.files]
+        return None if None in sizes else sum(s for s in sizes if s is not None)
+
+
+def is_published_layout(paths: Iterable[str]) -> bool:
+    """True when the repo's files include a snapshot as `hfscan publish` lays them out."""
+    return any(PUBLISHED.match(p) for p in paths)
+
+
+def published_snapshots(client: HubClient, repo: str, sha: str) -> list[PublishedSnapshot]:
+    """The snapshots of a published repo at commit `sha`: one recursive tree listing of `data/`
+    (paged by Link), grouped by folder, oldest first. Files outside the layout are ignored."""
+    sha = commit_id(sha, f"dataset {repo}: head")
+    pages = client.pages(f"/api/datasets/{repo}/tree/{sha}/{PUBLISHED_DIR}", [("recursive", "true"), ("expand", "false")],
+                         json.loads, what=f"dataset {repo}: files under {PUBLISHED_DIR}/")
+    try:
+        listing = [entry for page in pages for entry in (page.parsed if isinstance(page.parsed, list) else [])]
+    except EntryGone:
+        return []
+    grouped: dict[tuple[str, int], list[PublishedFile]] = {}
+    for entry in listing:
+        path = entry.get("path") if isinstance(entry, dict) and entry.get("type") == "file" else None
+        match = PUBLISHED.match(path) if isinstance(path, str) else None
+        if match is None:
+            continue
+        lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
+        size = lfs.get("size") or entry.get("size")
+        oid = lfs.get("oid")
+        grouped.setdefault((match[1], int(match[2])), []).append(PublishedFile(
+            path, size if isinstance(size, int) else None,
+            oid if isinstance(oid, str) and re.fullmatch(r"[0-9a-f]{64}", oid) else None))
+    found = []
+    for (day, scan_id), files in grouped.items():
+        try:
+            found.append(PublishedSnapshot(datetime.strptime(day, "%Y-%m-%d"), scan_id,
+                                           tuple(sorted(files, key=lambda f: f.path))))
+        except ValueError:
+            continue  # a folder named like a date that is none (2026-02-31): not a snapshot
+    return sorted(found, key=lambda s: (s.date, s.scan_id))
+
+
+def fetch_file(client: HubClient, repo: str, sha: str, file: PublishedFile, dest: Path) -> None:
+    """One GET of a file at commit `sha` into `dest` (a path the caller chose: nothing the Hub says
+    reaches the file system), streamed through `client` (retries, quota); checked against the size
+    and sha256 the tree listing gave."""
+    sha = commit_id(sha, f"dataset {repo}")
+    url = client.url(f"/datasets/{repo}/resolve/{sha}/{quote(file.path)}")
+    digest = hashlib.sha256()
+    with dest.open("w+b") as sink:
+        client.request("GET", url, sink=sink, sink_limit=file.size, what=f"dataset {repo}: {file.path}")
+        sink.seek(0)
+        size = 0
+        for chunk in iter(lambda: sink.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    if file.size is not None and size != file.size:
+        raise HubError(f"dataset {repo}: {file.path}: downloaded {size:,} bytes, the listing says {file.size:,}",
+                       hint="run the same command again")
+    if file.sha256 is not None and digest.hexdigest() != file.sha256:
+        raise HubError(f"dataset {repo}: {file.path}: the download does not match its sha256",
+                       hint="run the same command again")

@@ -17,6 +17,13 @@ Series by path (`files` a pattern such as `models/*/models.parquet`): the matchi
 repo's head commit (pinned), each dated by the date in its path (crawl/dumps.py); a dated file
 already imported at any commit is skipped.
 
+Read-back of a repo `hfscan publish` wrote (neither `file` nor `files` given, and the repo info
+lists `data/snapshot_date=D/scan_id=N/*.parquet`): each folder is one snapshot, found by one tree
+listing of `data/` at the pinned head and fetched with one GET per file; a folder already imported
+from this repo (at any commit, whole or by one of its files) is skipped (store/series.py
+`imported_snapshot`). No commit is walked: published folders never change in place. Without that
+layout, `file` defaults to `models.parquet` and the series is walked by revision.
+
 `since`/`until`/`every` pick a subset of either series; `dry_run` lists it with the bytes to
 download and downloads nothing. Each file is downloaded by huggingface_hub into a temporary folder,
 read by DuckDB a row group at a time (store/series.py) and deleted: flat memory at any size.
@@ -30,6 +37,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import duckdb
@@ -37,7 +45,16 @@ import duckdb
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import parse_list
-from hfscan.crawl.dumps import download, hub_errors, list_files
+from hfscan.crawl.dumps import (
+    PUBLISHED_DIR,
+    PublishedSnapshot,
+    download,
+    fetch_file,
+    hub_errors,
+    is_published_layout,
+    list_files,
+    published_snapshots,
+)
 from hfscan.crawl.untrusted import commit_id
 from hfscan.dates import now_utc
 from hfscan.errors import HubError, UsageError
@@ -47,6 +64,7 @@ from hfscan.store.series import (
     download_folder,
     import_file,
     imported_path,
+    imported_snapshot,
     path_source,
     remove_download_folder,
 )
@@ -56,6 +74,8 @@ Every = Literal["week", "month"]
 T = TypeVar("T")
 
 REPO_TYPE = "dataset"
+DEFAULT_FILE = "models.parquet"
+PUBLISHED_FILES = f"{PUBLISHED_DIR}/snapshot_date=*/scan_id=*/*.parquet"  # what the summary names
 
 
 @dataclass(frozen=True)
@@ -113,7 +133,8 @@ def _oid_at(client: HubClient, repo: str, file: str, sha: str) -> str | None:
 
 
 def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str] | None = None,
-                   last: int | None = None, con: duckdb.DuckDBPyConnection | None = None) -> list[Revision]:
+                   last: int | None = None, con: duckdb.DuckDBPyConnection | None = None,
+                   repo_checked: bool = False) -> list[Revision]:
     """The revisions to import, oldest first (see the module docstring).
 
     The walk's requests (commit log, one paths-info per commit) go through `client`: retried, within
@@ -131,10 +152,11 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
                                  hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
             found.append(Revision(commit_id(info.sha, f"dataset {repo}@{rev}"), _utc(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
-    with hub_errors(repo, "repo info"):
-        # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not after
-        # the retries of the walk.
-        api.dataset_info(repo)
+    if not repo_checked:
+        with hub_errors(repo, "repo info"):
+            # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not
+            # after the retries of the walk.
+            api.dataset_info(repo)
     commits: list[dict[str, Any]] = []  # newest first
     for page in client.pages(f"/api/{REPO_TYPE}s/{repo}/commits/main", [("limit", "1000")], parse_list,
                              what=f"dataset {repo}: commit log"):
@@ -215,6 +237,29 @@ def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, pat
     return result
 
 
+def import_snapshot(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, sha: str,
+                    snapshot: PublishedSnapshot, source: str, keep_card_data: bool) -> dict[str, Any]:
+    """Fetch one published folder's files (one GET each) under names of our own, store them as one
+    snapshot (their rows carry scan_id and snapshot_at), classify, delete the folder."""
+    with tempfile.TemporaryDirectory(prefix="hfscan-published-") as folder:
+        for number, file in enumerate(snapshot.files):
+            fetch_file(client, repo, sha, file, Path(folder) / f"part-{number}.parquet")
+        result = import_file(con, str(Path(folder) / "part-*.parquet"), source,
+                             f"{repo}@{sha[:12]}/{snapshot.folder}", snapshot.date, keep_card_data)
+    classify_versions(con)
+    return result
+
+
+def _published_plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, sha: str,
+                    since: date | None, until: date | None, every: Every | None,
+                    last: int | None) -> list[dict[str, Any]]:
+    """The read-back plan of a published repo at `sha`: one item per snapshot folder."""
+    picked = pick_dates(published_snapshots(client, repo, sha), since, until, every)
+    return [{"path": s.folder, "revision": sha, "date": s.date, "source": path_source(repo, sha, s.folder),
+             "bytes": s.size, "existing": imported_snapshot(con, repo, s.folder), "snapshot": s}
+            for s in (picked[-last:] if last else picked)]
+
+
 def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
     return _lfs_or_git(_entry_at(client, repo, file, sha), "size")
 
@@ -226,16 +271,27 @@ def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
     return commit_id(sha, f"dataset {repo}@{revision or 'main'}")
 
 
-def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
+def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
          files: str | None = None, revisions: list[str] | None = None, last: int | None = None,
          since: date | None = None, until: date | None = None, every: Every | None = None,
-         sizes: bool = False) -> list[dict[str, Any]]:
-    """What an import would do, oldest first: per file version its path, sha, date, source, the
-    scan already holding it (or None) and, with `sizes`, its download size in bytes."""
+         sizes: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """What an import would do: the series' name (file, pattern or published layout) and, oldest
+    first, per file version (or published snapshot folder) its path, sha, date, source, the scan
+    already holding it (or None) and, with `sizes`, its download size in bytes (a published
+    snapshot's always: the tree listing gives it for free)."""
     if last is not None and last < 1:
         raise UsageError("--last must be at least 1")
     if since and until and since > until:
         raise UsageError(f"--since {since} is after --until {until}")
+    repo_checked = False
+    if file is None and files is None and len(revisions or []) <= 1:  # several revisions: a file's series
+        with hub_errors(repo, f"revision {revisions[0] if revisions else 'main'}"):
+            # One unretried call: a wrong repo or endpoint fails at once, and its file list says
+            # whether `hfscan publish` wrote the repo.
+            info = client.api().dataset_info(repo, revision=revisions[0] if revisions else None)
+        if is_published_layout(s.rfilename for s in info.siblings or []):
+            return PUBLISHED_FILES, _published_plan(con, client, repo, info.sha, since, until, every, last)
+        file, repo_checked = DEFAULT_FILE, not revisions
     items: list[dict[str, Any]] = []
     if files:
         if revisions and len(revisions) > 1:
@@ -258,18 +314,19 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
         for f in picked[-last:] if last else picked:
             items.append({"path": f.path, "revision": sha, "date": f.date, "source": path_source(repo, sha, f.path),
                           "bytes": f.size, "existing": imported_path(con, repo, f.path)})
-        return items
-    series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con),
-                        since, until, every)
+        return files, items
+    file = file or DEFAULT_FILE
+    series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con,
+                                       repo_checked), since, until, every)
     for revision in series[-last:] if last else series:
         source = source_of(repo, revision.sha, file)
         items.append({"path": file, "revision": revision.sha, "date": revision.date, "source": source,
                       "bytes": _size_at(client, repo, file, revision.sha) if sizes else None,
                       "existing": imported_scan(con, source)})
-    return items
+    return file, items
 
 
-def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
+def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
                       on_revision: Callable[[dict[str, Any]], None] | None = None, *, files: str | None = None,
                       since: date | None = None, until: date | None = None, every: Every | None = None,
@@ -281,13 +338,16 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
     holds it, or `planned` on a dry run, with its bytes) and totals; `on_revision` sees each outcome
     as it happens; `on_plan` the number of versions before the first one starts (for a progress bar).
     """
-    items = plan(con, client, repo, file, files, revisions, last, since, until, every, sizes=dry_run)
+    series, items = plan(con, client, repo, file, files, revisions, last, since, until, every, sizes=dry_run)
     if on_plan:
         on_plan(len(items))
     outcomes: list[dict[str, Any]] = []
     for item in items:
         outcome: dict[str, Any] = {"revision": item["revision"], "path": item["path"],
                                    "date": item["date"].isoformat() if item["date"] else None, "source": item["source"]}
+        snapshot: PublishedSnapshot | None = item.get("snapshot")
+        if snapshot is not None:
+            outcome["files"] = [f.path for f in snapshot.files]
         if item.get("undated"):
             outcome.update(status="undated", reason=item["undated"])
         elif item["existing"] is not None:
@@ -297,21 +357,25 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
         else:
             started = time.monotonic()
             try:
-                result = import_one(con, client, repo, item["path"], item["revision"], item["source"], item["date"],
-                                    token, keep_card_data)
+                if snapshot is not None:
+                    result = import_snapshot(con, client, repo, item["revision"], snapshot, item["source"],
+                                             keep_card_data)
+                else:
+                    result = import_one(con, client, repo, item["path"], item["revision"], item["source"],
+                                        item["date"], token, keep_card_data)
             except UsageError as e:  # the dump failed its checks (store/dump_checks.py): skipped, counted
                 outcome.update(status="refused", reason=e.message)
             else:
                 outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
                                new_versions=result["new_versions"], methods=result["methods"],
-                               duplicates=result["duplicates"], seconds=round(time.monotonic() - started, 2))
+                               duplicates=result.get("duplicates", 0), seconds=round(time.monotonic() - started, 2))
         outcomes.append(outcome)
         if on_revision:
             on_revision(outcome)
     imported = [o for o in outcomes if o["status"] == "imported"]
     planned = [o for o in outcomes if o["status"] == "planned"]
     summary: dict[str, Any] = {
-        "repo": repo, "file": files or file, "revisions": outcomes, "imported": len(imported),
+        "repo": repo, "file": series, "revisions": outcomes, "imported": len(imported),
         "skipped": sum(o["status"] == "skipped" for o in outcomes),
         "undated": sum(o["status"] == "undated" for o in outcomes),
         "refused": sum(o["status"] == "refused" for o in outcomes),

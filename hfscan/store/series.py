@@ -63,6 +63,16 @@ def remove_download_folder(folder: Path | None) -> None:
             folder.rmdir()  # only when empty: a concurrent leftover is cleaned on the next start
 
 
+def imported_snapshot(con: duckdb.DuckDBPyConnection, repo: str, folder: str) -> int | None:
+    """The scan that holds a snapshot `hfscan publish` wrote to `repo` under `folder`
+    (`data/snapshot_date=D/scan_id=N/`), imported at any commit, whole or by one of its files
+    (`--file`): a published folder is never rewritten (publish only adds folders, and refuses a
+    repo whose scan N carries another date), so repo + date + scan id name its content."""
+    return first_row(con.execute(
+        "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
+        "AND contains(source, ?)", [f"hf-dataset:{repo}@", f"/{folder}"]))[0]
+
+
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 

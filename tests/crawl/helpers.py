@@ -10,10 +10,15 @@ from pathlib import Path
 
 import duckdb
 
-from hfscan.testing.fakehub import FakeHub
+from hfscan.testing.fakehub import ALL_GATES, FakeHub
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FAST_RETRY = ["--retry-wait", "0.05", "--timeout", "5"]
+# Tests that compare history with the planted truth need every commit log, the gated repos' too: on
+# the real Hub only a token whose user accepted the gates reads those (docs/HUB_PROTOCOL.md, "Gated
+# repos"). Plant FakeHub(gate_access=ALL_GATE_ACCESS) and run with HF_TOKEN=GATE_TOKEN.
+GATE_TOKEN = "hf_" + "g" * 30
+ALL_GATE_ACCESS = {GATE_TOKEN: ALL_GATES}
 
 
 @dataclass

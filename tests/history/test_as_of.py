@@ -20,7 +20,7 @@ import pytest
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.population import CLAMP, DAY, Model
 from hfscan.testing.fakehub.truth import classify_components, iter_models
-from tests.crawl.helpers import query, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, query, run_cli, scan_args
 
 BEFORE_CLAMP = "2021-12-14"
 LATE = "2025-06-30"
@@ -63,10 +63,16 @@ def class_on(model: Model, day: str) -> str | None:
     return None if commit is None else classify_components(commit.components, model.library_name)["class"]
 
 
+@pytest.fixture(autouse=True)
+def _gate_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """History here must read every planted commit log, gated repos' too (tests/crawl/helpers.py)."""
+    monkeypatch.setenv("HF_TOKEN", GATE_TOKEN)
+
+
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
     db = tmp_path_factory.mktemp("as_of") / "scanned.duckdb"
-    with FakeHub(models=800, seed=12) as hub:
+    with FakeHub(models=800, seed=12, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         models = list(iter_models(hub.population, 0))
         after = [m for m in models if m.created > CLAMP + 2 * DAY]

@@ -22,7 +22,7 @@ from hfscan.errors import UsageError
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.population import Model
 from hfscan.testing.fakehub.truth import iter_models
-from tests.crawl.helpers import query, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, query, run_cli, scan_args
 from tests.history.test_as_of import _cut, class_on, unknown_on
 
 SERIES = ["--every", "year", "--from", "2020-06-01", "--to", "2025-12-31"]
@@ -36,10 +36,16 @@ class Scanned:
     models: list[Model]
 
 
+@pytest.fixture(autouse=True)
+def _gate_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """History here must read every planted commit log, gated repos' too (tests/crawl/helpers.py)."""
+    monkeypatch.setenv("HF_TOKEN", GATE_TOKEN)
+
+
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     db = tmp_path_factory.mktemp("timeline") / "scanned.duckdb"
-    with FakeHub(models=600, seed=21) as hub:
+    with FakeHub(models=600, seed=21, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         yield Scanned(hub, db, list(iter_models(hub.population, 0)))
 

@@ -48,6 +48,8 @@ ANONYMOUS_NOT_FOUND = "Invalid username or password."
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
 DISABLED = "Access to this resource is disabled."
 ACCESS_STATES = {"gone", "private", "disabled", "gated"}
+# A token planted with this entry has accepted every gate (FakeHub(gate_access=...)).
+ALL_GATES: frozenset[str] = frozenset({"*"})
 
 
 class Quota:
@@ -90,6 +92,9 @@ class Hub:
         # Planted per-repo access (model id -> gone | private | disabled | gated), for repos the
         # listing showed and the per-repo calls then cannot read; and renames (old id -> new id).
         self.access: dict[str, str] = {}
+        # Tokens whose user accepted gates: token -> gated repo ids it reads (ALL_GATES: every one).
+        # Any other caller is refused a gated repo's commit log, tree, paths-info and files.
+        self.gate_access: dict[str, frozenset[str]] = {}
         self.renamed: dict[str, str] = {}
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -302,7 +307,8 @@ class Handler(BaseHTTPRequestHandler):
             return "listing", self._listing
         if path.startswith("/api/models/"):
             rest = path[len("/api/models/"):]
-            for marker, route in (("/tree/", "tree"), ("/commits/", "commits"), ("/revision/", "model")):
+            for marker, route in (("/tree/", "tree"), ("/commits/", "commits"), ("/paths-info/", "paths_info"),
+                                  ("/revision/", "model")):
                 if marker in rest:
                     return route, self._per_repo(route, *rest.split(marker, 1))
             return "model", self._per_repo("model", rest, "main")
@@ -460,6 +466,8 @@ class Handler(BaseHTTPRequestHandler):
     def _per_repo(self, route: str, repo: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
             model = self._repo(repo.strip("/"))
+            if route != "model":  # the model info stays public; what is behind the gate does not
+                self._gate(model)
             revision, _, under = rest.partition("/")
             commit = model.commit_at(revision or "main")
             if commit is None:
@@ -468,6 +476,12 @@ class Handler(BaseHTTPRequestHandler):
             if route == "model":
                 body = render.info(model, self.hub.epoch, commit, query.get("blobs", ["false"])[0] == "true")
                 return 200, json.dumps(body).encode(), "application/json"
+            if route == "paths_info":
+                if method != "POST":
+                    raise HubError(405, "Method Not Allowed")
+                wanted = {p.strip("/") for p in parse_qs(self._body.decode(), keep_blank_values=True).get("paths", [])}
+                found = [e for e in render.tree(model, commit, "", True) if e["path"] in wanted]
+                return 200, json.dumps(found).encode(), "application/json"
             if route == "tree":
                 recursive = query.get("recursive", ["false"])[0] == "true"
                 entries = render.tree(model, commit, under, recursive)
@@ -509,9 +523,7 @@ class Handler(BaseHTTPRequestHandler):
             commit = model.commit_at(revision)
             if commit is None:
                 raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
-            gated = model.gated or self.hub.access.get(model.id) == "gated"
-            if gated and not self.headers.get("Authorization"):
-                raise HubError(401, f"Access to model {model.id} is restricted.", "GatedRepo")
+            self._gate(model)
             if file_path not in model.files(commit):
                 raise HubError(404, f"Entry not found: {file_path}", "EntryNotFound")
             if self.hub.cdn_url and file_path.lower().endswith(render.LFS_SUFFIXES):
@@ -636,6 +648,21 @@ class Handler(BaseHTTPRequestHandler):
             raise HubError(403, DISABLED)
         return model
 
+    def _gate(self, model: Model) -> None:
+        """A gated repo's refusal, worded as the real Hub's (docs/HUB_PROTOCOL.md, "Gated repos"):
+        401 to an anonymous caller, 403 to a token whose user has not accepted the gate."""
+        if not (model.gated or self.hub.access.get(model.id) == "gated"):
+            return
+        auth = self.headers.get("Authorization") or ""
+        token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else ""
+        if not token:
+            raise HubError(401, f"Access to model {model.id} is restricted. You must have access to it and be "
+                                "authenticated to access it. Please log in.", "GatedRepo")
+        accepted = self.hub.gate_access.get(token, frozenset())
+        if model.id not in accepted and not accepted >= ALL_GATES:
+            raise HubError(403, f"Access to model {model.id} is restricted and you are not in the authorized "
+                                f"list. Visit {self.hub.url}/{model.id} to ask for access.", "GatedRepo")
+
     def _renamed(self, path: str) -> str | None:
         """The path under the repo's new name, for a renamed repo (answered with 307)."""
         for old, new in self.hub.renamed.items():
@@ -695,6 +722,11 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(payload, dict) or set(payload.values()) - ACCESS_STATES:
                 raise HubError(400, f"access states are {sorted(ACCESS_STATES)}")
             hub.access = dict(payload)
+            answer = {"ok": True}
+        elif path == "/_fakehub/gate_access" and method == "POST":  # {"token": ["model id", ...] | ["*"]}
+            if not isinstance(payload, dict) or not all(isinstance(v, list) for v in payload.values()):
+                raise HubError(400, "gate access is an object: token -> list of model ids (or [\"*\"])")
+            hub.gate_access = {str(token): frozenset(map(str, ids)) for token, ids in payload.items()}
             answer = {"ok": True}
         elif path == "/_fakehub/epoch" and method == "POST":
             hub.set_epoch(int(query.get("e", ["0"])[0]))
