@@ -4,43 +4,22 @@ of a series by path, and one file's download. Hub access only; storing is store/
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from hfscan.crawl.client import HubClient
-from hfscan.errors import EntryGone, HubError, UsageError
+from hfscan.crawl.errors import Doing, HubCall, hub_errors
+from hfscan.errors import EntryGone, UsageError
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-@contextlib.contextmanager
-def hub_errors(repo: str, what: str) -> Iterator[None]:
-    """huggingface_hub errors → one hfscan error naming the repo (and the fix)."""
-    from huggingface_hub import errors
-    from huggingface_hub.utils import httpx
-
-    try:
-        yield
-    except errors.GatedRepoError as e:
-        raise HubError(f"dataset {repo} is gated: {what} needs access", hint="set HF_TOKEN") from e
-    except errors.RepositoryNotFoundError as e:
-        raise UsageError(f"dataset {repo} not found (or private)",
-                         hint="check the repo id (owner/name) and HF_ENDPOINT") from e
-    except errors.RevisionNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: revision not found",
-                         hint="list revisions with `hf` or on the repo's history page") from e
-    except errors.EntryNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: file not found", hint="check --file") from e
-    except errors.HfHubHTTPError as e:
-        raise HubError(f"dataset {repo}: {what}: {str(e).splitlines()[0]}") from e
-    except (httpx.TransportError, ConnectionError) as e:  # not every OSError: a full disk is no Hub problem
-        raise HubError(f"dataset {repo}: {what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                       hint="check the endpoint (HF_ENDPOINT) and the network") from e
+def dataset_call(repo: str, what: str) -> HubCall:
+    """A read of a dataset repo the user named (`import hf-dataset`, `frameworks update`)."""
+    return HubCall(f"dataset {repo}: {what}", Doing.READ)
 
 
 @dataclass(frozen=True)
@@ -92,6 +71,6 @@ def download(repo: str, path: str, sha: str, endpoint: str, token: str | None, f
     """One file at one commit into `folder` (huggingface_hub: resumable, checked by its size)."""
     from huggingface_hub import hf_hub_download
 
-    with hub_errors(repo, f"{path} at {sha[:12]}"):
+    with hub_errors(dataset_call(repo, f"{path} at {sha[:12]}")):
         return hf_hub_download(repo, path, repo_type="dataset", revision=sha, endpoint=endpoint,
                                token=token if token else False, cache_dir=folder)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from hfscan.classify.frameworks import FRAMEWORKS_FILE, METADATA_REPO, counts, parse_frameworks, store_table
 from hfscan.classify.versions import classify_versions
+from hfscan.crawl.dumps import dataset_call
+from hfscan.crawl.errors import hub_errors
 from hfscan.errors import UsageError
-from hfscan.jobs.import_dataset import hub_errors
 
 if TYPE_CHECKING:
     import duckdb
@@ -23,12 +24,12 @@ def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | No
     """Read `frameworks.json` of `repo` at `revision` (default: main, resolved to its commit) through
     huggingface_hub, store it with its commit sha and date, and make it the current table."""
     api = client.api()
-    with hub_errors(repo, f"revision {revision or 'main'}"):
+    with hub_errors(dataset_call(repo, f"revision {revision or 'main'}")):
         info = api.dataset_info(repo, revision=revision)
     if FRAMEWORKS_FILE not in {s.rfilename for s in info.siblings or []}:
         raise UsageError(f"dataset {repo}@{revision or 'main'}: no file {FRAMEWORKS_FILE}")
     with tempfile.TemporaryDirectory(prefix="hfscan-frameworks-") as cache, \
-            hub_errors(repo, f"{FRAMEWORKS_FILE} at {info.sha[:12]}"):
+            hub_errors(dataset_call(repo, f"{FRAMEWORKS_FILE} at {info.sha[:12]}")):
         path = api.hf_hub_download(repo, FRAMEWORKS_FILE, repo_type="dataset", revision=info.sha, cache_dir=cache)
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

@@ -20,7 +20,7 @@ from typing import Any
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import commit_log, commit_rows, tree_files
-from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError
+from hfscan.errors import HubError
 from hfscan.store.connect import connect
 from hfscan.store.history import HistoryTarget, needed_trees, store_commits, store_trees
 
@@ -48,18 +48,6 @@ class HistoryResult:
     skipped_unchanged: int
     seconds: float
     trees_failed: dict[str, int]
-
-
-def failure_status(error: HubError) -> str:
-    """The status recorded for a repo that failed: the repo's own (gone, gated, disabled) or
-    `error` (retried by the next run). Errors that concern the whole run are not passed here."""
-    return error.status if isinstance(error, RepoError) else "error"
-
-
-def stops_the_run(error: HubError) -> bool:
-    """A bad token, the rate-limit budget spent, an outage: no later repo would fare better, so the
-    run stops (exit 3) and the repos not tried are left for the next run, unrecorded."""
-    return isinstance(error, (AuthError, RateLimited, HubOutage))
 
 
 class _Batches:
@@ -109,9 +97,9 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
             try:
                 items = commit_log(client, target.model_id, target.sha)
             except HubError as e:
-                if stops_the_run(e):
+                if e.stops_run:
                     raise  # the batches stored on exit are the repos done before; this one is not recorded
-                status, reason = failure_status(e), str(e)
+                status, reason = e.status, str(e)
                 failed[status] = failed.get(status, 0) + 1
             rows = commit_rows(target.model_id, items)
             first = min((r[2] for r in rows if r[2] is not None), default=None)
@@ -137,9 +125,9 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
             try:
                 files = tree_files(client, model_id, commit_id)
             except HubError as e:
-                if stops_the_run(e):
+                if e.stops_run:
                     raise
-                status = failure_status(e)
+                status = e.status
                 failed[status] = failed.get(status, 0) + 1
                 batches.failed.append([model_id, commit_id, status, str(e)])
             else:

@@ -36,7 +36,8 @@ import duckdb
 
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
-from hfscan.crawl.dumps import download, hub_errors, list_files
+from hfscan.crawl.dumps import dataset_call, download, list_files
+from hfscan.crawl.errors import hub_errors
 from hfscan.errors import UsageError
 from hfscan.store.schema import first_row
 from hfscan.store.series import import_file, imported_path, path_source
@@ -113,14 +114,14 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
     if revisions:
         found = []
         for rev in revisions:
-            with hub_errors(repo, f"revision {rev}"):
+            with hub_errors(dataset_call(repo, f"revision {rev}")):
                 info = api.dataset_info(repo, revision=rev)
             if file not in {s.rfilename for s in info.siblings or []}:
                 raise UsageError(f"dataset {repo}@{rev}: no file {file}",
                                  hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
             found.append(Revision(info.sha, _utc(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
-    with hub_errors(repo, "repo info"):
+    with hub_errors(dataset_call(repo, "repo info")):
         # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not after
         # the retries of the walk.
         api.dataset_info(repo)
@@ -190,7 +191,7 @@ def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
 
 def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
     """The commit a by-path import pins (the files listed and downloaded are this commit's)."""
-    with hub_errors(repo, f"revision {revision or 'main'}"):
+    with hub_errors(dataset_call(repo, f"revision {revision or 'main'}")):
         return client.api().dataset_info(repo, revision=revision).sha
 
 

@@ -178,7 +178,7 @@ def test_last_keeps_the_newest_versions(hub: FakeHub, env: dict[str, str], tmp_p
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["no-such/dumps"], "dataset no-such/dumps not found"),
+    (["no-such/dumps"], "dataset no-such/dumps: repo info: repository not found"),
     ([STATS_REPO, "--revision", "0" * 40], "revision not found"),
     ([STATS_REPO, "--file", "nope.parquet"], "no revision has nope.parquet"),
     ([STATS_REPO, "--revision", "main", "--file", "nope.parquet"], "no file nope.parquet"),
