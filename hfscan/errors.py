@@ -116,7 +116,23 @@ class StoreError(HfscanError):
     exit_code = ExitCode.STORAGE
 
 
-class ScanRunningError(StoreError):
+class DatabaseLocked(StoreError):
+    """Another process holds the database (DuckDB: one writer or several readers)."""
+
+
+class DatabaseDamaged(StoreError):
+    """DuckDB found a corrupt block or a bad checksum."""
+
+
+class DiskFull(StoreError):
+    """The disk (or the file size limit) cannot take the write; earlier snapshots are intact."""
+
+
+class OutOfMemory(StoreError):
+    """DuckDB ran out of memory under its limit (HFSCAN_MEMORY_LIMIT)."""
+
+
+class ScanRunningError(DatabaseLocked):
     """Another scan already writes to this database."""
 
 

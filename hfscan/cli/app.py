@@ -12,7 +12,7 @@ app = typer.Typer(
         "Typical use: `hfscan scan` (crawl the Hub into data/hfscan.duckdb), then `hfscan shares`, "
         "`hfscan report`, or `hfscan sql \"SELECT ...\"`."
     ),
-    no_args_is_help=True,
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -21,8 +21,18 @@ app = typer.Typer(
 state: dict[str, bool] = {"debug": False}
 
 
+def help_when_bare(ctx: typer.Context) -> None:
+    """A group called without a command prints its help and exits 0 (Typer's no_args_is_help
+    raises a usage error instead when the app runs with standalone_mode=False)."""
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
 ) -> None:
     state["debug"] = debug
+    help_when_bare(ctx)

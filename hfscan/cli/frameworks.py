@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from hfscan.cli.app import app
+from hfscan.cli.app import app, help_when_bare
 from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, open_db
 
 frameworks_app = typer.Typer(help="The transformers framework table (which model types have PyTorch / TF / Flax "
-                             "classes) behind --method loadable.", no_args_is_help=True)
+                             "classes) behind --method loadable.", invoke_without_command=True,
+                             callback=help_when_bare)
 app.add_typer(frameworks_app, name="frameworks")
 
 

@@ -25,7 +25,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -42,9 +42,11 @@ from hfscan.crawl.listing import (
     prefetch,
     smaller_page,
 )
-from hfscan.errors import AuthError, HubError, StoreError, UsageError, first_line
+from hfscan.dates import utc_now
+from hfscan.errors import AuthError, HubError, UsageError, first_line
 from hfscan.store import snapshots
 from hfscan.store.connect import connect
+from hfscan.store.db_errors import translated
 from hfscan.store.staging import ScanState, Staging, staging_path
 
 
@@ -140,11 +142,9 @@ def run_scan(
                     _crawl(staging, client, state, options, expected, resumed, on_progress, note)
                 final = snapshots.finalize(staging, on_wait=note)
             except duckdb.Error as e:
-                raise StoreError(
-                    f"scan {state.scan_id}: cannot write the database: {first_line(e)}",
-                    hint="free disk space or fix permissions; earlier snapshots are intact and "
-                    "`hfscan scan` resumes this one",
-                ) from e
+                raise translated(e, f"scan {state.scan_id}: cannot write the database",
+                                 hint="free disk space or fix permissions; earlier snapshots are intact and "
+                                 "`hfscan scan` resumes this one") from e
         except BaseException as e:
             _record_failure(staging, db_path, state.scan_id, e)
             raise
@@ -190,7 +190,7 @@ def _start(staging: Staging, db_path: Path, endpoint: str, options: ScanOptions,
             assert base is not None and base.high_water is not None
             stop_before = base.high_water - options.overlap
     state = ScanState(
-        scan_id=scan_id, kind=kind, endpoint=endpoint, started_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+        scan_id=scan_id, kind=kind, endpoint=endpoint, started_at=utc_now().replace(microsecond=0),
         next_url=None, done=False, pages=0, models=0, rejects=0, requests=0, stop_before=stop_before,
         base_scan_id=base.scan_id if (base and kind == "incremental") else None, status="running",
         error=None, pid=os.getpid(),

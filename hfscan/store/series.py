@@ -14,9 +14,9 @@ from typing import Any
 
 import duckdb
 
-from hfscan.errors import UsageError
 from hfscan.model_row import IMPORTED_COLUMNS
-from hfscan.store.schema import first_row
+from hfscan.store.db_errors import translated
+from hfscan.store.schema import one_row
 
 # Columns of a dump that hfscan reads: every name model_row.py accepts from dumps, the file
 # list in the Hub's shape, and the snapshot keys of hfscan's own export. Anything else (cardData,
@@ -32,7 +32,7 @@ def path_source(repo: str, sha: str, path: str) -> str:
 def imported_path(con: duckdb.DuckDBPyConnection, repo: str, path: str) -> int | None:
     """The scan that holds this dated file, imported at any commit (a dated file is never rewritten:
     a newer commit of the repo adds weeks, it does not change the old ones)."""
-    return first_row(con.execute(
+    return one_row(con.execute(
         "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
         "AND ends_with(source, ?)", [f"hf-dataset:{repo}@", f"/{path}"]))[0]
 
@@ -56,7 +56,7 @@ def define_source(con: duckdb.DuckDBPyConnection, file: str, keep_card_data: boo
     try:
         types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet}").fetchall()}
     except duckdb.Error as e:
-        raise UsageError(f"cannot read {Path(file).name} as Parquet: {str(e).splitlines()[0]}") from e
+        raise translated(e, f"cannot read {Path(file).name} as Parquet", user_input=True) from e
     selected = [f'"{name}"' for name in KEPT if name in types]
     if "config" in types and "config_model_type" not in types:
         config = _config_json('"config"', types["config"])

@@ -8,9 +8,9 @@ from typing import Any
 
 import duckdb
 
-from hfscan.errors import first_line
 from hfscan.store.connect import connect
-from hfscan.store.schema import first_row
+from hfscan.store.db_errors import translated
+from hfscan.store.schema import one_row
 from hfscan.store.staging import peek_state, read_sidecar
 
 
@@ -37,7 +37,7 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
             "high_water, error FROM scans ORDER BY scan_id"
         ).pl()
         scans = frame.to_dicts()
-        versions = first_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
+        versions = one_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
         problems = integrity_problems(con) if check else []
     finally:
         con.close()
@@ -110,7 +110,7 @@ def unreadable_tables(con: Any) -> list[str]:
             # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
             con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"').fetchall()
         except duckdb.Error as e:
-            problems.append(f"table {table} cannot be read back: {first_line(e)}")
+            problems.append(str(translated(e, f"table {table} cannot be read back")))
     return problems
 
 

@@ -11,8 +11,9 @@ import duckdb
 
 from hfscan.errors import UsageError
 from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
+from hfscan.store.db_errors import translated
 from hfscan.store.runs import add_snapshot
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.schema import one_row, transaction
 
 # Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
 # one on import (hub_id_created_at from hub_id): not exported.
@@ -57,21 +58,8 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
         con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
                     "hive_partitioning = true, union_by_name = true)")
     except duckdb.Error as e:
-        raise UsageError(f"cannot read Parquet from {path}: {str(e).splitlines()[0]}") from e
+        raise translated(e, f"cannot read Parquet from {path}", user_input=True) from e
     return _import_src(con, source, str(path))
-
-
-def import_arrow(con: duckdb.DuckDBPyConnection, table: Any, source: str, label: str,
-                 snapshot_at: datetime | None = None) -> dict[str, Any]:
-    """An Arrow table (e.g. a `datasets.Dataset`'s) imported like a Parquet file, without a copy on
-    disk. `snapshot_at` dates it when no column does (a published dump's commit date)."""
-    con.register("src_arrow", table)
-    try:
-        con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_arrow")
-        return _import_src(con, source, label, snapshot_at)
-    finally:
-        con.execute("DROP VIEW IF EXISTS src")
-        con.unregister("src_arrow")
 
 
 def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
@@ -87,7 +75,7 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     try:
         types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
     except duckdb.Error as e:
-        raise UsageError(f"cannot read {label}: {str(e).splitlines()[0]}") from e
+        raise translated(e, f"cannot read {label}", user_input=True) from e
     columns = set(types)
 
     def pick(*names: str, default: str = "NULL") -> str:
@@ -139,9 +127,9 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     created, new_versions, models = [], 0, 0
     for key, column_date in snapshots:
         with transaction(con):
-            scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
+            scan_id = one_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
             # An INSERT answers with its row count (as in snapshots.finalize).
-            added = first_row(con.execute(f"""
+            added = one_row(con.execute(f"""
                 INSERT INTO repo_versions (version_hash, {", ".join(version_columns)}, first_scan_id)
                 SELECT version_hash, {", ".join(f"any_value({c})" for c in version_columns)}, ?
                 FROM incoming i WHERE snapshot_key = ?
@@ -161,7 +149,7 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 FROM incoming i JOIN repo_versions v USING (version_hash)
                 WHERE i.snapshot_key = ? GROUP BY v.version_id
             """, [key])
-            count = first_row(con.execute("SELECT count(*) FROM import_members"))[0]
+            count = one_row(con.execute("SELECT count(*) FROM import_members"))[0]
             add_snapshot(con, scan_id, "import_members")
             con.execute("UPDATE scan_log SET status = 'complete', finished_at = now()::TIMESTAMP, models = ? "
                         "WHERE scan_id = ?", [count, scan_id])
