@@ -34,7 +34,8 @@ def date_in_path(path: str) -> datetime:
     if not found:
         raise UsageError(f"no date (YYYY-MM-DD) in {path}", hint="--files must match files dated by their path")
     try:
-        return datetime(*(int(part) for part in found[-1]))
+        year, month, day = (int(part) for part in found[-1])
+        return datetime(year, month, day)
     except ValueError as e:
         raise UsageError(f"{path}: {'-'.join(found[-1])} is not a date") from e
 

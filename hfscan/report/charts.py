@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import polars as pl
 
-from hfscan.analysis.shares import REFERENCE_2021
+from hfscan.analysis.shares import REFERENCE_2021, REFERENCE_2021_SHARES
 from hfscan.report.data import ReportData, reference_frame
 
 CLASS_LABELS = {"pytorch_only": "PyTorch only", "tensorflow_only": "TensorFlow only", "both": "Both",
@@ -52,7 +52,6 @@ IMPORTED = "complete snapshot (imported dump)"
 ASSEMBLY = "AssemblyAI, 14 Dec 2021"
 SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, AS_OF_PARTIAL, SNAPSHOT, IMPORTED, ASSEMBLY],
                           range=["circle", "triangle-down", "square", "triangle-up", "diamond"])
-SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
 
 
 def _time_frame(data: ReportData) -> pl.DataFrame:
@@ -89,7 +88,7 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
     return _label(pl.concat([part.cast(schema) for part in parts]))  # type: ignore[arg-type]
 
 
-def timeline(data: ReportData) -> alt.LayerChart:
+def timeline(data: ReportData) -> alt.LayerChart | alt.FacetChart:
     """The report's lead: PT-only / TF-only / both over time. As-of reconstructions (hfscan timeline)
     as a line through complete dates only; partial dates as hollow triangles off the line; complete
     snapshots as squares (imported dumps as triangles); the 2021 figure as labelled diamonds; the naive estimate dashed."""
@@ -115,7 +114,7 @@ def timeline(data: ReportData) -> alt.LayerChart:
     label = base.transform_filter(
         alt.datum["series"] == ASSEMBLY).transform_filter(alt.datum["class"] == "pytorch_only").mark_text(
         align="left", dx=9, dy=-9, fontWeight="bold", color="#333").encode(
-        text=alt.value(f"AssemblyAI 2021: {' / '.join(f'{v:g}' for v in REFERENCE_2021['shares'].values())}"))
+        text=alt.value(f"AssemblyAI 2021: {' / '.join(f'{v:g}' for v in REFERENCE_2021_SHARES.values())}"))
     return alt.layer(lines, points, partial, label).properties(
         title="PyTorch only, TensorFlow only and both over time (files method)", width=WIDTH, height=340)
 
@@ -199,7 +198,7 @@ def breakdowns(data: ReportData) -> alt.Chart:
         title="Largest libraries, pipeline tags and authors (files method)", width=WIDTH - 120)
 
 
-def _heatmap(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, scheme: str,
+def _heatmap(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, scheme: Literal["blues", "greens"],
              title: str) -> alt.LayerChart:
     """Counts of one class pair per cell, with the number written in it (log colour: a few big cells)."""
     frame = frame.with_columns(pl.col(x).replace(CLASS_LABELS), pl.col(y).replace(CLASS_LABELS))
@@ -285,8 +284,8 @@ CHARTS = {
 }
 
 
-def build(data: ReportData) -> dict[str, alt.TopLevelMixin]:
-    charts: dict[str, alt.TopLevelMixin] = {}
+def build(data: ReportData) -> dict[str, alt.TopLevelSpec]:
+    charts: dict[str, alt.TopLevelSpec] = {}
     for name, make in CHARTS.items():
         chart = make(data)
         if chart is not None:

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
+from hfscan.analysis.shares import REFERENCE_2021_SHARES, headline, resolve_scan
 from hfscan.classify.rules import TRANSFORMERS_LINES
 from hfscan.errors import UsageError
 
@@ -153,5 +153,4 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def reference_frame() -> pl.DataFrame:
-    return pl.DataFrame({"class": list(REFERENCE_2021["shares"]),
-                         "share": list(REFERENCE_2021["shares"].values())})
+    return pl.DataFrame({"class": list(REFERENCE_2021_SHARES), "share": list(REFERENCE_2021_SHARES.values())})

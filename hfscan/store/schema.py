@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
 import duckdb
 
@@ -33,10 +34,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
-def first_row(result: duckdb.DuckDBPyConnection) -> tuple | None:
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
     """The first row, with the result fully consumed (DuckDB 2 refuses new work on an unfinished one)."""
     rows = result.fetchall()
     return rows[0] if rows else None
+
+
+def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, nextval): none is a bug."""
+    row = first_row(result)
+    if row is None:
+        raise RuntimeError("the query returned no row")
+    return row
 
 Migration = tuple[int, str, str]
 
