@@ -67,15 +67,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("likes", "BIGINT", "counter", dump_names=("likes",)),
 )
 
-BY_NAME = {c.name: c for c in COLUMNS}
 MODEL_COLUMNS = tuple(c.name for c in COLUMNS)
 # Stored once per version in repo_versions (identity included); the rest are per-scan counters.
 VERSION_COLUMNS = tuple(c.name for c in COLUMNS if c.role != "counter")
 COUNTER_COLUMNS = tuple(c.name for c in COLUMNS if c.role == "counter")
 IMPORTED_COLUMNS = tuple(c for c in COLUMNS if c.dump_names)
-# Columns of the `snapshot_models` view that `hfscan export` adds to the stored ones.
-EXPORT_DERIVED = ("created_at_clamped", "file_count", "snapshot_at")
-EXPORT_COLUMNS = tuple(c.name for c in COLUMNS if c.exported) + EXPORT_DERIVED
 
 
 def column_ddl(columns: tuple[Column, ...] = COLUMNS) -> str:

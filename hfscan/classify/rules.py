@@ -8,6 +8,7 @@ classes carry the version they were computed with, and a new version reclassifie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 RULES_VERSION = 1
 
@@ -78,7 +79,16 @@ PT_FIRST_LIBRARIES: tuple[str, ...] = (
 # Safetensors header __metadata__.format → resolved format.
 HEADER_FORMATS: dict[str, str] = {"pt": "pytorch", "tf": "tensorflow", "flax": "flax", "mlx": "mlx"}
 
-METHODS: tuple[str, ...] = ("files", "tags", "header", "loadable")  # loadable: per transformers line
+class Method(StrEnum):
+    """How a model's class is decided (docs/METHODS.md); a str, so SQL and JSON see its value."""
+
+    FILES = "files"  # file names
+    TAGS = "tags"  # the Hub's own tags
+    HEADER = "header"  # safetensors headers read by `hfscan probe`
+    LOADABLE = "loadable"  # where transformers can load it: one stored method per transformers line
+
+
+METHODS: tuple[str, ...] = tuple(Method)
 CLASSES: tuple[str, ...] = ("pytorch_only", "tensorflow_only", "both", "neither")
 
 # ---------------------------------------------------------------------------------------------

@@ -192,7 +192,6 @@ def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSION
             continue
         for start in range(low, high + 1, chunk):
             _classify_chunk(con, method, start, min(high, start + chunk - 1))
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('rules_version', ?)", [str(RULES_VERSION)])
     return {"rules_version": RULES_VERSION, "classified": _classified_versions(con) - before, "by_method": counts,
             "seconds": round(time.monotonic() - started, 2)}
 

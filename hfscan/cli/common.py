@@ -11,11 +11,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from hfscan.classify.rules import Method as Method  # re-exported for the verbs
 from hfscan.config import resolve_db_path
 
 DbOption = Annotated[
@@ -32,10 +34,26 @@ EndpointOption = Annotated[
     typer.Option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co).", show_default=False),
 ]
 MethodOption = Annotated[
-    str,
+    Method,
     typer.Option("--method", "-m", help="Classification method: files (file names), tags (Hub tags), header, or "
                  "loadable (where transformers can load it; see --transformers)."),
 ]
+
+
+class ReportFormat(StrEnum):
+    """What `hfscan report` writes: the whole report, or one chart as an image."""
+
+    HTML = "html"
+    PNG = "png"
+    SVG = "svg"
+
+
+class TableFormat(StrEnum):
+    """How `hfscan sql` prints a result on stdout."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"  # one object per row
 
 # Hub access options, the same in every verb that talks to the Hub (scan, history, probe).
 MaxRequestsOption = Annotated[int | None, typer.Option(

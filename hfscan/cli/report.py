@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, emit, open_db, writable_output
+from hfscan.cli.common import DbOption, JsonOption, ReportFormat, emit, open_db, writable_output
 
 
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("reports/hfscan-report.html"),
-    output_format: Annotated[str, typer.Option("--format", "-f", help="html (the whole report), png or svg (one chart).")] = "html",
+    output_format: Annotated[ReportFormat, typer.Option(
+        "--format", "-f", help="html (the whole report), png or svg (one chart).")] = ReportFormat.HTML,
     chart: Annotated[str, typer.Option("--chart", help="For png/svg: headline, by_snapshot, by_cohort, top_models, "
                                        "weighted, breakdowns, transitions, agreement, neither, as_of.")] = "headline",
     top: Annotated[int, typer.Option("--top", min=1, max=500, help="How many models in the top-N chart.")] = 30,
@@ -32,11 +33,8 @@ def report(
 
     Example: hfscan report --out reports/hfscan-report.html
     """
-    from hfscan.errors import UsageError
     from hfscan.report import build_report
 
-    if output_format not in ("html", "png", "svg"):
-        raise UsageError(f"unknown --format {output_format!r}: use html, png or svg")
     writable_output(out)
     with open_db(db) as con:
         estimates = None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from hfscan.crawl.client import HubClient
+from hfscan.dates import parse_utc
 
 BOT_AUTHORS = {"SFconvertbot", "system", "librarian-bot", "hf-bot"}
 
@@ -47,7 +48,7 @@ def _parse_date(text: str | None) -> datetime | None:
     try:
         return datetime.strptime(text, _HUB_DATE)
     except ValueError:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+        return parse_utc(text)
 
 
 def commit_rows(model_id: str, items: list[dict[str, Any]]) -> list[list[Any]]:

@@ -4,13 +4,13 @@ read through huggingface_hub, stored with its commit (classify/frameworks.py), c
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from hfscan.classify.frameworks import FRAMEWORKS_FILE, METADATA_REPO, counts, parse_frameworks, store_table
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.dumps import dataset_call
 from hfscan.crawl.errors import hub_errors
+from hfscan.dates import utc_naive
 from hfscan.errors import UsageError
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | No
             text = handle.read()
     rows = parse_frameworks(text, f"{repo}@{info.sha[:12]}/{FRAMEWORKS_FILE}")
     date = info.last_modified
-    if date is not None and date.tzinfo is not None:
-        date = date.astimezone(UTC).replace(tzinfo=None)
+    if date is not None:
+        date = utc_naive(date)
     changed = store_table(con, rows, info.sha, date, f"hf-dataset:{repo}@{info.sha}/{FRAMEWORKS_FILE}")
     return {"repo": repo, "revision": info.sha, "revision_date": str(date) if date else None,
             "changed": changed, **counts(rows)}

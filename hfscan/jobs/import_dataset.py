@@ -29,8 +29,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, Literal, TypeVar
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -38,11 +38,11 @@ from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.dumps import dataset_call, download, list_files
 from hfscan.crawl.errors import hub_errors
+from hfscan.dates import Period, parse_utc, utc_naive
 from hfscan.errors import UsageError
-from hfscan.store.schema import first_row
+from hfscan.store.schema import one_row
 from hfscan.store.series import import_file, imported_path, path_source
 
-Every = Literal["week", "month"]
 T = TypeVar("T")
 
 REPO_TYPE = "dataset"
@@ -59,8 +59,6 @@ def source_of(repo: str, sha: str, file: str) -> str:
     return f"hf-dataset:{repo}@{sha}/{file}"
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _walk_cache_key(repo: str, file: str) -> str:
@@ -119,7 +117,7 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
             if file not in {s.rfilename for s in info.siblings or []}:
                 raise UsageError(f"dataset {repo}@{rev}: no file {file}",
                                  hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
-            found.append(Revision(info.sha, _utc(info.last_modified)))
+            found.append(Revision(info.sha, utc_naive(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
     with hub_errors(dataset_call(repo, "repo info")):
         # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not after
@@ -138,7 +136,7 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
             known[sha] = _oid_at(client, repo, file, sha)
             _save_walk(con, repo, file, known)
         oid = known[sha]
-        revision = Revision(sha, _utc(datetime.fromisoformat(commit["date"].replace("Z", "+00:00"))),
+        revision = Revision(sha, parse_utc(commit["date"]),
                             commit.get("title") or "")
         if oid is not None and oid == previous:
             series[-1] = revision  # same content: published by this older commit
@@ -153,12 +151,12 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
 
 
 def imported_scan(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
-    return first_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
+    return one_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
                                  [source]))[0]
 
 
 
-def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Every | None) -> list[T]:
+def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Period | None) -> list[T]:
     """Items (with a `.date`) from `since` to `until` (inclusive), oldest first; with `every`, only
     the first of each ISO week or calendar month."""
     chosen: list[Any] = sorted((i for i in items if (since is None or i.date.date() >= since)  # type: ignore[attr-defined]
@@ -168,7 +166,7 @@ def pick_dates(items: Iterable[T], since: date | None, until: date | None, every
     seen: set[tuple[int, int]] = set()
     out = []
     for item in chosen:
-        key = item.date.isocalendar()[:2] if every == "week" else (item.date.year, item.date.month)
+        key = item.date.isocalendar()[:2] if every is Period.WEEK else (item.date.year, item.date.month)
         if key not in seen:
             seen.add(key)
             out.append(item)
@@ -197,7 +195,7 @@ def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
 
 def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
          files: str | None = None, revisions: list[str] | None = None, last: int | None = None,
-         since: date | None = None, until: date | None = None, every: Every | None = None,
+         since: date | None = None, until: date | None = None, every: Period | None = None,
          sizes: bool = False) -> list[dict[str, Any]]:
     """What an import would do, oldest first: per file version its path, sha, date, source, the
     scan already holding it (or None) and, with `sizes`, its download size in bytes."""
@@ -231,7 +229,7 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
 def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
                       on_revision: Callable[[dict[str, Any]], None] | None = None, *, files: str | None = None,
-                      since: date | None = None, until: date | None = None, every: Every | None = None,
+                      since: date | None = None, until: date | None = None, every: Period | None = None,
                       dry_run: bool = False, keep_card_data: bool = False) -> dict[str, Any]:
     """Import each version of a published series as a snapshot; `client` is a HubClient on the endpoint.
 
