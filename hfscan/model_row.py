@@ -83,7 +83,8 @@ def column_ddl(columns: tuple[Column, ...] = COLUMNS) -> str:
 # stands in for the sha when a source gives none (so a sha-less dump still dedups). Stored as
 # repo_versions.version_hash; version_id is an ordinal assigned on insert. A tree fetched at a
 # commit (history) and the listing row of that same commit hash alike: both use SHA_HASH
-# (`SHA_HASH.format(model=..., sha=...)` over any two SQL expressions).
+# (`SHA_HASH.format(model=..., sha=...)` over any two SQL expressions; the views call it as the
+# macro `version_hash(model, sha)`, which store/schema.py generates from it).
 SHA_HASH = "md5_number_lower({model} || '@' || {sha})"
 CONTENT_KEY_SQL = (
     "'content:' || md5(concat_ws('|', "

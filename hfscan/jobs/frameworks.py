@@ -12,6 +12,7 @@ from hfscan.crawl.dumps import dataset_call
 from hfscan.crawl.errors import hub_errors
 from hfscan.dates import utc_naive
 from hfscan.errors import UsageError
+from hfscan.store.series import path_source
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,7 +38,7 @@ def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | No
     date = info.last_modified
     if date is not None:
         date = utc_naive(date)
-    changed = store_table(con, rows, info.sha, date, f"hf-dataset:{repo}@{info.sha}/{FRAMEWORKS_FILE}")
+    changed = store_table(con, rows, info.sha, date, path_source(repo, info.sha, FRAMEWORKS_FILE))
     return {"repo": repo, "revision": info.sha, "revision_date": str(date) if date else None,
             "changed": changed, **counts(rows)}
 

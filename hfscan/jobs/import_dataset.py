@@ -55,8 +55,6 @@ class Revision:
     title: str = ""
 
 
-def source_of(repo: str, sha: str, file: str) -> str:
-    return f"hf-dataset:{repo}@{sha}/{file}"
 
 
 
@@ -219,7 +217,7 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
     series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con),
                         since, until, every)
     for revision in series[-last:] if last else series:
-        source = source_of(repo, revision.sha, file)
+        source = path_source(repo, revision.sha, file)
         items.append({"path": file, "revision": revision.sha, "date": revision.date, "source": source,
                       "bytes": _size_at(client, repo, file, revision.sha) if sizes else None,
                       "existing": imported_scan(con, source)})

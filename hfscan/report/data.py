@@ -138,8 +138,7 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """
     pair = con.execute("""
         SELECT scan_id, previous_scan_id FROM (
-            SELECT scan_id, lag(scan_id) OVER (ORDER BY snapshot_at, scan_id) AS previous_scan_id
-            FROM scan_log WHERE status = 'complete')
+            SELECT scan_id, lag(scan_id) OVER (ORDER BY position) AS previous_scan_id FROM snapshot_order)
         WHERE scan_id = (SELECT scan_id FROM latest_scan)""").fetchall()
     if not pair or pair[0][1] is None:  # one snapshot: nothing to pair (the view gives no rows either)
         return _frame(con, "SELECT * FROM class_transitions WHERE method = 'files' AND false")

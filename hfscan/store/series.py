@@ -25,8 +25,13 @@ KEPT = (*dict.fromkeys(n for c in IMPORTED_COLUMNS for n in c.dump_names), "sibl
         "scan_id", "snapshot_date", "snapshot_at")
 
 
+# The `source` of what was read from a file of a Hub dataset repo at a commit (scan_log.source,
+# framework_tables.source): `imported_path` below reads the same shape back.
+SOURCE_PREFIX = "hf-dataset:"
+
+
 def path_source(repo: str, sha: str, path: str) -> str:
-    return f"hf-dataset:{repo}@{sha}/{path}"
+    return f"{SOURCE_PREFIX}{repo}@{sha}/{path}"
 
 
 def imported_path(con: duckdb.DuckDBPyConnection, repo: str, path: str) -> int | None:
@@ -34,7 +39,7 @@ def imported_path(con: duckdb.DuckDBPyConnection, repo: str, path: str) -> int |
     a newer commit of the repo adds weeks, it does not change the old ones)."""
     return one_row(con.execute(
         "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
-        "AND ends_with(source, ?)", [f"hf-dataset:{repo}@", f"/{path}"]))[0]
+        "AND ends_with(source, ?)", [f"{SOURCE_PREFIX}{repo}@", f"/{path}"]))[0]
 
 
 def _sql_text(value: str) -> str:

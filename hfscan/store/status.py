@@ -91,7 +91,7 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
     (
         "runs of one version overlap or end before they start",
         """WITH o AS (SELECT scan_id, position FROM snapshot_order),
-           r AS (SELECT r.version_id, r.from_scan, f.position AS p0, coalesce(t.position, 2147483647) AS p1
+           r AS (SELECT r.version_id, r.from_scan, f.position AS p0, coalesce(t.position, open_position()) AS p1
                  FROM version_runs r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan)
            SELECT 'version ' || version_id || ': run from scan ' || from_scan
            FROM (SELECT *, lag(p1) OVER (PARTITION BY version_id ORDER BY p0) AS previous_end FROM r)
