@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -118,7 +118,8 @@ def note(message: str) -> None:
 def jsonable(value: Any) -> Any:
     """Library results (dataclasses, dicts, lists, polars frames) as plain JSON values."""
     if is_dataclass(value) and not isinstance(value, type):
-        return jsonable(asdict(value))
+        # A field may name its JSON key (metadata "json"): `class` cannot be a field's name.
+        return {f.metadata.get("json", f.name): jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
