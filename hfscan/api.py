@@ -1,7 +1,7 @@
 """hfscan as a library, for notebooks: open a database read-only and get the numbers as polars
 frames, or a snapshot as a `datasets.Dataset`, without the CLI (README, "Python API").
 
-The frames are the public SQL views and macros (store/views/*.sql, documented in docs/VIEWS.md),
+The frames are the public SQL views and macros (store/views/*.sql, documented in the README's "SQL surface"),
 so a column means the same here, in `hfscan sql` and in an export. Writing (scan, history,
 timeline) stays the CLI's: it owns locks, progress and resumption.
 """

@@ -33,6 +33,8 @@ class Column:
     """Column names accepted from imported Parquet/Arrow (hfscan export first); () = not imported."""
     exported: bool = True
     """Written by `hfscan export`."""
+    doc: str = ""
+    """What it holds, for the dataset card `hfscan publish` writes (jobs/card.py)."""
 
     @property
     def wire_key(self) -> str:
@@ -40,31 +42,51 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("model_id", "VARCHAR", "identity", wire="id", dump_names=("model_id", "id", "modelId")),
-    Column("hub_id", "VARCHAR", "version", wire="_id", dump_names=("hub_id", "_id")),
-    Column("sha", "VARCHAR", "version", dump_names=("sha",)),
-    Column("author", "VARCHAR", "version", dump_names=("author",)),
-    Column("created_at", "TIMESTAMP", "version", wire="createdAt", dump_names=("created_at", "createdAt")),
+    Column("model_id", "VARCHAR", "identity", wire="id", dump_names=("model_id", "id", "modelId"),
+           doc="repo id (owner/name)"),
+    Column("hub_id", "VARCHAR", "version", wire="_id", dump_names=("hub_id", "_id"),
+           doc="the Hub's `_id` (a MongoDB ObjectId: its first 4 bytes are a creation time)"),
+    Column("sha", "VARCHAR", "version", dump_names=("sha",),
+           doc="the commit the snapshot saw"),
+    Column("author", "VARCHAR", "version", dump_names=("author",),
+           doc="owner"),
+    Column("created_at", "TIMESTAMP", "version", wire="createdAt", dump_names=("created_at", "createdAt"),
+           doc="as the Hub lists it (a 2022-03-02 placeholder for repos older than March 2022: see created_at_clamped)"),
     Column("last_modified", "TIMESTAMP", "version", wire="lastModified",
-           dump_names=("last_modified", "lastModified")),
-    Column("library_name", "VARCHAR", "version", dump_names=("library_name",)),
-    Column("pipeline_tag", "VARCHAR", "version", dump_names=("pipeline_tag",)),
-    Column("tags", "VARCHAR[]", "version", dump_names=("tags",)),
-    Column("files", "VARCHAR[]", "version", wire="siblings", dump_names=("files",)),
-    Column("gated", "VARCHAR", "version", dump_names=("gated",)),
-    Column("private", "BOOLEAN", "version"),
-    Column("disabled", "BOOLEAN", "version"),
-    Column("safetensors_total", "BIGINT", "version", wire="safetensors"),
-    Column("gguf", "JSON", "version"),
+           dump_names=("last_modified", "lastModified"),
+           doc="last commit date, as the Hub lists it"),
+    Column("library_name", "VARCHAR", "version", dump_names=("library_name",),
+           doc="as the Hub lists it"),
+    Column("pipeline_tag", "VARCHAR", "version", dump_names=("pipeline_tag",),
+           doc="as the Hub lists it"),
+    Column("tags", "VARCHAR[]", "version", dump_names=("tags",),
+           doc="Hub tags"),
+    Column("files", "VARCHAR[]", "version", wire="siblings", dump_names=("files",),
+           doc="file paths (NULL when the source had no file list)"),
+    Column("gated", "VARCHAR", "version", dump_names=("gated",),
+           doc="access flag (false, auto or manual)"),
+    Column("private", "BOOLEAN", "version",
+           doc="access flag"),
+    Column("disabled", "BOOLEAN", "version",
+           doc="access flag"),
+    Column("safetensors_total", "BIGINT", "version", wire="safetensors",
+           doc="parameter count from safetensors metadata"),
+    Column("gguf", "JSON", "version",
+           doc="GGUF summary (NULL in scans since the listing stopped asking for it)"),
     # From the repo's config.json as the Hub summarises it (`config` in listings and dumps); data
     # for rules that look at the architecture, never markup (imports: docs/HUB_PROTOCOL.md, "Dumps"). Method loadable
     # uses both (docs/LOADABLE.md); NULL when the repo has none or the scan did not ask for `config`.
-    Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",)),
-    Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",)),
-    Column("downloads", "BIGINT", "counter", dump_names=("downloads",)),
+    Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",),
+           doc="`model_type` of the repo's config.json, as the Hub summarises it"),
+    Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",),
+           doc="`architectures` of the repo's config.json, as the Hub summarises it"),
+    Column("downloads", "BIGINT", "counter", dump_names=("downloads",),
+           doc="downloads in the last 30 days, at snapshot time"),
     Column("downloads_all_time", "BIGINT", "counter", wire="downloadsAllTime",
-           dump_names=("downloads_all_time", "downloadsAllTime")),
-    Column("likes", "BIGINT", "counter", dump_names=("likes",)),
+           dump_names=("downloads_all_time", "downloadsAllTime"),
+           doc="all-time downloads, at snapshot time"),
+    Column("likes", "BIGINT", "counter", dump_names=("likes",),
+           doc="likes at snapshot time"),
 )
 
 MODEL_COLUMNS = tuple(c.name for c in COLUMNS)

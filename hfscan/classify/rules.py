@@ -93,7 +93,7 @@ CLASSES: tuple[str, ...] = ("pytorch_only", "tensorflow_only", "both", "neither"
 
 # ---------------------------------------------------------------------------------------------
 # Method `loadable` (docs/LOADABLE.md): can transformers load the model from PyTorch / TF / Flax?
-# It needs the model type's class in that framework (the framework table, analysis/frameworks.py)
+# It needs the model type's class in that framework (the framework table, classify/frameworks.py)
 # and a weight file one of the loading paths below reads. Stored as two methods, one per
 # transformers line: 4.57 is the last line with TensorFlow and Flax classes; 5 removed both.
 TRANSFORMERS_LINES: dict[str, str] = {"4.57": "loadable", "5": "loadable_v5"}

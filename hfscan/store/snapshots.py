@@ -1,8 +1,10 @@
 """Registering scans and turning a finished staging file into a snapshot in the main database.
 
-Finalize is one transaction on the main database: new repo versions (anti-joined on version_id,
-so a version seen by a hundred scans is stored once), the scan's membership rows with its
-counters (as runs of snapshots, hfscan/store/runs.py), carried-forward members for an incremental scan, rejects, and ``status = 'complete'``.
+Finalize is one transaction on the main database: new repo versions (anti-joined on
+version_hash, model_row.py's formula, so a version seen by a hundred scans is stored once; its
+version_id is an ordinal given on insert), the scan's membership with its counters (as runs of
+snapshots, store/runs.py), carried-forward members for an incremental scan, rejects, and
+``status = 'complete'``.
 Before it, nothing of the scan is visible to queries; after it, all of it is. It is idempotent: a
 kill between the commit and the removal of the staging file is detected on the next run.
 """
