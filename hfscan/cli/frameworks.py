@@ -38,9 +38,9 @@ def update_command(
     with open_db(db, read_only=False) as con:
         result = update_and_classify(con, HubClient(resolve_endpoint(endpoint), resolve_token()), revision)
     emit(result, json_out, lambda r: (
-        f"{r['repo']}@{r['revision'][:12]} ({r['revision_date']}): {r['model_types']} model types, "
-        f"{r['pytorch']} PyTorch, {r['tensorflow']} TensorFlow, {r['flax']} Flax; "
-        + ("now the current table, loadable classes recomputed" if r["changed"] else "already the current table")))
+        f"{r.repo}@{r.revision[:12]} ({r.revision_date}): {r.model_types} model types, "
+        f"{r.pytorch} PyTorch, {r.tensorflow} TensorFlow, {r.flax} Flax; "
+        + ("now the current table, loadable classes recomputed" if r.changed else "already the current table")))
 
 
 @frameworks_app.command("show")

@@ -4,7 +4,8 @@ read through huggingface_hub, stored with its commit (classify/frameworks.py), c
 from __future__ import annotations
 
 import tempfile
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from hfscan.classify.frameworks import FRAMEWORKS_FILE, METADATA_REPO, counts, parse_frameworks, store_table
 from hfscan.classify.versions import classify_versions
@@ -20,8 +21,21 @@ if TYPE_CHECKING:
     from hfscan.crawl.client import HubClient
 
 
+@dataclass(frozen=True)
+class FrameworkUpdate:
+    repo: str
+    revision: str  # the commit sha the revision resolved to
+    revision_date: str | None
+    changed: bool  # False: that table was already the current one
+    model_types: int
+    pytorch: int
+    tensorflow: int
+    flax: int
+    classified: dict[str, int] | None = None  # versions reclassified per method, when changed
+
+
 def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | None = None,
-           repo: str = METADATA_REPO) -> dict[str, Any]:
+           repo: str = METADATA_REPO) -> FrameworkUpdate:
     """Read `frameworks.json` of `repo` at `revision` (default: main, resolved to its commit) through
     huggingface_hub, store it with its commit sha and date, and make it the current table."""
     api = client.api()
@@ -39,12 +53,14 @@ def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | No
     if date is not None:
         date = utc_naive(date)
     changed = store_table(con, rows, info.sha, date, path_source(repo, info.sha, FRAMEWORKS_FILE))
-    return {"repo": repo, "revision": info.sha, "revision_date": str(date) if date else None,
-            "changed": changed, **counts(rows)}
+    n = counts(rows)
+    return FrameworkUpdate(repo, info.sha, str(date) if date else None, changed, n["model_types"], n["pytorch"],
+                           n["tensorflow"], n["flax"])
 
 
-def update_and_classify(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | None = None) -> dict[str, Any]:
+def update_and_classify(con: duckdb.DuckDBPyConnection, client: HubClient,
+                        revision: str | None = None) -> FrameworkUpdate:
     result = update(con, client, revision)
-    if result["changed"]:
-        result["classified"] = classify_versions(con)["by_method"]
+    if result.changed:
+        result = replace(result, classified=classify_versions(con)["by_method"])
     return result
