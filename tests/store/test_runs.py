@@ -257,6 +257,11 @@ def install_old_views(con: duckdb.DuckDBPyConnection) -> None:
             created = re.search(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", statement)
             if created and created.group(1) in OLD_VIEWS:
                 statement = OLD_VIEWS[created.group(1)] or ""
+            # The old schema had no snapshot_order: its views ordered scan_log themselves.
+            statement = statement.replace(
+                "lag(scan_id) OVER (ORDER BY position) AS previous_scan_id FROM snapshot_order",
+                "lag(scan_id) OVER (ORDER BY snapshot_at, scan_id) AS previous_scan_id FROM scan_log "
+                "WHERE status = 'complete'")
             if statement.strip():
                 con.execute(statement)
 
