@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import duckdb
-
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient, RetryPolicy
 from hfscan.crawl.listing import (
@@ -46,7 +44,7 @@ from hfscan.dates import utc_now
 from hfscan.errors import AuthError, HubError, UsageError, first_line
 from hfscan.store import snapshots
 from hfscan.store.connect import connect
-from hfscan.store.db_errors import translated
+from hfscan.store.db_errors import db_errors
 from hfscan.store.staging import ScanState, Staging, staging_path
 
 
@@ -137,14 +135,12 @@ def run_scan(
                            max_requests_per_5min=options.max_requests_per_5min,
                            on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
         try:
-            try:
+            with db_errors(f"scan {state.scan_id}: cannot write the database",
+                           hint="free disk space or fix permissions; earlier snapshots are intact and "
+                           "`hfscan scan` resumes this one"):
                 if not state.done:
                     _crawl(staging, client, state, options, expected, resumed, on_progress, note)
                 final = snapshots.finalize(staging, on_wait=note)
-            except duckdb.Error as e:
-                raise translated(e, f"scan {state.scan_id}: cannot write the database",
-                                 hint="free disk space or fix permissions; earlier snapshots are intact and "
-                                 "`hfscan scan` resumes this one") from e
         except BaseException as e:
             _record_failure(staging, db_path, state.scan_id, e)
             raise

@@ -17,7 +17,7 @@ import duckdb
 
 from hfscan.errors import StoreError
 from hfscan.store import schema
-from hfscan.store.db_errors import is_lock_error, translated
+from hfscan.store.db_errors import db_errors, is_lock_error
 
 T = TypeVar("T")
 
@@ -83,13 +83,10 @@ def connect(
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create the folder for {path}: {e.strerror}") from e
-    try:
+    with db_errors(f"cannot open {path} as a DuckDB database",
+                   hint="check the path given with --db / HFSCAN_DB; a damaged file can be restored from an export"):
         con = wait_while_locked(lambda: _open(path, read_only, sandboxed),
                                 f"waiting for {path}: another process is writing to it", wait_seconds, on_wait)
-    except duckdb.Error as e:
-        raise translated(e, f"cannot open {path} as a DuckDB database",
-                         hint="check the path given with --db / HFSCAN_DB; a damaged file can be restored "
-                         "from an export") from e
     try:
         if read_only:
             schema.check_version(con, str(path))

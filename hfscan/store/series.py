@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from hfscan.model_row import IMPORTED_COLUMNS
-from hfscan.store.db_errors import translated
+from hfscan.store.db_errors import db_errors
 from hfscan.store.schema import one_row
 
 # Columns of a dump that hfscan reads: every name model_row.py accepts from dumps, the file
@@ -58,10 +58,8 @@ def define_source(con: duckdb.DuckDBPyConnection, file: str, keep_card_data: boo
     """The temp view `src` over a downloaded dump: the kept columns, plus config's two fields.
     Returns the dump's column names."""
     parquet = f"read_parquet({_sql_text(file)})"
-    try:
+    with db_errors(f"cannot read {Path(file).name} as Parquet", user_input=True):
         types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet}").fetchall()}
-    except duckdb.Error as e:
-        raise translated(e, f"cannot read {Path(file).name} as Parquet", user_input=True) from e
     selected = [f'"{name}"' for name in KEPT if name in types]
     if "config" in types and "config_model_type" not in types:
         config = _config_json('"config"', types["config"])

@@ -23,7 +23,7 @@ from hfscan.errors import StoreError
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store import runs
 from hfscan.store.connect import connect, wait_while_locked
-from hfscan.store.db_errors import translated
+from hfscan.store.db_errors import db_errors
 from hfscan.store.schema import first_row, one_row, transaction
 from hfscan.store.staging import Staging
 
@@ -99,13 +99,11 @@ def set_scan_status(db_path: Path, scan_id: int, status: str, error: str | None 
 def _attach_main(con: duckdb.DuckDBPyConnection, db_path: Path, wait_seconds: float,
                  on_wait: Callable[[str], None] | None) -> None:
     quoted = str(db_path).replace("'", "''")
-    try:
+    with db_errors(f"cannot open {db_path} to store the finished scan",
+                   hint="the scan is kept; run `hfscan scan` again to finish storing it"):
         wait_while_locked(lambda: con.execute(f"ATTACH '{quoted}' AS main_db"),
                           f"waiting for {db_path}: a reader holds it; the scan will be stored when it is free",
                           wait_seconds, on_wait)
-    except duckdb.Error as e:
-        raise translated(e, f"cannot open {db_path} to store the finished scan",
-                         hint="the scan is kept; run `hfscan scan` again to finish storing it") from e
 
 
 @dataclass

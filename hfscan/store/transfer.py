@@ -11,7 +11,7 @@ import duckdb
 
 from hfscan.errors import UsageError
 from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
-from hfscan.store.db_errors import translated
+from hfscan.store.db_errors import db_errors
 from hfscan.store.runs import add_snapshot
 from hfscan.store.schema import one_row, transaction
 
@@ -54,11 +54,9 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-    try:
+    with db_errors(f"cannot read Parquet from {path}", user_input=True):
         con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
                     "hive_partitioning = true, union_by_name = true)")
-    except duckdb.Error as e:
-        raise translated(e, f"cannot read Parquet from {path}", user_input=True) from e
     return _import_src(con, source, str(path))
 
 
@@ -72,10 +70,8 @@ def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
 def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 snapshot_at: datetime | None = None) -> dict[str, Any]:
     """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it."""
-    try:
+    with db_errors(f"cannot read {label}", user_input=True):
         types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
-    except duckdb.Error as e:
-        raise translated(e, f"cannot read {label}", user_input=True) from e
     columns = set(types)
 
     def pick(*names: str, default: str = "NULL") -> str:
