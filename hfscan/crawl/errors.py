@@ -148,6 +148,8 @@ def _by_exception() -> tuple[tuple[type[BaseException], Reason], ...]:
         (errors.RevisionNotFoundError, Reason.REVISION_NOT_FOUND),
         (errors.RemoteEntryNotFoundError, Reason.ENTRY_NOT_FOUND),
         (errors.DisabledRepoError, Reason.DISABLED),
+        # hf_hub_download's answer when the Hub cannot be reached and the file is not cached.
+        (errors.LocalEntryNotFoundError, Reason.NETWORK),
     )
 
 
@@ -197,7 +199,8 @@ def is_repo_url(url: str) -> bool:
 
 def _detail(error: BaseException, reason: Reason) -> str:
     if reason is Reason.NETWORK:
-        return f"{type(error).__name__}: {first_line(error)}"
+        cause = error.__cause__ or error  # LocalEntryNotFoundError wraps the connection error
+        return f"{type(cause).__name__}: {first_line(cause)}"
     if reason is Reason.CLIENT and error.__cause__ is not None:  # the wrapper's cause says what failed
         return f"{first_line(error)} ({first_line(error.__cause__)})"
     return first_line(error)

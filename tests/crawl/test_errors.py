@@ -73,6 +73,8 @@ def test_publish_words_a_403_as_no_write_access_and_hints_how_to_retry() -> None
     failed = raised(hf.HfHubHTTPError("500 Server Error", response=response(500, REPO)), Doing.PUBLISH)
     assert type(failed) is HubError and failed.hint is not None and "hfscan publish" in failed.hint
     assert type(raised(httpx.ConnectError("refused"), Doing.READ)) is HubUnreachable
+    offline = hf.LocalEntryNotFoundError("cannot find the requested files in the local cache")
+    assert type(raised(offline, Doing.READ)) is HubUnreachable  # hf_hub_download with the Hub unreachable
 
 
 def test_other_exceptions_pass_through() -> None:
