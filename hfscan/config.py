@@ -22,7 +22,7 @@ PLANTED_VALUE = "planted"
 
 def resolve_db_path(db: str | Path | None) -> Path:
     """--db wins, then HFSCAN_DB, then data/hfscan.duckdb (relative to the working directory)."""
-    value = db if db not in (None, "") else os.environ.get("HFSCAN_DB") or DEFAULT_DB
+    value = db if db is not None and db != "" else os.environ.get("HFSCAN_DB") or DEFAULT_DB
     return Path(value).expanduser()
 
 

@@ -54,6 +54,9 @@ class HfscanError(Exception):
     """Base error: a message for the user and an optional hint (the command to run next)."""
 
     exit_code: int = ExitCode.RUNTIME
+    # True when no later item of a per-repo run would fare better (a bad token, the rate-limit
+    # budget spent, an outage): the run stops, and the item that met it is not recorded.
+    stops_run: bool = False
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         message = redact(message)
@@ -75,18 +78,21 @@ class HubError(HfscanError):
     """The Hub (or the endpoint given) could not be reached or answered wrongly."""
 
     exit_code = ExitCode.HUB
+    # What a per-repo run records for the repo that met it (history_status, header_probes): `error`
+    # is tried again by the next run; RepoError's statuses are final at that sha.
+    status: str = "error"
 
 
 class AuthError(HubError):
     """The Hub says the credentials in the Authorization header are invalid: stop, fix the token."""
+
+    stops_run = True
 
 
 class RepoError(HubError):
     """One repo (or one revision or file of it) cannot be read; other repos can. ``status`` is the
     final status recorded for it (history_status, header_probes): a later run does not ask again
     at the same sha."""
-
-    status = "error"
 
 
 class RepoGone(RepoError):
@@ -122,9 +128,13 @@ class HubOutage(HubUnreachable):
     """So many failures in a row, across requests, that the Hub (or the network) is down: stop the
     run instead of spending the retry budget on every remaining repo."""
 
+    stops_run = True
+
 
 class RateLimited(HubError):
     """Still answered 429 after the budget of rate-limit waits was spent."""
+
+    stops_run = True
 
 
 class StoreError(HfscanError):
@@ -133,7 +143,23 @@ class StoreError(HfscanError):
     exit_code = ExitCode.STORAGE
 
 
-class ScanRunningError(StoreError):
+class DatabaseLocked(StoreError):
+    """Another process holds the database (DuckDB: one writer or several readers)."""
+
+
+class DatabaseDamaged(StoreError):
+    """DuckDB found a corrupt block or a bad checksum."""
+
+
+class DiskFull(StoreError):
+    """The disk (or the file size limit) cannot take the write; earlier snapshots are intact."""
+
+
+class OutOfMemory(StoreError):
+    """DuckDB ran out of memory under its limit (HFSCAN_MEMORY_LIMIT)."""
+
+
+class ScanRunningError(DatabaseLocked):
     """Another scan already writes to this database."""
 
 

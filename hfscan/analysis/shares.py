@@ -13,11 +13,13 @@ import duckdb
 
 from hfscan.classify.rules import CLASSES, METHODS, TRANSFORMERS_LINES
 from hfscan.errors import UsageError
-from hfscan.store.schema import first_row
+from hfscan.store.schema import first_row, one_row
 
 # AssemblyAI, 14 Dec 2021, read off the chart (docs/REFERENCE_FIGURES.md): the figure people quote.
-REFERENCE_2021 = {"source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
-                  "population": 19_700, "shares": {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}}
+REFERENCE_2021_SHARES: dict[str, float] = {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}
+REFERENCE_2021: dict[str, object] = {
+    "source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
+    "population": 19_700, "shares": REFERENCE_2021_SHARES}
 
 
 # The denominator of every share: models with PyTorch and/or TensorFlow weights. `neither` is
@@ -45,7 +47,7 @@ def share_percentages(counts: dict[str, int]) -> dict[str, float | None]:
 
 def current_rules_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The rules every reader uses: the newest stored (the `current_rules` view)."""
-    return first_row(con.execute("SELECT rules_version FROM current_rules"))[0]
+    return one_row(con.execute("SELECT rules_version FROM current_rules"))[0]
 
 
 def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -108,7 +110,7 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
     stored = stored_method(method, transformers)
     scan_id, snapshot_at = resolve_scan(con, scan_id)
     check_scan_allows(con, scan_id, method)
-    total_models = first_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
+    total_models = one_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
     rows = con.execute(
         "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
         "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
@@ -146,7 +148,7 @@ def _loadable_details(con: duckdb.DuckDBPyConnection, scan_id: int, stored: str)
     from hfscan.classify.frameworks import describe
 
     line = next(k for k, v in TRANSFORMERS_LINES.items() if v == stored)
-    row = first_row(con.execute(
+    row = one_row(con.execute(
         "SELECT count(*) FILTER (basis = 'transformers'), "
         "count(*) FILTER (tf_path IS NOT NULL AND NOT path_needs_opt_in(tf_path)), "
         "count(*) FILTER (path_needs_opt_in(tf_path)), "

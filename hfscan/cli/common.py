@@ -11,12 +11,14 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from hfscan.classify.rules import Method as Method  # re-exported for the verbs
 from hfscan.config import resolve_db_path
 
 DbOption = Annotated[
@@ -33,10 +35,18 @@ EndpointOption = Annotated[
     typer.Option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co).", show_default=False),
 ]
 MethodOption = Annotated[
-    str,
+    Method,
     typer.Option("--method", "-m", help="Classification method: files (file names), tags (Hub tags), header, or "
                  "loadable (where transformers can load it; see --transformers)."),
 ]
+
+
+class TableFormat(StrEnum):
+    """How `hfscan sql` prints a result on stdout."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"  # one object per row
 
 # Hub access options, the same in every verb that talks to the Hub (scan, history, probe).
 MaxRequestsOption = Annotated[int | None, typer.Option(
@@ -103,7 +113,8 @@ def note(message: str) -> None:
 def jsonable(value: Any) -> Any:
     """Library results (dataclasses, dicts, lists, polars frames) as plain JSON values."""
     if is_dataclass(value) and not isinstance(value, type):
-        return jsonable(asdict(value))
+        # A field may name its JSON key (metadata "json"): `class` cannot be a field's name.
+        return {f.metadata.get("json", f.name): jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

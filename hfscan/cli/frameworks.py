@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from hfscan.cli.app import app
+from hfscan.cli.app import app, help_when_bare
 from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, hub_access, open_db
 
 frameworks_app = typer.Typer(help="The transformers framework table (which model types have PyTorch / TF / Flax "
-                             "classes) behind --method loadable.", no_args_is_help=True)
+                             "classes) behind --method loadable.", invoke_without_command=True,
+                             callback=help_when_bare)
 app.add_typer(frameworks_app, name="frameworks")
 
 
@@ -35,9 +36,9 @@ def update_command(
     with open_db(db, read_only=False) as con:
         result = update_and_classify(con, HubClient(*hub_access(endpoint)), revision)
     emit(result, json_out, lambda r: (
-        f"{r['repo']}@{r['revision'][:12]} ({r['revision_date']}): {r['model_types']} model types, "
-        f"{r['pytorch']} PyTorch, {r['tensorflow']} TensorFlow, {r['flax']} Flax; "
-        + ("now the current table, loadable classes recomputed" if r["changed"] else "already the current table")))
+        f"{r.repo}@{r.revision[:12]} ({r.revision_date}): {r.model_types} model types, "
+        f"{r.pytorch} PyTorch, {r.tensorflow} TensorFlow, {r.flax} Flax; "
+        + ("now the current table, loadable classes recomputed" if r.changed else "already the current table")))
 
 
 @frameworks_app.command("show")

@@ -10,6 +10,7 @@ from hfscan.cli.app import app
 from hfscan.cli.common import (
     DbOption,
     JsonOption,
+    Method,
     MethodOption,
     emit,
     format_table,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def shares(
-    method: MethodOption = "files",
+    method: MethodOption = Method.FILES,
     scan: Annotated[int | None, typer.Option("--scan", help="A complete scan id (default: the latest).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="The Hub as of this date (YYYY-MM-DD), from commit history (`hfscan history --as-of`).")] = None,

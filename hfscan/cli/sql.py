@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, db_path, emit_text, flat_for_csv, format_table, note, printable_frame
+from hfscan.cli.common import (
+    DbOption,
+    TableFormat,
+    db_path,
+    emit_text,
+    flat_for_csv,
+    format_table,
+    note,
+    printable_frame,
+)
 
 # Defaults of hfscan.store.query, repeated here so that `hfscan --help` does not import DuckDB
 # (tests/hostile/test_dumps_and_sql.py checks they agree).
@@ -22,7 +31,8 @@ DEFAULT_MAX_ROWS = 10_000
 def sql(
     query: Annotated[str, typer.Argument(help="A SELECT over the public views (see README: SQL surface).")],
     db: DbOption = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json (one object per row).")] = "table",
+    output_format: Annotated[TableFormat, typer.Option(
+        "--format", "-f", help="A text table, CSV, or JSON (one object per row).")] = TableFormat.TABLE,
     timeout: Annotated[float, typer.Option(
         "--timeout", min=0, help="Stop the query after this many seconds (0: no limit).")] = DEFAULT_TIMEOUT,
     max_rows: Annotated[int, typer.Option(
@@ -37,19 +47,16 @@ def sql(
 
     Example: hfscan sql "SELECT class, count(*) FROM latest_classes WHERE method='files' GROUP BY ALL"
     """
-    from hfscan.errors import UsageError
     from hfscan.store import query as store_query
 
-    if output_format not in ("table", "csv", "json"):
-        raise UsageError(f"unknown --format {output_format!r}: use table, csv or json")
     result = store_query.run_query(db_path(db), query, on_wait=note, timeout=timeout or None, max_rows=max_rows)
     frame = result.frame
     if result.capped:
         note(f"showing the first {max_rows:,} rows; the query has more (add LIMIT, or --max-rows 0 for all)")
-    if output_format == "csv":
+    if output_format is TableFormat.CSV:
         flat = flat_for_csv(frame)
         emit_text((printable_frame(flat) if sys.stdout.isatty() else flat).write_csv())
-    elif output_format == "json":
+    elif output_format is TableFormat.JSON:
         emit_text(frame.write_json())
     else:
         emit_text(format_table(frame))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hfscan.cli.app import app
+from hfscan.cli.app import app, help_when_bare
 from hfscan.cli.common import (
     DbOption,
     EndpointOption,
@@ -19,10 +19,11 @@ from hfscan.cli.common import (
     open_db,
     writable_output,
 )
+from hfscan.dates import Period
 from hfscan.errors import UsageError
 
 import_app = typer.Typer(help="Load snapshots made elsewhere (hfscan export output, published Hub metadata dumps).",
-                         no_args_is_help=True)
+                         invoke_without_command=True, callback=help_when_bare)
 app.add_typer(import_app, name="import")
 
 
@@ -97,8 +98,8 @@ def import_hf_dataset_command(
         "the YYYY-MM-DD in its path.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only versions dated on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Only versions dated on or before YYYY-MM-DD.")] = None,
-    every: Annotated[str | None, typer.Option(
-        "--every", help="Only the first version of each 'week' (ISO) or 'month'.")] = None,
+    every: Annotated[Period | None, typer.Option(
+        "--every", help="Only the first version of each ISO week or calendar month.")] = None,
     last: Annotated[int | None, typer.Option(
         "--last", min=1, help="Only the newest N versions (after --since/--until/--every).")] = None,
     dry_run: Annotated[bool, typer.Option(
@@ -127,8 +128,6 @@ def import_hf_dataset_command(
     from hfscan.crawl.client import HubClient
     from hfscan.jobs.import_dataset import import_hf_dataset
 
-    if every not in (None, "week", "month"):
-        raise UsageError(f"--every {every!r}: expected week or month")
     first, final = _day(since, "--since"), _day(until, "--until")
     resolved, token = hub_access(endpoint)
     from hfscan.crawl.auth import quiet_hub_progress
@@ -168,7 +167,7 @@ def import_hf_dataset_command(
     with open_db(db, read_only=False) as con, bar:
         client = HubClient(resolved, token, on_wait=lambda why, s: bar.note(f"waiting {s:.1f}s: {why}"))
         result = import_hf_dataset(con, client, repo, file, revision, last, token, on_revision=report,
-                                   files=files, since=first, until=final, every=every,  # type: ignore[arg-type]
+                                   files=files, since=first, until=final, every=every,
                                    dry_run=dry_run, keep_card_data=keep_card_data,
                                    on_plan=lambda n: bar.update(0, f"{n} version(s)", total=n))
     emit(result, json_out, text)

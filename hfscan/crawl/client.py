@@ -13,7 +13,7 @@ quota-aware and observable:
   (``base_wait`` doubling to ``max_wait``), ``max_retries`` times, then ``HubUnreachable``; failed
   attempts in a row across requests trip a circuit breaker (``HubOutage``) so that an outage stops
   a per-repo run instead of failing every repo in turn;
-- 4xx: a typed error read from ``X-Error-Code`` / ``X-Error-Message`` (``error_for``): one repo
+- 4xx: a typed error read from ``X-Error-Code`` / ``X-Error-Message`` (``crawl/errors.py``, the one table): one repo
   gone, gated or disabled, a bad token, or a plain ``HubError``. docs/HUB_PROTOCOL.md has the rules.
 
 A successful answer whose ``RateLimit`` says no request is left makes the next request wait for the
@@ -41,17 +41,13 @@ from typing import Any, BinaryIO, TypeVar
 
 from hfscan import __version__
 from hfscan.config import PLANTED_HEADER
+from hfscan.crawl.errors import HubCall, error_for, is_repo_url
 from hfscan.crawl.untrusted import origin, origin_text
 from hfscan.errors import (
-    AuthError,
-    EntryGone,
     HubError,
     HubOutage,
     HubUnreachable,
     RateLimited,
-    RepoDisabled,
-    RepoGated,
-    RepoGone,
     register_secret,
 )
 
@@ -345,7 +341,7 @@ class HubClient:
                 continue
             if status >= 400:
                 self._failures_in_a_row = 0  # an answer, if a refusal: the Hub is up
-                raise error_for(status, response.headers, label, repo_url=_is_repo_url(url))
+                raise error_for(status, response.headers, HubCall(label), repo_url=is_repo_url(url))
             if parse is None:
                 self._failures_in_a_row = 0
                 return response, body
@@ -445,12 +441,6 @@ class HubClient:
 
 
 _RATELIMIT = re.compile(r'"(?P<bucket>[^"]+)"\s*;\s*r\s*=\s*(?P<r>\d+)\s*;\s*t\s*=\s*(?P<t>\d+)')
-# Paths of one repo (hub-docs OpenAPI; huggingface_hub's REPO_API_REGEX matches the same shapes).
-_REPO_PATH = re.compile(r"^/api/(models|datasets|spaces)/.+|^/(datasets/|spaces/)?[^/]+/[^/]+/resolve/")
-# The one 401 that means "bad token" (the X-Error-Message huggingface_hub compares against in
-# hf_raise_for_status): every other 401 on a repo URL is a missing, private or deleted repo.
-INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
-DISABLED = "Access to this resource is disabled"
 
 
 def ratelimit(headers: Any) -> tuple[int, int] | None:
@@ -463,33 +453,3 @@ def retry_after(headers: Any) -> int | None:
     """``Retry-After`` in seconds (the HTTP-date form is not used by the Hub)."""
     value = (headers.get("Retry-After") or "").strip()
     return int(value) if value.isdigit() else None
-
-
-def _is_repo_url(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    return bool(_REPO_PATH.search(urlsplit(url).path))
-
-
-def error_for(status: int, headers: Any, label: str, *, repo_url: bool) -> HubError:
-    """The typed error for a 4xx answer, decided by X-Error-Code and X-Error-Message (never by the
-    text of a message that contains the repo id)."""
-    code = headers.get("X-Error-Code") or ""
-    message = (headers.get("X-Error-Message") or "").strip()
-    if code == "GatedRepo":
-        return RepoGated(f"{label}: gated repository (HTTP {status})")
-    if code == "RepoNotFound":
-        return RepoGone(f"{label}: repository not found (HTTP {status})")
-    if code == "RevisionNotFound":
-        return RepoGone(f"{label}: revision not found (HTTP {status})")
-    if code == "EntryNotFound":
-        return EntryGone(f"{label}: file not found (HTTP {status})")
-    if message.rstrip(".") == DISABLED:
-        return RepoDisabled(f"{label}: repository disabled (HTTP {status})")
-    if status == 401 and (message != INVALID_CREDENTIALS and repo_url):
-        return RepoGone(f"{label}: repository not found, private or deleted (HTTP 401)")
-    if status in (401, 403) and (message == INVALID_CREDENTIALS or not repo_url):
-        return AuthError(f"{label}: the Hub refused the credentials (HTTP {status})",
-                         hint="check HF_TOKEN: it is invalid or expired")
-    detail = f": {message}" if message else ""
-    return HubError(f"{label}: HTTP {status}{detail}")

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from hfscan.crawl.client import HubClient, PageParseError
 from hfscan.crawl.untrusted import repo_path
+from hfscan.dates import parse_utc
 
 BOT_AUTHORS = {"SFconvertbot", "system", "librarian-bot", "hf-bot"}
 
@@ -111,7 +112,7 @@ def _parse_date(text: Any) -> datetime | None:
     try:
         return datetime.strptime(text, _HUB_DATE)
     except ValueError:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
+        return parse_utc(text)
 
 
 def commit_rows(model_id: str, items: list[dict[str, Any]]) -> list[list[Any]]:

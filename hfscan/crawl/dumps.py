@@ -5,12 +5,11 @@ storing is store/series.py's.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from urllib.parse import quote
 
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import parse_list
+from hfscan.crawl.errors import Doing, HubCall, hub_errors
 from hfscan.crawl.untrusted import commit_id
 from hfscan.crawl.uploads import partition_pattern
 from hfscan.errors import EntryGone, HubError, UsageError
@@ -29,29 +29,9 @@ PUBLISHED = partition_pattern(PUBLISHED_DIR)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-@contextlib.contextmanager
-def hub_errors(repo: str, what: str) -> Iterator[None]:
-    """huggingface_hub errors → one hfscan error naming the repo (and the fix)."""
-    from huggingface_hub import errors
-    from huggingface_hub.utils import httpx
-
-    try:
-        yield
-    except errors.GatedRepoError as e:
-        raise HubError(f"dataset {repo} is gated: {what} needs access", hint="set HF_TOKEN") from e
-    except errors.RepositoryNotFoundError as e:
-        raise UsageError(f"dataset {repo} not found (or private)",
-                         hint="check the repo id (owner/name) and HF_ENDPOINT") from e
-    except errors.RevisionNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: revision not found",
-                         hint="list revisions with `hf` or on the repo's history page") from e
-    except errors.EntryNotFoundError as e:
-        raise UsageError(f"dataset {repo}: {what}: file not found", hint="check --file") from e
-    except errors.HfHubHTTPError as e:
-        raise HubError(f"dataset {repo}: {what}: {str(e).splitlines()[0]}") from e
-    except (httpx.TransportError, ConnectionError) as e:  # not every OSError: a full disk is no Hub problem
-        raise HubError(f"dataset {repo}: {what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                       hint="check the endpoint (HF_ENDPOINT) and the network") from e
+def dataset_call(repo: str, what: str) -> HubCall:
+    """A read of a dataset repo the user named (`import hf-dataset`, `frameworks update`)."""
+    return HubCall(f"dataset {repo}: {what}", Doing.READ)
 
 
 @dataclass(frozen=True)
@@ -67,7 +47,8 @@ def date_in_path(path: str) -> datetime:
     if not found:
         raise UsageError(f"no date (YYYY-MM-DD) in {path}", hint="--files must match files dated by their path")
     try:
-        return datetime(*(int(part) for part in found[-1]))
+        year, month, day = (int(part) for part in found[-1])
+        return datetime(year, month, day)
     except ValueError as e:
         raise UsageError(f"{path}: {'-'.join(found[-1])} is not a date") from e
 
@@ -117,7 +98,7 @@ def download(repo: str, path: str, sha: str, endpoint: str, token: str | None, f
     from huggingface_hub import hf_hub_download
 
     sha = commit_id(sha, f"dataset {repo}: {path}")  # huggingface_hub makes a revision a path in its cache
-    with hub_errors(repo, f"{path} at {sha[:12]}"):
+    with hub_errors(dataset_call(repo, f"{path} at {sha[:12]}")):
         return hf_hub_download(repo, path, repo_type="dataset", revision=sha, endpoint=endpoint,
                                token=token if token else False, cache_dir=folder)
 

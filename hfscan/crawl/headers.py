@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.untrusted import repo_path
-from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, first_line
+from hfscan.errors import HubError, first_line
 
 FIRST_READ = 100_000  # bytes of the first range read (what huggingface_hub reads too)
 
@@ -54,9 +54,9 @@ class HeaderReader:
             if len(header) < length:
                 header = self._range(url, 8, 8 + length - 1, what)[:length]
         except HubError as e:
-            if isinstance(e, (AuthError, RateLimited, HubOutage)):
+            if e.stops_run:
                 raise
-            return None, (e.status if isinstance(e, RepoError) else "error"), first_line(e)
+            return None, e.status, first_line(e)
         try:
             parsed = json.loads(header)
         except RecursionError:  # anyone can upload a header nested deeper than the parser goes

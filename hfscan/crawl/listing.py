@@ -207,7 +207,9 @@ def _load_items(body: bytes) -> tuple[list[Any], list[tuple[str, str]]]:
             except (RecursionError, ValueError):
                 rejects.append(("nested too deep or not JSON", raw[:RAW_KEPT].decode("utf-8", "replace")))
         return parsed, rejects
-    except ValueError as e:
+    except json.JSONDecodeError as e:
+        raise PageParseError(f"invalid JSON ({e.msg} at byte {e.pos})") from e
+    except ValueError as e:  # bytes that are not UTF-8
         raise PageParseError(f"invalid JSON ({e})") from e
     if not isinstance(items, list):
         raise PageParseError("expected a JSON array")
@@ -283,7 +285,7 @@ def page_is_past(parsed: ParsedPage, stop_before: datetime | None) -> bool:
         return False
     # Listed newest first: once a page reaches below the mark, every later page is older still.
     oldest_on_page = parsed.models.get_column("last_modified").min()
-    return oldest_on_page is not None and oldest_on_page < stop_before
+    return isinstance(oldest_on_page, datetime) and oldest_on_page < stop_before
 
 
 def prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:

@@ -23,7 +23,7 @@ from hfscan.analysis.timeline import timeline_days
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import commit_log, commit_rows, tree_files
-from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, UsageError
+from hfscan.errors import HubError, UsageError
 from hfscan.store.connect import connect
 from hfscan.store.history import HistoryTarget, needed_trees, select_targets, store_commits, store_trees
 
@@ -98,18 +98,6 @@ def plan_run(db_path: Path, *, as_of: list[str], every: str | None = None, start
     return RunPlan(days, targets, skipped, plan.trees, sample)
 
 
-def failure_status(error: HubError) -> str:
-    """The status recorded for a repo that failed: the repo's own (gone, gated, disabled) or
-    `error` (retried by the next run). Errors that concern the whole run are not passed here."""
-    return error.status if isinstance(error, RepoError) else "error"
-
-
-def stops_the_run(error: HubError) -> bool:
-    """A bad token, the rate-limit budget spent, an outage: no later repo would fare better, so the
-    run stops (exit 3) and the repos not tried are left for the next run, unrecorded."""
-    return isinstance(error, (AuthError, RateLimited, HubOutage))
-
-
 class _Batches:
     """Two lists of rows (what was fetched, what failed) written together by `write(con, a, b)` in
     one short transaction once FLUSH_REPOS repos or FLUSH_SECONDS of work have gathered, and on
@@ -158,9 +146,9 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
                 log = commit_log(client, target.model_id, target.sha)
                 items, rejected = log.items, rejected + log.rejected
             except HubError as e:
-                if stops_the_run(e):
+                if e.stops_run:
                     raise  # the batches stored on exit are the repos done before; this one is not recorded
-                status, reason = failure_status(e), str(e)
+                status, reason = e.status, str(e)
                 failed[status] = failed.get(status, 0) + 1
             rows = commit_rows(target.model_id, items)
             first = min((r[2] for r in rows if r[2] is not None), default=None)
@@ -187,9 +175,9 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
                 tree = tree_files(client, model_id, commit_id)
                 files, rejected = tree.files, rejected + tree.rejected
             except HubError as e:
-                if stops_the_run(e):
+                if e.stops_run:
                     raise
-                status = failure_status(e)
+                status = e.status
                 failed[status] = failed.get(status, 0) + 1
                 batches.failed.append([model_id, commit_id, status, str(e)])
             else:

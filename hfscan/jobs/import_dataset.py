@@ -36,9 +36,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -48,18 +48,19 @@ from hfscan.crawl.commits import parse_list
 from hfscan.crawl.dumps import (
     PUBLISHED_DIR,
     PublishedSnapshot,
+    dataset_call,
     download,
     fetch_file,
-    hub_errors,
     is_published_layout,
     list_files,
     published_snapshots,
 )
+from hfscan.crawl.errors import hub_errors
 from hfscan.crawl.untrusted import commit_id
-from hfscan.dates import now_utc
+from hfscan.dates import Period, now_utc, parse_utc, utc_naive
 from hfscan.errors import HubError, UsageError
 from hfscan.store.dump_checks import CLOCK_SKEW
-from hfscan.store.schema import first_row
+from hfscan.store.schema import one_row
 from hfscan.store.series import (
     download_folder,
     import_file,
@@ -70,7 +71,6 @@ from hfscan.store.series import (
 )
 from hfscan.store.snapshots import mark_planted
 
-Every = Literal["week", "month"]
 T = TypeVar("T")
 
 REPO_TYPE = "dataset"
@@ -85,12 +85,8 @@ class Revision:
     title: str = ""
 
 
-def source_of(repo: str, sha: str, file: str) -> str:
-    return f"hf-dataset:{repo}@{sha}/{file}"
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _walk_cache_key(repo: str, file: str) -> str:
@@ -145,15 +141,15 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
     if revisions:
         found = []
         for rev in revisions:
-            with hub_errors(repo, f"revision {rev}"):
+            with hub_errors(dataset_call(repo, f"revision {rev}")):
                 info = api.dataset_info(repo, revision=rev)
             if file not in {s.rfilename for s in info.siblings or []}:
                 raise UsageError(f"dataset {repo}@{rev}: no file {file}",
                                  hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
-            found.append(Revision(commit_id(info.sha, f"dataset {repo}@{rev}"), _utc(info.last_modified)))
+            found.append(Revision(commit_id(info.sha, f"dataset {repo}@{rev}"), utc_naive(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
     if not repo_checked:
-        with hub_errors(repo, "repo info"):
+        with hub_errors(dataset_call(repo, "repo info")):
             # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not
             # after the retries of the walk.
             api.dataset_info(repo)
@@ -190,7 +186,7 @@ def _revision(commit: Any, repo: str) -> Revision:
         raise HubError(f"{what}: an item is not an object")
     sha = commit_id(commit.get("id"), what)
     try:
-        date = _utc(datetime.fromisoformat(str(commit.get("date")).replace("Z", "+00:00")))
+        date = parse_utc(str(commit.get("date")))
     except ValueError as e:
         raise HubError(f"{what}: commit {sha[:12]} has no valid date") from e
     title = commit.get("title")
@@ -198,12 +194,12 @@ def _revision(commit: Any, repo: str) -> Revision:
 
 
 def imported_scan(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
-    return first_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
+    return one_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
                                  [source]))[0]
 
 
 
-def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Every | None) -> list[T]:
+def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Period | None) -> list[T]:
     """Items (with a `.date`) from `since` to `until` (inclusive), oldest first; with `every`, only
     the first of each ISO week or calendar month."""
     chosen: list[Any] = sorted((i for i in items if (since is None or i.date.date() >= since)  # type: ignore[attr-defined]
@@ -213,7 +209,7 @@ def pick_dates(items: Iterable[T], since: date | None, until: date | None, every
     seen: set[tuple[int, int]] = set()
     out = []
     for item in chosen:
-        key = item.date.isocalendar()[:2] if every == "week" else (item.date.year, item.date.month)
+        key = item.date.isocalendar()[:2] if every is Period.WEEK else (item.date.year, item.date.month)
         if key not in seen:
             seen.add(key)
             out.append(item)
@@ -251,7 +247,7 @@ def import_snapshot(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str
 
 
 def _published_plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, sha: str,
-                    since: date | None, until: date | None, every: Every | None,
+                    since: date | None, until: date | None, every: Period | None,
                     last: int | None) -> list[dict[str, Any]]:
     """The read-back plan of a published repo at `sha`: one item per snapshot folder."""
     picked = pick_dates(published_snapshots(client, repo, sha), since, until, every)
@@ -266,14 +262,14 @@ def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
 
 def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
     """The commit a by-path import pins (the files listed and downloaded are this commit's)."""
-    with hub_errors(repo, f"revision {revision or 'main'}"):
+    with hub_errors(dataset_call(repo, f"revision {revision or 'main'}")):
         sha = client.api().dataset_info(repo, revision=revision).sha
     return commit_id(sha, f"dataset {repo}@{revision or 'main'}")
 
 
 def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
          files: str | None = None, revisions: list[str] | None = None, last: int | None = None,
-         since: date | None = None, until: date | None = None, every: Every | None = None,
+         since: date | None = None, until: date | None = None, every: Period | None = None,
          sizes: bool = False) -> tuple[str, list[dict[str, Any]]]:
     """What an import would do: the series' name (file, pattern or published layout) and, oldest
     first, per file version (or published snapshot folder) its path, sha, date, source, the scan
@@ -285,7 +281,7 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
         raise UsageError(f"--since {since} is after --until {until}")
     repo_checked = False
     if file is None and files is None and len(revisions or []) <= 1:  # several revisions: a file's series
-        with hub_errors(repo, f"revision {revisions[0] if revisions else 'main'}"):
+        with hub_errors(dataset_call(repo, f"revision {revisions[0] if revisions else 'main'}")):
             # One unretried call: a wrong repo or endpoint fails at once, and its file list says
             # whether `hfscan publish` wrote the repo.
             info = client.api().dataset_info(repo, revision=revisions[0] if revisions else None)
@@ -319,7 +315,7 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
     series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con,
                                        repo_checked), since, until, every)
     for revision in series[-last:] if last else series:
-        source = source_of(repo, revision.sha, file)
+        source = path_source(repo, revision.sha, file)
         items.append({"path": file, "revision": revision.sha, "date": revision.date, "source": source,
                       "bytes": _size_at(client, repo, file, revision.sha) if sizes else None,
                       "existing": imported_scan(con, source)})
@@ -329,7 +325,7 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
 def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
                       on_revision: Callable[[dict[str, Any]], None] | None = None, *, files: str | None = None,
-                      since: date | None = None, until: date | None = None, every: Every | None = None,
+                      since: date | None = None, until: date | None = None, every: Period | None = None,
                       dry_run: bool = False, keep_card_data: bool = False,
                       on_plan: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Import each version of a published series as a snapshot; `client` is a HubClient on the endpoint.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import polars as pl
 
-from hfscan.analysis.shares import REFERENCE_2021
+from hfscan.analysis.shares import REFERENCE_2021, REFERENCE_2021_SHARES
 from hfscan.report.data import ReportData, reference_frame
 
 CLASS_LABELS = {"pytorch_only": "PyTorch only", "tensorflow_only": "TensorFlow only", "both": "Both",
@@ -139,7 +139,7 @@ def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], heigh
         label = alt.Chart(pl.DataFrame({"date": ["2021-12-14"]})).mark_text(
             align="left", baseline="top", dx=4, y=2, fontWeight="bold", color="#333").encode(
             x="date:T", text=alt.value(f"AssemblyAI 2021: "
-                                       f"{' / '.join(f'{v:g}' for v in REFERENCE_2021['shares'].values())}"))
+                                       f"{' / '.join(f'{v:g}' for v in REFERENCE_2021_SHARES.values())}"))
         layers += [rule, label]
     return alt.layer(*layers).properties(title=title, width=WIDTH, height=height)
 
@@ -293,7 +293,7 @@ FROM_ORDER = [*CLASS_ORDER, "New"]
 TO_ORDER = [*CLASS_ORDER, "Deleted"]
 
 
-def _heatmap(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, scheme: str,
+def _heatmap(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, scheme: Literal["blues", "greens"],
              title: str | alt.TitleParams, x_order: list[str], y_order: list[str]) -> alt.LayerChart:
     """Counts of one class pair per cell, with the number written in it (log colour: a few big cells).
     Both axes in the classes' one order, so the diagonal (no change) runs corner to corner."""
@@ -409,8 +409,8 @@ CHARTS = {
 }
 
 
-def build(data: ReportData) -> dict[str, alt.TopLevelMixin]:
-    charts: dict[str, alt.TopLevelMixin] = {}
+def build(data: ReportData) -> dict[str, alt.TopLevelSpec]:
+    charts: dict[str, alt.TopLevelSpec] = {}
     for name, make in CHARTS.items():
         chart = make(data)
         if chart is not None:

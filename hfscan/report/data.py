@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
+from hfscan.analysis.shares import REFERENCE_2021_SHARES, headline, resolve_scan
 from hfscan.classify.rules import TRANSFORMERS_LINES
 from hfscan.errors import UsageError
 from hfscan.report.source import Provenance, provenance
@@ -165,9 +165,9 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """
     pair = con.execute("""
         SELECT scan_id, previous_scan_id, strftime(snapshot_at, '%Y-%m-%d'), previous_day FROM (
-            SELECT scan_id, snapshot_at, lag(scan_id) OVER (ORDER BY snapshot_at, scan_id) AS previous_scan_id,
-                   strftime(lag(snapshot_at) OVER (ORDER BY snapshot_at, scan_id), '%Y-%m-%d') AS previous_day
-            FROM scan_log WHERE status = 'complete')
+            SELECT scan_id, snapshot_at, lag(scan_id) OVER (ORDER BY position) AS previous_scan_id,
+                   strftime(lag(snapshot_at) OVER (ORDER BY position), '%Y-%m-%d') AS previous_day
+            FROM snapshot_order)
         WHERE scan_id = (SELECT scan_id FROM latest_scan)""").fetchall()
     if not pair or pair[0][1] is None:  # one snapshot: nothing to pair (the view gives no rows either)
         return _frame(con, "SELECT * FROM class_transitions WHERE method = 'files' AND false")
@@ -183,5 +183,4 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def reference_frame() -> pl.DataFrame:
-    return pl.DataFrame({"class": list(REFERENCE_2021["shares"]),
-                         "share": list(REFERENCE_2021["shares"].values())})
+    return pl.DataFrame({"class": list(REFERENCE_2021_SHARES), "share": list(REFERENCE_2021_SHARES.values())})

@@ -26,8 +26,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from hfscan.errors import Interrupted, UsageError, first_line
+from hfscan.errors import HfscanError, Interrupted, UsageError, first_line
 from hfscan.store.connect import connect
+from hfscan.store.db_errors import Problem, problem_of, translated
 
 # Under the 120 s a writer (a scheduled scan) waits for readers to let go of the file.
 DEFAULT_TIMEOUT = 60.0
@@ -148,13 +149,12 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None) -> Qu
         raise _query_error(e) from e
 
 
-def _query_error(error: duckdb.Error) -> UsageError:
-    text = first_line(error)
+def _query_error(error: duckdb.Error) -> HfscanError:
     if isinstance(error, duckdb.InterruptException):
         return UsageError("the query was interrupted")  # run_query says why (timeout or Ctrl-C)
-    if "read-only" in text or "read only" in text or isinstance(error, duckdb.PermissionException):
-        return UsageError("hfscan sql is read-only: the query tries to write or to reach the file system", hint="query the views, e.g. latest_models")
-    if isinstance(error, duckdb.OutOfMemoryException) or "Out of Memory" in text:
-        return UsageError(f"the query needs more memory than the limit: {text}",
-                          hint="narrow it, or raise HFSCAN_MEMORY_LIMIT (e.g. 4GB)")
-    return UsageError(f"the query failed: {text}")
+    problem = problem_of(error)
+    if problem is Problem.READ_ONLY:
+        return UsageError("hfscan sql is read-only: the query tries to write or to reach the file system",
+                          hint="query the views, e.g. latest_models")
+    what = "the query does not parse" if problem is Problem.SYNTAX else "the query failed"
+    return translated(error, what, user_input=True)

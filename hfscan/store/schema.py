@@ -12,10 +12,12 @@ import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
 import duckdb
 
 from hfscan.errors import StoreError
+from hfscan.model_row import SHA_HASH
 
 
 @contextmanager
@@ -33,10 +35,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
-def first_row(result: duckdb.DuckDBPyConnection) -> tuple | None:
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
     """The first row, with the result fully consumed (DuckDB 2 refuses new work on an unfinished one)."""
     rows = result.fetchall()
     return rows[0] if rows else None
+
+
+def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, nextval): none is a bug."""
+    row = first_row(result)
+    if row is None:
+        raise RuntimeError("the query returned no row")
+    return row
 
 Migration = tuple[int, str, str]
 
@@ -357,8 +367,23 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, target: int | None = None
     return before
 
 
+def version_hash_macro() -> str:
+    """The SQL macro `version_hash(model, sha)`: model_row.SHA_HASH, the one formula, for the views
+    (e.g. 30_as_of.sql) to call instead of restating it."""
+    return f"CREATE OR REPLACE MACRO version_hash(model, sha) AS {SHA_HASH.format(model='model', sha='sha')};"
+
+
 def install_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every public view, in file-name order (each area owns one file)."""
+    """(Re)create every public view, in file-name order (each area owns one file), after the macros
+    generated from Python rules."""
+    from hfscan.store.runs import OPEN, order_sql  # runs reads this module's helpers: imported late
+
+    con.execute(version_hash_macro())
+    con.execute(f"CREATE OR REPLACE MACRO open_position() AS {OPEN}")
+    # The complete scans in snapshot order: position 1 is the oldest. Membership and counters are
+    # stored as runs over this sequence (table version_runs).
+    con.execute("CREATE OR REPLACE VIEW snapshot_order AS "
+                + order_sql(position="position", columns="scan_id, snapshot_at, kind"))
     folder = resources.files("hfscan.store").joinpath("views")
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")):
         con.execute(folder.joinpath(name).read_text(encoding="utf-8"))

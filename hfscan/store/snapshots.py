@@ -1,15 +1,16 @@
 """Registering scans and turning a finished staging file into a snapshot in the main database.
 
-Finalize is one transaction on the main database: new repo versions (anti-joined on version_id,
-so a version seen by a hundred scans is stored once), the scan's membership rows with its
-counters (as runs of snapshots, hfscan/store/runs.py), carried-forward members for an incremental scan, rejects, and ``status = 'complete'``.
+Finalize is one transaction on the main database: new repo versions (anti-joined on
+version_hash, model_row.py's formula, so a version seen by a hundred scans is stored once; its
+version_id is an ordinal given on insert), the scan's membership with its counters (as runs of
+snapshots, store/runs.py), carried-forward members for an incremental scan, rejects, and
+``status = 'complete'``.
 Before it, nothing of the scan is visible to queries; after it, all of it is. It is idempotent: a
 kill between the commit and the removal of the staging file is detected on the next run.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +22,9 @@ from hfscan import __version__
 from hfscan.errors import HubError, StoreError, redact
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store import runs
-from hfscan.store.connect import connect, is_lock_error
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.connect import connect, wait_while_locked
+from hfscan.store.db_errors import db_errors
+from hfscan.store.schema import first_row, one_row, transaction
 from hfscan.store.staging import Staging
 
 
@@ -103,20 +105,11 @@ def set_scan_status(db_path: Path, scan_id: int, status: str, error: str | None 
 def _attach_main(con: duckdb.DuckDBPyConnection, db_path: Path, wait_seconds: float,
                  on_wait: Callable[[str], None] | None) -> None:
     quoted = str(db_path).replace("'", "''")
-    deadline = time.monotonic() + wait_seconds
-    announced = False
-    while True:
-        try:
-            con.execute(f"ATTACH '{quoted}' AS main_db")
-            return
-        except duckdb.Error as e:
-            if not is_lock_error(e) or time.monotonic() >= deadline:
-                raise StoreError(f"cannot open {db_path} to store the finished scan: {e}",
-                                 hint="the scan is kept; run `hfscan scan` again to finish storing it") from e
-            if on_wait and not announced:
-                on_wait(f"waiting for {db_path}: a reader holds it; the scan will be stored when it is free")
-                announced = True
-            time.sleep(0.25)
+    with db_errors(f"cannot open {db_path} to store the finished scan",
+                   hint="the scan is kept; run `hfscan scan` again to finish storing it"):
+        wait_while_locked(lambda: con.execute(f"ATTACH '{quoted}' AS main_db"),
+                          f"waiting for {db_path}: a reader holds it; the scan will be stored when it is free",
+                          wait_seconds, on_wait)
 
 
 @dataclass
@@ -177,7 +170,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
             check_not_shrunk(con, state.scan_id, first_row(con.execute("SELECT count(*) FROM final_models"))[0],
                              db="main_db.")
         with transaction(con):
-            new_versions = first_row(con.execute(
+            new_versions = one_row(con.execute(
                 f"""
                 INSERT INTO main_db.repo_versions (version_hash, {version_cols}, first_scan_id)
                 SELECT f.version_hash, {", ".join("f." + c for c in VERSION_COLUMNS)}, ?
@@ -196,11 +189,11 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 FROM final_models f JOIN main_db.repo_versions r USING (version_hash)
                 """
             )
-            listed = first_row(con.execute("SELECT count(*) FROM final_members"))[0]
+            listed = one_row(con.execute("SELECT count(*) FROM final_members"))[0]
             carried = 0
             if state.kind == "incremental" and state.base_scan_id is not None:
                 # Every model of the base snapshot not listed again is unchanged: carry it forward.
-                carried = first_row(con.execute(
+                carried = one_row(con.execute(
                     f"""
                     INSERT INTO final_members
                     SELECT b.version_id, {', '.join('b.' + c for c in COUNTER_COLUMNS)}
@@ -213,7 +206,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
             con.execute(
                 "INSERT INTO main_db.rejects SELECT ?, page, reason, raw FROM staged_rejects", [state.scan_id]
             )
-            rejects = first_row(con.execute("SELECT count(*) FROM staged_rejects"))[0]
+            rejects = one_row(con.execute("SELECT count(*) FROM staged_rejects"))[0]
             con.execute(
                 """
                 UPDATE main_db.scan_log SET status = 'complete', finished_at = now()::TIMESTAMP,
@@ -251,5 +244,5 @@ def _fill_config(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _result_of(con: duckdb.DuckDBPyConnection, scan_id: int) -> FinalizeResult:
-    row = first_row(con.execute("SELECT models, rejects FROM main_db.scan_log WHERE scan_id = ?", [scan_id]))
+    row = one_row(con.execute("SELECT models, rejects FROM main_db.scan_log WHERE scan_id = ?", [scan_id]))
     return FinalizeResult(scan_id, int(row[0] or 0), 0, 0, int(row[1] or 0))

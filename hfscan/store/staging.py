@@ -25,7 +25,8 @@ import polars as pl
 
 from hfscan.errors import ScanRunningError, StoreError, redact
 from hfscan.model_row import MODEL_COLUMNS, column_ddl
-from hfscan.store.connect import MEMORY_LIMIT, is_lock_error
+from hfscan.store.connect import MEMORY_LIMIT
+from hfscan.store.db_errors import is_lock_error, translated
 from hfscan.store.schema import first_row, transaction
 
 STAGING_SCHEMA = f"""
@@ -94,7 +95,7 @@ class Staging:
                     f"another scan is already running on {db_path}: {who}",
                     hint="wait for it to finish (see `hfscan status`); two scans cannot write one database",
                 ) from e
-            raise StoreError(f"cannot open the scan's staging file {self.path}: {e}") from e
+            raise translated(e, f"cannot open the scan's staging file {self.path}") from e
         self.con.execute("SET preserve_insertion_order = false")
         # Flat memory whatever the Hub's size: DuckDB spills to disk past this instead of growing.
         # The same limit as the main database's connections (one setting, HFSCAN_MEMORY_LIMIT).

@@ -13,8 +13,9 @@ from hfscan.config import first_scan_hint
 from hfscan.errors import UsageError
 from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store import dump_checks
+from hfscan.store.db_errors import db_errors
 from hfscan.store.runs import add_snapshot
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.schema import one_row, transaction
 
 # Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
 # one on import (hub_id_created_at from hub_id): not exported.
@@ -66,11 +67,9 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
     dump_checks.check_parquet_size(con, pattern, str(path))
     files = [r[0] for r in con.execute("SELECT file FROM glob(?)", [pattern]).fetchall()]
     digests = {f: dump_checks.file_digest(f) for f in files}
-    try:
+    with db_errors(f"cannot read Parquet from {path}", user_input=True):
         con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet({dump_checks.sql_text(pattern)}, "
                     f"hive_partitioning = true, union_by_name = true, filename = '{_FILE_COLUMN}')")
-    except duckdb.Error as e:
-        raise UsageError(f"cannot read Parquet from {path}: {str(e).splitlines()[0]}") from e
     try:
         return _import_src(con, source, str(path), digests=digests)
     finally:
@@ -79,19 +78,6 @@ def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> d
 
 # The column read_parquet adds with each row's file (named so that no dump column clashes).
 _FILE_COLUMN = "hfscan_source_file"
-
-
-def import_arrow(con: duckdb.DuckDBPyConnection, table: Any, source: str, label: str,
-                 snapshot_at: datetime | None = None) -> dict[str, Any]:
-    """An Arrow table (e.g. a `datasets.Dataset`'s) imported like a Parquet file, without a copy on
-    disk. `snapshot_at` dates it when no column does (a published dump's commit date)."""
-    con.register("src_arrow", table)
-    try:
-        con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_arrow")
-        return _import_src(con, source, label, snapshot_at)
-    finally:
-        con.execute("DROP VIEW IF EXISTS src")
-        con.unregister("src_arrow")
 
 
 def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
@@ -106,10 +92,8 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it.
     With `digests` (file → sha256), `src` has a file column: one snapshot per file at most, and a
     snapshot already imported from the same bytes is skipped."""
-    try:
+    with db_errors(f"cannot read {label}", user_input=True):
         types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
-    except duckdb.Error as e:
-        raise UsageError(f"cannot read {label}: {str(e).splitlines()[0]}") from e
     columns = set(types)
 
     def pick(*names: str, default: str = "NULL") -> str:
@@ -171,7 +155,7 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         if digests is not None:
             digest = dump_checks.snapshot_digest([digests[f] for f in plan.files])
             scan_source = f"{source}#sha256={digest}"
-            existing = first_row(con.execute(
+            existing = one_row(con.execute(
                 "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND ends_with(source, ?)",
                 [f"#sha256={digest}"]))[0]
             if existing is not None:
@@ -179,9 +163,9 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 continue
         key = plan.key
         with transaction(con):
-            scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
+            scan_id = one_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
             # An INSERT answers with its row count (as in snapshots.finalize).
-            added = first_row(con.execute(f"""
+            added = one_row(con.execute(f"""
                 INSERT INTO repo_versions (version_hash, {", ".join(version_columns)}, first_scan_id)
                 SELECT version_hash, {", ".join(f"any_value({c})" for c in version_columns)}, ?
                 FROM incoming i WHERE snapshot_key = ?
@@ -200,7 +184,7 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
                 FROM incoming i JOIN repo_versions v USING (version_hash)
                 WHERE i.snapshot_key = ? GROUP BY v.version_id
             """, [key])
-            count = first_row(con.execute("SELECT count(*) FROM import_members"))[0]
+            count = one_row(con.execute("SELECT count(*) FROM import_members"))[0]
             add_snapshot(con, scan_id, "import_members")
             con.execute("UPDATE scan_log SET status = 'complete', finished_at = now()::TIMESTAMP, models = ? "
                         "WHERE scan_id = ?", [count, scan_id])

@@ -201,8 +201,8 @@ def test_bad_token_is_one_line_401(hub: FakeHub, env: dict[str, str], source: Pa
     bad = "hf_notavalidtoken0123456789abcdef"
     result = publish(source, {**env, "HF_TOKEN": bad}, "alice/unauthorized")
     assert result.returncode == 3 and result.stdout == ""
-    assert result.stderr.splitlines()[0] == ("hfscan: error: the Hub refused the token (401) while creating "
-                                             "datasets/alice/unauthorized")
+    assert result.stderr.splitlines()[0] == ("hfscan: error: datasets/alice/unauthorized: creating: "
+                                             "the Hub refused the credentials (HTTP 401)")
     assert bad not in result.stderr and "Traceback" not in result.stderr
     assert "alice/unauthorized" not in hub.hub.datasets
 
@@ -222,7 +222,8 @@ def test_someone_elses_repo_is_a_one_line_403(hub: FakeHub, env: dict[str, str],
     for repo in ("alice/owned", "alice/not-yet"):  # exists (bob can read it) / bob may not create it
         result = publish(source, {**env, "HF_TOKEN": tokens["bob"]}, repo)
         assert result.returncode == 3 and result.stdout == "", result.stderr
-        assert result.stderr.splitlines()[0].startswith(f"hfscan: error: no write access to datasets/{repo} (403)")
+        assert result.stderr.splitlines()[0].startswith(f"hfscan: error: datasets/{repo}: ")
+        assert "no write access (HTTP 403)" in result.stderr.splitlines()[0]
         assert "Traceback" not in result.stderr
     assert uploaded(hub, "alice/owned").head.sha == head and "alice/not-yet" not in hub.hub.datasets
 

@@ -211,7 +211,7 @@ def test_hostile_strings_from_a_dump_stay_inert_in_the_report(weekly: tuple[Path
 @pytest.mark.parametrize(("args", "message"), [
     ([WEEKLY_REPO, "--files", "nothing/*/x.parquet"], "no file matches nothing/*/x.parquet"),
     ([WEEKLY_REPO, "--files", WEEKLY_PATTERN, "--since", "2026-13-01"], "is not a date"),
-    ([WEEKLY_REPO, "--files", WEEKLY_PATTERN, "--every", "year"], "--every 'year'"),
+    ([WEEKLY_REPO, "--files", WEEKLY_PATTERN, "--every", "year"], "'year' is not one of"),
     ([WEEKLY_REPO, "--files", WEEKLY_PATTERN, "--since", "2026-12-01", "--until", "2026-11-01"], "is after"),
     ([WEEKLY_REPO, "--files", "*.md"], "no date (YYYY-MM-DD) in README.md"),
 ])

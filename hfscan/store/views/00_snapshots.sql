@@ -25,11 +25,9 @@ SELECT scan_id, kind, source, status, started_at, finished_at, snapshot_at,
        coalesce(planted, false) AS planted
 FROM scan_log;
 
--- The complete scans in snapshot order (by the moment they describe, then scan id): position 1 is
--- the oldest. Membership and counters are stored as runs over this sequence (table version_runs).
-CREATE OR REPLACE VIEW snapshot_order AS
-SELECT scan_id, snapshot_at, kind, row_number() OVER (ORDER BY snapshot_at, scan_id) AS position
-FROM scan_log WHERE status = 'complete';
+-- The view snapshot_order (scan_id, snapshot_at, kind, position: 1 = the oldest complete scan) and
+-- the macro open_position() (the end position of a run still listed) are made before this file by
+-- store/schema.py install_views, from store/runs.py: the sequence is defined once.
 
 -- Runs with the positions they span (the two views below read it). Positions come from one list
 -- indexed by scan id (NULL: not a complete scan, so a run naming one spans nothing): two list
@@ -41,7 +39,7 @@ WITH lookup AS (
     LEFT JOIN snapshot_order o ON o.scan_id = ids.id
 )
 SELECT r.version_id, r.downloads, r.downloads_all_time, r.likes, lookup.position[r.from_scan] AS first_position,
-       CASE WHEN r.to_scan IS NULL THEN 2147483647 ELSE lookup.position[r.to_scan] END AS last_position
+       CASE WHEN r.to_scan IS NULL THEN open_position() ELSE lookup.position[r.to_scan] END AS last_position
 FROM version_runs r, lookup;
 
 -- One row per model per complete scan: its metadata and file list as that scan saw them.

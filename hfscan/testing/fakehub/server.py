@@ -99,7 +99,7 @@ class Hub:
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
-        self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
+        self._pages: OrderedDict[tuple, tuple[list[Model], dict[str, Any] | None]] = OrderedDict()
         # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
         self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
         for repo in (series_repos.daily_repo(self.population), series_repos.weekly_repo(self.population)):
