@@ -145,7 +145,9 @@ def published_snapshots(client: HubClient, repo: str, sha: str) -> list[Publishe
     grouped: dict[tuple[str, int], list[PublishedFile]] = {}
     for entry in listing:
         path = entry.get("path") if isinstance(entry, dict) and entry.get("type") == "file" else None
-        match = PUBLISHED.match(path) if isinstance(path, str) else None
+        if not isinstance(path, str):
+            continue
+        match = PUBLISHED.match(path)
         if match is None:
             continue
         lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}

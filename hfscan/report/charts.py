@@ -109,7 +109,7 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
     return _label(pl.concat([part.cast(schema) for part in parts]))  # type: ignore[arg-type]
 
 
-def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], height: int) -> alt.LayerChart:
+def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], height: int) -> alt.LayerChart | alt.FacetChart:
     one_of = lambda *values: alt.FieldOneOfPredicate(field="series", oneOf=list(values))  # noqa: E731
     panel = frame.filter(pl.col("class").is_in(classes))
     x = alt.X("date:T", title="Date (end of day, UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0))

@@ -53,7 +53,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = 
     reads (vl-convert: "unsupported type Decimal"): whole ones become Int64, others Float64."""
     frame = con.sql(sql, params=params or None).pl()
     return frame.with_columns(
-        [pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)  # type: ignore[attr-defined]
+        [pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
          for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)]
         + [pl.col(name).cast(pl.Int64) for name, dtype in frame.schema.items() if dtype == pl.Int128])
 

@@ -28,7 +28,7 @@ def printable(value: Any) -> Any:
     return value
 
 
-def with_source(chart: alt.TopLevelMixin, source: Provenance) -> dict[str, Any]:
+def with_source(chart: alt.TopLevelSpec, source: Provenance) -> dict[str, Any]:
     """The chart's spec with the source as the first lines of its title: an exported image shows
     where its numbers come from (and that they are planted, when they are) without the page."""
     spec = chart.to_dict()
@@ -45,7 +45,7 @@ def with_source(chart: alt.TopLevelMixin, source: Provenance) -> dict[str, Any]:
     return printable(spec)
 
 
-def render(chart: alt.TopLevelMixin, source: Provenance, fmt: str) -> bytes:
+def render(chart: alt.TopLevelSpec, source: Provenance, fmt: str) -> bytes:
     import vl_convert
 
     spec = with_source(chart, source)

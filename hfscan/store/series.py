@@ -73,7 +73,7 @@ def imported_snapshot(con: duckdb.DuckDBPyConnection, repo: str, folder: str) ->
     (`data/snapshot_date=D/scan_id=N/`), imported at any commit, whole or by one of its files
     (`--file`): a published folder is never rewritten (publish only adds folders, and refuses a
     repo whose scan N carries another date), so repo + date + scan id name its content."""
-    return first_row(con.execute(
+    return one_row(con.execute(
         "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
         "AND contains(source, ?)", [f"hf-dataset:{repo}@", f"/{folder}"]))[0]
 

@@ -167,7 +167,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
         if status[0] == "complete":  # stored before a kill removed the staging file
             return _result_of(con, state.scan_id)
         if state.kind == "full" and not allow_shrink:  # an incremental scan carries the rest forward
-            check_not_shrunk(con, state.scan_id, first_row(con.execute("SELECT count(*) FROM final_models"))[0],
+            check_not_shrunk(con, state.scan_id, one_row(con.execute("SELECT count(*) FROM final_models"))[0],
                              db="main_db.")
         with transaction(con):
             new_versions = one_row(con.execute(
