@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hfscan.analysis.as_of_answer import AsOfAnswer, as_of_answer
 from hfscan.analysis.shares import resolve_scan
 from hfscan.classify.rules import Method
 from hfscan.config import resolve_db_path
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
-__all__ = ["Method", "as_of", "open_database", "shares", "snapshot_dataset", "snapshots", "timeline"]
+__all__ = ["AsOfAnswer", "Method", "as_of", "as_of_estimate", "open_database", "shares", "snapshot_dataset", "snapshots", "timeline"]
 
 
 def _frame(db: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> pl.DataFrame:
@@ -54,6 +55,13 @@ def as_of(db: duckdb.DuckDBPyConnection, day: str) -> pl.DataFrame:
     absent (`hfscan history --as-of DAY` fills them)."""
     end_of_day(day)  # a UsageError for a day that is not YYYY-MM-DD
     return _frame(db, "SELECT * FROM as_of_counts(?) ORDER BY ALL", [day])
+
+
+def as_of_estimate(db: duckdb.DuckDBPyConnection, day: str) -> AsOfAnswer:
+    """The Hub's split on `day` as `hfscan shares --as-of DAY --json` gives it: per class the point
+    estimate and its 95% interval, and how many repos are exact, sampled and bounded (docs/AS_OF.md).
+    Never refused for width here: read `exact` and the intervals."""
+    return as_of_answer(db, day, max_width=None)
 
 
 def timeline(db: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -38,6 +38,11 @@ def test_the_readme_example_runs(scanned: tuple[Path, int], capsys: pytest.Captu
     assert snapshot.num_rows == planted and "model_id" in snapshot.column_names  # type: ignore[attr-defined]
     assert as_of["models"].sum() == planted  # type: ignore[attr-defined]  # every repo counted once, known or not
     assert "pytorch_only" in capsys.readouterr().out
+    estimate = names["estimate"]  # no history fetched: repos changed since the day are bounded, not guessed
+    for cls in ("pytorch_only", "tensorflow_only", "both"):
+        found = estimate.classes[cls]  # type: ignore[attr-defined]
+        assert found.share_low <= found.share <= found.share_high
+        assert found.models_low <= found.models <= found.models_high
 
 
 def test_a_method_that_does_not_exist_is_refused(scanned: tuple[Path, int]) -> None:
