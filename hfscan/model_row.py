@@ -33,6 +33,8 @@ class Column:
     """Column names accepted from imported Parquet/Arrow (hfscan export first); () = not imported."""
     exported: bool = True
     """Written by `hfscan export`."""
+    doc: str = ""
+    """What it holds, for the dataset card `hfscan publish` writes (jobs/card.py)."""
 
     @property
     def wire_key(self) -> str:
@@ -40,42 +42,58 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("model_id", "VARCHAR", "identity", wire="id", dump_names=("model_id", "id", "modelId")),
-    Column("hub_id", "VARCHAR", "version", wire="_id", dump_names=("hub_id", "_id")),
-    Column("sha", "VARCHAR", "version", dump_names=("sha",)),
-    Column("author", "VARCHAR", "version", dump_names=("author",)),
-    Column("created_at", "TIMESTAMP", "version", wire="createdAt", dump_names=("created_at", "createdAt")),
+    Column("model_id", "VARCHAR", "identity", wire="id", dump_names=("model_id", "id", "modelId"),
+           doc="repo id (owner/name)"),
+    Column("hub_id", "VARCHAR", "version", wire="_id", dump_names=("hub_id", "_id"),
+           doc="the Hub's `_id` (a MongoDB ObjectId: its first 4 bytes are a creation time)"),
+    Column("sha", "VARCHAR", "version", dump_names=("sha",),
+           doc="the commit the snapshot saw"),
+    Column("author", "VARCHAR", "version", dump_names=("author",),
+           doc="owner"),
+    Column("created_at", "TIMESTAMP", "version", wire="createdAt", dump_names=("created_at", "createdAt"),
+           doc="as the Hub lists it (a 2022-03-02 placeholder for repos older than March 2022: see created_at_clamped)"),
     Column("last_modified", "TIMESTAMP", "version", wire="lastModified",
-           dump_names=("last_modified", "lastModified")),
-    Column("library_name", "VARCHAR", "version", dump_names=("library_name",)),
-    Column("pipeline_tag", "VARCHAR", "version", dump_names=("pipeline_tag",)),
-    Column("tags", "VARCHAR[]", "version", dump_names=("tags",)),
-    Column("files", "VARCHAR[]", "version", wire="siblings", dump_names=("files",)),
-    Column("gated", "VARCHAR", "version", dump_names=("gated",)),
-    Column("private", "BOOLEAN", "version"),
-    Column("disabled", "BOOLEAN", "version"),
-    Column("safetensors_total", "BIGINT", "version", wire="safetensors"),
-    Column("gguf", "JSON", "version"),
+           dump_names=("last_modified", "lastModified"),
+           doc="last commit date, as the Hub lists it"),
+    Column("library_name", "VARCHAR", "version", dump_names=("library_name",),
+           doc="as the Hub lists it"),
+    Column("pipeline_tag", "VARCHAR", "version", dump_names=("pipeline_tag",),
+           doc="as the Hub lists it"),
+    Column("tags", "VARCHAR[]", "version", dump_names=("tags",),
+           doc="Hub tags"),
+    Column("files", "VARCHAR[]", "version", wire="siblings", dump_names=("files",),
+           doc="file paths (NULL when the source had no file list)"),
+    Column("gated", "VARCHAR", "version", dump_names=("gated",),
+           doc="access flag (false, auto or manual)"),
+    Column("private", "BOOLEAN", "version",
+           doc="access flag"),
+    Column("disabled", "BOOLEAN", "version",
+           doc="access flag"),
+    Column("safetensors_total", "BIGINT", "version", wire="safetensors",
+           doc="parameter count from safetensors metadata"),
+    Column("gguf", "JSON", "version",
+           doc="GGUF summary (NULL in scans since the listing stopped asking for it)"),
     # From the repo's config.json as the Hub summarises it (`config` in listings and dumps); data
     # for rules that look at the architecture, never markup (imports: docs/HUB_PROTOCOL.md, "Dumps"). Method loadable
     # uses both (docs/LOADABLE.md); NULL when the repo has none or the scan did not ask for `config`.
-    Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",)),
-    Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",)),
-    Column("downloads", "BIGINT", "counter", dump_names=("downloads",)),
+    Column("config_model_type", "VARCHAR", "version", wire="config", dump_names=("config_model_type",),
+           doc="`model_type` of the repo's config.json, as the Hub summarises it"),
+    Column("config_architectures", "VARCHAR[]", "version", wire="config", dump_names=("config_architectures",),
+           doc="`architectures` of the repo's config.json, as the Hub summarises it"),
+    Column("downloads", "BIGINT", "counter", dump_names=("downloads",),
+           doc="downloads in the last 30 days, at snapshot time"),
     Column("downloads_all_time", "BIGINT", "counter", wire="downloadsAllTime",
-           dump_names=("downloads_all_time", "downloadsAllTime")),
-    Column("likes", "BIGINT", "counter", dump_names=("likes",)),
+           dump_names=("downloads_all_time", "downloadsAllTime"),
+           doc="all-time downloads, at snapshot time"),
+    Column("likes", "BIGINT", "counter", dump_names=("likes",),
+           doc="likes at snapshot time"),
 )
 
-BY_NAME = {c.name: c for c in COLUMNS}
 MODEL_COLUMNS = tuple(c.name for c in COLUMNS)
 # Stored once per version in repo_versions (identity included); the rest are per-scan counters.
 VERSION_COLUMNS = tuple(c.name for c in COLUMNS if c.role != "counter")
 COUNTER_COLUMNS = tuple(c.name for c in COLUMNS if c.role == "counter")
 IMPORTED_COLUMNS = tuple(c for c in COLUMNS if c.dump_names)
-# Columns of the `snapshot_models` view that `hfscan export` adds to the stored ones.
-EXPORT_DERIVED = ("created_at_clamped", "file_count", "snapshot_at")
-EXPORT_COLUMNS = tuple(c.name for c in COLUMNS if c.exported) + EXPORT_DERIVED
 
 
 def column_ddl(columns: tuple[Column, ...] = COLUMNS) -> str:
@@ -87,7 +105,8 @@ def column_ddl(columns: tuple[Column, ...] = COLUMNS) -> str:
 # stands in for the sha when a source gives none (so a sha-less dump still dedups). Stored as
 # repo_versions.version_hash; version_id is an ordinal assigned on insert. A tree fetched at a
 # commit (history) and the listing row of that same commit hash alike: both use SHA_HASH
-# (`SHA_HASH.format(model=..., sha=...)` over any two SQL expressions).
+# (`SHA_HASH.format(model=..., sha=...)` over any two SQL expressions; the views call it as the
+# macro `version_hash(model, sha)`, which store/schema.py generates from it).
 SHA_HASH = "md5_number_lower({model} || '@' || {sha})"
 CONTENT_KEY_SQL = (
     "'content:' || md5(concat_ws('|', "

@@ -6,9 +6,15 @@ The developer's token, HF_HOME and endpoint never reach a test: each test gets a
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The fake Hub's calendar runs from before 2021 to 2026-12-22 (BASE_END + 51 days), partly after
+# the real clock; hfscan refuses dumps dated after now (hfscan.dates.now_utc). Fixed, so that no
+# test depends on the day it runs (set at import: module-scoped fixtures run before autouse ones).
+os.environ["HFSCAN_NOW"] = "2027-01-01T00:00:00"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The real Hub data the tests use (provenance: tests/data/real/README.md). It was copied from a

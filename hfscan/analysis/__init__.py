@@ -1,1 +1,2 @@
-"""Classification: files → formats → frameworks, by three methods (rules as data in rules.py)."""
+"""Analysis: the numbers read from classified snapshots (shares with intervals, as-of estimates,
+the timeline, explain), through the public views; classifying itself is classify/'s."""

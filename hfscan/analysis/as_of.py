@@ -1,31 +1,36 @@
-"""The Hub as of a date: exact where it is known, and what is missing where it is not.
+"""The Hub as of a date: each repo's part (exact, sampled, bounded), in counts, and what history
+would fetch to narrow it (docs/AS_OF.md).
 
-Each repo of the latest snapshot is split by the SQL macro `as_of_models(day)` (store/views/
-30_as_of.sql) into known from the listing alone, known from stored history, or unknown. This module
-turns that split into the headline (counts over the known repos, with `coverage` and `missing`)
-and into the plan of requests that would make the unknown known (`hfscan history --as-of`).
+The SQL macro `as_of_models(day)` (store/views/30_as_of.sql) says, repo by repo, what is known on
+the day. Here the repos the listing cannot answer are put in keyed-hash order (md5 of a salt and
+the repo id: a simple random sample for any salt), the sample is the longest settled prefix of
+that order, and everything is reduced to the counts `analysis.estimate` works on. Dates are
+answered a few per query (a table macro takes constants; a long UNION ALL ran out of memory).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
 
 import duckdb
+import polars as pl
 
-from hfscan.analysis.shares import (
-    REFERENCE_2021,
-    check_method,
-    current_rules_version,
-    population,
-    resolve_scan,
-    share_percentages,
-)
-from hfscan.classify.rules import CLASSES
+from hfscan.analysis.estimate import DayCounts
+from hfscan.analysis.shares import resolve_scan
 from hfscan.dates import end_of_day
 from hfscan.errors import UsageError
-from hfscan.store.schema import first_row
+
+# The key of the sample order. Fixed, so that every run and every user of a database extends the
+# same sample; the coverage tests vary it.
+SAMPLE_SALT = "hfscan-sample-1:"
+# Reasons no request settles (docs/AS_OF.md): history squashed after the day, or a final answer
+# recorded at the current sha; `failed` is counted here until `hfscan history` retries it.
+BOUNDED_REASONS = ("squashed", "gated", "gone", "disabled", "failed")
+DAYS_PER_QUERY = 4
+NO_LIMIT = 2**62
 
 
 def coverage_of(known: int, unknown: int) -> float:
@@ -36,120 +41,181 @@ def coverage_of(known: int, unknown: int) -> float:
     return math.floor(10_000 * known / (known + unknown)) / 10_000
 
 
-@dataclass(frozen=True)
-class HistoryPlan:
-    """What `hfscan history --as-of DAY...` would fetch: commit logs, then trees."""
-
-    days: list[str]
-    commit_logs: int        # repos of group (c) without a stored log reaching the days (one request each)
-    trees_known: int        # trees at commits already in stored logs, not stored yet (exact)
-    trees_at_most: int      # trees repos without a log may need: one per (repo, day) modified after the day
-
-    @property
-    def requests(self) -> int:
-        return self.commit_logs + self.trees_known + self.trees_at_most
-
-
-def check_days(days: list[str]) -> list[str]:
+def check_days(days: Iterable[str]) -> list[str]:
     for day in days:
         end_of_day(day)  # a one-line UsageError for anything that is not YYYY-MM-DD
     return sorted(dict.fromkeys(days))
 
 
-def _per_day(days: list[str]) -> str:
-    """as_of_models for each day, with a `day` column (a table macro takes constants, not columns)."""
-    return " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, * FROM as_of_models(?)" for _ in days)
+def snapshot_day(con: duckdb.DuckDBPyConnection) -> str:
+    """The day of the latest complete snapshot: the last date an as-of answer can give."""
+    _, snapshot_at = resolve_scan(con, None)
+    return str(snapshot_at)[:10]
 
 
-def _day_params(days: list[str]) -> list[str]:
-    return [value for day in days for value in (day, day)]
+def check_answerable(con: duckdb.DuckDBPyConnection, days: Iterable[str]) -> list[str]:
+    """The days, checked: none after the latest snapshot (the Hub after it is not known)."""
+    days = check_days(days)
+    latest = snapshot_day(con)
+    late = [d for d in days if date.fromisoformat(d) > date.fromisoformat(latest)]
+    if late:
+        raise UsageError(f"{late[0]} is after the latest snapshot ({latest}): the Hub after it is not known",
+                         hint="run `hfscan scan`, or give an earlier date")
+    return days
 
 
-DAYS_PER_QUERY = 4  # a UNION ALL of 27 days ran out of DuckDB's 500 MB even at 1,500 models
+def _union(chunk: list[str]) -> tuple[str, list[str]]:
+    sql = " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, * FROM as_of_models(?)" for _ in chunk)
+    return sql, [value for day in chunk for value in (day, day)]
 
 
-def _per_day_table(con: duckdb.DuckDBPyConnection, days: list[str], where: str) -> str:
-    """as_of_models rows matching `where` for every day, a few days per query, in a temporary table
-    (allowed on a read-only connection); returns its name."""
-    con.execute("CREATE OR REPLACE TEMP TABLE as_of_days AS "
-                "SELECT CAST(NULL AS DATE) AS day, * FROM as_of_models('2000-01-01') LIMIT 0")
+def _chunks(days: list[str]) -> Iterable[list[str]]:
     for i in range(0, len(days), DAYS_PER_QUERY):
-        chunk = days[i:i + DAYS_PER_QUERY]
-        con.execute(f"INSERT INTO as_of_days SELECT * FROM ({_per_day(chunk)}) WHERE {where}", _day_params(chunk))
-    return "as_of_days"
+        yield days[i:i + DAYS_PER_QUERY]
 
 
-def history_plan(con: duckdb.DuckDBPyConnection, days: list[str]) -> HistoryPlan:
-    """Requests to make every day in `days` known: commit logs are shared by all days."""
+# Each repo of a day: `kind` listing | history | bounded | unknown, `cls` its class or 'absent'.
+_KINDS = """
+    WITH x AS (
+        SELECT day, model_id, sha, reason, commit_id, last_modified,
+               CASE WHEN state = 'absent' THEN 'absent' WHEN state = 'present' THEN class END AS cls,
+               CASE WHEN source = 'listing' THEN 'listing'
+                    WHEN state IN ('present', 'absent') THEN 'history'
+                    WHEN reason IN {bounded} THEN 'bounded'
+                    ELSE 'unknown' END AS kind
+        FROM ({union})
+    )
+"""
+# ... and `rank`, its place in keyed-hash order among the repos the listing cannot answer.
+_RANKED = _KINDS + """, ranked AS (
+        SELECT *, row_number() OVER (PARTITION BY day ORDER BY md5(? || model_id), model_id) AS rank
+        FROM x WHERE kind <> 'listing'
+    )
+"""
+
+
+@dataclass(frozen=True)
+class DaySplit:
+    """Some days' repos, split once: the listing's classes as counts, and one row per repo the
+    listing cannot answer (day, model_id, kind, cls, reason) as a polars frame. Ranking them for a
+    salt is then cheap (the coverage tests rank the same split for 200 salts)."""
+
+    days: list[str]
+    listing: dict[str, dict[str, int]]
+    rest: pl.DataFrame
+
+    def counts(self, salt: str = SAMPLE_SALT, prefix_limit: int | None = None) -> list[DayCounts]:
+        """The counts of every day. `prefix_limit` (tests) treats every repo past that rank as not
+        fetched, as if history had fetched only the first `prefix_limit` repos of the order."""
+        local = duckdb.connect()
+        try:
+            local.register("rest", self.rest)
+            rows = local.execute("""
+                WITH ranked AS (
+                    SELECT *, row_number() OVER (PARTITION BY day ORDER BY md5(? || model_id), model_id) AS rank
+                    FROM rest
+                ), limited AS (
+                    SELECT day, cls, reason, rank, CASE WHEN rank > ? THEN 'unknown' ELSE kind END AS kind FROM ranked
+                ), cut AS (
+                    SELECT day, coalesce(min(rank) FILTER (kind = 'unknown'), max(rank) + 1) AS stop
+                    FROM limited GROUP BY day
+                )
+                SELECT l.day, CASE WHEN l.kind = 'history' AND l.rank < c.stop THEN 'sample'
+                                   WHEN l.kind = 'bounded' AND l.rank < c.stop THEN 'sample_bounded'
+                                   ELSE l.kind END, l.cls, CASE WHEN l.kind = 'bounded' THEN l.reason END, count(*)
+                FROM limited l JOIN cut c USING (day) GROUP BY ALL
+            """, [salt, NO_LIMIT if prefix_limit is None else prefix_limit]).fetchall()
+        finally:
+            local.close()
+        return [_day_counts(day, self.listing.get(day, {}), [r[1:] for r in rows if r[0] == day]) for day in self.days]
+
+
+def split(con: duckdb.DuckDBPyConnection, days: list[str]) -> DaySplit:
+    """Split `days` (a few per query; every day's rows of the listing-unknown repos stay in memory)."""
     days = check_days(days)
-    if not days:
-        return HistoryPlan([], 0, 0, 0)
-    table = _per_day_table(con, days, "state = 'unknown'")
-    row = first_row(con.execute(f"""
-        WITH unknown AS (SELECT * FROM {table})
-        SELECT count(DISTINCT model_id) FILTER (reason = 'no_history'),
-               count(DISTINCT (model_id, commit_id)) FILTER (reason = 'no_tree'),
-               count(*) FILTER (reason = 'no_history'
-                                AND last_modified >= CAST(day + INTERVAL 1 DAY AS TIMESTAMP))
-        FROM unknown
-    """))
-    assert row is not None
-    return HistoryPlan(days, int(row[0]), int(row[1]), int(row[2]))
+    listing: dict[str, dict[str, int]] = {day: {} for day in days}
+    frames = []
+    for chunk in _chunks(days):
+        union, params = _union(chunk)
+        sql = _KINDS.format(union=union, bounded=BOUNDED_REASONS)
+        for day, cls, n in con.execute(sql + """
+                SELECT strftime(day, '%Y-%m-%d'), cls, count(*) FROM x WHERE kind = 'listing' GROUP BY ALL""",
+                                       params).fetchall():
+            listing[day][cls] = n
+        frames.append(con.sql(sql + """
+                SELECT strftime(day, '%Y-%m-%d') AS day, model_id, kind, cls, reason FROM x WHERE kind <> 'listing'""",
+                              params=params).pl())
+    rest = pl.concat(frames) if frames else pl.DataFrame(
+        schema={"day": pl.String, "model_id": pl.String, "kind": pl.String, "cls": pl.String, "reason": pl.String})
+    return DaySplit(days, listing, rest)
 
 
-def history_targets(con: duckdb.DuckDBPyConnection, days: list[str]) -> tuple[list[tuple[str, str | None]], int]:
-    """(model, current sha) of every repo whose commit log some day in `days` needs, and how many
-    repos those days answer from logs already stored (skipped)."""
+def day_counts(con: duckdb.DuckDBPyConnection, days: list[str], salt: str = SAMPLE_SALT,
+               prefix_limit: int | None = None,
+               on_progress: Callable[[int, int], None] | None = None) -> list[DayCounts]:
+    """The counts of every day, a few days at a time (memory stays at a few days' unknown repos);
+    `on_progress(done, total)` after each few days."""
     days = check_days(days)
-    if not days:
-        return [], 0
-    table = _per_day_table(con, days, "reason = 'no_history' OR source = 'history'")
-    rows = con.execute(f"""
-        SELECT model_id, any_value(sha), bool_or(reason = 'no_history') AS needed
-        FROM {table} GROUP BY model_id ORDER BY model_id
-    """).fetchall()
-    return [(r[0], r[1]) for r in rows if r[2]], sum(1 for r in rows if not r[2])
+    out: list[DayCounts] = []
+    for chunk in _chunks(days):
+        out += split(con, chunk).counts(salt, prefix_limit)
+        if on_progress:
+            on_progress(len(out), len(days))
+    return out
 
 
-def as_of_headline(con: duckdb.DuckDBPyConnection, day: str, method: str = "files") -> dict[str, Any]:
-    """Counts of the repos known on `day`, with how many are unknown (`missing`) and `coverage`.
+def _day_counts(day: str, listing: dict[str, int], rows: list[tuple]) -> DayCounts:
+    exact = dict(listing)
+    sample: dict[str, int] = {}
+    bounded: dict[str, int] = {}
+    sampled = sample_bounded = 0
+    for part, cls, reason, n in rows:
+        if part in ("history", "sample"):
+            exact[cls] = exact.get(cls, 0) + n
+        if part == "sample":
+            sample[cls] = sample.get(cls, 0) + n
+        elif part in ("bounded", "sample_bounded"):
+            bounded[reason] = bounded.get(reason, 0) + n
+            sample_bounded += n if part == "sample_bounded" else 0
+        elif part == "unknown":
+            sampled += n
+    return DayCounts(day, exact, sample, sampled, bounded, sample_bounded)
 
-    coverage = known present / (known present + unknown): the share of the repos that may have
-    existed on the day whose files on that day are known. 1.0 means the numbers are exact.
-    """
-    check_method(method)
-    if method != "files":
-        raise UsageError(f"--method {method} is not historical: the Hub only shows today's "
-                         f"{ {'tags': 'tags', 'loadable': 'configs'}.get(method, 'safetensors headers')}",
-                         hint="use --method files with --as-of (file lists at past commits)")
-    end_of_day(day)
-    scan_id, _ = resolve_scan(con, None)
-    rows = con.execute("SELECT state, source, reason, class, neither_reason, models FROM as_of_counts(?)",
-                       [day]).fetchall()
-    counts = dict.fromkeys(CLASSES, 0)
-    breakdown: dict[str, int] = {}
-    missing: dict[str, int] = {}
-    by_source: dict[str, int] = {}
-    for state, source, reason, cls, neither_reason, models in rows:
-        if state == "unknown":
-            missing[reason] = missing.get(reason, 0) + models
-        elif state == "present":
-            counts[cls] += models
-            by_source[source] = by_source.get(source, 0) + models
-            if cls == "neither":
-                breakdown[neither_reason] = breakdown.get(neither_reason, 0) + models
-    known = sum(counts.values())
-    unknown = sum(missing.values())
-    rules = current_rules_version(con)
-    return {
-        "method": method, "as_of": day, "scan_id": scan_id, "scan_date": f"as of {day}", "rules_version": rules,
-        "total_models": known, "population": population(counts),
-        "population_definition": "models with PyTorch and/or TensorFlow weights on that date",
-        "counts": counts, "shares": share_percentages(counts),
-        "neither_breakdown": dict(sorted(breakdown.items(), key=lambda kv: -kv[1])), "pt_attributed": 0,
-        "reference_2021": REFERENCE_2021,
-        "coverage": coverage_of(known, unknown),
-        "missing": unknown, "missing_by_reason": missing, "known_from": by_source,
-        "note": ("repos that existed on the date and still exist in the latest snapshot, with their files at "
-                 "the end of that day (UTC); repos deleted since are invisible"),
-    }
+
+@dataclass(frozen=True)
+class HistoryNeed:
+    """What history would fetch for some days: repos without a usable log, and trees."""
+
+    targets: list[tuple[str, str | None]]   # (model, current sha), one commit log each
+    skipped: int                             # repos the days answer from what is stored (log or final status)
+    trees_known: int                         # trees at commits of stored logs, not stored yet (exact)
+    trees_at_most: int                       # trees the targets may need: one per (repo, day) changed after it
+
+
+def history_need(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | None = None,
+                 salt: str = SAMPLE_SALT, retry_gated: bool = False) -> HistoryNeed:
+    """Commit logs (shared by all days) and trees that make `days` exact, or, with `sample`, that
+    settle the first `sample` repos of each day's hash order (a larger sample later extends it).
+    Repos recorded gone, disabled or (unless `retry_gated`) gated at their current sha are final:
+    never asked again."""
+    wanted = ("no_history", "failed", "gated") if retry_gated else ("no_history", "failed")
+    targets: dict[str, str | None] = {}
+    answered: set[str] = set()
+    trees: set[tuple[str, str]] = set()
+    at_most = 0
+    for chunk in _chunks(check_days(days)):
+        union, params = _union(chunk)
+        rows = con.execute(_RANKED.format(union=union, bounded=BOUNDED_REASONS) + f"""
+            SELECT model_id, sha, reason, commit_id, kind,
+                   reason IN {wanted} AND last_modified >= CAST(day + INTERVAL 1 DAY AS TIMESTAMP)
+            FROM ranked WHERE rank <= ?
+        """, [*params, salt, NO_LIMIT if sample is None else sample]).fetchall()
+        for model_id, sha, reason, commit_id, _kind, changed_after in rows:
+            if reason in wanted:
+                targets[model_id] = sha
+                at_most += bool(changed_after)
+                continue
+            answered.add(model_id)  # a stored log, or a final status at the current sha, answers it
+            if reason == "no_tree":
+                trees.add((model_id, commit_id))
+    return HistoryNeed(sorted(targets.items()), len(answered - targets.keys()), len(trees), at_most)

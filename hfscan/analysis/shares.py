@@ -14,11 +14,13 @@ import duckdb
 from hfscan.classify.rules import CLASSES, METHODS, TRANSFORMERS_LINES
 from hfscan.errors import UsageError
 from hfscan.store import aggregates
-from hfscan.store.schema import first_row
+from hfscan.store.schema import first_row, one_row
 
 # AssemblyAI, 14 Dec 2021, read off the chart (docs/REFERENCE_FIGURES.md): the figure people quote.
-REFERENCE_2021 = {"source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
-                  "population": 19_700, "shares": {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}}
+REFERENCE_2021_SHARES: dict[str, float] = {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}
+REFERENCE_2021: dict[str, object] = {
+    "source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
+    "population": 19_700, "shares": REFERENCE_2021_SHARES}
 
 
 # The denominator of every share: models with PyTorch and/or TensorFlow weights. `neither` is
@@ -46,7 +48,7 @@ def share_percentages(counts: dict[str, int]) -> dict[str, float | None]:
 
 def current_rules_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The rules every reader uses: the newest stored (the `current_rules` view)."""
-    return first_row(con.execute("SELECT rules_version FROM current_rules"))[0]
+    return one_row(con.execute("SELECT rules_version FROM current_rules"))[0]
 
 
 def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
@@ -110,13 +112,13 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
     scan_id, snapshot_at = resolve_scan(con, scan_id)
     check_scan_allows(con, scan_id, method)
     if aggregates.is_current(con, scan_id):  # the snapshot's aggregates (store/aggregates.py): a few rows
-        total_models = first_row(con.execute("SELECT models FROM current_aggregates WHERE scan_id = ?",
+        total_models = one_row(con.execute("SELECT models FROM current_aggregates WHERE scan_id = ?",
                                              [scan_id]))[0]
         rows = con.execute(
             "SELECT class, neither_reason, pt_attributed, sum(models) FROM snapshot_class_counts "
             "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
     else:  # not computed yet, or an input changed since: from the snapshot's runs
-        total_models = first_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
+        total_models = one_row(con.execute("SELECT count(*) FROM snapshot_models WHERE scan_id = ?", [scan_id]))[0]
         rows = con.execute(
             "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
             "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
@@ -131,7 +133,7 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
         if pt_attributed:
             attributed += n
     out: dict[str, Any] = {
-        "method": method, "scan_id": scan_id, "scan_date": str(snapshot_at), "rules_version": rules,
+        "method": method, "scan_id": scan_id, "scan_date": snapshot_at.isoformat(sep=" ", timespec="seconds"), "rules_version": rules,
         "total_models": total_models, "classified": sum(counts.values()), "population": population(counts),
         "population_definition": POPULATION_DEFINITIONS.get(method, POPULATION_DEFINITIONS["files"]),
         "counts": counts, "shares": share_percentages(counts),
@@ -154,7 +156,7 @@ def _loadable_details(con: duckdb.DuckDBPyConnection, scan_id: int, stored: str)
     from hfscan.classify.frameworks import describe
 
     line = next(k for k, v in TRANSFORMERS_LINES.items() if v == stored)
-    row = first_row(con.execute(
+    row = one_row(con.execute(
         "SELECT count(*) FILTER (basis = 'transformers'), "
         "count(*) FILTER (tf_path IS NOT NULL AND NOT path_needs_opt_in(tf_path)), "
         "count(*) FILTER (path_needs_opt_in(tf_path)), "

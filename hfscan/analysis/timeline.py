@@ -1,23 +1,21 @@
 """The timeline: as-of shares by files at the end of each month, quarter or year (docs/AS_OF.md).
 
-Every date is answered by the same split as `shares --as-of` (the SQL macro `as_of_models`), all
-dates in one query. A date whose coverage is below 1 is partial: the caller refuses it unless asked
-(`--partial`), and it is stored with its coverage so nothing draws it as complete. Results go to
-`as_of_share_rows` (read through the view `as_of_shares`); a recomputation replaces the rows of its
-(day, rules_version, scan_id).
+Every date is the same estimate as `shares --as-of` (analysis/estimate.py): exact where the
+listing or stored history knows, sampled where history was fetched for a sample, bounded where no
+request can know, with 95% intervals. `jobs.timeline` stores the points in `as_of_share_rows`
+(read through the view `as_of_shares`); a recomputation replaces the rows of its (day, rules, scan).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import duckdb
 
-from hfscan.analysis.as_of import DAYS_PER_QUERY, check_days, coverage_of
-from hfscan.analysis.shares import current_rules_version, population, resolve_scan, share_percentages
-from hfscan.classify.rules import CLASSES
+from hfscan.analysis.as_of import SAMPLE_SALT, check_answerable, coverage_of, day_counts, snapshot_day
+from hfscan.analysis.estimate import AsOfEstimate, ClassEstimate, DayCounts, Parts, estimate
 from hfscan.errors import UsageError
 
 EVERY = {"month": 1, "quarter": 3, "year": 12}
@@ -26,29 +24,29 @@ DEFAULT_FROM = "2020-01-01"
 
 @dataclass(frozen=True)
 class TimelinePoint:
-    """One date of the timeline: counts over the repos known on it, and how many are unknown."""
+    """One date of the timeline: point estimates, their 95% intervals (`classes`), the parts.
+    `missing` counts the repos not known exactly (sampled or bounded), `squashed` those of them
+    whose history was squashed after the date; `complete` is `exact`."""
 
     day: str
+    source: str
+    exact: bool
+    complete: bool
+    population: int
     counts: dict[str, int]
+    shares: dict[str, float | None]
+    classes: dict[str, ClassEstimate]
+    parts: Parts
+    coverage: float
     missing: int
-    squashed: int = 0   # of the missing: history squashed after the day, unknowable (no request helps)
+    squashed: int
 
-    @property
-    def known(self) -> int:
-        return sum(self.counts.values())
 
-    @property
-    def coverage(self) -> float:
-        return coverage_of(self.known, self.missing)
-
-    @property
-    def complete(self) -> bool:
-        return self.missing == 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"day": self.day, "counts": self.counts, "shares": share_percentages(self.counts),
-                "population": population(self.counts), "coverage": self.coverage,
-                "missing": self.missing, "squashed": self.squashed, "complete": self.complete}
+def point(counts: DayCounts, result: AsOfEstimate) -> TimelinePoint:
+    inexact = result.parts.sampled + result.parts.bounded
+    return TimelinePoint(result.day, result.source, result.exact, result.exact, result.population, result.counts,
+                         result.shares, result.classes, result.parts, coverage_of(result.parts.exact, inexact),
+                         inexact, counts.bounded.get("squashed", 0))
 
 
 def _parse(value: str, option: str) -> date:
@@ -84,12 +82,6 @@ def period_ends(every: str, start: str, end: str) -> list[str]:
     return days
 
 
-def snapshot_day(con: duckdb.DuckDBPyConnection) -> str:
-    """The day of the latest complete snapshot: the last date the timeline can answer."""
-    _, snapshot_at = resolve_scan(con, None)
-    return str(snapshot_at)[:10]
-
-
 def timeline_days(con: duckdb.DuckDBPyConnection, every: str, start: str | None, end: str | None) -> list[str]:
     latest = snapshot_day(con)
     end = end or latest
@@ -99,57 +91,14 @@ def timeline_days(con: duckdb.DuckDBPyConnection, every: str, start: str | None,
     return period_ends(every, start or DEFAULT_FROM, end)
 
 
-def compute(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[TimelinePoint]:
-    """Counts per class over the known repos, and the unknown, for every day: one query per few days
-    (a table macro takes constants, so days are a UNION ALL, and a long one runs out of memory)."""
-    days = check_days(days)
-    rows: list[tuple] = []
-    for i in range(0, len(days), DAYS_PER_QUERY):
-        chunk = days[i:i + DAYS_PER_QUERY]
-        union = " UNION ALL ".join("SELECT CAST(? AS DATE) AS day, state, reason, class FROM as_of_models(?)"
-                                   for _ in chunk)
-        rows += con.execute(f"""
-            SELECT strftime(day, '%Y-%m-%d'), state, reason, class, count(*) FROM ({union})
-            WHERE state <> 'absent' GROUP BY ALL
-        """, [value for day in chunk for value in (day, day)]).fetchall()
-    counts: dict[str, dict[str, int]] = {day: dict.fromkeys(CLASSES, 0) for day in days}
-    missing = dict.fromkeys(days, 0)
-    squashed = dict.fromkeys(days, 0)
-    for day, state, reason, cls, n in rows:
-        if state == "unknown":
-            missing[day] += n
-            squashed[day] += n if reason == "squashed" else 0
-        else:
-            counts[day][cls] += n
-    return [TimelinePoint(day, counts[day], missing[day], squashed[day]) for day in days]
+def compute(con: duckdb.DuckDBPyConnection, days: list[str], salt: str = SAMPLE_SALT) -> list[TimelinePoint]:
+    """Every day's estimate (a few days per query)."""
+    days = check_answerable(con, days)
+    return [point(c, estimate(c)) for c in day_counts(con, days, salt)]
 
 
-def rules_version(con: duckdb.DuckDBPyConnection) -> int | None:
-    return current_rules_version(con)
+def estimates(con: duckdb.DuckDBPyConnection, days: list[str],
+              on_progress: Callable[[int, int], None] | None = None) -> list[tuple[DayCounts, AsOfEstimate]]:
+    """The counts behind each day and its estimate (for refusals that size a sample)."""
+    return [(c, estimate(c)) for c in day_counts(con, check_answerable(con, days), on_progress=on_progress)]
 
-
-def series_rows(points: list[TimelinePoint]) -> list[tuple[str, str, int, float, int]]:
-    """The rows `hfscan.store.timeline.replace_series` stores: one per day and class."""
-    return [(p.day, cls, p.counts[cls], p.coverage, p.missing) for p in points for cls in CLASSES]
-
-
-def naive_series(con: duckdb.DuckDBPyConnection, days: list[str]) -> list[dict[str, Any]]:
-    """What today's listing says about each day: today's files of the repos listed as created by
-    then, every clamped repo counted as old. One pass: counts per creation day, summed per date."""
-    days = check_days(days)
-    if not days:
-        return []
-    rows = con.execute("""
-        WITH by_day AS (
-            SELECT CASE WHEN created_at_clamped THEN DATE '0001-01-01' ELSE CAST(created_at AS DATE) END AS created,
-                   class, count(*) AS n
-            FROM latest_classes WHERE method = 'files' GROUP BY ALL
-        ), days AS (SELECT CAST(unnest(?) AS DATE) AS day)
-        SELECT strftime(d.day, '%Y-%m-%d'), b.class, sum(b.n)
-        FROM days d JOIN by_day b ON b.created <= d.day GROUP BY ALL
-    """, [days]).fetchall()
-    counts: dict[str, dict[str, int]] = {day: dict.fromkeys(CLASSES, 0) for day in days}
-    for day, cls, n in rows:
-        counts[day][cls] += int(n)
-    return [{"day": day, "counts": counts[day], "shares": share_percentages(counts[day]),
-             "population": population(counts[day])} for day in days]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hfscan.errors import UsageError
 from hfscan.store import inputs
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.schema import first_row, one_row, transaction
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,12 +51,15 @@ def parse_frameworks(text: str, label: str) -> list[FrameworkRow]:
             item = json.loads(line)
         except ValueError as e:
             raise UsageError(f"{label}: line {number} is not JSON ({e})") from e
-        flags = [item.get(k) if isinstance(item, dict) else None for k in ("pytorch", "tensorflow", "flax")]
-        model_type = item.get("model_type") if isinstance(item, dict) else None
-        if not isinstance(model_type, str) or not model_type or not all(isinstance(f, bool) for f in flags):
+        fields = item if isinstance(item, dict) else {}
+        pytorch, tensorflow, flax = (fields.get(k) for k in ("pytorch", "tensorflow", "flax"))
+        model_type = fields.get("model_type")
+        if not (isinstance(model_type, str) and model_type and isinstance(pytorch, bool)
+                and isinstance(tensorflow, bool) and isinstance(flax, bool)):
             raise UsageError(f"{label}: line {number} lacks model_type or a boolean pytorch/tensorflow/flax")
-        processor = item.get("processor")
-        rows.append(FrameworkRow(model_type, *flags, processor if isinstance(processor, str) else None))
+        processor = fields.get("processor")
+        rows.append(FrameworkRow(model_type, pytorch, tensorflow, flax,
+                                 processor if isinstance(processor, str) else None))
     if not rows:
         raise UsageError(f"{label}: no model types in it")
     if len({r.model_type for r in rows}) != len(rows):
@@ -84,7 +87,7 @@ def store_table(con: duckdb.DuckDBPyConnection, rows: list[FrameworkRow], revisi
     """Store a table (once per revision) and make it current. True when the current table changed,
     which makes every stored `loadable` class stale (it records another revision; classify recomputes them)."""
     with transaction(con):
-        stored = first_row(con.execute("SELECT count(*) FROM framework_tables WHERE revision = ?", [revision]))[0]
+        stored = one_row(con.execute("SELECT count(*) FROM framework_tables WHERE revision = ?", [revision]))[0]
         if not stored:
             con.executemany(
                 "INSERT INTO framework_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
@@ -112,7 +115,7 @@ def describe(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if revision is None:  # nothing classified yet: classify will store the vendored default
         return {"revision": VENDORED_REVISION, "revision_date": None, "source": f"hfscan/classify/data/{VENDORED_FILE}",
                 **counts(vendored_rows())}
-    row = first_row(con.execute(
+    row = one_row(con.execute(
         "SELECT any_value(revision_date), any_value(source), count(*), count(*) FILTER (pytorch), "
         "count(*) FILTER (tensorflow), count(*) FILTER (flax) FROM framework_tables WHERE revision = ?", [revision]))
     return {"revision": revision, "revision_date": str(row[0]) if row[0] else None, "source": row[1],

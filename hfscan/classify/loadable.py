@@ -11,31 +11,20 @@ other repo keeps its files-method class, with basis `files:<library>`. docs/LOAD
 from __future__ import annotations
 
 from hfscan.classify.rules import (
-    HEADER_FORMATS,
     LOADING_PATHS,
-    PT_FIRST_LIBRARIES,
     RULES_VERSION,
     TRANSFORMERS_LIBRARIES,
     TRANSFORMERS_LINES,
     WEIGHT_FILES,
 )
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _list(values: tuple[str, ...] | list[str]) -> str:
-    return "[" + ", ".join(_q(v) for v in values) + "]::VARCHAR[]"
-
+from hfscan.classify.sql import pt_attributed, quote, safetensors_format, varchar_list
 
 WEIGHT_CASE = "CASE " + " ".join(
-    f"WHEN regexp_matches(path, {_q(w.pattern)}) THEN {_q(w.name)}" for w in WEIGHT_FILES) + " END"
-HEADER_CASE = "CASE h.format " + " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in HEADER_FORMATS.items()) + " END"
+    f"WHEN regexp_matches(path, {quote(w.pattern)}) THEN {quote(w.name)}" for w in WEIGHT_FILES) + " END"
 PATHS_TABLE = "(VALUES " + ", ".join(
-    f"({_q(p.name)}, {_q(p.framework)}, {_q(p.weights)}, "
-    f"{_list(p.formats) if p.formats is not None else 'NULL::VARCHAR[]'}, {str(p.single_file).lower()}, "
-    f"{_q(p.opt_in) if p.opt_in else 'NULL'}, {rank}, "
+    f"({quote(p.name)}, {quote(p.framework)}, {quote(p.weights)}, "
+    f"{varchar_list(p.formats) if p.formats is not None else 'NULL::VARCHAR[]'}, {str(p.single_file).lower()}, "
+    f"{quote(p.opt_in) if p.opt_in else 'NULL'}, {rank}, "
     + ", ".join(str(line in p.lines).lower() for line in TRANSFORMERS_LINES) + ")"
     for rank, p in enumerate(LOADING_PATHS)
 ) + ") AS p(name, framework, weights, formats, single_file, opt_in, rank, " + ", ".join(
@@ -46,7 +35,7 @@ _SHORT = {"pytorch": "pt", "tensorflow": "tf", "flax": "jax"}
 
 
 def _route(alias: str) -> str:
-    return (f"(list_contains({_list(TRANSFORMERS_LIBRARIES)}, {alias}.library_name) "
+    return (f"(list_contains({varchar_list(TRANSFORMERS_LIBRARIES)}, {alias}.library_name) "
             f"OR ({alias}.library_name IS NULL AND {alias}.config_model_type IS NOT NULL))")
 
 
@@ -69,13 +58,8 @@ def paths_sql() -> str:
         WHERE weights IS NOT NULL
     ), wf AS (
         SELECT w.version_id, w.config_model_type, w.weights, contains(w.path, '-of-') AS sharded,
-            CASE WHEN w.weights <> 'safetensors' THEN NULL
-                 WHEN {HEADER_CASE} IS NOT NULL THEN {HEADER_CASE}
-                 WHEN w.library_name = 'mlx' OR list_contains(w.tags, 'mlx') THEN 'mlx'
-                 WHEN list_contains({_list(PT_FIRST_LIBRARIES)}, w.library_name)
-                      OR list_has_any(w.tags, {_list(PT_FIRST_LIBRARIES)}) THEN 'pytorch'
-                 ELSE 'safetensors_unknown' END AS st_format,
-            w.weights = 'safetensors' AND {HEADER_CASE} IS NULL AND st_format = 'pytorch' AS attributed
+            CASE WHEN w.weights <> 'safetensors' THEN NULL ELSE {safetensors_format("w", True)} END AS st_format,
+            {pt_attributed("w.weights = 'safetensors'", "st_format", True)} AS attributed
         FROM w LEFT JOIN header_probes h ON h.model_id = w.model_id AND h.sha = w.sha AND h.path = w.path
             AND h.status = 'ok'
     ), m AS (
@@ -104,7 +88,7 @@ def classes_sql(line_index: int) -> str:
     """Rows for version_classes (method of TRANSFORMERS_LINES[line_index]) for every version in `todo`."""
     method = list(TRANSFORMERS_LINES.values())[line_index]
     i = line_index
-    opt_in = _list(OPT_IN_PATHS)
+    opt_in = varchar_list(OPT_IN_PATHS)
     any_457 = "coalesce(p.pt_0, p.tf_0, p.jax_0) IS NOT NULL"
     cls = (f"CASE WHEN p.pt_{i} IS NOT NULL AND p.tf_{i} IS NOT NULL THEN 'both' "
            f"WHEN p.pt_{i} IS NOT NULL THEN 'pytorch_only' WHEN p.tf_{i} IS NOT NULL THEN 'tensorflow_only' "

@@ -8,6 +8,7 @@ classes carry the version they were computed with, and a new version reclassifie
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 RULES_VERSION = 1
 
@@ -78,12 +79,21 @@ PT_FIRST_LIBRARIES: tuple[str, ...] = (
 # Safetensors header __metadata__.format → resolved format.
 HEADER_FORMATS: dict[str, str] = {"pt": "pytorch", "tf": "tensorflow", "flax": "flax", "mlx": "mlx"}
 
-METHODS: tuple[str, ...] = ("files", "tags", "header", "loadable")  # loadable: per transformers line
+class Method(StrEnum):
+    """How a model's class is decided (docs/METHODS.md); a str, so SQL and JSON see its value."""
+
+    FILES = "files"  # file names
+    TAGS = "tags"  # the Hub's own tags
+    HEADER = "header"  # safetensors headers read by `hfscan probe`
+    LOADABLE = "loadable"  # where transformers can load it: one stored method per transformers line
+
+
+METHODS: tuple[str, ...] = tuple(Method)
 CLASSES: tuple[str, ...] = ("pytorch_only", "tensorflow_only", "both", "neither")
 
 # ---------------------------------------------------------------------------------------------
 # Method `loadable` (docs/LOADABLE.md): can transformers load the model from PyTorch / TF / Flax?
-# It needs the model type's class in that framework (the framework table, analysis/frameworks.py)
+# It needs the model type's class in that framework (the framework table, classify/frameworks.py)
 # and a weight file one of the loading paths below reads. Stored as two methods, one per
 # transformers line: 4.57 is the last line with TensorFlow and Flax classes; 5 removed both.
 TRANSFORMERS_LINES: dict[str, str] = {"4.57": "loadable", "5": "loadable_v5"}

@@ -18,12 +18,11 @@ from hfscan.classify import frameworks, loadable
 from hfscan.classify.rules import (
     CANDIDATE_PATTERN,
     FAMILY,
-    HEADER_FORMATS,
     LOADABLE_METHODS,
-    PT_FIRST_LIBRARIES,
     RULES,
     RULES_VERSION,
 )
+from hfscan.classify.sql import pt_attributed, quote, safetensors_format
 from hfscan.store import aggregates, inputs
 from hfscan.store.schema import first_row, transaction
 
@@ -32,32 +31,22 @@ CLASS_COLUMNS = ("version_id, rules_version, method, has_pt, has_tf, has_tf_stri
                  "neither_reason, pt_attributed, formats")
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _list(values: Any) -> str:
-    return "[" + ", ".join(_quote(v) for v in values) + "]"
 
 
 RULE_CASE = "CASE " + " ".join(
-    f"WHEN regexp_matches(p, {_quote(rule.pattern)}) THEN {_quote(rule.name)}" for rule in RULES
+    f"WHEN regexp_matches(p, {quote(rule.pattern)}) THEN {quote(rule.name)}" for rule in RULES
 ) + " END"
-RULE_TABLE = "(VALUES " + ", ".join(f"({_quote(r.name)}, {_quote(r.format)})" for r in RULES) + ") AS r(rule, format)"
+RULE_TABLE = "(VALUES " + ", ".join(f"({quote(r.name)}, {quote(r.format)})" for r in RULES) + ") AS r(rule, format)"
 FAMILY_CASE = "CASE resolved_format " + " ".join(
-    f"WHEN {_quote(k)} THEN {_quote(v)}" for k, v in FAMILY.items()) + " END"
-HEADER_CASE = "CASE h.format " + " ".join(
-    f"WHEN {_quote(k)} THEN {_quote(v)}" for k, v in HEADER_FORMATS.items()) + " END"
-PT_FIRST = _list(PT_FIRST_LIBRARIES)
+    f"WHEN {quote(k)} THEN {quote(v)}" for k, v in FAMILY.items()) + " END"
 
 
 def _matched_sql(use_header: bool) -> str:
     """Weight files (and excluded ones) of the versions in `todo`, with resolved formats."""
-    header_join = header_pick = ""
+    header_join = ""
     if use_header:
         header_join = ("LEFT JOIN header_probes h ON h.model_id = f.model_id AND h.sha = f.sha "
                        "AND h.path = f.path AND h.status = 'ok'")
-        header_pick = f"WHEN f.format = 'safetensors' AND {HEADER_CASE} IS NOT NULL THEN {HEADER_CASE}"
     return f"""
     WITH unnested AS (
         SELECT v.version_id, v.model_id, v.sha, v.library_name, v.tags, unnest(v.files) AS path
@@ -65,22 +54,16 @@ def _matched_sql(use_header: bool) -> str:
         WHERE v.files IS NOT NULL
     ), candidates AS (
         SELECT *, lower(path) AS p FROM unnested
-        WHERE regexp_matches(lower(path), {_quote(CANDIDATE_PATTERN)})
+        WHERE regexp_matches(lower(path), {quote(CANDIDATE_PATTERN)})
     ), ruled AS (
         SELECT c.*, {RULE_CASE} AS rule FROM candidates c
     ), f AS (
         SELECT ruled.*, r.format FROM ruled JOIN {RULE_TABLE} USING (rule)
     )
     SELECT f.version_id, f.path, f.format, f.rule,
-        CASE
-            WHEN f.format <> 'safetensors' THEN f.format
-            {header_pick}
-            WHEN f.library_name = 'mlx' OR list_contains(f.tags, 'mlx') THEN 'mlx'
-            WHEN list_contains({PT_FIRST}, f.library_name) OR list_has_any(f.tags, {PT_FIRST}) THEN 'pytorch'
-            ELSE 'safetensors_unknown'
-        END AS resolved_format,
-        f.format = 'safetensors' AND resolved_format = 'pytorch'
-            {"AND " + HEADER_CASE + " IS NULL" if use_header else ""} AS attributed
+        CASE WHEN f.format <> 'safetensors' THEN f.format
+            ELSE {safetensors_format("f", use_header)} END AS resolved_format,
+        {pt_attributed("f.format = 'safetensors'", "resolved_format", use_header)} AS attributed
     FROM f {header_join}
     """
 
@@ -221,7 +204,6 @@ def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSION
             continue
         for start in range(low, high + 1, chunk):
             _classify_chunk(con, method, start, min(high, start + chunk - 1))
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('rules_version', ?)", [str(RULES_VERSION)])
     aggregates.refresh(con)  # per-snapshot aggregates follow the classes (new snapshots, changed members)
     return {"rules_version": RULES_VERSION, "classified": _classified_versions(con) - before, "by_method": counts,
             "seconds": round(time.monotonic() - started, 2)}

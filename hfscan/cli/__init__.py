@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import errno
 import importlib
-import re
 import sys
 
+from typer.exceptions import Abort, TyperException
+
 from hfscan.cli.app import app, state
-from hfscan.errors import ExitCode, HfscanError, first_line
+from hfscan.errors import DiskFull, ExitCode, HfscanError, first_line, redact
+from hfscan.text import printable
 
 # One module per verb (or small group of verbs), in help order.
 VERB_MODULES = [
@@ -33,63 +35,50 @@ VERB_MODULES = [
 for _name in VERB_MODULES:
     importlib.import_module(f"hfscan.cli.{_name}")
 
-_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{8,}")
-
-
-def redact(text: str) -> str:
-    """Remove anything that looks like a Hub token, and the current token itself."""
-    import os
-
-    token = os.environ.get("HF_TOKEN")
-    if token:
-        text = text.replace(token, "***")
-    return _TOKEN_PATTERN.sub("hf_***", text)
-
-
 def _fail(message: str, hint: str | None, code: int) -> int:
-    print(f"hfscan: error: {redact(message)}", file=sys.stderr)
+    # One line each: a control character from a model id or a dump is shown escaped, never sent raw.
+    print(f"hfscan: error: {printable(redact(message))}", file=sys.stderr)
     if hint:
-        print(f"hint: {redact(hint)}", file=sys.stderr)
+        print(f"hint: {printable(redact(hint))}", file=sys.stderr)
     return code
 
 
-def _usage_failure(error: Exception) -> int:
-    name = type(error).__name__
-    if name == "Abort":
-        return ExitCode.INTERRUPTED
+def _usage_failure(error: TyperException) -> int:
+    """Typer's (vendored Click's) usage errors: one line and the command's --help."""
     ctx = getattr(error, "ctx", None)
-    if name == "NoArgsIsHelpError" and ctx is not None:
-        print(ctx.get_help())
-        return ExitCode.OK
-    message = error.format_message() if hasattr(error, "format_message") else str(error)
     hint = f"see `{ctx.command_path} --help`" if ctx is not None else "see `hfscan --help`"
-    return _fail(message, hint, ExitCode.USAGE)
+    return _fail(error.format_message(), hint, ExitCode.USAGE)
 
 
 # errno values that mean "the disk cannot take more": a storage failure, not a bug.
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
-def _known_failure(error: Exception) -> tuple[str, str, int] | None:
+def _known_failure(error: Exception) -> HfscanError | None:
     """Errors that escaped a verb's own wrapping but have a clear meaning: damaged database, full
     disk, a path the OS refuses. Everything else is an internal error (a bug)."""
-    first = first_line(error)
-    if type(error).__module__.startswith("duckdb") or type(error).__module__.startswith("_duckdb"):
-        if "Corrupt database" in first or "checksum" in first:
-            return (f"the database is damaged: {first}",
-                    "run `hfscan status --check`; restore the file from a backup, or re-import an `hfscan export`",
-                    ExitCode.STORAGE)
-        if "No space left" in first or "File too large" in first or "Could not write" in first:
-            return (f"cannot write the database: {first}", "free disk space; earlier snapshots are intact",
-                    ExitCode.STORAGE)
-        return None
+    import duckdb
+
+    if isinstance(error, duckdb.Error):
+        from hfscan.store.db_errors import database_error
+
+        return database_error(error)
     if isinstance(error, OSError):
         where = f" {error.filename}" if error.filename else ""
         if error.errno in _DISK_ERRNOS:
-            return (f"cannot write{where}: {error.strerror}", "free disk space; earlier snapshots are intact",
-                    ExitCode.STORAGE)
-        return (f"cannot use{where}: {error.strerror or first}", "check the path and its permissions", ExitCode.RUNTIME)
+            return DiskFull(f"cannot write{where}: {error.strerror}", hint="free disk space; earlier snapshots are intact")
+        return HfscanError(f"cannot use{where}: {error.strerror or first_line(error)}",
+                           hint="check the path and its permissions")
     return None
+
+
+def _traceback(error: BaseException, code: int) -> int:
+    """--debug: the whole traceback (causes included: a library's message may quote the server),
+    redacted like every other line hfscan prints."""
+    import traceback
+
+    print(redact("".join(traceback.format_exception(error))), file=sys.stderr, end="")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,23 +87,21 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, standalone_mode=False)
     except HfscanError as e:
         if state["debug"]:
-            raise
+            return sys.exit(_traceback(e, e.exit_code))
         return sys.exit(_fail(e.message, e.hint, e.exit_code))
-    except KeyboardInterrupt:
+    except TyperException as e:  # usage errors (bad options, unknown commands)
+        return sys.exit(_usage_failure(e))
+    except (KeyboardInterrupt, Abort):
         print("hfscan: interrupted; a scan resumes where it stopped with `hfscan scan`", file=sys.stderr)
         return sys.exit(ExitCode.INTERRUPTED)
     except SystemExit:
         raise
     except Exception as e:
-        from typer.exceptions import TyperException
-
-        if isinstance(e, TyperException):  # Typer's vendored Click: usage errors, Abort
-            return sys.exit(_usage_failure(e))
         if state["debug"]:
-            raise
+            return sys.exit(_traceback(e, ExitCode.RUNTIME))
         known = _known_failure(e)
         if known is not None:
-            return sys.exit(_fail(*known))
+            return sys.exit(_fail(known.message, known.hint, known.exit_code))
         first = str(e).splitlines()[0] if str(e) else ""
         return sys.exit(
             _fail(f"internal error: {type(e).__name__}: {first}", "run again with --debug for the traceback", 1)

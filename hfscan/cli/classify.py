@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, JsonOption, db_path, emit, format_table, note, open_db
+from hfscan.cli.common import DbOption, JsonOption, emit, format_table, jsonable, open_db
+from hfscan.text import printable
+
+if TYPE_CHECKING:
+    from hfscan.analysis.explain import Explanation, MethodClass
 
 
 @app.command()
@@ -40,47 +44,41 @@ def explain(
 
     Example: hfscan explain google-bert/bert-base-uncased
     """
-    from hfscan.errors import UsageError
-    from hfscan.store.query import run_query
+    from hfscan.analysis.explain import explain as explain_model
 
-    quoted = model_id.replace("'", "''")
-    classes = run_query(db_path(db), "SELECT method, class, neither_reason, pt_attributed, formats, library_name, "
-                        "pt_path, tf_path, jax_path, basis, config_model_type, scan_id "
-                        f"FROM latest_classes WHERE model_id = '{quoted}' ORDER BY method", on_wait=note)
-    if classes.is_empty():
-        raise UsageError(f"{model_id} is not in the latest snapshot", hint="check the id (it is case-sensitive)")
-    evidence = run_query(db_path(db), "SELECT path, format, resolved_format, family, rule, attributed "
-                         f"FROM model_evidence WHERE model_id = '{quoted}' ORDER BY path", on_wait=note)
-    emit({"model_id": model_id, "classes": classes, "evidence": evidence}, json_out, _explain_text)
+    with open_db(db) as con:
+        result = explain_model(con, model_id)
+    emit(result, json_out, _explain_text)
 
 
-def _loading_lines(classes: Any) -> list[str]:
+def _loading_lines(classes: list[MethodClass]) -> list[str]:
     """Which path makes the model loadable, per transformers line (method loadable)."""
     from hfscan.classify.rules import LOADING_PATHS, TRANSFORMERS_LINES
 
     opt_in = {p.name: p.opt_in for p in LOADING_PATHS}
     lines = []
     for line, method in TRANSFORMERS_LINES.items():
-        rows = classes.filter(classes["method"] == method).to_dicts()
-        if not rows:
+        row = next((c for c in classes if c.method == method), None)
+        if row is None:
             continue
-        row = rows[0]
-        if row["basis"] != "transformers":
-            lines.append(f"transformers {line}: not a transformers model ({row['basis']}): the files method's class")
+        if row.basis != "transformers":
+            lines.append(f"transformers {line}: not a transformers model ({row.basis}): the files method's class")
             continue
         parts = [f"{name} via {path}" + (f" ({opt_in[path]})" if opt_in.get(path) else " (directly)")
-                 for name, path in (("PyTorch", row["pt_path"]), ("TensorFlow", row["tf_path"]),
-                                    ("JAX", row["jax_path"])) if path]
-        lines.append(f"transformers {line}, model_type {row['config_model_type']}: "
-                     + ("; ".join(parts) if parts else f"not loadable ({row['neither_reason']})"))
+                 for name, path in (("PyTorch", row.pt_path), ("TensorFlow", row.tf_path),
+                                    ("JAX", row.jax_path)) if path]
+        lines.append(f"transformers {line}, model_type {row.config_model_type}: "
+                     + ("; ".join(parts) if parts else f"not loadable ({row.neither_reason})"))
     return lines
 
 
-def _explain_text(r: dict) -> str:
-    evidence = r["evidence"]
-    classes = r["classes"]
-    return "\n".join([r["model_id"], format_table(classes.drop("scan_id", "pt_path", "tf_path", "jax_path",
-                                                                 "config_model_type")),
-                      *_loading_lines(classes),
+def _explain_text(r: Explanation) -> str:
+    import polars as pl
+
+    classes = pl.DataFrame(jsonable(r.classes), infer_schema_length=None)
+    evidence = pl.DataFrame(jsonable(r.evidence), infer_schema_length=None)
+    return "\n".join([printable(r.model_id), format_table(classes.drop("scan_id", "pt_path", "tf_path", "jax_path",
+                                                                  "config_model_type")),
+                      *map(printable, _loading_lines(r.classes)),
                       "weight files (and excluded side files):",
                       format_table(evidence) if not evidence.is_empty() else "(none)"])

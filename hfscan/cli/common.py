@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from hfscan.classify.rules import Method as Method  # re-exported for the verbs
 from hfscan.config import resolve_db_path
 
 DbOption = Annotated[
@@ -32,10 +35,18 @@ EndpointOption = Annotated[
     typer.Option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co).", show_default=False),
 ]
 MethodOption = Annotated[
-    str,
+    Method,
     typer.Option("--method", "-m", help="Classification method: files (file names), tags (Hub tags), header, or "
                  "loadable (where transformers can load it; see --transformers)."),
 ]
+
+
+class TableFormat(StrEnum):
+    """How `hfscan sql` prints a result on stdout."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"  # one object per row
 
 # Hub access options, the same in every verb that talks to the Hub (scan, history, probe).
 MaxRequestsOption = Annotated[int | None, typer.Option(
@@ -45,7 +56,7 @@ MaxRetriesOption = Annotated[int, typer.Option(
     "--max-retries", min=0, help="Retries per request on 5xx, 429 and network errors.")]
 RetryWaitOption = Annotated[float, typer.Option(
     "--retry-wait", min=0, help="First backoff wait in seconds (doubles up to 8 s).")]
-TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for an answer.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for each read of an answer; a whole request gets 4x.")]
 
 
 def db_path(db: Path | None) -> Path:
@@ -93,14 +104,17 @@ def writable_output(path: Path, *, folder: bool = False) -> Path:
 
 
 def note(message: str) -> None:
-    """A diagnostic line for the user, on stderr."""
-    print(message, file=sys.stderr, flush=True)
+    """A diagnostic line for the user, on stderr (names from the Hub or a dump made safe for a terminal)."""
+    from hfscan.text import printable
+
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def jsonable(value: Any) -> Any:
     """Library results (dataclasses, dicts, lists, polars frames) as plain JSON values."""
     if is_dataclass(value) and not isinstance(value, type):
-        return jsonable(asdict(value))
+        # A field may name its JSON key (metadata "json"): `class` cannot be a field's name.
+        return {f.metadata.get("json", f.name): jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -129,10 +143,47 @@ def emit_text(text: str) -> None:
     sys.stdout.flush()
 
 
-def format_table(frame: Any) -> str:
-    """A polars DataFrame as a plain, fully shown text table."""
+# Integer columns that name something rather than count it: no thousands separator in tables
+# ("2,021" is no year, "scan_id 1,204" no id).
+_LABEL_INTEGERS = re.compile(r"(^|_)(id|year|rank|position|version|quarter|month|day|epoch)$")
+
+
+def printable_frame(frame: Any) -> Any:
+    """The frame with every text value and column name made safe for a terminal
+    (hfscan.text.printable: control characters shown as escapes, never sent raw)."""
     import polars as pl
 
+    from hfscan.text import printable
+
+    def safe(expr: Any) -> Any:
+        return expr.map_elements(printable, return_dtype=pl.String, skip_nulls=True)
+
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            exprs.append(safe(pl.col(name)))
+        elif isinstance(dtype, pl.List) and dtype.inner == pl.String:
+            exprs.append(pl.col(name).list.eval(safe(pl.element())))
+        elif dtype.is_nested():  # structs, lists of structs: shown as JSON text
+            exprs.append(safe(pl.col(name).map_elements(lambda v: str(v), return_dtype=pl.String)))
+    safe_frame = frame.with_columns(exprs) if exprs else frame
+    return safe_frame.rename({n: printable(n) for n in frame.columns if printable(n) != n})
+
+
+def format_table(frame: Any) -> str:
+    """A polars DataFrame as a plain, fully shown text table: counts with thousands separators,
+    times to the second (the stored microseconds are noise to a reader; --format csv|json keep them)."""
+    import polars as pl
+
+    frame = printable_frame(frame)  # text made safe for a terminal
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            exprs.append(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S"))
+        elif dtype.is_integer() and _LABEL_INTEGERS.search(name):
+            exprs.append(pl.col(name).cast(pl.String))
+    if exprs:
+        frame = frame.with_columns(exprs)
     with pl.Config(
         tbl_rows=-1,
         tbl_cols=-1,
@@ -141,7 +192,7 @@ def format_table(frame: Any) -> str:
         tbl_formatting="ASCII_MARKDOWN",
         fmt_str_lengths=200,
         tbl_width_chars=10_000,
-        thousands_separator=False,
+        thousands_separator=True,
     ):
         return str(frame)
 
@@ -163,3 +214,16 @@ def flat_for_csv(frame: Any) -> Any:
         elif isinstance(dtype, pl.Struct):
             exprs.append(pl.col(name).struct.json_encode())
     return frame.with_columns(exprs) if exprs else frame
+
+
+def hub_access(endpoint: str | None) -> tuple[str, str | None]:
+    """The endpoint and the token for a verb that reaches the Hub; a warning on stderr when the
+    token would go over plain http to another machine."""
+    from hfscan.config import resolve_endpoint
+    from hfscan.crawl.auth import plain_http_warning, resolve_token
+
+    resolved, token = resolve_endpoint(endpoint), resolve_token()
+    warning = plain_http_warning(resolved, token)
+    if warning:
+        note(warning)
+    return resolved, token

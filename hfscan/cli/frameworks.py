@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, open_db
+from hfscan.cli.app import app, help_when_bare
+from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, hub_access, open_db
 
 frameworks_app = typer.Typer(help="The transformers framework table (which model types have PyTorch / TF / Flax "
-                             "classes) behind --method loadable.", no_args_is_help=True)
+                             "classes) behind --method loadable.", invoke_without_command=True,
+                             callback=help_when_bare)
 app.add_typer(frameworks_app, name="frameworks")
 
 
@@ -29,17 +30,15 @@ def update_command(
 
     Example: hfscan frameworks update --revision 0123abcd...
     """
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient
     from hfscan.jobs.frameworks import update_and_classify
 
     with open_db(db, read_only=False) as con:
-        result = update_and_classify(con, HubClient(resolve_endpoint(endpoint), resolve_token()), revision)
+        result = update_and_classify(con, HubClient(*hub_access(endpoint)), revision)
     emit(result, json_out, lambda r: (
-        f"{r['repo']}@{r['revision'][:12]} ({r['revision_date']}): {r['model_types']} model types, "
-        f"{r['pytorch']} PyTorch, {r['tensorflow']} TensorFlow, {r['flax']} Flax; "
-        + ("now the current table, loadable classes recomputed" if r["changed"] else "already the current table")))
+        f"{r.repo}@{r.revision[:12]} ({r.revision_date}): {r.model_types} model types, "
+        f"{r.pytorch} PyTorch, {r.tensorflow} TensorFlow, {r.flax} Flax; "
+        + ("now the current table, loadable classes recomputed" if r.changed else "already the current table")))
 
 
 @frameworks_app.command("show")
@@ -53,5 +52,5 @@ def show_command(db: DbOption = None, json_out: JsonOption = False) -> None:
     with open_db(db) as con:
         result = describe(con)
     emit(result, json_out, lambda r: (
-        f"{r['revision']} ({r['revision_date'] or 'vendored'}), {r['source']}: {r['model_types']} model types, "
+        f"{r['revision']}{f' ({d})' if (d := r['revision_date']) else ''}, {r['source']}: {r['model_types']} model types, "
         f"{r['pytorch']} PyTorch, {r['tensorflow']} TensorFlow, {r['flax']} Flax"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,10 +17,13 @@ from hfscan.cli.common import (
     RetryWaitOption,
     db_path,
     emit,
+    hub_access,
     note,
-    open_db,
     read_model_ids,
 )
+
+if TYPE_CHECKING:
+    from hfscan.jobs.history import HistoryResult
 
 
 @app.command()
@@ -39,6 +42,12 @@ def history(
                                               show_default=False)] = None,
     end: Annotated[str | None, typer.Option("--to", help="With --every: last date (default: the latest snapshot).",
                                             show_default=False)] = None,
+    sample: Annotated[int | None, typer.Option(
+        "--sample", min=1, help="With --as-of/--every: fetch only the first N repos of each date's keyed-hash order "
+                                "(a random sample; a larger N later extends it). Shares then carry 95% intervals.",
+        show_default=False)] = None,
+    retry_gated: Annotated[bool, typer.Option(
+        "--retry-gated", help="Ask again for repos recorded gated (once your token has access).")] = False,
     max_requests_per_5min: MaxRequestsOption = None,
     max_retries: MaxRetriesOption = 5,
     retry_wait: RetryWaitOption = 1.0,
@@ -52,70 +61,39 @@ def history(
     on or before the date is stored and classified, for `hfscan shares --as-of`. Resumable: repos
     whose sha has not changed since their history was stored are skipped.
 
-    Example: hfscan history --as-of 2021-12-14  (or, for a timeline: --every quarter --from 2020-01-01)
+    Example: hfscan history --every quarter --from 2020-01-01 --sample 400  (a sample: 95% intervals)
     """
-    from hfscan.analysis.as_of import check_days, history_plan, history_targets
     from hfscan.cli.progress import CountProgressBar
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient, RetryPolicy
-    from hfscan.errors import UsageError
-    from hfscan.jobs.history import run_history
-    from hfscan.store.history import HistoryTarget, select_targets
+    from hfscan.jobs.history import plan_run, run_history
 
-    if (start or end) and not every:
-        raise UsageError("--from/--to need --every (the dates of `hfscan timeline`)")
-    ids = read_model_ids(models_from) if models_from is not None else None
     path = db_path(db)
-    with open_db(db, read_only=False) as con:  # briefly: history writes in short batches of its own
-        if every:
-            from hfscan.analysis.timeline import timeline_days
-
-            as_of = [*(as_of or []), *timeline_days(con, every, start, end)]
-        days = check_days(as_of or [])
-        if days and ids is None and not everything and created_before is None:
-            # Only the repos these days need (group (c) of as_of_models), and their logs once for all days.
-            wanted, skipped = history_targets(con, days)
-            targets = [HistoryTarget(m, sha) for m, sha in wanted]
-        else:
-            targets, skipped = select_targets(con, created_before=created_before, models_from=ids,
-                                              everything=everything)
-        plan = history_plan(con, days)
-    # One commit-log page per repo (more for repos with over 1,000 commits); trees: those stored logs
-    # already name, plus at most one per day for a repo without a log that changed after the day.
-    expected = len(targets) + plan.trees_known + plan.trees_at_most
-    trees = f" ({len(targets):,} commit logs, ≤ {plan.trees_known + plan.trees_at_most:,} trees)" if days else ""
-    note(f"history of {len(targets):,} repos ({skipped:,} unchanged, skipped): about {expected:,} requests{trees}"
-         + (f", {quota_eta(expected, max_requests_per_5min)} on the Hub's API quota" if expected else ""))
-    client = HubClient(resolve_endpoint(endpoint), resolve_token(),
+    plan = plan_run(path, as_of=as_of or [], every=every, start=start, end=end, sample=sample, retry_gated=retry_gated,
+                    created_before=created_before, models_from=read_model_ids(models_from) if models_from else None,
+                    everything=everything, on_wait=note)
+    expected = plan.requests
+    trees = f" ({len(plan.targets):,} commit logs, ≤ {plan.trees_at_most:,} trees)" if plan.days else ""
+    sampled = f", a sample of the first {sample:,} repos per date" if sample else ""
+    note(f"history of {len(plan.targets):,} repos{sampled} ({plan.skipped:,} unchanged, skipped): about "
+         f"{expected:,} requests{trees}" + (f", {plan.eta(max_requests_per_5min)} on the Hub's API quota"
+                                              if expected else ""))
+    client = HubClient(*hub_access(endpoint),
                        retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
                        max_requests_per_5min=max_requests_per_5min,
                        on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
     with CountProgressBar("history requests", max(1, expected)) as bar:
-        result = run_history(client, targets, skipped, days, path,
+        result = run_history(client, plan.targets, plan.skipped, plan.days, path,
                              on_progress=lambda p: bar.update(
                                  p.requests, f"{p.phase} {p.done:,}/{p.total:,}, {p.failed} failed",
                                  total=expected if p.requests <= expected else p.requests + p.total - p.done),
-                             on_wait=note)
-    emit({"repos": result.repos, "commits": result.commits, "failed": result.failed, "trees": result.trees,
-          "trees_failed": result.trees_failed, "requests": result.requests,
-          "skipped_unchanged": result.skipped_unchanged, "seconds": round(result.seconds, 2)}, json_out, _history_text)
+                             on_wait=note, sample=sample)
+    emit(result, json_out, _history_text)
 
 
-def _history_text(r: dict) -> str:
-    failed = ", ".join(f"{k} {v}" for k, v in r["failed"].items()) or "none"
-    if r["trees_failed"]:
-        failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in r["trees_failed"].items())
-    return (f"history: {r['repos']:,} repos, {r['commits']:,} commits, {r['trees']:,} trees, "
-            f"{r['requests']:,} requests in {r['seconds']:.1f}s; failed: {failed}")
-
-
-def quota_eta(requests: int, max_requests_per_5min: int | None = None) -> str:
-    """How long `requests` take at the Hub's API quotas (free and PRO, or the one given)."""
-    quotas = ([("--max-requests-per-5min", max_requests_per_5min)] if max_requests_per_5min
-              else [("free", 1000), ("PRO", 2500)])
-    return "; ".join(f"≥ {_minutes(requests / quota * 5)} min at {quota:,}/5 min ({name})" for name, quota in quotas)
-
-
-def _minutes(value: float) -> str:
-    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
+def _history_text(r: HistoryResult) -> str:
+    failed = ", ".join(f"{k} {v}" for k, v in r.failed.items()) or "none"
+    if r.trees_failed:
+        failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in r.trees_failed.items())
+    rejected = f"; malformed items left out: {r.rejected:,}" if r.rejected else ""
+    return (f"history: {r.repos:,} repos, {r.commits:,} commits, {r.trees:,} trees, "
+            f"{r.requests:,} requests in {r.seconds:.1f}s; failed: {failed}{rejected}")

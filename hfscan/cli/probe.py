@@ -17,6 +17,7 @@ from hfscan.cli.common import (
     RetryWaitOption,
     db_path,
     emit,
+    hub_access,
     note,
     read_model_ids,
 )
@@ -42,8 +43,6 @@ def probe(
     Then `hfscan shares --method header` estimates the shares with 95% intervals.
     Example: hfscan probe --sample 400 --seed 1
     """
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient, RetryPolicy
     from hfscan.crawl.headers import HeaderReader
     from hfscan.jobs.probe import run_probe
@@ -54,7 +53,7 @@ def probe(
     targets, cached = select_targets(path, sample=sample, seed=seed, models_from=ids, everything=everything,
                                      on_wait=note)
     note(f"probing {len(targets):,} models ({cached:,} files already cached)")
-    reader = HeaderReader(HubClient(resolve_endpoint(endpoint), resolve_token(),
+    reader = HeaderReader(HubClient(*hub_access(endpoint),
                                     retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
                                     max_requests_per_5min=max_requests_per_5min,
                                     on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}")))

@@ -41,14 +41,18 @@ class ScanProgressBar:
 
 
 class CountProgressBar:
-    """A bar over a known number of items (models probed, repos whose history is fetched)."""
+    """A bar over a known number of items (models probed, repos whose history is fetched, dump
+    versions imported, publish steps), with the time remaining."""
 
     def __init__(self, label: str, total: int) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+        console = progress_console()
+        # Off a terminal (cron, CI, a pipe) no bar at all: rich would still write a blank line at exit,
+        # which puts an error's one line second on stderr.
         self._progress = Progress(
             TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[extra]}"),
-            TimeRemainingColumn(), console=progress_console(), transient=True,
+            TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
         )
         self._task = self._progress.add_task(label, total=total, extra="")
 
@@ -59,6 +63,10 @@ class CountProgressBar:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._progress.__exit__(exc_type, exc, tb)
+
+    def note(self, message: str) -> None:
+        """A line above the bar (printing to stderr directly would tear the live display)."""
+        self._progress.console.print(message, markup=False, highlight=False, soft_wrap=True)  # no wrap at 80
 
     def update(self, done: int, extra: str = "", total: int | None = None) -> None:
         """`total` moves the goal when an estimate (requests) turns out low."""

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hfscan.cli.app import app
-from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, open_db
+from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, hub_access, open_db
 
 
 @app.command()
@@ -27,19 +27,20 @@ def publish(
 
     Example: hfscan publish --repo my-org/hfscan-snapshots --report
     """
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient
     from hfscan.errors import AuthError
     from hfscan.jobs.publish import check_repo_id
     from hfscan.jobs.publish import publish as run
 
     check_repo_id(repo)
-    resolved, token = resolve_endpoint(endpoint), resolve_token()
+    resolved, token = hub_access(endpoint)
     if not token and not dry_run:
         raise AuthError("publishing needs a Hub token with write access", hint="set HF_TOKEN, or run `hf auth login`")
-    with open_db(db) as con:
-        result = run(con, HubClient(resolved, token).api(), repo, private=private, report=report, dry_run=dry_run)
+    from hfscan.cli.progress import CountProgressBar
+
+    with open_db(db) as con, CountProgressBar("publish", 1) as bar:
+        result = run(con, HubClient(resolved, token).api(), repo, private=private, report=report, dry_run=dry_run,
+                     on_step=lambda s: bar.update(s.done, s.step, total=s.total))
     emit(result, json_out, _text)
 
 

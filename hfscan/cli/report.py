@@ -9,43 +9,45 @@ import typer
 
 from hfscan.cli.app import app
 from hfscan.cli.common import DbOption, JsonOption, emit, open_db, writable_output
+from hfscan.report import ChartName, ReportFormat
 
 
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("reports/hfscan-report.html"),
-    output_format: Annotated[str, typer.Option("--format", "-f", help="html (the whole report), png or svg (one chart).")] = "html",
-    chart: Annotated[str, typer.Option("--chart", help="For png/svg: headline, by_snapshot, by_cohort, top_models, "
-                                       "weighted, breakdowns, transitions, agreement, neither, as_of.")] = "headline",
+    output_format: Annotated[ReportFormat | None, typer.Option(
+        "--format", "-f", help="html (the whole report), png or svg (one chart); default: from --out's "
+                               "extension (.png, .svg), else html. Must agree with the extension.",
+        show_default=False)] = None,
+    chart: Annotated[ChartName, typer.Option("--chart", help="For png/svg: which chart.")] = ChartName.headline,
     top: Annotated[int, typer.Option("--top", min=1, max=500, help="How many models in the top-N chart.")] = 30,
     as_of: Annotated[list[str] | None, typer.Option("--as-of", help="Add an as-of estimate for this date "
                                                     "(needs `hfscan history --as-of DATE`). Repeatable.")] = None,
     partial: Annotated[bool, typer.Option(
-        "--partial", help="Draw as-of estimates whose coverage is incomplete (labelled, with a caveat) "
-                          "instead of refusing.")] = False,
+        "--partial", help="Draw as-of estimates whose 95% interval is wider than 5 points (labelled, with a "
+                          "caveat) instead of refusing.")] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Write the report: headline vs 2021, snapshots, cohorts, top-N, breakdowns, transitions, methods.
 
     The HTML file opens offline (Vega is inlined); its size does not grow with the number of models.
+    Every report and exported chart states its source at the top.
 
     Example: hfscan report --out reports/hfscan-report.html
     """
-    from hfscan.errors import UsageError
-    from hfscan.report import build_report
+    from hfscan.report import build_report, format_for
 
-    if output_format not in ("html", "png", "svg"):
-        raise UsageError(f"unknown --format {output_format!r}: use html, png or svg")
+    fmt = format_for(out, output_format)
     writable_output(out)
     with open_db(db) as con:
         estimates = None
         if as_of:
-            from hfscan.analysis.history import as_of_estimates
-            from hfscan.cli.shares import refuse_incomplete
+            from hfscan.analysis.as_of_answer import DEFAULT_MAX_WIDTH, as_of_estimates
+            from hfscan.cli.common import jsonable
 
-            estimates = as_of_estimates(con, as_of)
-            if not partial:
-                refuse_incomplete(con, estimates)
-        result = build_report(con, out, output_format, chart, top, estimates)
-    emit(result, json_out, lambda r: f"wrote {r['out']} ({r['bytes'] / 1e6:.2f} MB, {len(r['charts'])} charts)")
+            # The report's data reads plain rows; --partial draws wide intervals instead of refusing.
+            estimates = [jsonable(e) for e in as_of_estimates(con, as_of, None if partial else DEFAULT_MAX_WIDTH)]
+        result = build_report(con, out, fmt, chart, top, estimates)
+    emit(result, json_out, lambda r: f"wrote {r.out} ({r.bytes / 1e6:.2f} MB, {len(r.charts)} charts)"
+         + ("; source: planted demonstration data, not the Hugging Face Hub" if r.planted else ""))

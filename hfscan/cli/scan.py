@@ -17,6 +17,7 @@ from hfscan.cli.common import (
     TimeoutOption,
     db_path,
     emit,
+    hub_access,
     note,
 )
 
@@ -36,6 +37,9 @@ def scan(
     retry_wait: RetryWaitOption = 1.0,
     timeout: TimeoutOption = 60.0,
     no_classify: Annotated[bool, typer.Option("--no-classify", help="Store the snapshot without classifying new versions.")] = False,
+    allow_shrink: Annotated[bool, typer.Option(
+        "--allow-shrink", help="Store a full listing even when it is empty or under half of the previous "
+        "snapshot (refused otherwise: an endpoint answering [] would become the latest snapshot).")] = False,
     discard: Annotated[bool, typer.Option("--discard", help="Throw away an interrupted scan instead of resuming it.")] = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -46,8 +50,6 @@ def scan(
     """
     from datetime import timedelta
 
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import RetryPolicy
     from hfscan.jobs.scan import ScanOptions, discard_scan, run_scan
 
@@ -58,13 +60,13 @@ def scan(
         return
     options = ScanOptions(
         incremental=incremental, page_size=page_size, max_requests_per_5min=max_requests_per_5min,
-        overlap=timedelta(hours=overlap_hours), classify=not no_classify,
+        overlap=timedelta(hours=overlap_hours), classify=not no_classify, allow_shrink=allow_shrink,
         retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait, read_timeout=timeout),
     )
     from hfscan.cli.progress import ScanProgressBar
 
     with ScanProgressBar() as bar:
-        result = run_scan(path, resolve_endpoint(endpoint), resolve_token(), options,
+        result = run_scan(path, *hub_access(endpoint), options,
                           on_progress=bar.update, on_note=bar.note)
     emit({
         "scan_id": result.scan_id, "kind": result.kind, "resumed": result.resumed, "models": result.models,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,7 @@ from hfscan.cli.app import app
 from hfscan.cli.common import (
     DbOption,
     JsonOption,
+    Method,
     MethodOption,
     emit,
     format_table,
@@ -17,21 +18,23 @@ from hfscan.cli.common import (
 )
 
 if TYPE_CHECKING:
-    import duckdb
+    from hfscan.analysis.as_of_answer import AsOfAnswer
 
 
 @app.command()
 def shares(
-    method: MethodOption = "files",
+    method: MethodOption = Method.FILES,
     scan: Annotated[int | None, typer.Option("--scan", help="A complete scan id (default: the latest).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="The Hub as of this date (YYYY-MM-DD), from commit history (`hfscan history --as-of`).")] = None,
     transformers: Annotated[str | None, typer.Option(
         "--transformers", help="With --method loadable: the transformers line, 4.57 (default; the last with "
                                "TensorFlow and Flax) or 5 (PyTorch only).")] = None,
+    max_width: Annotated[float, typer.Option(
+        "--max-width", min=0, help="With --as-of: refuse when a 95% interval is wider than this many points "
+                                   "(the refusal names the history command that narrows it, with its cost).")] = 5.0,
     partial: Annotated[bool, typer.Option(
-        "--partial", help="With --as-of: print the numbers over the repos known on the date even when some are "
-                          "not (coverage shown), instead of refusing.")] = False,
+        "--partial", help="With --as-of: print the estimate however wide its intervals (no --max-width).")] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -45,18 +48,45 @@ def shares(
     from hfscan.analysis.shares import headline
 
     with open_db(db) as con:
-        if as_of:
-            from hfscan.analysis.as_of import as_of_headline
+        if as_of is not None:  # `--as-of ""` is refused by the date parser, not ignored
+            from hfscan.analysis.as_of_answer import as_of_answer
             from hfscan.analysis.shares import stored_method
 
             stored_method(method, transformers)  # --transformers without loadable is refused the same way
+            emit(as_of_answer(con, as_of, method, None if partial else max_width), json_out, _as_of_text)
+            return
 
-            result = as_of_headline(con, as_of, method)
-            if not partial:
-                refuse_incomplete(con, [result])
-        else:
-            result = headline(con, method, scan, transformers)
+        result = headline(con, method, scan, transformers)
     emit(result, json_out, _shares_text)
+
+
+def _as_of_text(result: AsOfAnswer) -> str:
+    import polars as pl
+
+    from hfscan.analysis.estimate import interval_text
+
+    reference = result.reference_2021["shares"]
+    frame = pl.DataFrame({
+        "class": list(result.classes),
+        "models": [c.models for c in result.classes.values()],
+        "share_%": [interval_text(c) or "—" for c in result.classes.values()],
+        "2021_%": [reference.get(k) for k in result.classes],
+    })
+    parts = result.parts
+    kind = "exact" if result.exact else "estimate, 95% intervals in brackets"
+    lines = [f"as of {result.as_of} ({kind}), method {result.method}, rules v{result.rules_version}, "
+             f"from scan {result.scan_id}", format_table(frame),
+             f"shares are of about {result.population:,} {result.population_definition}; repos: {parts.exact:,} "
+             f"known exactly, {parts.sampled:,} estimated from a sample of {parts.sample:,} fetched, "
+             f"{parts.bounded:,} bounded (worst cases)"]
+    if parts.bounded_by_reason:
+        lines.append("bounded: " + ", ".join(f"{k} {v:,}" for k, v in parts.bounded_by_reason.items())
+                     + ("; `hfscan history` retries the failed ones" if "failed" in parts.bounded_by_reason else ""))
+    if result.neither_breakdown:
+        lines.append("neither (known repos): " + ", ".join(f"{k} {v:,}" for k, v in result.neither_breakdown.items()))
+    if result.exact:
+        lines.append(f"exact: every repo of the latest snapshot is known as of {result.as_of}")
+    return "\n".join(lines)
 
 
 def _shares_text(result: dict) -> str:
@@ -100,27 +130,3 @@ def _shares_text(result: dict) -> str:
     if "intervals" in result:
         lines.append("95% intervals: " + ", ".join(f"{k} {lo}–{hi}%" for k, (lo, hi) in result["intervals"].items()))
     return "\n".join(lines)
-
-
-def refuse_incomplete(con: duckdb.DuckDBPyConnection, results: list[dict[str, Any]]) -> None:
-    """One line when an as-of answer is partial: how many repos, the command, and its cost."""
-    from hfscan.analysis.as_of import history_plan
-    from hfscan.cli.history import quota_eta
-    from hfscan.errors import UsageError
-
-    incomplete = [r for r in results if r.get("missing")]
-    if not incomplete:
-        return
-    days = [r["as_of"] for r in incomplete]
-    plan = history_plan(con, days)
-    command = "hfscan history " + " ".join(f"--as-of {d}" for d in plan.days)
-    unknown = ", ".join(f"{r['missing']:,} on {r['as_of']}" for r in incomplete)
-    squashed = sum(r.get("missing_by_reason", {}).get("squashed", 0) for r in incomplete)
-    if squashed == sum(r["missing"] for r in incomplete):
-        # No request can help: those repos' history was squashed after the day.
-        raise UsageError(f"as of {', '.join(days)} the answer would be partial: repos unknown ({unknown}) "
-                         "because their history was squashed after the date (their files then are on no "
-                         "server); pass --partial for the numbers over the known repos")
-    raise UsageError(f"as of {', '.join(days)} the answer would be partial: repos unknown ({unknown}); run "
-                     f"`{command}` (about {plan.requests:,} requests, {quota_eta(plan.requests)}) "
-                     "or pass --partial")

@@ -38,14 +38,21 @@ def _status_text(r: dict) -> str:
     lines = [f"database {r['db']}: {r['database_bytes'] / 1e6:,.1f} MB, {r['versions']:,} repo versions"]
     problems = r["check"]["problems"]
     if r["scans"]:
+        # snapshot_at is the moment a snapshot describes (an import: its dump's date; started_at is
+        # when it was imported), so it comes first.
         lines.append(format_table(pl.DataFrame(r["scans"]).drop("source", "high_water")))
     elif not problems:
-        lines.append("no scans yet: run `hfscan scan`")
+        from hfscan.config import first_scan_hint
+
+        lines.append(f"no scans yet: {first_scan_hint()}")
     if r["in_progress"]:
+        from hfscan.analysis.suggest import with_endpoint
+
         p = r["in_progress"]
+        resume = with_endpoint("hfscan scan", p.get("endpoint"))  # resuming needs the endpoint it was listing
         lines.append(f"scan {p.get('scan_id')} is {p['state']}: {p.get('pages', 0)} pages, "
                      f"{p.get('progress_models', p.get('models', 0))} models stored"
-                     + ("; resume with `hfscan scan` or drop with `hfscan scan --discard`"
+                     + (f"; resume with `{resume}` or drop with `hfscan scan --discard`"
                         if p["state"] == "interrupted" else ""))
     if r["check"]["ran"]:
         lines.append("integrity: ok" if not problems else "integrity: PROBLEMS\n" + "\n".join(problems))

@@ -8,20 +8,22 @@ from typing import Annotated
 
 import typer
 
-from hfscan.cli.app import app
+from hfscan.cli.app import app, help_when_bare
 from hfscan.cli.common import (
     DbOption,
     EndpointOption,
     JsonOption,
     emit,
+    hub_access,
     note,
     open_db,
     writable_output,
 )
+from hfscan.dates import Period
 from hfscan.errors import UsageError
 
 import_app = typer.Typer(help="Load snapshots made elsewhere (hfscan export output, published Hub metadata dumps).",
-                         no_args_is_help=True)
+                         invoke_without_command=True, callback=help_when_bare)
 app.add_typer(import_app, name="import")
 
 
@@ -56,9 +58,16 @@ def import_parquet_command(
     Example: hfscan import parquet exports/
     """
     from hfscan.jobs.imports import import_parquet_snapshots
+    from hfscan.store.transfer import parquet_pattern
 
+    parquet_pattern(path)  # refuse a missing path before the database is opened for writing
     with open_db(db, read_only=False) as con:
         result = import_parquet_snapshots(con, path)
+    if result["duplicates"]:
+        note(f"{result['duplicates']:,} duplicate model rows dropped (one row per model and snapshot kept: "
+             "the newest lastModified)")
+    if result["skipped"]:
+        note(f"already imported from the same bytes as scan(s) {', '.join(map(str, result['skipped']))}: skipped")
     emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "
                                       f"{r['new_versions']:,} new versions (methods: {', '.join(r['methods'])})"))
 
@@ -82,14 +91,15 @@ def import_hf_dataset_command(
     revision: Annotated[list[str] | None, typer.Option(
         "--revision", "-r", help="Branch, tag or commit to import (repeatable). Default: every commit that "
         "changed --file, oldest first. With --files: the one commit to list and read (default main).")] = None,
-    file: Annotated[str, typer.Option("--file", "-f", help="The Parquet file in the repo (series by revision).")] = "models.parquet",
+    file: Annotated[str | None, typer.Option("--file", "-f", help="The Parquet file in the repo (series by revision). "
+        "Default: the snapshots of a repo `hfscan publish` wrote, else models.parquet.")] = None,
     files: Annotated[str | None, typer.Option(
         "--files", help="Series by path: a pattern such as 'models/*/models.parquet'; each file is dated by "
         "the YYYY-MM-DD in its path.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only versions dated on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Only versions dated on or before YYYY-MM-DD.")] = None,
-    every: Annotated[str | None, typer.Option(
-        "--every", help="Only the first version of each 'week' (ISO) or 'month'.")] = None,
+    every: Annotated[Period | None, typer.Option(
+        "--every", help="Only the first version of each ISO week or calendar month.")] = None,
     last: Annotated[int | None, typer.Option(
         "--last", min=1, help="Only the newest N versions (after --since/--until/--every).")] = None,
     dry_run: Annotated[bool, typer.Option(
@@ -103,50 +113,61 @@ def import_hf_dataset_command(
 ) -> None:
     """Store each version of a published dump series as a complete `import` scan (source hf-dataset:REPO@SHA/PATH).
 
-    Series by revision (default): every commit that changed --file, dated by its commit. Series by
-    path (--files): the matching files at one commit, dated by their path. Each file is downloaded
+    A repo `hfscan publish` wrote (data/snapshot_date=D/scan_id=N/*.parquet) is read back with no
+    option: one tree listing, one download per snapshot file, snapshots already imported skipped.
+    Series by revision (--file, default models.parquet): every commit that changed the file, dated
+    by its commit. Series by path (--files): the matching files at one commit, dated by their path. Each file is downloaded
     from --endpoint / $HF_ENDPOINT into a temporary folder, read a row group at a time and deleted.
     Methods are files+tags when the dump lists files (siblings), else tags only. Versions already
     imported are skipped.
 
-    Examples: hfscan import hf-dataset cfahlgren1/hub-stats --last 3;
+    Examples: hfscan import hf-dataset my-org/hfscan-snapshots;
+    hfscan import hf-dataset cfahlgren1/hub-stats --last 3;
     hfscan import hf-dataset hfmlsoc/hub_weekly_snapshots --files 'models/*/models.parquet' --every month --dry-run
     """
-    from hfscan.config import resolve_endpoint
-    from hfscan.crawl.auth import resolve_token
     from hfscan.crawl.client import HubClient
     from hfscan.jobs.import_dataset import import_hf_dataset
 
-    if every not in (None, "week", "month"):
-        raise UsageError(f"--every {every!r}: expected week or month")
     first, final = _day(since, "--since"), _day(until, "--until")
-    resolved, token = resolve_endpoint(endpoint), resolve_token()
+    resolved, token = hub_access(endpoint)
     from hfscan.crawl.auth import quiet_hub_progress
 
     quiet_hub_progress()  # our own one line per version instead
 
+    from hfscan.cli.progress import CountProgressBar
+
+    bar = CountProgressBar("import", 1)  # a bar over the versions (each a download and a store), with its ETA
+    done = 0
+
     def report(outcome: dict) -> None:
-        what = f"{outcome['revision'][:12]} {outcome['path']} ({outcome['date'][:10]})"
-        if outcome["status"] == "skipped":
-            note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
+        nonlocal done
+        done += 1
+        bar.update(done, f"{(outcome['date'] or '')[:10]} done")
+        what = f"{outcome['revision'][:12]} {outcome['path']}" + (f" ({outcome['date'][:10]})" if outcome["date"] else "")
+        if outcome["status"] in ("undated", "refused"):
+            bar.note(f"{what}: {outcome['reason']}; skipped")
+        elif outcome["status"] == "skipped":
+            bar.note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
         elif outcome["status"] == "planned":
-            note(f"{what}: would download {_size(outcome['bytes'])}")
+            bar.note(f"{what}: would download {_size(outcome['bytes'])}")
         else:
-            note(f"{what}: {outcome['models']:,} models → scan "
-                 f"{', '.join(map(str, outcome['scan_ids']))} ({', '.join(outcome['methods'])}) "
-                 f"in {outcome['seconds']:.1f}s")
+            bar.note(f"{what}: {outcome['models']:,} models → scan "
+                     f"{', '.join(map(str, outcome['scan_ids']))} ({', '.join(outcome['methods'])}) "
+                     f"in {outcome['seconds']:.1f}s")
 
     def text(r: dict) -> str:
         if r.get("dry_run"):
             unknown = f" (+{r['bytes_unknown']} of unknown size)" if r["bytes_unknown"] else ""
             return (f"{repo}/{r['file']}: would import {r['planned']} version(s), download {_size(r['bytes'])}"
                     f"{unknown}; {r['skipped']} already imported")
+        bad = "".join(f", {r[k]} {k}" for k in ("undated", "refused") if r[k])
         return (f"{repo}/{r['file']}: imported {r['imported']} version(s), {r['models']:,} models, "
-                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported")
+                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported{bad}")
 
-    with open_db(db, read_only=False) as con:
-        client = HubClient(resolved, token, on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+    with open_db(db, read_only=False) as con, bar:
+        client = HubClient(resolved, token, on_wait=lambda why, s: bar.note(f"waiting {s:.1f}s: {why}"))
         result = import_hf_dataset(con, client, repo, file, revision, last, token, on_revision=report,
-                                   files=files, since=first, until=final, every=every,  # type: ignore[arg-type]
-                                   dry_run=dry_run, keep_card_data=keep_card_data)
+                                   files=files, since=first, until=final, every=every,
+                                   dry_run=dry_run, keep_card_data=keep_card_data,
+                                   on_plan=lambda n: bar.update(0, f"{n} version(s)", total=n))
     emit(result, json_out, text)

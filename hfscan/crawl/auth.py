@@ -21,3 +21,22 @@ def quiet_hub_progress() -> None:
     from huggingface_hub.utils import disable_progress_bars
 
     disable_progress_bars()
+
+
+def plain_http_warning(endpoint: str, token: str | None) -> str | None:
+    """A warning when a token would travel unencrypted to anything but this machine, else None."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    split = urlsplit(endpoint)
+    if not token or split.scheme.lower() != "http":
+        return None
+    host = (split.hostname or "").lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return None
+    return (f"warning: the token is sent unencrypted to {host} (plain http); use https, or unset HF_TOKEN "
+            "for this endpoint")

@@ -13,12 +13,19 @@ quota-aware and observable:
   (``base_wait`` doubling to ``max_wait``), ``max_retries`` times, then ``HubUnreachable``; failed
   attempts in a row across requests trip a circuit breaker (``HubOutage``) so that an outage stops
   a per-repo run instead of failing every repo in turn;
-- 4xx: a typed error read from ``X-Error-Code`` / ``X-Error-Message`` (``error_for``): one repo
+- 4xx: a typed error read from ``X-Error-Code`` / ``X-Error-Message`` (``crawl/errors.py``, the one table): one repo
   gone, gated or disabled, a bad token, or a plain ``HubError``. docs/HUB_PROTOCOL.md has the rules.
 
 A successful answer whose ``RateLimit`` says no request is left makes the next request wait for the
 window to reset, and ``max_requests_per_5min`` keeps a self-imposed quota below the account's.
 The token only ever goes into huggingface_hub's header builder.
+
+Every answer is bounded, because an endpoint may be pointed anywhere: a body is read as
+a stream and refused past ``max_body`` decoded bytes (a gzip bomb never grows the process), each
+request has a total deadline besides the per-read timeout (a server dripping one byte a second),
+every wait the server asks for is capped in one place (``_asked_wait``), a ``Link`` next URL is
+followed only on the endpoint's own origin (the token would go with it) and never to a page
+already served. Each is a one-line error; the scan keeps its cursor and resumes later.
 """
 
 from __future__ import annotations
@@ -30,28 +37,32 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from hfscan import __version__
+from hfscan.config import PLANTED_HEADER
+from hfscan.crawl.errors import HubCall, error_for, is_repo_url
+from hfscan.crawl.untrusted import origin, origin_text
 from hfscan.errors import (
-    AuthError,
-    EntryGone,
     HubError,
     HubOutage,
     HubUnreachable,
     RateLimited,
-    RepoDisabled,
-    RepoGated,
-    RepoGone,
+    register_secret,
 )
 
 T = TypeVar("T")
 
 RETRY_STATUS = frozenset({408, 500, 502, 503, 504})
+STREAM_CHUNK = 1 << 20  # bytes a streamed download holds in memory at a time
 
 
 class PageParseError(Exception):
     """A page arrived but is not the JSON it should be (truncated, an HTML error page, ...)."""
+
+
+class _DeadlineExceeded(Exception):
+    """The request's total deadline passed while the answer was still arriving."""
 
 
 def _reset_margin() -> float:
@@ -73,11 +84,22 @@ class RetryPolicy:
     max_rate_wait: float = 900.0  # never sleep longer than this for one 429
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    # A whole request (headers and body) may take at most this long; None: 4 x read_timeout, so
+    # that a 5 MB listing page still fits at ~20 KB/s while a dripping server is cut off.
+    deadline: float | None = None
+    # Largest decoded body accepted. The fake Hub's largest 1,000-model page is ~1.1 MB with
+    # `config` (docs/LOADABLE.md, "Cost"); real chat templates reach tens of KB a repo, so a page
+    # of 1,000 of the largest is ~50 MB: 64 MiB is well above any real page and bounds memory.
+    max_body: int = 64 * 2**20
     # Failed attempts (5xx, 408, network) in a row across requests after which the Hub counts as
     # down: twice one request's budget, so one broken repo is recorded and the run goes on, while
     # an outage stops the run after about two repos instead of spending the budget on every repo.
     outage_after: int | None = None
     reset_margin: float = field(default_factory=_reset_margin)
+
+    @property
+    def total_deadline(self) -> float:
+        return self.deadline if self.deadline is not None else 4 * self.read_timeout
 
     @property
     def outage_threshold(self) -> int:
@@ -91,6 +113,7 @@ class ClientStats:
     rate_limited: int = 0
     waited_seconds: float = 0.0
     answers: int = 0  # HTTP responses received, whatever their status (the scan reads it)
+    planted: bool = False  # an answer carried the fake Hub's PLANTED_HEADER (recorded in scan_log)
 
 
 class QuotaLimiter:
@@ -159,6 +182,8 @@ class HubClient:
             token=token if token else False, library_name="hfscan", library_version=__version__
         )
         self._token = token
+        register_secret(token)  # an endpoint that echoes it never gets it stored or printed
+        self._origin = origin(self.endpoint)
 
     # -- huggingface_hub objects for per-repo calls --------------------------------------
     def api(self) -> Any:
@@ -193,38 +218,87 @@ class HubClient:
             waited = self._quota.acquire()
             self.stats.waited_seconds += waited
 
-    def _note_ratelimit(self, headers: Any) -> None:
+    def _asked_wait(self, seconds: float, label: str) -> float:
+        """The one cap on waits a server asks for (429s and `RateLimit: r=0` on a success): a wait
+        over `max_rate_wait` is refused with one line instead of sleeping (`t=999999999` is 31
+        years); the run resumes where it stopped."""
+        if seconds > self.retry.max_rate_wait:
+            raise RateLimited(
+                f"{label}: the endpoint asks to wait {seconds:,.0f} s, more than {self.retry.max_rate_wait:,.0f} s; "
+                "stopped",
+                hint="run the same command again later: it resumes where it stopped",
+            )
+        return max(seconds, 0.0)
+
+    def _note_ratelimit(self, headers: Any, label: str) -> None:
         limit = ratelimit(headers)
         if limit is not None and limit[0] == 0:
             # The window's last request: wait for the reset (+1 s: t=0 arrives in its last second).
-            self._not_before = max(self._not_before, time.monotonic() + limit[1] + self.retry.reset_margin)
+            wait = self._asked_wait(limit[1], label) + self.retry.reset_margin
+            self._not_before = max(self._not_before, time.monotonic() + wait)
 
-    def _rate_limit_wait(self, headers: Any, attempt: int) -> float:
+    def _rate_limit_wait(self, headers: Any, attempt: int, label: str) -> float:
         """What a 429 asks for, plus one second (as huggingface_hub does): ``t`` is whole seconds
         rounded down, and ``t=0`` comes in a window's last second, so waiting ``t`` would hammer
         the Hub and spend the budget of waits within that second."""
         limit = ratelimit(headers)
         if limit is not None and limit[0] == 0:
-            wait = float(limit[1]) + self.retry.reset_margin
-        else:
-            after = retry_after(headers)
-            wait = float(after) + self.retry.reset_margin if after is not None else self._backoff(attempt)
-        return min(max(wait, 0.0), self.retry.max_rate_wait)
+            return self._asked_wait(limit[1], label) + self.retry.reset_margin
+        after = retry_after(headers)
+        if after is not None:
+            return self._asked_wait(after, label) + self.retry.reset_margin
+        return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.retry.max_wait, self.retry.base_wait * (2 ** max(attempt - 1, 0)))
 
+    def _exchange(self, method: str, url: str, params: Any, headers: dict[str, str], data: dict[str, Any] | None,
+                  keep_first: int | None, label: str) -> tuple[Any, bytes]:
+        """One HTTP exchange, the body read as a stream: at most `max_body` decoded bytes (else a
+        HubError, not retried: the same URL would send the same), at most `keep_first` bytes kept
+        (a range read answered with the whole file), and within the request's total deadline."""
+        from huggingface_hub.utils import get_session
+
+        session = get_session()
+        deadline = time.monotonic() + self.retry.total_deadline
+        request = session.build_request(method, url, params=params, headers=headers, data=data,
+                                        timeout=self._timeout())
+        response = session.send(request, stream=True)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if keep_first is not None and size >= keep_first:
+                    break
+                if size > self.retry.max_body:
+                    raise HubError(f"{label}: the answer is larger than {self.retry.max_body:,} bytes decoded; stopped",
+                                   hint="check --endpoint / HF_ENDPOINT; the run resumes where it stopped")
+                if time.monotonic() > deadline:
+                    raise _DeadlineExceeded(f"no complete answer within the deadline of "
+                                            f"{self.retry.total_deadline:,.0f} s ({size:,} bytes received)")
+        finally:
+            response.close()
+        body = b"".join(chunks)
+        return response, body[:keep_first] if keep_first is not None else body
+
     def request(self, method: str, url: str, *, params: Any = None, headers: dict[str, str] | None = None,
                 parse: Callable[[bytes], T] | None = None, what: str = "",
-                data: dict[str, Any] | None = None) -> tuple[Any, T | bytes]:
+                data: dict[str, Any] | None = None, keep_first: int | None = None,
+                sink: BinaryIO | None = None, sink_limit: int | None = None) -> tuple[Any, T | bytes]:
         """Send one request with the retry policy; returns (response, parsed body or raw bytes).
 
         ``parse`` runs inside the retry loop, so a truncated or HTML page is fetched again.
+        ``keep_first``: read no more than that many bytes of the body (range reads). With
+        ``sink``, a successful answer's body is streamed into it (rewritten from the start on each
+        attempt, flat memory at any size) and b"" is returned in its place; ``sink_limit`` bounds
+        what is written (a file's size from its listing: a server sending more is refused).
         Raises the typed errors of ``hfscan.errors``: RepoGone/RepoGated/RepoDisabled/EntryGone for
         one repo, AuthError for a bad token, RateLimited, HubUnreachable (HubOutage when the
         failures run across requests), HubError for anything else.
         """
-        from huggingface_hub.utils import get_session, httpx
+        from huggingface_hub.utils import httpx
 
         failures = 0
         limited = 0
@@ -234,10 +308,11 @@ class HubClient:
             self.stats.requests += 1
             try:
                 merged = {**self._headers, **(headers or {})}
-                response = get_session().request(method, url, params=params, headers=merged, data=data,
-                                                 timeout=self._timeout())
-                body = response.content
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
+                if sink is None:
+                    response, body = self._exchange(method, url, params, merged, data, keep_first, label)
+                else:
+                    response, body = self._stream(method, url, params, merged, data, sink, sink_limit, label)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, _DeadlineExceeded) as e:
                 failures += 1
                 problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
                 self._failed_attempt(failures, label, problem, e, f"no answer from {self.endpoint} ({problem})")
@@ -245,6 +320,8 @@ class HubClient:
             except httpx.UnsupportedProtocol as e:
                 raise HubError(f"{label}: unsupported URL {url!r}: {e}") from e
             self.stats.answers += 1
+            if response.headers.get(PLANTED_HEADER):
+                self.stats.planted = True
             status = response.status_code
             if status == 429:
                 limited += 1
@@ -255,16 +332,16 @@ class HubClient:
                         hint="lower --max-requests-per-5min or use a token with a higher quota; "
                         "the run resumes where it stopped",
                     )
-                self._wait(self._rate_limit_wait(response.headers, limited), "rate limited (429)")
+                self._wait(self._rate_limit_wait(response.headers, limited, label), "rate limited (429)")
                 continue
-            self._note_ratelimit(response.headers)
+            self._note_ratelimit(response.headers, label)
             if status in RETRY_STATUS:
                 failures += 1
                 self._failed_attempt(failures, label, f"HTTP {status}")
                 continue
             if status >= 400:
                 self._failures_in_a_row = 0  # an answer, if a refusal: the Hub is up
-                raise error_for(status, response.headers, label, repo_url=_is_repo_url(url))
+                raise error_for(status, response.headers, HubCall(label), repo_url=is_repo_url(url))
             if parse is None:
                 self._failures_in_a_row = 0
                 return response, body
@@ -277,6 +354,32 @@ class HubClient:
                 continue
             self._failures_in_a_row = 0
             return response, parsed
+
+    def _stream(self, method: str, url: str, params: Any, headers: dict[str, str], data: Any,
+                sink: BinaryIO, limit: int | None, label: str) -> tuple[Any, bytes]:
+        """One attempt whose 2xx body goes to `sink` in chunks (at most `limit` bytes: more is refused,
+        not retried); other answers are read whole, within the body cap."""
+        from huggingface_hub.utils import get_session
+
+        with get_session().stream(method, url, params=params, headers=headers, data=data,
+                                  timeout=self._timeout()) as response:
+            if response.status_code >= 300:
+                body = b""
+                for chunk in response.iter_bytes(STREAM_CHUNK):
+                    body += chunk
+                    if len(body) > self.retry.max_body:
+                        break
+                return response, body[: self.retry.max_body]
+            sink.seek(0)
+            sink.truncate()
+            written = 0
+            for chunk in response.iter_bytes(STREAM_CHUNK):
+                written += len(chunk)
+                if limit is not None and written > limit:
+                    raise HubError(f"{label}: the answer is larger than the {limit:,} bytes its listing gives; stopped",
+                                   hint="check --endpoint / HF_ENDPOINT; nothing of this file was stored")
+                sink.write(chunk)
+            return response, b""
 
     def _failed_attempt(self, failures: int, label: str, problem: str, cause: BaseException | None = None,
                         message: str | None = None) -> None:
@@ -307,24 +410,37 @@ class HubClient:
         if url is None:
             url = self.url(path)
         number = 0
+        seen: set[str] = set()
         while url is not None:
             number += 1
-            response, parsed = self.request("GET", url, params=first_params, parse=parse, what=f"{what} {number}")
+            response, (size, parsed) = self.request("GET", url, params=first_params,
+                                                    parse=lambda body: (len(body), parse(body)), what=f"{what} {number}")
             first_params = None
+            served = str(response.request.url)
+            seen.update((url, served))
             next_url = response.links.get("next", {}).get("url")
-            if next_url is not None and not next_url.startswith(("http://", "https://")):
-                raise HubError(f"{what} {number}: the next-page link is not absolute: {next_url!r}")
-            yield Page(url=str(response.request.url), next_url=next_url, parsed=parsed, size=len(response.content))
+            if next_url is not None:
+                self._check_next(next_url, seen, f"{what} {number}")
+            # Checked before the page is handed on: a scan stores a page with its cursor, so a
+            # refused link leaves the cursor on this page and a later run asks for it again.
+            yield Page(url=served, next_url=next_url, parsed=parsed, size=size)
             url = next_url
+
+    def _check_next(self, next_url: str, seen: set[str], label: str) -> None:
+        """A next-page link is followed only to the endpoint's own origin (the token goes with every
+        request) and never to a page already served (a cursor that does not advance)."""
+        if not next_url.startswith(("http://", "https://")):
+            raise HubError(f"{label}: the next-page link is not absolute: {next_url[:200]!r}")
+        if origin(next_url) != self._origin:
+            raise HubError(f"{label}: the next-page link points to another origin ({origin_text(next_url)}, "
+                           f"not {origin_text(self.endpoint)}); not followed",
+                           hint="check --endpoint / HF_ENDPOINT: the token is only sent to the endpoint")
+        if next_url in seen:
+            raise HubError(f"{label}: the next-page link repeats a page already read; stopped",
+                           hint="the endpoint's cursor does not advance; run the same command again later")
 
 
 _RATELIMIT = re.compile(r'"(?P<bucket>[^"]+)"\s*;\s*r\s*=\s*(?P<r>\d+)\s*;\s*t\s*=\s*(?P<t>\d+)')
-# Paths of one repo (hub-docs OpenAPI; huggingface_hub's REPO_API_REGEX matches the same shapes).
-_REPO_PATH = re.compile(r"^/api/(models|datasets|spaces)/.+|^/(datasets/|spaces/)?[^/]+/[^/]+/resolve/")
-# The one 401 that means "bad token" (the X-Error-Message huggingface_hub compares against in
-# hf_raise_for_status): every other 401 on a repo URL is a missing, private or deleted repo.
-INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
-DISABLED = "Access to this resource is disabled"
 
 
 def ratelimit(headers: Any) -> tuple[int, int] | None:
@@ -337,33 +453,3 @@ def retry_after(headers: Any) -> int | None:
     """``Retry-After`` in seconds (the HTTP-date form is not used by the Hub)."""
     value = (headers.get("Retry-After") or "").strip()
     return int(value) if value.isdigit() else None
-
-
-def _is_repo_url(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    return bool(_REPO_PATH.search(urlsplit(url).path))
-
-
-def error_for(status: int, headers: Any, label: str, *, repo_url: bool) -> HubError:
-    """The typed error for a 4xx answer, decided by X-Error-Code and X-Error-Message (never by the
-    text of a message that contains the repo id)."""
-    code = headers.get("X-Error-Code") or ""
-    message = (headers.get("X-Error-Message") or "").strip()
-    if code == "GatedRepo":
-        return RepoGated(f"{label}: gated repository (HTTP {status})")
-    if code == "RepoNotFound":
-        return RepoGone(f"{label}: repository not found (HTTP {status})")
-    if code == "RevisionNotFound":
-        return RepoGone(f"{label}: revision not found (HTTP {status})")
-    if code == "EntryNotFound":
-        return EntryGone(f"{label}: file not found (HTTP {status})")
-    if message.rstrip(".") == DISABLED:
-        return RepoDisabled(f"{label}: repository disabled (HTTP {status})")
-    if status == 401 and (message != INVALID_CREDENTIALS and repo_url):
-        return RepoGone(f"{label}: repository not found, private or deleted (HTTP 401)")
-    if status in (401, 403) and (message == INVALID_CREDENTIALS or not repo_url):
-        return AuthError(f"{label}: the Hub refused the credentials (HTTP {status})",
-                         hint="check HF_TOKEN: it is invalid or expired")
-    detail = f": {message}" if message else ""
-    return HubError(f"{label}: HTTP {status}{detail}")

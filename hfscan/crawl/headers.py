@@ -11,12 +11,12 @@ import json
 from urllib.parse import quote
 
 from hfscan.crawl.client import HubClient
-from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError, first_line
+from hfscan.crawl.untrusted import repo_path
+from hfscan.errors import HubError, first_line
 
 FIRST_READ = 100_000  # bytes of the first range read (what huggingface_hub reads too)
 
 MAX_HEADER = 25_000_000  # the largest safetensors header huggingface_hub accepts
-
 
 
 class HeaderReader:
@@ -31,15 +31,19 @@ class HeaderReader:
         return self.client.stats.requests
 
     def _range(self, url: str, start: int, end: int, what: str) -> bytes:
-        _, body = self.client.request("GET", url, headers={"Range": f"bytes={start}-{end}"}, what=what)
-        return bytes(body)  # 206 with the range, or 200 with the whole file: both start at `start`
+        # 206 with the range, or 200 with the whole file (both start at `start`): never read more
+        # than the range, whatever the server sends.
+        _, body = self.client.request("GET", url, headers={"Range": f"bytes={start}-{end}"}, what=what,
+                                      keep_first=end - start + 1)
+        return bytes(body)
 
     def read(self, model_id: str, sha: str, path: str) -> tuple[str | None, str, str | None]:
         """(format, status, error) for one file; status is ok, no_metadata, gone, gated, disabled or
         error. A bad token, the rate-limit budget spent or an outage stop the run (raised)."""
-        url = self.client.url(f"/{quote(model_id)}/resolve/{quote(sha)}/{quote(path)}")
         what = f"{model_id}/{path}"
         try:
+            # The revision quoted whole, as huggingface_hub quotes it; the file path keeps its "/".
+            url = self.client.url(f"/{repo_path(model_id)}/resolve/{quote(sha, safe='')}/{quote(path)}")
             first = self._range(url, 0, FIRST_READ - 1, what)
             if len(first) < 8:
                 return None, "error", "not a safetensors header: fewer than 8 bytes"
@@ -50,11 +54,13 @@ class HeaderReader:
             if len(header) < length:
                 header = self._range(url, 8, 8 + length - 1, what)[:length]
         except HubError as e:
-            if isinstance(e, (AuthError, RateLimited, HubOutage)):
+            if e.stops_run:
                 raise
-            return None, (e.status if isinstance(e, RepoError) else "error"), first_line(e)
+            return None, e.status, first_line(e)
         try:
             parsed = json.loads(header)
+        except RecursionError:  # anyone can upload a header nested deeper than the parser goes
+            return None, "error", "not a safetensors header: JSON nested too deep"
         except (UnicodeDecodeError, ValueError) as e:
             return None, "error", f"not a safetensors header: {type(e).__name__}"
         meta = parsed.get("__metadata__") if isinstance(parsed, dict) else None

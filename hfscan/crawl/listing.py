@@ -9,9 +9,11 @@ array at all (truncated, an HTML error page) raise ``PageParseError`` so the cli
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -98,9 +100,12 @@ def _split_missing_ids(models: pl.DataFrame, body: bytes | None) -> ParsedPage:
     bad = models.select(pl.col("model_id").is_null() | (pl.col("model_id") == "")).to_series()
     if not bad.any():
         return ParsedPage(models, [])
+    items: Any = None
     if body is not None:
-        items = json.loads(body)
-        raws = [json.dumps(items[i], default=str) for i in bad.arg_true().to_list()]
+        with contextlib.suppress(RecursionError):  # an item nested too deep elsewhere on the page
+            items = json.loads(body)
+    if items is not None:
+        raws = [_raw(items[i]) for i in bad.arg_true().to_list()]
     else:
         raws = [json.dumps(row, default=str) for row in models.filter(bad).to_dicts()]
     return ParsedPage(models.filter(~bad), [("missing id", raw) for raw in raws])
@@ -138,6 +143,8 @@ def _item_problem(item: Any) -> str | None:
         value = item.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             return f"{key} is not an integer"
+        if value is not None and not -2**63 <= value < 2**63:
+            return f"{key} is wider than 64 bits"
     for key in ("private", "disabled"):
         if item.get(key) is not None and not isinstance(item[key], bool):
             return f"{key} is not a boolean"
@@ -162,15 +169,60 @@ def _config_fields(config: Any) -> dict[str, Any] | None:
     return {"model_type": model_type if isinstance(model_type, str) else None, "architectures": architectures}
 
 
-def _parse_item_by_item(body: bytes) -> ParsedPage:
+# A JSON string or a bracket: enough to find where each top-level item of an array starts and ends
+# without parsing it (no recursion, whatever its depth).
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+RAW_KEPT = 100_000  # characters of a rejected item's JSON kept in `rejects`
+
+
+def _raw_items(body: bytes) -> list[bytes]:
+    """The object and array items of a top-level JSON array, as raw bytes (scalars are skipped)."""
+    items: list[bytes] = []
+    depth, start = 0, -1
+    for token in _JSON_TOKEN.finditer(body):
+        mark = token.group()
+        if mark in (b"[", b"{"):
+            depth += 1
+            if depth == 2:
+                start = token.start()
+        elif mark in (b"]", b"}"):
+            if depth == 2:
+                items.append(body[start:token.end()])
+            depth -= 1
+    return items
+
+
+def _load_items(body: bytes) -> tuple[list[Any], list[tuple[str, str]]]:
+    """The page's items; an item nested deeper than Python's parser goes (recursion limit) is
+    rejected alone, with the start of its raw JSON."""
     try:
         items = json.loads(body)
-    except ValueError as e:
+    except RecursionError:
+        parsed: list[Any] = []
+        rejects: list[tuple[str, str]] = []
+        for raw in _raw_items(body):
+            try:
+                parsed.append(json.loads(raw))
+            except (RecursionError, ValueError):
+                rejects.append(("nested too deep or not JSON", raw[:RAW_KEPT].decode("utf-8", "replace")))
+        return parsed, rejects
+    except json.JSONDecodeError as e:
         raise PageParseError(f"invalid JSON ({e.msg} at byte {e.pos})") from e
+    except ValueError as e:  # bytes that are not UTF-8
+        raise PageParseError(f"invalid JSON ({e})") from e
     if not isinstance(items, list):
         raise PageParseError("expected a JSON array")
+    return items, []
+
+
+def _wire_frame(items: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame([{k: item.get(k) for k in WIRE_SCHEMA} for item in items], schema=WIRE_SCHEMA, strict=False)
+
+
+def _parse_item_by_item(body: bytes) -> ParsedPage:
+    items, rejects = _load_items(body)
     good: list[dict[str, Any]] = []
-    rejects: list[tuple[str, str]] = []
     for item in items:
         problem = _item_problem(item)
         if problem is None:
@@ -178,12 +230,29 @@ def _parse_item_by_item(body: bytes) -> ParsedPage:
             good.append({**item, "gated": None if gated is None else str(gated).lower(),
                          "config": _config_fields(item.get("config"))})
         else:
-            rejects.append((problem, json.dumps(item, default=str)[:100_000]))
-    wire = pl.DataFrame(
-        [{k: item.get(k) for k in WIRE_SCHEMA} for item in good], schema=WIRE_SCHEMA, strict=False
-    )
+            rejects.append((problem, _raw(item)))
+    try:
+        wire = _wire_frame(good)
+    except Exception:
+        # A value the checks above let through but the schema cannot hold (an integer wider than
+        # 64 bits, a nested value of the wrong type): find the items one by one (rare: this page only).
+        fits = []
+        for item in good:
+            try:
+                _wire_frame([item])
+                fits.append(item)
+            except Exception as e:
+                rejects.append((f"does not fit the schema: {str(e).splitlines()[0][:80]}", _raw(item)))
+        wire = _wire_frame(fits)
     page = _split_missing_ids(_to_models(wire), None)
     return ParsedPage(page.models, rejects + page.rejects)
+
+
+def _raw(item: Any) -> str:
+    try:
+        return json.dumps(item, default=str)[:RAW_KEPT]
+    except (RecursionError, ValueError):
+        return repr(item)[:RAW_KEPT]
 
 
 def listing_params(sort: str, page_size: int) -> list[tuple[str, str]]:
@@ -216,7 +285,7 @@ def page_is_past(parsed: ParsedPage, stop_before: datetime | None) -> bool:
         return False
     # Listed newest first: once a page reaches below the mark, every later page is older still.
     oldest_on_page = parsed.models.get_column("last_modified").min()
-    return oldest_on_page is not None and oldest_on_page < stop_before
+    return isinstance(oldest_on_page, datetime) and oldest_on_page < stop_before
 
 
 def prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:

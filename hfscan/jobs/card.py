@@ -12,23 +12,23 @@ from typing import Any
 import duckdb
 
 from hfscan.errors import UsageError
+from hfscan.model_row import COLUMNS as MODEL_COLUMNS
 
 DATA_GLOB = "data/*/*/*.parquet"
 
-COLUMNS = (
-    ("model_id", "string", "repo id (owner/name)"),
-    ("author", "string", "owner"),
-    ("sha", "string", "the commit the snapshot saw"),
-    ("created_at, last_modified", "timestamp (UTC)", "as the Hub lists them"),
+# The card's type names for the SQL types of model_row.py.
+_KINDS = {"VARCHAR": "string", "VARCHAR[]": "list<string>", "TIMESTAMP": "timestamp (UTC)", "BOOLEAN": "bool",
+          "BIGINT": "int", "JSON": "JSON"}
+# Columns `hfscan export` adds to model_row's (transfer.export_columns): derived, or the snapshot's.
+DERIVED = (
     ("created_at_clamped", "bool", "created_at is the Hub's 2022-03-02 backfill date (true date unknown)"),
-    ("library_name, pipeline_tag", "string", "as the Hub lists them"),
-    ("tags, files", "list<string>", "Hub tags; file paths (NULL when the source had no file list)"),
     ("file_count", "int", "number of files"),
-    ("downloads, downloads_all_time, likes", "int", "counters at snapshot time (downloads: last 30 days)"),
-    ("gated, private, disabled", "string/bool", "access flags"),
-    ("safetensors_total, gguf", "int, JSON", "parameter count from safetensors metadata; GGUF summary"),
     ("snapshot_at", "timestamp (UTC)", "when the snapshot was taken (one value per snapshot)"),
 )
+# One row per exported column, from the one row definition (tests/test_docs.py checks the card
+# against what `hfscan export` writes).
+COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
+    (c.name, _KINDS[c.sql_type], c.doc) for c in MODEL_COLUMNS if c.exported) + DERIVED
 
 
 def _headline(con: duckdb.DuckDBPyConnection) -> tuple[str, list[str]]:

@@ -17,12 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hfscan.analysis.as_of import check_days
+from hfscan.analysis.plan import history_plan, quota_eta
+from hfscan.analysis.timeline import timeline_days
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import commit_log, commit_rows, tree_files
-from hfscan.errors import AuthError, HubError, HubOutage, RateLimited, RepoError
+from hfscan.errors import HubError, UsageError
 from hfscan.store.connect import connect
-from hfscan.store.history import HistoryTarget, needed_trees, store_commits, store_trees
+from hfscan.store.history import HistoryTarget, needed_trees, select_targets, store_commits, store_trees
 
 FLUSH_REPOS = 200
 
@@ -38,28 +41,61 @@ class HistoryProgress:
     phase: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class HistoryResult:
+    """`hfscan history --json` (tests/golden/history.json)."""
+
     repos: int
     commits: int
     failed: dict[str, int]
     trees: int
+    trees_failed: dict[str, int]
     requests: int
     skipped_unchanged: int
     seconds: float
-    trees_failed: dict[str, int]
+    sample: int | None = None
+    rejected: int = 0  # malformed commit-log items and tree entries left out (the rest was kept)
 
 
-def failure_status(error: HubError) -> str:
-    """The status recorded for a repo that failed: the repo's own (gone, gated, disabled) or
-    `error` (retried by the next run). Errors that concern the whole run are not passed here."""
-    return error.status if isinstance(error, RepoError) else "error"
+@dataclass(frozen=True)
+class RunPlan:
+    """What one `hfscan history` run will fetch, and what it costs."""
+
+    days: list[str]
+    targets: list[HistoryTarget]
+    skipped: int
+    trees_at_most: int
+    sample: int | None
+
+    @property
+    def requests(self) -> int:
+        return len(self.targets) + self.trees_at_most
+
+    def eta(self, max_requests_per_5min: int | None = None) -> str:
+        return quota_eta(self.requests, max_requests_per_5min)
 
 
-def stops_the_run(error: HubError) -> bool:
-    """A bad token, the rate-limit budget spent, an outage: no later repo would fare better, so the
-    run stops (exit 3) and the repos not tried are left for the next run, unrecorded."""
-    return isinstance(error, (AuthError, RateLimited, HubOutage))
+def plan_run(db_path: Path, *, as_of: list[str], every: str | None = None, start: str | None = None,
+             end: str | None = None, sample: int | None = None, retry_gated: bool = False,
+             created_before: str | None = None, models_from: list[str] | None = None, everything: bool = False,
+             on_wait: Callable[[str], None] | None = None) -> RunPlan:
+    """The repos to fetch. With dates (--as-of, --every): the commit logs those dates need, shared by
+    all of them, or with `sample` those of the first `sample` repos of each date's hash order
+    (docs/AS_OF.md); repos recorded final at their sha (gone, disabled, gated unless `retry_gated`)
+    are never asked again. Otherwise: the repos chosen by creation date, a list, or all."""
+    if (start or end) and not every:
+        raise UsageError("--from/--to need --every (the dates of `hfscan timeline`)")
+    if sample is not None and not (as_of or every):
+        raise UsageError("--sample needs dates: --as-of DAY or --every quarter")
+    with connect(db_path, read_only=True, on_wait=on_wait) as con:
+        days = check_days([*as_of, *(timeline_days(con, every, start, end) if every else [])])
+        plan = history_plan(con, days, sample, retry_gated=retry_gated)
+        if days and models_from is None and not everything and created_before is None:
+            targets, skipped = [HistoryTarget(m, sha) for m, sha in plan.targets], plan.skipped
+        else:
+            targets, skipped = select_targets(con, created_before=created_before, models_from=models_from,
+                                              everything=everything)
+    return RunPlan(days, targets, skipped, plan.trees, sample)
 
 
 class _Batches:
@@ -96,22 +132,23 @@ class _Batches:
 
 def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget],
                   on_progress: Callable[[HistoryProgress], None] | None = None,
-                  on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
+                  on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int], int]:
     """Commit logs, stored in batches (at most FLUSH_SECONDS of work is lost to a kill -9; a stop
     on an unreachable Hub stores everything fetched before it). Each repo's status row goes with
     its commits (`fetched`: commit rows, `failed`: status rows of every repo of the batch)."""
-    commits = 0
+    commits = rejected = 0
     failed: dict[str, int] = {}
     with _Batches(db_path, lambda con, rows, statuses: store_commits(con, statuses, rows), on_wait) as batches:
         for number, target in enumerate(targets, start=1):
             items: list[dict[str, Any]] = []
             status, reason = "ok", None
             try:
-                items = commit_log(client, target.model_id, target.sha)
+                log = commit_log(client, target.model_id, target.sha)
+                items, rejected = log.items, rejected + log.rejected
             except HubError as e:
-                if stops_the_run(e):
+                if e.stops_run:
                     raise  # the batches stored on exit are the repos done before; this one is not recorded
-                status, reason = failure_status(e), str(e)
+                status, reason = e.status, str(e)
                 failed[status] = failed.get(status, 0) + 1
             rows = commit_rows(target.model_id, items)
             first = min((r[2] for r in rows if r[2] is not None), default=None)
@@ -122,24 +159,25 @@ def fetch_commits(db_path: Path, client: HubClient, targets: list[HistoryTarget]
             if on_progress:
                 on_progress(HistoryProgress(number, len(targets), client.stats.requests, sum(failed.values()),
                                             "commits"))
-    return commits, failed
+    return commits, failed, rejected
 
 
 def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, datetime]],
                 on_progress: Callable[[HistoryProgress], None] | None = None,
-                on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int]]:
+                on_wait: Callable[[str], None] | None = None) -> tuple[int, dict[str, int], int]:
     """File lists at the wanted commits, stored in batches like the commit logs; a tree that
     cannot be fetched is recorded in `tree_status` with why (and fetched again by a later run)."""
-    stored = 0
+    stored = rejected = 0
     failed: dict[str, int] = {}
     with _Batches(db_path, store_trees, on_wait) as batches:
         for number, (model_id, commit_id, commit_date) in enumerate(wanted, start=1):
             try:
-                files = tree_files(client, model_id, commit_id)
+                tree = tree_files(client, model_id, commit_id)
+                files, rejected = tree.files, rejected + tree.rejected
             except HubError as e:
-                if stops_the_run(e):
+                if e.stops_run:
                     raise
-                status = failure_status(e)
+                status = e.status
                 failed[status] = failed.get(status, 0) + 1
                 batches.failed.append([model_id, commit_id, status, str(e)])
             else:
@@ -149,20 +187,20 @@ def fetch_trees(db_path: Path, client: HubClient, wanted: list[tuple[str, str, d
             if on_progress:
                 on_progress(HistoryProgress(number, len(wanted), client.stats.requests, sum(failed.values()),
                                             "trees"))
-    return stored, failed
+    return stored, failed, rejected
 
 
 def run_history(client: HubClient, targets: list[HistoryTarget], skipped: int, as_of: list[str],
                 db_path: Path, on_progress: Callable[[HistoryProgress], None] | None = None,
-                on_wait: Callable[[str], None] | None = None) -> HistoryResult:
+                on_wait: Callable[[str], None] | None = None, sample: int | None = None) -> HistoryResult:
     started = time.monotonic()
-    commits, failed = fetch_commits(db_path, client, targets, on_progress, on_wait)
+    commits, failed, rejected_items = fetch_commits(db_path, client, targets, on_progress, on_wait)
     with connect(db_path, on_wait=on_wait) as con:  # a commit shared by several days: one tree
         wanted = list(dict.fromkeys(tree for day in as_of for tree in needed_trees(con, day)))
-    trees, trees_failed = fetch_trees(db_path, client, wanted, on_progress, on_wait)
+    trees, trees_failed, rejected_entries = fetch_trees(db_path, client, wanted, on_progress, on_wait)
     if trees:
         with connect(db_path, on_wait=on_wait) as con:
             classify_versions(con)
-    return HistoryResult(len(targets), commits, failed, trees, client.stats.requests, skipped,
-                         time.monotonic() - started, trees_failed)
+    return HistoryResult(len(targets), commits, failed, trees, trees_failed, client.stats.requests, skipped,
+                         round(time.monotonic() - started, 2), sample, rejected_items + rejected_entries)
 

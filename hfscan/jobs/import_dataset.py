@@ -17,6 +17,13 @@ Series by path (`files` a pattern such as `models/*/models.parquet`): the matchi
 repo's head commit (pinned), each dated by the date in its path (crawl/dumps.py); a dated file
 already imported at any commit is skipped.
 
+Read-back of a repo `hfscan publish` wrote (neither `file` nor `files` given, and the repo info
+lists `data/snapshot_date=D/scan_id=N/*.parquet`): each folder is one snapshot, found by one tree
+listing of `data/` at the pinned head and fetched with one GET per file; a folder already imported
+from this repo (at any commit, whole or by one of its files) is skipped (store/series.py
+`imported_snapshot`). No commit is walked: published folders never change in place. Without that
+layout, `file` defaults to `models.parquet` and the series is walked by revision.
+
 `since`/`until`/`every` pick a subset of either series; `dry_run` lists it with the bytes to
 download and downloads nothing. Each file is downloaded by huggingface_hub into a temporary folder,
 read by DuckDB a row group at a time (store/series.py) and deleted: flat memory at any size.
@@ -29,22 +36,46 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, Literal, TypeVar
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
-from hfscan.crawl.dumps import download, hub_errors, list_files
-from hfscan.errors import UsageError
-from hfscan.store.schema import first_row
-from hfscan.store.series import import_file, imported_path, path_source
+from hfscan.crawl.commits import parse_list
+from hfscan.crawl.dumps import (
+    PUBLISHED_DIR,
+    PublishedSnapshot,
+    dataset_call,
+    download,
+    fetch_file,
+    is_published_layout,
+    list_files,
+    published_snapshots,
+)
+from hfscan.crawl.errors import hub_errors
+from hfscan.crawl.untrusted import commit_id
+from hfscan.dates import Period, now_utc, parse_utc, utc_naive
+from hfscan.errors import HubError, UsageError
+from hfscan.store.dump_checks import CLOCK_SKEW
+from hfscan.store.schema import one_row
+from hfscan.store.series import (
+    download_folder,
+    import_file,
+    imported_path,
+    imported_snapshot,
+    path_source,
+    remove_download_folder,
+)
+from hfscan.store.snapshots import mark_planted
 
-Every = Literal["week", "month"]
 T = TypeVar("T")
 
 REPO_TYPE = "dataset"
+DEFAULT_FILE = "models.parquet"
+PUBLISHED_FILES = f"{PUBLISHED_DIR}/snapshot_date=*/scan_id=*/*.parquet"  # what the summary names
 
 
 @dataclass(frozen=True)
@@ -54,12 +85,8 @@ class Revision:
     title: str = ""
 
 
-def source_of(repo: str, sha: str, file: str) -> str:
-    return f"hf-dataset:{repo}@{sha}/{file}"
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _walk_cache_key(repo: str, file: str) -> str:
@@ -82,7 +109,7 @@ def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids
 def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, Any] | None:
     """The file's paths-info entry at one commit, None when the file is absent there."""
     _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
-                              data={"paths": [file], "expand": False}, parse=json.loads,
+                              data={"paths": [file], "expand": False}, parse=parse_list,
                               what=f"dataset {repo}: {file} at {sha[:12]}")
     return next((e for e in (paths if isinstance(paths, list) else [])
                  if isinstance(e, dict) and e.get("path") == file), None)
@@ -102,7 +129,8 @@ def _oid_at(client: HubClient, repo: str, file: str, sha: str) -> str | None:
 
 
 def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str] | None = None,
-                   last: int | None = None, con: duckdb.DuckDBPyConnection | None = None) -> list[Revision]:
+                   last: int | None = None, con: duckdb.DuckDBPyConnection | None = None,
+                   repo_checked: bool = False) -> list[Revision]:
     """The revisions to import, oldest first (see the module docstring).
 
     The walk's requests (commit log, one paths-info per commit) go through `client`: retried, within
@@ -113,32 +141,32 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
     if revisions:
         found = []
         for rev in revisions:
-            with hub_errors(repo, f"revision {rev}"):
+            with hub_errors(dataset_call(repo, f"revision {rev}")):
                 info = api.dataset_info(repo, revision=rev)
             if file not in {s.rfilename for s in info.siblings or []}:
                 raise UsageError(f"dataset {repo}@{rev}: no file {file}",
                                  hint=f"files there: {', '.join(sorted(s.rfilename for s in info.siblings or []))}")
-            found.append(Revision(info.sha, _utc(info.last_modified)))
+            found.append(Revision(commit_id(info.sha, f"dataset {repo}@{rev}"), utc_naive(info.last_modified)))
         return sorted(dict.fromkeys(found), key=lambda r: r.date)
-    with hub_errors(repo, "repo info"):
-        # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not after
-        # the retries of the walk.
-        api.dataset_info(repo)
+    if not repo_checked:
+        with hub_errors(dataset_call(repo, "repo info")):
+            # One unretried call first: a wrong repo or endpoint fails at once (exit 2 or 3), not
+            # after the retries of the walk.
+            api.dataset_info(repo)
     commits: list[dict[str, Any]] = []  # newest first
-    for page in client.pages(f"/api/{REPO_TYPE}s/{repo}/commits/main", [("limit", "1000")], json.loads,
+    for page in client.pages(f"/api/{REPO_TYPE}s/{repo}/commits/main", [("limit", "1000")], parse_list,
                              what=f"dataset {repo}: commit log"):
         commits += page.parsed
     known = _load_walk(con, repo, file)
     series: list[Revision] = []  # newest first: the oldest commit of each run of equal oids
     previous: str | None = None
     for commit in commits:
-        sha = commit["id"]
+        revision = _revision(commit, repo)
+        sha = revision.sha
         if sha not in known:
             known[sha] = _oid_at(client, repo, file, sha)
             _save_walk(con, repo, file, known)
         oid = known[sha]
-        revision = Revision(sha, _utc(datetime.fromisoformat(commit["date"].replace("Z", "+00:00"))),
-                            commit.get("title") or "")
         if oid is not None and oid == previous:
             series[-1] = revision  # same content: published by this older commit
         elif oid is not None:
@@ -151,13 +179,27 @@ def find_revisions(client: HubClient, repo: str, file: str, revisions: list[str]
     return series[::-1]
 
 
+def _revision(commit: Any, repo: str) -> Revision:
+    """One commit of the dataset's log; the walk needs every commit, so a malformed one stops it."""
+    what = f"dataset {repo}: commit log"
+    if not isinstance(commit, dict):
+        raise HubError(f"{what}: an item is not an object")
+    sha = commit_id(commit.get("id"), what)
+    try:
+        date = parse_utc(str(commit.get("date")))
+    except ValueError as e:
+        raise HubError(f"{what}: commit {sha[:12]} has no valid date") from e
+    title = commit.get("title")
+    return Revision(sha, date, title if isinstance(title, str) else "")
+
+
 def imported_scan(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
-    return first_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
+    return one_row(con.execute("SELECT min(scan_id) FROM scan_log WHERE source = ? AND status = 'complete'",
                                  [source]))[0]
 
 
 
-def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Every | None) -> list[T]:
+def pick_dates(items: Iterable[T], since: date | None, until: date | None, every: Period | None) -> list[T]:
     """Items (with a `.date`) from `since` to `until` (inclusive), oldest first; with `every`, only
     the first of each ISO week or calendar month."""
     chosen: list[Any] = sorted((i for i in items if (since is None or i.date.date() >= since)  # type: ignore[attr-defined]
@@ -167,7 +209,7 @@ def pick_dates(items: Iterable[T], since: date | None, until: date | None, every
     seen: set[tuple[int, int]] = set()
     out = []
     for item in chosen:
-        key = item.date.isocalendar()[:2] if every == "week" else (item.date.year, item.date.month)
+        key = item.date.isocalendar()[:2] if every is Period.WEEK else (item.date.year, item.date.month)
         if key not in seen:
             seen.add(key)
             out.append(item)
@@ -176,12 +218,42 @@ def pick_dates(items: Iterable[T], since: date | None, until: date | None, every
 
 def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, path: str, sha: str,
                source: str, snapshot_at: datetime, token: str | None, keep_card_data: bool) -> dict[str, Any]:
-    """Download one file at `sha` into a temporary folder, store it, classify, delete the folder."""
-    with tempfile.TemporaryDirectory(prefix="hfscan-series-") as folder:
-        local = download(repo, path, sha, client.endpoint, token, folder)
-        result = import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)
+    """Download one file at `sha` into a temporary folder beside the database, store it, classify,
+    delete the folder."""
+    where = download_folder(con)
+    try:
+        with tempfile.TemporaryDirectory(prefix="hfscan-series-", dir=where) as folder:
+            local = download(repo, path, sha, client.endpoint, token, folder)
+            result = import_file(con, local, source, f"{repo}@{sha[:12]}/{path}", snapshot_at, keep_card_data)
+    finally:
+        remove_download_folder(where)
+    if client.stats.planted:  # a dump served by the fake Hub is planted data, whatever its endpoint
+        mark_planted(con, result["snapshots"])
     classify_versions(con)
     return result
+
+
+def import_snapshot(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, sha: str,
+                    snapshot: PublishedSnapshot, source: str, keep_card_data: bool) -> dict[str, Any]:
+    """Fetch one published folder's files (one GET each) under names of our own, store them as one
+    snapshot (their rows carry scan_id and snapshot_at), classify, delete the folder."""
+    with tempfile.TemporaryDirectory(prefix="hfscan-published-") as folder:
+        for number, file in enumerate(snapshot.files):
+            fetch_file(client, repo, sha, file, Path(folder) / f"part-{number}.parquet")
+        result = import_file(con, str(Path(folder) / "part-*.parquet"), source,
+                             f"{repo}@{sha[:12]}/{snapshot.folder}", snapshot.date, keep_card_data)
+    classify_versions(con)
+    return result
+
+
+def _published_plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, sha: str,
+                    since: date | None, until: date | None, every: Period | None,
+                    last: int | None) -> list[dict[str, Any]]:
+    """The read-back plan of a published repo at `sha`: one item per snapshot folder."""
+    picked = pick_dates(published_snapshots(client, repo, sha), since, until, every)
+    return [{"path": s.folder, "revision": sha, "date": s.date, "source": path_source(repo, sha, s.folder),
+             "bytes": s.size, "existing": imported_snapshot(con, repo, s.folder), "snapshot": s}
+            for s in (picked[-last:] if last else picked)]
 
 
 def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
@@ -190,78 +262,119 @@ def _size_at(client: HubClient, repo: str, file: str, sha: str) -> int | None:
 
 def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
     """The commit a by-path import pins (the files listed and downloaded are this commit's)."""
-    with hub_errors(repo, f"revision {revision or 'main'}"):
-        return client.api().dataset_info(repo, revision=revision).sha
+    with hub_errors(dataset_call(repo, f"revision {revision or 'main'}")):
+        sha = client.api().dataset_info(repo, revision=revision).sha
+    return commit_id(sha, f"dataset {repo}@{revision or 'main'}")
 
 
-def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
+def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
          files: str | None = None, revisions: list[str] | None = None, last: int | None = None,
-         since: date | None = None, until: date | None = None, every: Every | None = None,
-         sizes: bool = False) -> list[dict[str, Any]]:
-    """What an import would do, oldest first: per file version its path, sha, date, source, the
-    scan already holding it (or None) and, with `sizes`, its download size in bytes."""
+         since: date | None = None, until: date | None = None, every: Period | None = None,
+         sizes: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """What an import would do: the series' name (file, pattern or published layout) and, oldest
+    first, per file version (or published snapshot folder) its path, sha, date, source, the scan
+    already holding it (or None) and, with `sizes`, its download size in bytes (a published
+    snapshot's always: the tree listing gives it for free)."""
     if last is not None and last < 1:
         raise UsageError("--last must be at least 1")
     if since and until and since > until:
         raise UsageError(f"--since {since} is after --until {until}")
+    repo_checked = False
+    if file is None and files is None and len(revisions or []) <= 1:  # several revisions: a file's series
+        with hub_errors(dataset_call(repo, f"revision {revisions[0] if revisions else 'main'}")):
+            # One unretried call: a wrong repo or endpoint fails at once, and its file list says
+            # whether `hfscan publish` wrote the repo.
+            info = client.api().dataset_info(repo, revision=revisions[0] if revisions else None)
+        if is_published_layout(s.rfilename for s in info.siblings or []):
+            return PUBLISHED_FILES, _published_plan(con, client, repo, info.sha, since, until, every, last)
+        file, repo_checked = DEFAULT_FILE, not revisions
     items: list[dict[str, Any]] = []
     if files:
         if revisions and len(revisions) > 1:
             raise UsageError("--files reads one commit: give at most one --revision")
         sha = head_sha(client, repo, revisions[0] if revisions else None)
-        listed = list_files(client, repo, files, sha)
+        listing = list_files(client, repo, files, sha)
+        # A file dated after now would become the latest snapshot for ever: set aside like an undated one.
+        latest = now_utc() + CLOCK_SKEW
+        listed = [f for f in listing.files if f.date <= latest]
+        for path, why in [*listing.undated, *((f.path, f"{f.date:%Y-%m-%d} is after now") for f in listing.files
+                                              if f.date > latest)]:
+            items.append({"path": path, "revision": sha, "date": None, "source": path_source(repo, sha, path),
+                          "bytes": None, "existing": None, "undated": why})
+        if not listed and items:  # one stray file is skipped; a pattern matching no dated file is a mistake
+            raise UsageError(f"dataset {repo}: {items[0]['path']}: {items[0]['undated']}",
+                             hint="--files must match files dated by their path (e.g. 'models/*/models.parquet')")
         if not listed:
             raise UsageError(f"dataset {repo}: no file matches {files}", hint="check --files (e.g. 'models/*/models.parquet')")
         picked = pick_dates(listed, since, until, every)
         for f in picked[-last:] if last else picked:
             items.append({"path": f.path, "revision": sha, "date": f.date, "source": path_source(repo, sha, f.path),
                           "bytes": f.size, "existing": imported_path(con, repo, f.path)})
-        return items
-    series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con),
-                        since, until, every)
+        return files, items
+    file = file or DEFAULT_FILE
+    series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con,
+                                       repo_checked), since, until, every)
     for revision in series[-last:] if last else series:
-        source = source_of(repo, revision.sha, file)
+        source = path_source(repo, revision.sha, file)
         items.append({"path": file, "revision": revision.sha, "date": revision.date, "source": source,
                       "bytes": _size_at(client, repo, file, revision.sha) if sizes else None,
                       "existing": imported_scan(con, source)})
-    return items
+    return file, items
 
 
-def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str = "models.parquet",
+def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
                       on_revision: Callable[[dict[str, Any]], None] | None = None, *, files: str | None = None,
-                      since: date | None = None, until: date | None = None, every: Every | None = None,
-                      dry_run: bool = False, keep_card_data: bool = False) -> dict[str, Any]:
+                      since: date | None = None, until: date | None = None, every: Period | None = None,
+                      dry_run: bool = False, keep_card_data: bool = False,
+                      on_plan: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Import each version of a published series as a snapshot; `client` is a HubClient on the endpoint.
 
     Returns per-version outcomes (`imported` with its scan ids, `skipped` with the scan that already
     holds it, or `planned` on a dry run, with its bytes) and totals; `on_revision` sees each outcome
-    as it happens.
+    as it happens; `on_plan` the number of versions before the first one starts (for a progress bar).
     """
-    items = plan(con, client, repo, file, files, revisions, last, since, until, every, sizes=dry_run)
+    series, items = plan(con, client, repo, file, files, revisions, last, since, until, every, sizes=dry_run)
+    if on_plan:
+        on_plan(len(items))
     outcomes: list[dict[str, Any]] = []
     for item in items:
         outcome: dict[str, Any] = {"revision": item["revision"], "path": item["path"],
-                                   "date": item["date"].isoformat(), "source": item["source"]}
-        if item["existing"] is not None:
+                                   "date": item["date"].isoformat() if item["date"] else None, "source": item["source"]}
+        snapshot: PublishedSnapshot | None = item.get("snapshot")
+        if snapshot is not None:
+            outcome["files"] = [f.path for f in snapshot.files]
+        if item.get("undated"):
+            outcome.update(status="undated", reason=item["undated"])
+        elif item["existing"] is not None:
             outcome.update(status="skipped", scan_id=item["existing"])
         elif dry_run:
             outcome.update(status="planned", bytes=item["bytes"])
         else:
             started = time.monotonic()
-            result = import_one(con, client, repo, item["path"], item["revision"], item["source"], item["date"],
-                                token, keep_card_data)
-            outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
-                           new_versions=result["new_versions"], methods=result["methods"],
-                           seconds=round(time.monotonic() - started, 2))
+            try:
+                if snapshot is not None:
+                    result = import_snapshot(con, client, repo, item["revision"], snapshot, item["source"],
+                                             keep_card_data)
+                else:
+                    result = import_one(con, client, repo, item["path"], item["revision"], item["source"],
+                                        item["date"], token, keep_card_data)
+            except UsageError as e:  # the dump failed its checks (store/dump_checks.py): skipped, counted
+                outcome.update(status="refused", reason=e.message)
+            else:
+                outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
+                               new_versions=result["new_versions"], methods=result["methods"],
+                               duplicates=result.get("duplicates", 0), seconds=round(time.monotonic() - started, 2))
         outcomes.append(outcome)
         if on_revision:
             on_revision(outcome)
     imported = [o for o in outcomes if o["status"] == "imported"]
     planned = [o for o in outcomes if o["status"] == "planned"]
     summary: dict[str, Any] = {
-        "repo": repo, "file": files or file, "revisions": outcomes, "imported": len(imported),
+        "repo": repo, "file": series, "revisions": outcomes, "imported": len(imported),
         "skipped": sum(o["status"] == "skipped" for o in outcomes),
+        "undated": sum(o["status"] == "undated" for o in outcomes),
+        "refused": sum(o["status"] == "refused" for o in outcomes),
         "models": sum(o["models"] for o in imported), "new_versions": sum(o["new_versions"] for o in imported)}
     if dry_run:
         known = [o["bytes"] for o in planned if o["bytes"] is not None]

@@ -17,11 +17,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.headers import HeaderReader
+from hfscan.dates import utc_now
 from hfscan.store.connect import connect
 from hfscan.store.probes import ProbeTarget, store_probes
 
@@ -84,12 +85,12 @@ def run_probe(db_path: Path, targets: list[ProbeTarget], reader: HeaderReader, *
 
     try:
         for done, target in enumerate(targets, start=1):
-            now = datetime.now(UTC).replace(tzinfo=None)
+            now = utc_now()
             answers = [(members, reader.read(target.model_id, target.sha, head))
                        for head, members in _probe_groups(target.files).items()]
             for members, (fmt, status, error) in answers:  # a model is stored whole or not at all
                 errors += status == "error"
-                key = fmt if status == "ok" else status
+                key = fmt if status == "ok" and fmt is not None else status
                 for path in members:
                     batch.append((target.model_id, target.sha, path, fmt, status, error, now))
                     formats[key] = formats.get(key, 0) + 1

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from hfscan.config import first_scan_hint
 from hfscan.crawl.uploads import RemoteState, commit_files, remote_state
 from hfscan.errors import UsageError
 from hfscan.jobs.card import dataset_card
@@ -49,7 +52,7 @@ def plan(con: duckdb.DuckDBPyConnection, remote: RemoteState, repo: str) -> list
     """The scan ids to upload; refuses a repo published from another database."""
     local = local_snapshots(con)
     if not local:
-        raise UsageError("no complete scan to publish", hint="run `hfscan scan` first")
+        raise UsageError("no complete scan to publish", hint=first_scan_hint())
     for scan_id, date in remote.snapshots.items():
         if scan_id in local and local[scan_id]["snapshot_date"] != date:
             raise UsageError(f"datasets/{repo} holds scan {scan_id} dated {date}, this database's scan {scan_id} "
@@ -59,8 +62,18 @@ def plan(con: duckdb.DuckDBPyConnection, remote: RemoteState, repo: str) -> list
     return [s for s, row in local.items() if s not in remote.snapshots and row["models"] > 0]
 
 
+@dataclass(frozen=True)
+class PublishStep:
+    """Progress of one publish: `done` of `total` steps (one per snapshot exported, the card, the
+    report, the commit); `step` is the one starting now."""
+
+    done: int
+    total: int
+    step: str
+
+
 def publish(con: duckdb.DuckDBPyConnection, api: Any, repo: str, *, private: bool = False, report: bool = False,
-            dry_run: bool = False) -> dict[str, Any]:
+            dry_run: bool = False, on_step: Callable[[PublishStep], None] | None = None) -> dict[str, Any]:
     """Upload what the repo lacks in one commit (see the module docstring); returns what was done."""
     from hfscan.store.transfer import export_snapshots
 
@@ -69,17 +82,30 @@ def publish(con: duckdb.DuckDBPyConnection, api: Any, repo: str, *, private: boo
     new = plan(con, remote, repo)
     local = local_snapshots(con)
     published = sorted(set(remote.snapshots) | set(new))
+    total = len(new) + 1 + int(report) + int(not dry_run)
+    done = 0
+
+    def step(what: str) -> None:
+        nonlocal done
+        if on_step:
+            on_step(PublishStep(done, total, what))
+        done += 1
+
     with tempfile.TemporaryDirectory(prefix="hfscan-publish-") as tmp:
         root = Path(tmp)
         files: list[tuple[str, Path]] = []
+        for scan_id in new:  # one at a time: the progress moves per snapshot
+            step(f"exporting scan {scan_id}")
+            export_snapshots(con, root / DATA_DIR, [scan_id])
         if new:
-            export_snapshots(con, root / DATA_DIR, new)
             files = [(p.relative_to(root).as_posix(), p) for p in sorted((root / DATA_DIR).rglob("*.parquet"))]
+        step("writing the dataset card")
         card = dataset_card(con, repo, [local.get(s) or {"scan_id": s, "snapshot_date": remote.snapshots[s]}
                                         for s in published])
         (root / "README.md").write_text(card, encoding="utf-8")
         files.append(("README.md", root / "README.md"))
         if report:
+            step("building the report")
             from hfscan.report import build_report
 
             build_report(con, root / REPORT_PATH)
@@ -91,5 +117,7 @@ def publish(con: duckdb.DuckDBPyConnection, api: Any, repo: str, *, private: boo
         }
         if dry_run:
             return result
+        step(f"uploading {len(files)} file(s), {result['bytes'] / 1e6:,.1f} MB, in one commit")
         result["commit"] = commit_files(api, repo, remote, files, new, private)
+        step("done")
     return result

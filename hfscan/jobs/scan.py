@@ -25,13 +25,12 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import duckdb
-
+from hfscan.analysis.suggest import with_endpoint
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient, RetryPolicy
 from hfscan.crawl.listing import (
@@ -42,9 +41,11 @@ from hfscan.crawl.listing import (
     prefetch,
     smaller_page,
 )
-from hfscan.errors import AuthError, HubError, StoreError, UsageError, first_line
+from hfscan.dates import utc_now
+from hfscan.errors import AuthError, HubError, UsageError, first_line
 from hfscan.store import snapshots
 from hfscan.store.connect import connect
+from hfscan.store.db_errors import db_errors
 from hfscan.store.staging import ScanState, Staging, staging_path
 
 
@@ -56,6 +57,7 @@ class ScanOptions:
     overlap: timedelta = timedelta(days=1)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     classify: bool = True
+    allow_shrink: bool = False  # store a listing under half the previous snapshot (snapshots.finalize)
 
 
 @dataclass
@@ -127,7 +129,8 @@ def run_scan(
             if state.endpoint != endpoint:
                 raise UsageError(
                     f"the interrupted scan {state.scan_id} was listing {state.endpoint}, not {endpoint}",
-                    hint="resume it with that endpoint, or throw it away with `hfscan scan --discard`",
+                    hint=f"resume it with `{with_endpoint('hfscan scan', state.endpoint)}`, or throw it away "
+                    "with `hfscan scan --discard`",
                 )
         staging.set_pid(os.getpid())
         staging.write_sidecar()
@@ -135,16 +138,13 @@ def run_scan(
                            max_requests_per_5min=options.max_requests_per_5min,
                            on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
         try:
-            try:
+            with db_errors(f"scan {state.scan_id}: cannot write the database",
+                           hint="free disk space or fix permissions; earlier snapshots are intact and "
+                           "`hfscan scan` resumes this one"):
                 if not state.done:
                     _crawl(staging, client, state, options, expected, resumed, on_progress, note)
-                final = snapshots.finalize(staging, on_wait=note)
-            except duckdb.Error as e:
-                raise StoreError(
-                    f"scan {state.scan_id}: cannot write the database: {first_line(e)}",
-                    hint="free disk space or fix permissions; earlier snapshots are intact and "
-                    "`hfscan scan` resumes this one",
-                ) from e
+                final = snapshots.finalize(staging, on_wait=note, planted=client.stats.planted,
+                                           allow_shrink=options.allow_shrink)
         except BaseException as e:
             _record_failure(staging, db_path, state.scan_id, e)
             raise
@@ -190,7 +190,7 @@ def _start(staging: Staging, db_path: Path, endpoint: str, options: ScanOptions,
             assert base is not None and base.high_water is not None
             stop_before = base.high_water - options.overlap
     state = ScanState(
-        scan_id=scan_id, kind=kind, endpoint=endpoint, started_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+        scan_id=scan_id, kind=kind, endpoint=endpoint, started_at=utc_now().replace(microsecond=0),
         next_url=None, done=False, pages=0, models=0, rejects=0, requests=0, stop_before=stop_before,
         base_scan_id=base.scan_id if (base and kind == "incremental") else None, status="running",
         error=None, pid=os.getpid(),

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal
 
 import altair as alt
 import polars as pl
 
-from hfscan.analysis.shares import REFERENCE_2021
+from hfscan.analysis.shares import REFERENCE_2021, REFERENCE_2021_SHARES
 from hfscan.report.data import ReportData, reference_frame
 
 CLASS_LABELS = {"pytorch_only": "PyTorch only", "tensorflow_only": "TensorFlow only", "both": "Both",
                 "neither": "Neither", "new": "New", "deleted": "Deleted"}
 CLASS_ORDER = ["PyTorch only", "TensorFlow only", "Both", "Neither"]
 # Colour-blind-safe (Okabe–Ito) and stable across charts.
-CLASS_COLOURS = alt.Scale(domain=CLASS_ORDER, range=["#E69F00", "#0072B2", "#009E73", "#999999"])
+CLASS_HUES = dict(zip(CLASS_ORDER, ["#E69F00", "#0072B2", "#009E73", "#999999"], strict=True))
+# The shares' classes (neither is never in a share): a legend lists only classes a chart draws.
+CLASS_COLOURS = alt.Scale(domain=CLASS_ORDER[:3], range=[CLASS_HUES[c] for c in CLASS_ORDER[:3]])
+
+
+def class_colours(frame: pl.DataFrame, column: str = "class_label") -> alt.Scale:
+    """The colour scale of the classes present in `frame` (same hue per class in every chart)."""
+    present = set(frame[column].to_list()) if frame.height else set()
+    domain = [c for c in CLASS_ORDER if c in present] or CLASS_ORDER[:3]
+    return alt.Scale(domain=domain, range=[CLASS_HUES[c] for c in domain])
 WIDTH = 620
 
 
 def _label(frame: pl.DataFrame, column: str = "class") -> pl.DataFrame:
-    return frame.with_columns(pl.col(column).replace(CLASS_LABELS).alias(column + "_label"))
+    """The class's label, and its rank in CLASS_ORDER: every stacked chart stacks in that one order."""
+    return frame.with_columns(pl.col(column).replace(CLASS_LABELS).alias(column + "_label"),
+                              pl.col(column).replace_strict(CLASS_RANK, default=len(CLASS_RANK), return_dtype=pl.Int64)
+                              .alias(column + "_rank"))
+
+
+CLASS_RANK = {"pytorch_only": 0, "tensorflow_only": 1, "both": 2, "neither": 3}
+STACK_ORDER = alt.Order("class_rank:Q", sort="ascending")
 
 
 def headline(data: ReportData) -> alt.Chart:
@@ -37,141 +54,210 @@ def headline(data: ReportData) -> alt.Chart:
         y=alt.Y("source:N", title=None),
         x=alt.X("share:Q", stack="normalize", title="Share of models with PyTorch and/or TensorFlow",
                 axis=alt.Axis(format="%")),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
-        order=alt.Order("class:N"),
+        color=alt.Color("class_label:N", scale=class_colours(frame), title="Class", sort=CLASS_ORDER),
+        order=STACK_ORDER,
         tooltip=[alt.Tooltip("source:N"), alt.Tooltip("class_label:N", title="class"),
                  alt.Tooltip("share:Q", format=".1f", title="share %"), alt.Tooltip("models:Q", format=",")],
     ).properties(title="The headline, by method, next to the 2021 figure", width=WIDTH)
 
 
-AS_OF_LINE = "as of the date (history, complete)"
-AS_OF_PARTIAL = "as of the date, PARTIAL (coverage < 100%)"
+AS_OF_LINE = "as of the date (hfscan timeline; band: 95% interval)"
 NAIVE = "naive: today's files by creation date"
 SNAPSHOT = "complete snapshot"
 IMPORTED = "complete snapshot (imported dump)"
 ASSEMBLY = "AssemblyAI, 14 Dec 2021"
-SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, AS_OF_PARTIAL, SNAPSHOT, IMPORTED, ASSEMBLY],
-                          range=["circle", "triangle-down", "square", "triangle-up", "diamond"])
-SHARE_CLASSES = ("pytorch_only", "tensorflow_only", "both")
+SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY],
+                          range=["circle", "square", "triangle-up", "diamond"])
+# The lead chart's two panels: PyTorch only near 80-90%, the small classes on their own scale.
+PANELS = (("PyTorch only", ("pytorch_only",)), ("TensorFlow only and both", ("tensorflow_only", "both")))
 
 
 def _time_frame(data: ReportData) -> pl.DataFrame:
-    """One long frame for the time chart: date, class, share, series, coverage (NULL: not an as-of)."""
-    schema = {"date": pl.String, "class": pl.String, "share": pl.Float64, "models": pl.Int64,
-              "population": pl.Int64, "coverage": pl.Float64, "missing": pl.Int64, "series": pl.String,
-              "segment": pl.Int64}
+    """One long frame for the time chart: date, class, share and its 95% interval, series."""
+    schema = {"date": pl.String, "class": pl.String, "share": pl.Float64, "share_low": pl.Float64,
+              "share_high": pl.Float64, "models": pl.Int64, "population": pl.Int64, "exact": pl.Boolean,
+              "series": pl.String}
     parts = []
     if data.timeline.height:
-        # The line breaks at every partial date: complete dates on either side are separate segments.
-        segments = (data.timeline.select("day", "complete").unique("day").sort("day")
-                    .with_columns((~pl.col("complete")).cast(pl.Int64).cum_sum().alias("segment")).drop("complete"))
-        parts.append(data.timeline.join(segments, on="day").select(
-            pl.col("day").alias("date"), "class", "share", "models", "population", "coverage", "missing",
-            pl.when(pl.col("complete")).then(pl.lit(AS_OF_LINE)).otherwise(pl.lit(AS_OF_PARTIAL)).alias("series"),
-            "segment"))
+        timeline = data.timeline
+        for column in ("share_low", "share_high"):  # rows stored before intervals: the point only when exact
+            if column not in timeline.columns:
+                timeline = timeline.with_columns(pl.lit(None, pl.Float64).alias(column))
+        timeline = timeline.with_columns(
+            pl.coalesce("share_low", pl.when(pl.col("complete")).then("share")).alias("share_low"),
+            pl.coalesce("share_high", pl.when(pl.col("complete")).then("share")).alias("share_high"))
+        parts.append(timeline.select(pl.col("day").alias("date"), "class", "share", "share_low", "share_high",
+                                     "models", "population", pl.col("complete").alias("exact"),
+                                     pl.lit(AS_OF_LINE).alias("series")))
+    none_f, none_i = pl.lit(None, pl.Float64), pl.lit(None, pl.Int64)
     if data.naive.height:
-        parts.append(data.naive.select(pl.col("day").alias("date"), "class", "share", "models", "population",
-                                       pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
-                                       pl.lit(NAIVE).alias("series")))
+        parts.append(data.naive.select(pl.col("day").alias("date"), "class", "share", none_f.alias("share_low"),
+                                       none_f.alias("share_high"), "models", "population",
+                                       pl.lit(None, pl.Boolean).alias("exact"), pl.lit(NAIVE).alias("series")))
     snapshots = data.by_snapshot.filter(pl.col("method") == "files")
     if snapshots.height:
         parts.append(snapshots.select(
-            pl.col("snapshot_at").cast(pl.String).str.slice(0, 10).alias("date"), "class", "share", "models",
-            pl.lit(None, pl.Int64).alias("population"), pl.lit(1.0).alias("coverage"), pl.lit(0, pl.Int64).alias("missing"),
+            pl.col("snapshot_at").cast(pl.String).str.slice(0, 10).alias("date"), "class", "share",
+            pl.col("share").alias("share_low"), pl.col("share").alias("share_high"), "models",
+            none_i.alias("population"), pl.lit(True).alias("exact"),
             (pl.when(pl.col("origin") == "imported dump").then(pl.lit(IMPORTED)).otherwise(pl.lit(SNAPSHOT))
              if "origin" in snapshots.columns else pl.lit(SNAPSHOT)).alias("series")))
     parts.append(reference_frame().select(
-        pl.lit("2021-12-14").alias("date"), "class", "share", pl.lit(None, pl.Int64).alias("models"),
-        pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
-        pl.lit(None, pl.Float64).alias("coverage"), pl.lit(None, pl.Int64).alias("missing"),
-        pl.lit(ASSEMBLY).alias("series")))
-    parts = [part if "segment" in part.columns else part.with_columns(pl.lit(0).alias("segment")) for part in parts]
+        pl.lit("2021-12-14").alias("date"), "class", "share", none_f.alias("share_low"), none_f.alias("share_high"),
+        none_i.alias("models"), pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
+        pl.lit(None, pl.Boolean).alias("exact"), pl.lit(ASSEMBLY).alias("series")))
     return _label(pl.concat([part.cast(schema) for part in parts]))  # type: ignore[arg-type]
 
 
-def timeline(data: ReportData) -> alt.LayerChart:
-    """The report's lead: PT-only / TF-only / both over time. As-of reconstructions (hfscan timeline)
-    as a line through complete dates only; partial dates as hollow triangles off the line; complete
-    snapshots as squares (imported dumps as triangles); the 2021 figure as labelled diamonds; the naive estimate dashed."""
-    frame = _time_frame(data)
+def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], height: int) -> alt.LayerChart | alt.FacetChart:
     one_of = lambda *values: alt.FieldOneOfPredicate(field="series", oneOf=list(values))  # noqa: E731
-    base = alt.Chart(frame).encode(
-        x=alt.X("date:T", title="Date (end of day, UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0)),
-        y=alt.Y("share:Q", title="Share of models with PyTorch and/or TensorFlow (%)", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
-        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
-                 alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
-                 alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models"),
-                 alt.Tooltip("coverage:Q", format=".2%"), alt.Tooltip("missing:Q", format=",", title="repos unknown")])
-    lines = base.transform_filter(one_of(AS_OF_LINE, NAIVE)).mark_line().encode(
-        detail=alt.Detail("segment:N"),
-        strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320), scale=alt.Scale(domain=[AS_OF_LINE, NAIVE],
-                                                                          range=[[1, 0], [6, 4]])))
+    panel = frame.filter(pl.col("class").is_in(classes))
+    x = alt.X("date:T", title="Date (end of day, UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y_title = f"{title} (% of PT/TF models)"
+    y = alt.Y("share:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
+    colour = alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER)
+    tooltip = [alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
+               alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
+               alt.Tooltip("share_low:Q", format=".1f", title="95% low"),
+               alt.Tooltip("share_high:Q", format=".1f", title="95% high"), alt.Tooltip("exact:N"),
+               alt.Tooltip("models:Q", format=","), alt.Tooltip("population:Q", format=",", title="PT/TF models")]
+    base = alt.Chart(panel).encode(x=x, color=colour, tooltip=tooltip)
+    band = base.transform_filter(one_of(AS_OF_LINE)).mark_area(opacity=0.22, interpolate="linear").encode(
+        y=alt.Y("share_low:Q", title=y_title, scale=alt.Scale(zero=False, nice=True)), y2="share_high:Q")
+    line = base.transform_filter(one_of(AS_OF_LINE)).mark_line(strokeWidth=2).encode(y=y)
+    # The naive estimate: thin, dashed, faded, so the eye follows the estimate, not it.
+    naive = base.transform_filter(one_of(NAIVE)).mark_line(strokeWidth=1.2, strokeDash=[5, 4], opacity=0.55).encode(
+        y=y, strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320),
+                                       scale=alt.Scale(domain=[AS_OF_LINE, NAIVE], range=[[1, 0], [5, 4]])))
     shape = alt.Shape("series:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))
     points = base.transform_filter(one_of(AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY)).mark_point(
-        filled=True, size=70, opacity=1).encode(shape=shape)
-    partial = base.transform_filter(one_of(AS_OF_PARTIAL)).mark_point(
-        filled=False, size=110, strokeWidth=2, strokeDash=[2, 2]).encode(shape=shape)
-    label = base.transform_filter(
-        alt.datum["series"] == ASSEMBLY).transform_filter(alt.datum["class"] == "pytorch_only").mark_text(
-        align="left", dx=9, dy=-9, fontWeight="bold", color="#333").encode(
-        text=alt.value(f"AssemblyAI 2021: {' / '.join(f'{v:g}' for v in REFERENCE_2021['shares'].values())}"))
-    return alt.layer(lines, points, partial, label).properties(
-        title="PyTorch only, TensorFlow only and both over time (files method)", width=WIDTH, height=340)
+        filled=True, size=55, opacity=1).encode(y=y, shape=shape)
+    layers = [band, line, naive, points]
+    if "pytorch_only" in classes:  # the 2021 figure, labelled at the top edge of the panel, above the data
+        rule = alt.Chart(pl.DataFrame({"date": ["2021-12-14"]})).mark_rule(color="#888", strokeDash=[2, 2]).encode(
+            x="date:T")
+        label = alt.Chart(pl.DataFrame({"date": ["2021-12-14"]})).mark_text(
+            align="left", baseline="top", dx=4, y=2, fontWeight="bold", color="#333").encode(
+            x="date:T", text=alt.value(f"AssemblyAI 2021: "
+                                       f"{' / '.join(f'{v:g}' for v in REFERENCE_2021_SHARES.values())}"))
+        layers += [rule, label]
+    return alt.layer(*layers).properties(title=title, width=WIDTH, height=height)
 
 
-def _per_snapshot(frame: pl.DataFrame, y_title: str, title: str, *extra: Any, tooltip: list[Any]) -> alt.Chart:
-    """One line per class and method over the snapshots (header left out: it is a sample)."""
-    return alt.Chart(_label(frame.filter(pl.col("method") != "header"))).mark_line(point=True).encode(
-        alt.X("snapshot_at:T", title="Scan date"),
-        alt.Y("share:Q", title=y_title),
-        alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class"),
-        alt.StrokeDash("method:N", title="Method"),
-        *extra,
-        tooltip=["scan_id:Q", "method:N", alt.Tooltip("class_label:N", title="class"),
-                 alt.Tooltip("share:Q", format=".2f"), *tooltip],
-    ).properties(title=title, width=WIDTH)
+def timeline(data: ReportData) -> alt.VConcatChart:
+    """The report's lead: PT-only, then TF-only and both on their own scale, over time. As-of
+    estimates (hfscan timeline) as lines with their 95% interval as a band; complete snapshots as
+    squares (imported dumps as triangles); the 2021 figure as diamonds, labelled at the panel's
+    top edge; the naive estimate thin, dashed and faded."""
+    frame = _time_frame(data)
+    panels = [_lead_panel(frame, title, classes, 230 if len(classes) == 1 else 200) for title, classes in PANELS]
+    return alt.vconcat(*panels).resolve_scale(color="shared", shape="shared", strokeDash="shared").properties(
+        title="PyTorch only, TensorFlow only and both over time (files method)")
 
 
-def by_snapshot(data: ReportData) -> alt.Chart:
+def _segments(frame: pl.DataFrame) -> pl.DataFrame:
+    """A line joins two snapshots only when they are of one kind (scan or imported dump) and at most
+    GAP_DAYS apart: dumps of early November are not joined to December's scans by a flat line."""
+    order = (frame.select("scan_id", "snapshot_at", "origin").unique("scan_id").sort("snapshot_at", "scan_id")
+             .with_columns(((pl.col("origin") != pl.col("origin").shift(1))
+                            | ((pl.col("snapshot_at") - pl.col("snapshot_at").shift(1)) > timedelta(days=GAP_DAYS)))
+                           .fill_null(True).cast(pl.Int64).cum_sum().alias("segment")))
+    return frame.join(order.select("scan_id", "segment"), on="scan_id")
+
+
+GAP_DAYS = 7
+ORIGIN_SHAPES = {"live scan": "circle", "imported dump": "triangle-up"}
+
+
+def _present(frame: pl.DataFrame, column: str, values: dict[str, Any]) -> alt.Scale:
+    """A scale over the values of `values` that `frame` has: a legend never lists what is not drawn."""
+    present = set(frame[column].to_list())
+    domain = [v for v in values if v in present]
+    return alt.Scale(domain=domain, range=[values[v] for v in domain])
+
+
+def _per_snapshot(frame: pl.DataFrame, y_title: str, title: str, *, tooltip: list[Any]) -> alt.FacetChart:
+    """One panel per method (header left out: it is a sample), one line per class over snapshot dates;
+    the line breaks where snapshots change kind or are far apart; imported dumps are triangles."""
+    frame = frame.filter(pl.col("method") != "header")
+    if "origin" not in frame.columns:
+        frame = frame.with_columns(pl.lit("live scan").alias("origin"))
+    frame = _label(_segments(frame)).with_columns(
+        (pl.col("class") + "/" + pl.col("segment").cast(pl.String)).alias("line"))
+    base = alt.Chart().encode(
+        alt.X("snapshot_at:T", title="Snapshot date", axis=DATE_AXIS),
+        alt.Y("share:Q", title=y_title, scale=alt.Scale(domain=[0, 100])),
+        alt.Color("class_label:N", scale=class_colours(frame), title="Class", sort=CLASS_ORDER),
+        tooltip=[alt.Tooltip("snapshot_at:T", format="%Y-%m-%d", title="snapshot"), "method:N",
+                 alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".2f"),
+                 alt.Tooltip("origin:N", title="snapshot kind"), *tooltip])
+    lines = base.mark_line().encode(detail=alt.Detail("line:N"))
+    points = base.mark_point(filled=True, size=50, opacity=1).encode(
+        shape=alt.Shape("origin:N", title="Snapshot", scale=_present(frame, "origin", ORIGIN_SHAPES)))
+    return alt.layer(lines, points, data=frame).properties(width=WIDTH - 220, height=170).facet(
+        row=alt.Row("method:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=200)),
+    ).properties(title=title)
+
+
+DATE_AXIS = alt.Axis(format="%Y-%m-%d", labelAngle=-35, labelOverlap="greedy", labelSeparation=4)
+
+
+def by_snapshot(data: ReportData) -> alt.FacetChart:
     return _per_snapshot(
-        data.by_snapshot, "Share of PT/TF models (%)",
-        "Shares by snapshot (one point per complete scan; triangles: imported dumps)",
-        alt.Shape("origin:N", title="Snapshot", scale=alt.Scale(domain=["live scan", "imported dump"],
-                                                                 range=["circle", "triangle-up"])),
-        tooltip=[alt.Tooltip("models:Q", format=","), alt.Tooltip("origin:N", title="snapshot"),
-                 alt.Tooltip("source:N")])
+        data.by_snapshot, "% of PT/TF models",
+        "Shares by snapshot, one panel per method (circles: scans; triangles: imported dumps)",
+        tooltip=[alt.Tooltip("models:Q", format=","), alt.Tooltip("source:N")])
 
 
-def weighted_by_snapshot(data: ReportData) -> alt.Chart:
+def weighted_by_snapshot(data: ReportData) -> alt.FacetChart:
     """Next to `by_snapshot`: the same classes weighted by 30-day downloads."""
+    frame = data.weighted_by_snapshot
+    if "origin" not in frame.columns and data.scans.height:
+        origins = data.scans.select("scan_id", pl.when(pl.col("kind") == "import").then(pl.lit("imported dump"))
+                                    .otherwise(pl.lit("live scan")).alias("origin"))
+        frame = frame.join(origins, on="scan_id", how="left")
     return _per_snapshot(
-        data.weighted_by_snapshot, "Share of PT/TF models' 30-day downloads (%)",
-        "Shares weighted by downloads, by snapshot",
+        frame, "% of PT/TF downloads",
+        "Shares of PT/TF models' 30-day downloads, by snapshot, one panel per method",
         tooltip=[alt.Tooltip("downloads:Q", format=","), alt.Tooltip("models:Q", format=",")])
 
 
-def by_cohort(data: ReportData) -> alt.Chart:
+def by_cohort(data: ReportData) -> alt.LayerChart:
+    """Normalised bars hide size: each cohort's label carries its n, and the bar's opacity says
+    whether it rests on fewer than SMALL_COHORT models."""
     frame = _label(data.by_cohort.filter(pl.col("method") == "files"))
+    sizes = frame.group_by("cohort").agg(pl.col("models").sum().alias("n"))
+    frame = frame.join(sizes, on="cohort").with_columns(
+        (pl.col("cohort") + "  (n = " + pl.col("n").map_elements(lambda n: f"{n:,}", return_dtype=pl.String)
+         + ")").alias("cohort_n"),
+        pl.when(pl.col("n") < SMALL_COHORT).then(pl.lit(f"fewer than {SMALL_COHORT} models"))
+        .otherwise(pl.lit(f"{SMALL_COHORT} models or more")).alias("size"))
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("cohort:N", title="Creation quarter", sort="ascending"),
-        y=alt.Y("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%")),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        y=alt.Y("cohort_n:N", title="Creation quarter (n = models with PyTorch and/or TensorFlow)",
+                sort=alt.EncodingSortField("cohort", order="ascending"), axis=alt.Axis(labelLimit=300)),
+        x=alt.X("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%", tickCount=5)),
+        color=alt.Color("class_label:N", scale=class_colours(frame), title="Class", sort=CLASS_ORDER),
+        order=STACK_ORDER,
+        opacity=alt.Opacity("size:N", title="Cohort size", scale=_present(
+            frame, "size", {f"{SMALL_COHORT} models or more": 1.0, f"fewer than {SMALL_COHORT} models": 0.35})),
         tooltip=["cohort:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f"),
-                 alt.Tooltip("models:Q", format=",")],
+                 alt.Tooltip("models:Q", format=","), alt.Tooltip("n:Q", format=",", title="cohort n")],
     ).properties(title="By creation cohort (files method; clamped repos without history in one bucket)",
-                 width=WIDTH)
+                 width=WIDTH - 260)
+
+
+SMALL_COHORT = 100
 
 
 def top_models(data: ReportData) -> alt.Chart:
     frame = _label(data.top.rename({"files_class": "class"}))
     return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("model_id:N", sort="-x", title=None),
-        x=alt.X("downloads:Q", title="Downloads (last 30 days)", axis=alt.Axis(format="~s")),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class (files)", sort=CLASS_ORDER),
+        y=alt.Y("model_id:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("downloads:Q", title="Downloads (last 30 days)", axis=alt.Axis(format="~s", tickCount=5)),
+        color=alt.Color("class_label:N", scale=class_colours(frame), title="Class (files)", sort=CLASS_ORDER),
         tooltip=["rank:Q", "model_id:N", alt.Tooltip("downloads:Q", format=","), "library_name:N",
                  alt.Tooltip("class_label:N", title="files class"), "tags_class:N"],
-    ).properties(title=f"Top {data.top.height} models by downloads", width=WIDTH)
+    ).properties(title=f"Top {data.top.height} models by downloads", width=WIDTH - 260)
 
 
 def weighted(data: ReportData) -> alt.Chart:
@@ -180,55 +266,86 @@ def weighted(data: ReportData) -> alt.Chart:
         y=alt.Y("method:N", title="Method"),
         x=alt.X("downloads:Q", stack="normalize", title="Share of downloads of PT/TF models",
                 axis=alt.Axis(format="%")),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        color=alt.Color("class_label:N", scale=class_colours(frame), title="Class", sort=CLASS_ORDER),
+        order=STACK_ORDER,
         tooltip=["method:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("downloads:Q", format=","),
                  alt.Tooltip("download_share:Q", format=".1f", title="share %")],
-    ).properties(title="Download-weighted shares (30 days)", width=WIDTH)
+    ).properties(title="Download-weighted shares (30 days, latest snapshot)", width=WIDTH - 120)
 
 
-def breakdowns(data: ReportData) -> alt.Chart:
+def breakdowns(data: ReportData) -> alt.FacetChart:
     frame = _label(data.breakdowns)
+    # `total` repeats on each class row of a value: sort by its max, not its sum (the default op).
     return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("value:N", sort=alt.EncodingSortField("total", order="descending"), title=None),
-        x=alt.X("models:Q", title="Models", stack=True),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
-        row=alt.Row("dimension:N", title=None),
+        y=alt.Y("value:N", sort=alt.EncodingSortField("total", op="max", order="descending"), title=None,
+                axis=alt.Axis(labelLimit=220)),
+        x=alt.X("models:Q", title="Models", stack=True, axis=alt.Axis(tickCount=5, format=",.0f")),
+        color=alt.Color("class_label:N", scale=class_colours(frame), title="Class", sort=CLASS_ORDER),
+        order=STACK_ORDER,
+        row=alt.Row("dimension:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
         tooltip=["dimension:N", "value:N", alt.Tooltip("class_label:N", title="class"),
-                 alt.Tooltip("models:Q", format=",")],
+                 alt.Tooltip("models:Q", format=","), alt.Tooltip("total:Q", format=",")],
     ).resolve_scale(y="independent", x="independent").properties(
-        title="Largest libraries, pipeline tags and authors (files method)", width=WIDTH - 120)
+        title="Largest libraries, pipeline tags and authors (files method)", width=WIDTH - 340)
 
 
-def _heatmap(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, scheme: str,
-             title: str) -> alt.LayerChart:
-    """Counts of one class pair per cell, with the number written in it (log colour: a few big cells)."""
+FROM_ORDER = [*CLASS_ORDER, "New"]
+TO_ORDER = [*CLASS_ORDER, "Deleted"]
+
+
+def _heatmap(frame: pl.DataFrame, x: str, y: str, x_title: str, y_title: str, scheme: Literal["blues", "greens"],
+             title: str | alt.TitleParams, x_order: list[str], y_order: list[str]) -> alt.LayerChart:
+    """Counts of one class pair per cell, with the number written in it (log colour: a few big cells).
+    Both axes in the classes' one order, so the diagonal (no change) runs corner to corner."""
     frame = frame.with_columns(pl.col(x).replace(CLASS_LABELS), pl.col(y).replace(CLASS_LABELS))
-    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=x_title), y=alt.Y(f"{y}:N", title=y_title))
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=x_title, sort=x_order, scale=alt.Scale(domain=x_order),
+                                           axis=alt.Axis(labelAngle=0, labelLimit=120)),
+                                   y=alt.Y(f"{y}:N", title=y_title, sort=y_order, scale=alt.Scale(domain=y_order)))
     cells = base.mark_rect().encode(
         color=alt.Color("models:Q", scale=alt.Scale(type="log", scheme=scheme), title="Models"),
         tooltip=[f"{y}:N", f"{x}:N", alt.Tooltip("models:Q", format=",")])
     return (cells + base.mark_text().encode(text=alt.Text("models:Q", format=","))).properties(
-        title=title, width=360, height=240)
+        title=title, width=420, height=200)
 
 
 def transitions(data: ReportData) -> alt.LayerChart:
-    return _heatmap(data.transitions, "to_class", "from_class", "Class in the latest scan",
-                    "Class in the previous scan", "blues",
-                    "Class transitions between the last two scans (files method)")
+    frame = data.transitions
+    pair = ""
+    if frame.height and "previous_day" in frame.columns:
+        first = frame.row(0, named=True)
+        pair = (f"from scan {first['previous_scan_id']} ({first['previous_day']}) "
+                f"to scan {first['scan_id']} ({first['current_day']})")
+    return _heatmap(frame, "to_class", "from_class", "Class in the later snapshot",
+                    "Class in the earlier snapshot", "blues",
+                    alt.TitleParams("Class transitions between the last two snapshots (files method)",
+                                    subtitle=[pair] if pair else []),
+                    TO_ORDER, FROM_ORDER)
 
 
 def agreement(data: ReportData) -> alt.LayerChart:
     return _heatmap(data.agreement, "tags_class", "files_class", "By the Hub's tags", "By file names", "greens",
-                    "Method agreement: tags vs files (latest scan)")
+                    "Method agreement: tags vs files (latest snapshot)", CLASS_ORDER, CLASS_ORDER)
 
 
 def neither(data: ReportData) -> alt.Chart:
-    return alt.Chart(data.neither).mark_bar().encode(
-        x=alt.X("scan_id:O", title="Scan"),
-        y=alt.Y("models:Q", title="Models classified neither"),
+    """By snapshot date (never by scan id): an older dump imported later sorts where it belongs;
+    two snapshots of one day are two bars, each named by its scan."""
+    frame = data.neither
+    if "snapshot_day" not in frame.columns:
+        frame = frame.with_columns(pl.col("snapshot_at").cast(pl.String).str.slice(0, 10).alias("snapshot_day"))
+    frame = frame.with_columns(
+        (pl.col("snapshot_day") + " (" + pl.when(pl.col("kind") == "import").then(pl.lit("dump "))
+         .otherwise(pl.lit("scan ")) + pl.col("scan_id").cast(pl.String) + ")"
+         if "kind" in frame.columns else pl.col("snapshot_day") + " (" + pl.col("scan_id").cast(pl.String) + ")")
+        .alias("snapshot"),
+        pl.struct("snapshot_at", "scan_id").rank("dense").alias("position"))
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("snapshot:N", title="Snapshot (date, scan)", sort=alt.EncodingSortField("position", op="min"),
+                axis=alt.Axis(labelAngle=-90, labelLimit=200)),
+        y=alt.Y("models:Q", title="Models classified neither", axis=alt.Axis(format=",.0f")),
         color=alt.Color("neither_reason:N", title="Why", scale=alt.Scale(scheme="tableau20")),
-        tooltip=["scan_id:O", "neither_reason:N", alt.Tooltip("models:Q", format=",")],
-    ).properties(title="What 'neither' is made of, per scan (files method)", width=WIDTH)
+        tooltip=[alt.Tooltip("snapshot:N"), "neither_reason:N", alt.Tooltip("models:Q", format=",")],
+    ).properties(title="What 'neither' is made of, per snapshot (files method)", width=WIDTH - 200)
 
 
 def as_of(data: ReportData) -> alt.Chart | None:
@@ -241,7 +358,8 @@ def as_of(data: ReportData) -> alt.Chart | None:
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y("estimate:N", title=None),
         x=alt.X("share:Q", stack="normalize", title="Share of PT/TF models", axis=alt.Axis(format="%")),
-        color=alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER),
+        color=alt.Color("class_label:N", scale=class_colours(frame), title="Class", sort=CLASS_ORDER),
+        order=STACK_ORDER,
         tooltip=["estimate:N", alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f"),
                  alt.Tooltip("models:Q", format=","), alt.Tooltip("coverage:Q", format=".2%")],
     ).properties(title="As of a date (history) vs the naive estimate (today's files, clamped dates)", width=WIDTH)
@@ -267,15 +385,21 @@ def weights_vs_loadable(data: ReportData) -> alt.Chart | None:
         (pl.col("snapshot_at").cast(pl.String).str.slice(0, 10) + " (scan " + pl.col("scan_id").cast(pl.String)
          + ")").alias("snapshot"))
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=list(LOADABLE_MEASURES.values())),
-        x=alt.X("count:Q", title="Models"),
-        row=alt.Row("snapshot:N", title=None),
+        y=alt.Y("label:N", title=None, sort=list(LOADABLE_MEASURES.values()), axis=alt.Axis(labelLimit=0)),
+        x=alt.X("count:Q", title="Models", axis=alt.Axis(format=",.0f", tickCount=5)),
+        row=alt.Row("snapshot:N", title=None, sort="ascending",
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=0)),
         color=alt.Color("label:N", legend=None, sort=list(LOADABLE_MEASURES.values()),
                         scale=alt.Scale(range=["#0072B2", "#009E73", "#56B4E9", "#999999"])),
         tooltip=["snapshot:N", alt.Tooltip("label:N", title="measure"), alt.Tooltip("count:Q", format=","),
                  alt.Tooltip("models:Q", format=",", title="models in snapshot")],
-    ).properties(title="Ships TensorFlow weights vs can be loaded from TensorFlow", width=WIDTH - 120)
+    ).properties(title="Ships TensorFlow weights vs can be loaded from TensorFlow", width=WIDTH - 380)
 
+
+# Why a chart can be missing from a database (for the export's refusal).
+NEEDS = {"as_of": "`--as-of DATE` (after `hfscan history --as-of DATE`)",
+         "weights_vs_loadable": "a snapshot with model configs (a scan; `hfscan classify`)",
+         "transitions": "two complete snapshots"}
 
 CHARTS = {
     "timeline": timeline, "headline": headline, "as_of": as_of, "by_snapshot": by_snapshot,
@@ -285,8 +409,8 @@ CHARTS = {
 }
 
 
-def build(data: ReportData) -> dict[str, alt.TopLevelMixin]:
-    charts: dict[str, alt.TopLevelMixin] = {}
+def build(data: ReportData) -> dict[str, alt.TopLevelSpec]:
+    charts: dict[str, alt.TopLevelSpec] = {}
     for name, make in CHARTS.items():
         chart = make(data)
         if chart is not None:

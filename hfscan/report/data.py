@@ -12,11 +12,18 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from hfscan.analysis.shares import REFERENCE_2021, headline, resolve_scan
+from hfscan.analysis.shares import REFERENCE_2021_SHARES, headline, resolve_scan
 from hfscan.classify.rules import TRANSFORMERS_LINES
 from hfscan.errors import UsageError
+from hfscan.report.source import Provenance, provenance
 from hfscan.store import aggregates
 from hfscan.store.aggregates import BREAKDOWN_TOP
+
+
+@dataclass(frozen=True)
+class LibraryCount:
+    library: str  # "(no library)" when the listing names none
+    models: int
 
 
 @dataclass
@@ -38,10 +45,19 @@ class ReportData:
     naive: pl.DataFrame = field(default_factory=pl.DataFrame)      # today's files by creation date
     weighted_by_snapshot: pl.DataFrame = field(default_factory=pl.DataFrame)
     weights_vs_loadable: pl.DataFrame = field(default_factory=pl.DataFrame)  # files vs method loadable
+    source: Provenance | None = None  # what the numbers rest on (the banner)
+    # loadable_v5's TensorFlow-only models: none through transformers, so by library (files class kept).
+    v5_tf_only: tuple[LibraryCount, ...] = ()
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-    return con.sql(sql, params=params or None).pl()
+    """A small aggregate; DuckDB's sums of integers are HUGEINT/DECIMAL, which no chart renderer
+    reads (vl-convert: "unsupported type Decimal"): whole ones become Int64, others Float64."""
+    frame = con.sql(sql, params=params or None).pl()
+    return frame.with_columns(
+        [pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64)
+         for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)]
+        + [pl.col(name).cast(pl.Int64) for name, dtype in frame.schema.items() if dtype == pl.Int128])
 
 
 def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[str, Any]] | None = None) -> ReportData:
@@ -65,7 +81,7 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     by_snapshot = _frame(con, f"""
         SELECT b.*, CASE WHEN s.kind = 'import' THEN 'imported dump' ELSE 'live scan' END AS origin, s.source
         FROM ({long_shares.format(source="aggregate_shares" if every else "shares")}) b JOIN scans s USING (scan_id)
-        ORDER BY b.scan_id, b.method, b.class""")
+        ORDER BY s.snapshot_at, b.scan_id, b.method, b.class""")
     cohorts = f"aggregate_cohort_shares WHERE scan_id = {scan_id}" if latest else "cohort_shares"
     by_cohort = _frame(con, f"""
         SELECT method, cohort, k AS class, v AS models, round(100.0 * v / nullif(population, 0), 2) AS share
@@ -98,18 +114,26 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
         WHERE r.r <= {BREAKDOWN_TOP} ORDER BY b.dimension, r.total DESC, b.value, b.class""")
     transitions = _latest_transitions(con)
     agreement = _frame(con, "SELECT * FROM method_agreement ORDER BY files_class, tags_class")
-    neither = _frame(con, f"SELECT * FROM {'aggregate_' if every else ''}neither_over_time "
-                          "ORDER BY scan_id, neither_reason")
+    # By snapshot date (scan ids follow insertion, not time: an older dump imported later gets a higher id).
+    neither = _frame(con, f"""
+        SELECT n.*, strftime(s.snapshot_at, '%Y-%m-%d') AS snapshot_day, s.kind
+        FROM {'aggregate_' if every else ''}neither_over_time n JOIN scans s USING (scan_id)
+        ORDER BY s.snapshot_at, n.scan_id, n.neither_reason""")
     scans = _frame(con, """SELECT scan_id, kind, source, snapshot_at, models, pages, requests
-                           FROM scans WHERE status = 'complete' ORDER BY scan_id""")
+                           FROM scans WHERE status = 'complete' ORDER BY snapshot_at, scan_id""")
     timeline, naive = _timeline(con, str(snapshot_at)[:10])
     data = ReportData(scan_id, str(snapshot_at), headlines, by_snapshot, by_cohort, top, weighted, breakdowns,
                       transitions, agreement, neither, scans, as_of or [], timeline, naive)
     prefix = "aggregate_" if every else ""
     data.weighted_by_snapshot = _frame(con, f"""
         SELECT scan_id, snapshot_at, method, class, models, downloads, downloads_pct AS share
-        FROM {prefix}weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY scan_id, method, class""")
+        FROM {prefix}weighted_shares_by_snapshot WHERE class <> 'neither' ORDER BY snapshot_at, scan_id, method, class""")
     data.weights_vs_loadable = _frame(con, f"SELECT * FROM {prefix}weights_vs_loadable ORDER BY snapshot_at, scan_id")
+    data.source = provenance(con)
+    data.v5_tf_only = tuple(LibraryCount(str(r[0]), int(r[1])) for r in con.execute("""
+        SELECT coalesce(c.library_name, '(no library)'), count(*) FROM model_classes c
+        WHERE c.scan_id = ? AND c.method = 'loadable_v5' AND c.class = 'tensorflow_only'
+        GROUP BY ALL ORDER BY 2 DESC, 1""", [scan_id]).fetchall())
     return data
 
 
@@ -122,11 +146,13 @@ def _headline(con: duckdb.DuckDBPyConnection, stored: str, scan_id: int) -> dict
 def _timeline(con: duckdb.DuckDBPyConnection, snapshot_day: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The stored as-of series (`hfscan timeline`) at the current rules, each day from the newest
     snapshot it was computed from; and the naive estimate at the same days (quarter ends without one)."""
-    from hfscan.analysis.timeline import DEFAULT_FROM, naive_series, period_ends
+    from hfscan.analysis.as_of_answer import naive_series
+    from hfscan.analysis.shares import population, share_percentages
+    from hfscan.analysis.timeline import DEFAULT_FROM, period_ends
 
     timeline = _frame(con, """
-        SELECT strftime(day, '%Y-%m-%d') AS day, class, models, share, population, coverage, missing, complete,
-               scan_id
+        SELECT strftime(day, '%Y-%m-%d') AS day, class, models, share, share_low, share_high, population, coverage,
+               missing, complete, source, scan_id
         FROM as_of_shares
         WHERE class <> 'neither' AND rules_version = (SELECT rules_version FROM current_rules)
         QUALIFY scan_id = max(scan_id) OVER (PARTITION BY day)
@@ -137,9 +163,9 @@ def _timeline(con: duckdb.DuckDBPyConnection, snapshot_day: str) -> tuple[pl.Dat
             days = period_ends("quarter", DEFAULT_FROM, snapshot_day)
         except UsageError:  # a snapshot younger than one quarter end: no series to draw
             days = []
-    rows = [{"day": row["day"], "class": cls, "share": row["shares"][cls], "models": row["counts"][cls],
-             "population": row["population"]}
-            for row in naive_series(con, days) for cls in ("pytorch_only", "tensorflow_only", "both")]
+    rows = [{"day": day, "class": cls, "share": share_percentages(counts)[cls], "models": counts[cls],
+             "population": population(counts)}
+            for day, counts in naive_series(con, days) for cls in ("pytorch_only", "tensorflow_only", "both")]
     naive = pl.DataFrame(rows, schema={"day": pl.String, "class": pl.String, "share": pl.Float64,
                                        "models": pl.Int64, "population": pl.Int64})
     return timeline, naive
@@ -153,21 +179,23 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     only those two snapshots.
     """
     pair = con.execute("""
-        SELECT scan_id, previous_scan_id FROM (
-            SELECT scan_id, lag(scan_id) OVER (ORDER BY snapshot_at, scan_id) AS previous_scan_id
-            FROM scan_log WHERE status = 'complete')
+        SELECT scan_id, previous_scan_id, strftime(snapshot_at, '%Y-%m-%d'), previous_day FROM (
+            SELECT scan_id, snapshot_at, lag(scan_id) OVER (ORDER BY position) AS previous_scan_id,
+                   strftime(lag(snapshot_at) OVER (ORDER BY position), '%Y-%m-%d') AS previous_day
+            FROM snapshot_order)
         WHERE scan_id = (SELECT scan_id FROM latest_scan)""").fetchall()
     if not pair or pair[0][1] is None:  # one snapshot: nothing to pair (the view gives no rows either)
         return _frame(con, "SELECT * FROM class_transitions WHERE method = 'files' AND false")
-    current, previous = pair[0]
+    current, previous, current_day, previous_day = pair[0]
+    # The two snapshots compared are named in the chart's title (their ids and dates).
     return _frame(con, """
-        SELECT ?::INTEGER AS scan_id, ?::INTEGER AS previous_scan_id, 'files' AS method,
-               coalesce(p.class, 'new') AS from_class, coalesce(c.class, 'deleted') AS to_class, count(*) AS models
+        SELECT ?::INTEGER AS scan_id, ?::INTEGER AS previous_scan_id, ? AS current_day, ? AS previous_day,
+               'files' AS method, coalesce(p.class, 'new') AS from_class, coalesce(c.class, 'deleted') AS to_class,
+               count(*) AS models
         FROM (SELECT model_id, class FROM model_classes WHERE method = 'files' AND scan_id = ?) c
         FULL JOIN (SELECT model_id, class FROM model_classes WHERE method = 'files' AND scan_id = ?) p USING (model_id)
-        GROUP BY ALL ORDER BY from_class, to_class""", [current, previous, current, previous])
+        GROUP BY ALL ORDER BY from_class, to_class""", [current, previous, current_day, previous_day, current, previous])
 
 
 def reference_frame() -> pl.DataFrame:
-    return pl.DataFrame({"class": list(REFERENCE_2021["shares"]),
-                         "share": list(REFERENCE_2021["shares"].values())})
+    return pl.DataFrame({"class": list(REFERENCE_2021_SHARES), "share": list(REFERENCE_2021_SHARES.values())})

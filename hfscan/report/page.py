@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from hfscan.report.data import ReportData
+from hfscan.report.source import REFERENCE_URL, Provenance
 
 _UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -33,15 +34,21 @@ def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one classic script (from vl-convert; no network)."""
     import vl_convert
 
-    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    # vl-convert's stub marks `snippet` required; at run time it defaults to the standard globals.
+    bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]
+    return bundle.replace("</script", "<\\/script")
 
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;
 color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}.sub{color:#555;margin-top:0}section{margin:2.2rem 0}
-table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+table{border-collapse:collapse;font-size:.9rem;display:block;max-width:100%;overflow-x:auto}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
 td:first-child,th:first-child{text-align:left}.big{font-size:1.25rem}.note{color:#555;font-size:.9rem}.caveat{background:#fff3cd;border-left:4px solid #e0a800;padding:.4rem .7rem}
+#source{border:2px solid #555;padding:.5rem .8rem;margin-bottom:1rem;font-size:.95rem}
+#source.planted{border-color:#b00020;background:#fdecee}#source .what{font-size:1.1rem;font-weight:bold}
+#source.planted .what{color:#b00020}
+.chart{max-width:100%;overflow:hidden}.chart svg{max-width:100%;height:auto}
 """
 
 RUNNER = """
@@ -52,7 +59,8 @@ RUNNER = """
   document.body.dataset.charts=String(specs.length);
   specs.forEach(function(el){
     var target=document.getElementById(el.dataset.chart);
-    vegaEmbed(target,JSON.parse(el.textContent),{actions:false,renderer:'svg'}).then(function(){
+    vegaEmbed(target,JSON.parse(el.textContent),{actions:false,renderer:'svg'}).then(function(result){
+      (window.hfscanViews=window.hfscanViews||{})[el.dataset.chart.slice(6)]=result.view;  // for tests/report
       done+=1;document.body.dataset.rendered=String(done);
       document.body.dataset.resources=String(performance.getEntriesByType('resource').length);
     }).catch(function(e){errors.push(String(e));document.body.dataset.errors=errors.join(' | ');});
@@ -85,7 +93,8 @@ def _headline_table(data: ReportData) -> str:
         rows.append(f"<tr><td>2021 reference</td><td>{_pct(s['pytorch_only'])}</td><td>{_pct(s['tensorflow_only'])}</td>"
                     f"<td>{_pct(s['both'])}</td><td>≈{reference['population']:,}</td><td>–</td></tr>")
     return ("<table><tr><th>method</th><th>PyTorch only</th><th>TensorFlow only</th><th>both</th>"
-            "<th>population</th><th>neither</th></tr>" + "".join(rows) + "</table>" + "".join(notes))
+            "<th>population</th><th>neither</th></tr>" + "".join(rows) + "</table>" + "".join(notes)
+            + _v5_note(data))
 
 
 def _scans_table(data: ReportData) -> str:
@@ -145,21 +154,46 @@ def _timeline_caveat(data: ReportData) -> str:
         return ("<p class=caveat>No as-of series is stored yet, so the time chart shows snapshots, the 2021 "
                 "figure and the naive estimate only: <code>hfscan timeline --every quarter</code> adds it "
                 "(it states the history requests it needs first).</p>")
-    partial = data.timeline.filter(~pl.col("complete")).unique("day").sort("day")
-    text = ("<p class=note>Solid line: the Hub as of each date, rebuilt from each repo's files at its last commit "
-            "on or before the date (<code>hfscan timeline</code>). Squares: complete snapshots. Dashed: the naive "
-            "estimate (today's files, by listed creation date; every repo created before 2022-03-02 counted as "
-            "old). Diamonds: the AssemblyAI figure of 14 Dec 2021, read off its chart.</p>")
-    if partial.height:
-        # Coverage is floored where it is computed (as_of.coverage_of): two decimals never show a false 100.
-        days = ", ".join(f"{html.escape(row['day'])} ({row['missing']:,} unknown, "
-                         f"{100 * row['coverage']:.2f}% known)"
-                         for row in partial.iter_rows(named=True))
-        text += (f"<p class=caveat><b>Partial:</b> {partial.height} date(s) count only the repos known on them and "
-                 f"are drawn as hollow triangles, off the line: {days}. <code>hfscan history --every ...</code> "
-                 "with the timeline's options fetches what the Hub still has; repos whose history was squashed "
-                 "after a date stay unknown on it (their files then are on no server).</p>")
+    estimated = data.timeline.filter(~pl.col("complete")).unique("day").sort("day")
+    text = ("<p class=note>Solid lines: the Hub as of each date, rebuilt from each repo's files at its last commit "
+            "on or before the date (<code>hfscan timeline</code>); the band around each is its 95% interval "
+            "(none where the date is exact). PyTorch only has its own panel; TensorFlow only and both share the "
+            "second, on their own scale. Squares: complete snapshots. Thin dashed lines: the naive estimate "
+            "(today's files, by listed creation date; every repo created before 2022-03-02 counted as old). "
+            "Diamonds: the AssemblyAI figure of 14 Dec 2021, read off its chart.</p>")
+    if estimated.height:
+        days = ", ".join(html.escape(row["day"]) for row in estimated.iter_rows(named=True))
+        text += (f"<p class=note>{estimated.height} date(s) are estimates, not exact: {days}. Repos whose history "
+                 "was not fetched are estimated from a keyed-hash sample (<code>hfscan history --every ... "
+                 "--sample N</code>; a larger N narrows the band), and repos no request can answer (history squashed "
+                 "after the date, gated, gone) widen it as worst cases.</p>")
     return text
+
+
+def _source_banner(source: Provenance) -> str:
+    """The first thing on the page: where the numbers come from; planted data says so in red."""
+    snapshots = ", ".join(
+        f"{'dump' if s.kind == 'import' else 'scan'} {s.scan_id} ({html.escape(s.snapshot_day)}, {s.models:,} models)"
+        for s in source.scans)
+    return (f'<header id=source class="{"planted" if source.planted else "hub"}">'
+            f"<div class=what>{html.escape(source.headline())}</div>"
+            f"<div>{html.escape(source.detail())}.</div>"
+            f"<div class=note>Snapshots: {snapshots or 'none'}.</div>"
+            f'<div class=note>2021 figure: <a href="{html.escape(REFERENCE_URL)}">AssemblyAI, '
+            "\"PyTorch vs TensorFlow\" (14 Dec 2021)</a>, read off its chart.</div></header>")
+
+
+def _v5_note(data: ReportData) -> str:
+    """Transformers 5 loads nothing from TensorFlow, yet `loadable_v5` has TensorFlow-only models:
+    those transformers does not load (keras, no library) keep their files class. Say so, next to it."""
+    v5 = data.headlines.get("loadable_v5")
+    if not v5 or not v5["counts"].get("tensorflow_only"):
+        return ""
+    libraries = ", ".join(f"{html.escape(row.library)} {row.models:,}" for row in data.v5_tf_only)
+    return (f"<p class=note id=v5-note>loadable_v5: its {_pct(v5['shares']['tensorflow_only'])} TensorFlow only "
+            f"({v5['counts']['tensorflow_only']:,} models) are files of libraries other than transformers "
+            f"({libraries}), which keep their files class; transformers 5 itself loads nothing from "
+            "TensorFlow.</p>")
 
 
 def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which frameworks Hub models can be used with") -> str:
@@ -174,7 +208,7 @@ def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which
     lead = ""
     if latest:
         s = latest["shares"]
-        lead = (f"<p class=big>In scan {data.scan_id} ({html.escape(data.scan_date[:10])}), by file names: "
+        lead = (f"<p class=big>In the snapshot of {html.escape(data.scan_date[:10])} (scan {data.scan_id}), by file names: "
                 f"<b>{_pct(s['pytorch_only'])}</b> PyTorch only, <b>{_pct(s['tensorflow_only'])}</b> TensorFlow only, "
                 f"<b>{_pct(s['both'])}</b> both, of {latest['population']:,} models with PyTorch and/or TensorFlow "
                 f"({latest['total_models']:,} models scanned).</p>")
@@ -183,8 +217,8 @@ def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which
 <title>{html.escape(title)}</title><style>{STYLE}</style>
 <script>{vega_bundle()}</script></head>
 <body>
+{_source_banner(data.source) if data.source else ""}
 <h1>{html.escape(title)}</h1>
-<p class=sub>Generated by hfscan from {data.scans.height} complete scan(s). 2021 reference: AssemblyAI, Dec 2021.</p>
 {lead}
 {_as_of_caveat(data)}
 {''.join(blocks)}

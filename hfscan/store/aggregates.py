@@ -1,4 +1,4 @@
-"""Aggregates per snapshot, computed once: what every time series reads (migration 11).
+"""Aggregates per snapshot, computed once: what every time series reads (migration 10).
 
 Per complete snapshot: class counts per method with the neither breakdown, attributed PyTorch and
 download sums (`snapshot_class_counts`); models by cohort, library, pipeline tag and author as the

@@ -11,17 +11,35 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
-from hfscan.errors import StoreError, first_line
+from hfscan.config import first_scan_hint
+from hfscan.errors import StoreError
 from hfscan.store import schema
+from hfscan.store.db_errors import db_errors, is_lock_error
 
-LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
+T = TypeVar("T")
 
 
-def is_lock_error(error: BaseException) -> bool:
-    return any(marker in str(error) for marker in LOCK_MARKERS)
+def wait_while_locked(attempt: Callable[[], T], waiting: str, wait_seconds: float,
+                      on_wait: Callable[[str], None] | None) -> T:
+    """`attempt()` again every 0.2 s while another process holds the lock, up to `wait_seconds`;
+    `waiting` is reported once through `on_wait`. Raises the last DuckDB error (the caller says
+    what it was doing: db_errors.translated)."""
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        try:
+            return attempt()
+        except duckdb.Error as e:
+            if not is_lock_error(e) or time.monotonic() >= deadline:
+                raise
+            if on_wait and not announced:
+                on_wait(waiting)
+                announced = True
+            time.sleep(0.2)
 
 
 # For `hfscan sql`: no file system access beyond the database itself (no COPY TO, ATTACH,
@@ -36,16 +54,8 @@ MEMORY_LIMIT = os.environ.get("HFSCAN_MEMORY_LIMIT", "500MB")
 
 
 def _open(path: Path, read_only: bool, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
-    config: dict[str, str | bool] = {"memory_limit": MEMORY_LIMIT, **(SANDBOX_CONFIG if sandboxed else {})}
-    try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.Error as e:
-        if is_lock_error(e):
-            raise
-        raise StoreError(
-            f"cannot open {path} as a DuckDB database: {first_line(e)}",
-            hint="check the path given with --db / HFSCAN_DB; a damaged file can be restored from an export",
-        ) from e
+    config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": MEMORY_LIMIT, **(SANDBOX_CONFIG if sandboxed else {})}
+    return duckdb.connect(str(path), read_only=read_only, config=config)
 
 
 def connect(
@@ -66,7 +76,7 @@ def connect(
         raise ValueError("a sandboxed connection is read-only")
     path = Path(db_path)
     if read_only and not path.exists():
-        raise StoreError(f"no database at {path}", hint="run `hfscan scan` first, or pass the right --db")
+        raise StoreError(f"no database at {path}", hint=f"pass the right --db; {first_scan_hint()}")
     if not read_only:
         if path.exists() and path.is_dir():
             raise StoreError(f"{path} is a directory, not a database file")
@@ -74,22 +84,10 @@ def connect(
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create the folder for {path}: {e.strerror}") from e
-    deadline = time.monotonic() + wait_seconds
-    announced = False
-    while True:
-        try:
-            con = _open(path, read_only, sandboxed)
-            break
-        except duckdb.Error as e:
-            if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"{path} is locked by another hfscan process",
-                    hint="wait for the running command (see `hfscan status`) to finish",
-                ) from e
-            if on_wait and not announced:
-                on_wait(f"waiting for {path}: another process is writing to it")
-                announced = True
-            time.sleep(0.2)
+    with db_errors(f"cannot open {path} as a DuckDB database",
+                   hint="check the path given with --db / HFSCAN_DB; a damaged file can be restored from an export"):
+        con = wait_while_locked(lambda: _open(path, read_only, sandboxed),
+                                f"waiting for {path}: another process is writing to it", wait_seconds, on_wait)
     try:
         if read_only:
             schema.check_version(con, str(path))

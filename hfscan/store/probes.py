@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from hfscan.config import first_scan_hint
 from hfscan.errors import UsageError
 from hfscan.store import inputs
 from hfscan.store.connect import connect
@@ -61,7 +62,7 @@ def select_targets(db_path: Path, *, sample: int | None = None, seed: int = 0,
     con = connect(db_path, read_only=True, on_wait=on_wait)
     try:
         if con.execute("SELECT count(*) FROM scans WHERE status = 'complete'").fetchall()[0][0] == 0:
-            raise UsageError("no complete scan to probe", hint="run `hfscan scan` first")
+            raise UsageError("no complete scan to probe", hint=first_scan_hint())
         extra = _DEPENDS_ON_ATTRIBUTION if sample is not None else ""
         rows = con.execute(_TARGETS_SQL.format(extra=extra), [seed]).fetchall()
         if models_from is not None:

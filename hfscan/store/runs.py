@@ -23,9 +23,11 @@ COUNTERS = COUNTER_COLUMNS  # one column of version_runs each (a new counter: a 
 OPEN = 2_147_483_647  # the end position of a run still open (beyond any real position)
 
 
-def order_sql(db: str = "") -> str:
-    """Complete scans with their position in the snapshot sequence (1 = oldest)."""
-    return (f"SELECT scan_id, row_number() OVER (ORDER BY snapshot_at, scan_id) AS pos "
+def order_sql(db: str = "", position: str = "pos", columns: str = "scan_id") -> str:
+    """Complete scans with their position in the snapshot sequence (1 = oldest): by the moment they
+    describe, then by scan id. The one definition: the view `snapshot_order` is made from it
+    (store/schema.py install_views), and the SQL macro `open_position()` returns OPEN."""
+    return (f"SELECT {columns}, row_number() OVER (ORDER BY snapshot_at, scan_id) AS {position} "
             f"FROM {db}scan_log WHERE status = 'complete'")
 
 

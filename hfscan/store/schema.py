@@ -12,10 +12,12 @@ import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
 import duckdb
 
 from hfscan.errors import StoreError
+from hfscan.model_row import SHA_HASH
 
 
 @contextmanager
@@ -33,10 +35,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
-def first_row(result: duckdb.DuckDBPyConnection) -> tuple | None:
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
     """The first row, with the result fully consumed (DuckDB 2 refuses new work on an unfinished one)."""
     rows = result.fetchall()
     return rows[0] if rows else None
+
+
+def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, nextval): none is a bug."""
+    row = first_row(result)
+    if row is None:
+        raise RuntimeError("the query returned no row")
+    return row
 
 Migration = tuple[int, str, str]
 
@@ -280,12 +290,34 @@ MIGRATIONS.append((
     """,
 ))
 
+# As-of estimates (docs/AS_OF.md): the timeline's rows carry the point estimate, its 95% interval
+# and the size of each part (exact, sampled, bounded). Rows stored before keep NULLs there and
+# read as before (their `models` were counts over the known repos).
+MIGRATIONS.append((
+    8,
+    "as-of estimates: intervals and parts in as_of_share_rows",
+    """
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS share DOUBLE;        -- % (NULL for neither)
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS share_low DOUBLE;    -- 95% interval, %
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS share_high DOUBLE;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS models_low BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS models_high BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS exact BOOLEAN;       -- nothing sampled or bounded
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS exact_models BIGINT; -- repos of each part
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS sampled_models BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS bounded_models BIGINT;
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS sample_size BIGINT;  -- fetched repos behind sampled
+    ALTER TABLE as_of_share_rows ADD COLUMN IF NOT EXISTS source VARCHAR;      -- history | snapshot
+    """,
+))
+
+
 # Classify owns staleness (docs/ARCHITECTURE.md, "Staleness"): a class row records what it was
 # computed from, and the store records when an input changed, instead of deleting classes in the
 # transaction that stores a new fact. Every such change takes a number from one counter
 # (meta.input_seq, store/inputs.py).
 MIGRATIONS.append((
-    10,
+    9,
     "staleness by detection: class inputs, version input changes, the input counter",
     """
     -- What a class was computed from: the classify run (computed_seq, a value of the input counter)
@@ -329,7 +361,7 @@ RUN_POSITIONS_SQL = """
 # Aggregates per snapshot (store/aggregates.py): what every time series reads, computed once per
 # snapshot by classify and read while current (the state row's valid_seq = meta.input_seq).
 MIGRATIONS.append((
-    11,
+    10,
     "run positions; aggregates per snapshot: class counts, breakdowns, weights vs loadable, their state",
     RUN_POSITIONS_SQL + """
     CREATE TABLE IF NOT EXISTS snapshot_aggregate_state (
@@ -353,6 +385,17 @@ MIGRATIONS.append((
         tf_loadable_opt_in BIGINT, pt_weights BIGINT, pt_loadable BIGINT, jax_weights BIGINT,
         jax_loadable BIGINT, tf_loadable_v5 BIGINT
     );
+    """,
+))
+
+
+# Planted data (the fake Hub's PLANTED_HEADER seen at scan time): a report of it must never read as
+# the real Hub's, whatever the endpoint is called.
+MIGRATIONS.append((
+    11,
+    "scan_log.planted: the scan's answers came from the fake Hub",
+    """
+    ALTER TABLE scan_log ADD COLUMN IF NOT EXISTS planted BOOLEAN;
     """,
 ))
 
@@ -401,8 +444,23 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, target: int | None = None
     return before
 
 
+def version_hash_macro() -> str:
+    """The SQL macro `version_hash(model, sha)`: model_row.SHA_HASH, the one formula, for the views
+    (e.g. 30_as_of.sql) to call instead of restating it."""
+    return f"CREATE OR REPLACE MACRO version_hash(model, sha) AS {SHA_HASH.format(model='model', sha='sha')};"
+
+
 def install_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every public view, in file-name order (each area owns one file)."""
+    """(Re)create every public view, in file-name order (each area owns one file), after the macros
+    generated from Python rules."""
+    from hfscan.store.runs import OPEN, order_sql  # runs reads this module's helpers: imported late
+
+    con.execute(version_hash_macro())
+    con.execute(f"CREATE OR REPLACE MACRO open_position() AS {OPEN}")
+    # The complete scans in snapshot order: position 1 is the oldest. Membership and counters are
+    # stored as runs over this sequence (table version_runs).
+    con.execute("CREATE OR REPLACE VIEW snapshot_order AS "
+                + order_sql(position="position", columns="scan_id, snapshot_at, kind"))
     folder = resources.files("hfscan.store").joinpath("views")
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")):
         con.execute(folder.joinpath(name).read_text(encoding="utf-8"))

@@ -14,9 +14,10 @@ from typing import Any
 
 import duckdb
 
-from hfscan.errors import UsageError
 from hfscan.model_row import IMPORTED_COLUMNS
-from hfscan.store.schema import first_row
+from hfscan.store import dump_checks
+from hfscan.store.db_errors import db_errors
+from hfscan.store.schema import first_row, one_row
 
 # Columns of a dump that hfscan reads: every name model_row.py accepts from dumps, the file
 # list in the Hub's shape, and the snapshot keys of hfscan's own export. Anything else (cardData,
@@ -25,16 +26,56 @@ KEPT = (*dict.fromkeys(n for c in IMPORTED_COLUMNS for n in c.dump_names), "sibl
         "scan_id", "snapshot_date", "snapshot_at")
 
 
+# The `source` of what was read from a file of a Hub dataset repo at a commit (scan_log.source,
+# framework_tables.source): `imported_path` below reads the same shape back.
+SOURCE_PREFIX = "hf-dataset:"
+
+
 def path_source(repo: str, sha: str, path: str) -> str:
-    return f"hf-dataset:{repo}@{sha}/{path}"
+    return f"{SOURCE_PREFIX}{repo}@{sha}/{path}"
 
 
 def imported_path(con: duckdb.DuckDBPyConnection, repo: str, path: str) -> int | None:
     """The scan that holds this dated file, imported at any commit (a dated file is never rewritten:
     a newer commit of the repo adds weeks, it does not change the old ones)."""
-    return first_row(con.execute(
+    return one_row(con.execute(
         "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
-        "AND ends_with(source, ?)", [f"hf-dataset:{repo}@", f"/{path}"]))[0]
+        "AND ends_with(source, ?)", [f"{SOURCE_PREFIX}{repo}@", f"/{path}"]))[0]
+
+
+def download_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where dumps are downloaded: `<db>.import/` beside the database (not /tmp, which a kill -9
+    would leave a multi-GB file in). Whatever is in it is a leftover of a killed import: the
+    database is open for writing here, so no other import can be using it. None for an in-memory
+    database (the system's temporary folder then)."""
+    import shutil
+
+    row = first_row(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"))
+    if not row or not row[0]:
+        return None
+    folder = Path(row[0]).with_name(Path(row[0]).name + ".import")
+    if folder.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def remove_download_folder(folder: Path | None) -> None:
+    if folder is not None:
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty: a concurrent leftover is cleaned on the next start
+
+
+def imported_snapshot(con: duckdb.DuckDBPyConnection, repo: str, folder: str) -> int | None:
+    """The scan that holds a snapshot `hfscan publish` wrote to `repo` under `folder`
+    (`data/snapshot_date=D/scan_id=N/`), imported at any commit, whole or by one of its files
+    (`--file`): a published folder is never rewritten (publish only adds folders, and refuses a
+    repo whose scan N carries another date), so repo + date + scan id name its content."""
+    return one_row(con.execute(
+        "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND starts_with(source, ?) "
+        "AND contains(source, ?)", [f"hf-dataset:{repo}@", f"/{folder}"]))[0]
 
 
 def _sql_text(value: str) -> str:
@@ -53,10 +94,11 @@ def define_source(con: duckdb.DuckDBPyConnection, file: str, keep_card_data: boo
     """The temp view `src` over a downloaded dump: the kept columns, plus config's two fields.
     Returns the dump's column names."""
     parquet = f"read_parquet({_sql_text(file)})"
-    try:
+    # Before a page is decoded: a file made to explode is refused from its footer.
+    dump_checks.check_parquet_size(con, file, Path(file).name,
+                                   frozenset({"cardData"}) if keep_card_data else frozenset())
+    with db_errors(f"cannot read {Path(file).name} as Parquet", user_input=True):
         types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {parquet}").fetchall()}
-    except duckdb.Error as e:
-        raise UsageError(f"cannot read {Path(file).name} as Parquet: {str(e).splitlines()[0]}") from e
     selected = [f'"{name}"' for name in KEPT if name in types]
     if "config" in types and "config_model_type" not in types:
         config = _config_json('"config"', types["config"])

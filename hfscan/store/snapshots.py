@@ -1,15 +1,16 @@
 """Registering scans and turning a finished staging file into a snapshot in the main database.
 
-Finalize is one transaction on the main database: new repo versions (anti-joined on version_id,
-so a version seen by a hundred scans is stored once), the scan's membership rows with its
-counters (as runs of snapshots, hfscan/store/runs.py), carried-forward members for an incremental scan, rejects, and ``status = 'complete'``.
+Finalize is one transaction on the main database: new repo versions (anti-joined on
+version_hash, model_row.py's formula, so a version seen by a hundred scans is stored once; its
+version_id is an ordinal given on insert), the scan's membership with its counters (as runs of
+snapshots, store/runs.py), carried-forward members for an incremental scan, rejects, and
+``status = 'complete'``.
 Before it, nothing of the scan is visible to queries; after it, all of it is. It is idempotent: a
 kill between the commit and the removal of the staging file is detected on the next run.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,11 +19,12 @@ from pathlib import Path
 import duckdb
 
 from hfscan import __version__
-from hfscan.errors import StoreError
+from hfscan.errors import HubError, StoreError, redact
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store import inputs, runs
-from hfscan.store.connect import connect, is_lock_error
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.connect import connect, wait_while_locked
+from hfscan.store.db_errors import db_errors
+from hfscan.store.schema import first_row, one_row, transaction
 from hfscan.store.staging import Staging
 
 
@@ -68,6 +70,12 @@ def register_scan(db_path: Path, kind: str, source: str, methods: list[str],
         con.close()
 
 
+def mark_planted(con: duckdb.DuckDBPyConnection, scan_ids: list[int]) -> None:
+    """These scans' data came from the fake Hub (its PLANTED_HEADER): reports say so."""
+    if scan_ids:
+        con.execute("UPDATE scan_log SET planted = true WHERE list_contains(?, scan_id)", [scan_ids])
+
+
 def can_build_on(base: BaseScan | None) -> bool:
     """An incremental scan needs a complete scan with a high-water mark to stop at."""
     return base is not None and base.high_water is not None
@@ -87,7 +95,7 @@ def set_scan_status(db_path: Path, scan_id: int, status: str, error: str | None 
             "UPDATE scan_log SET status = $status, error = $error, "
             "finished_at = CASE WHEN $status = 'running' THEN NULL ELSE now()::TIMESTAMP END "
             "WHERE scan_id = $scan_id",
-            {"status": status, "error": error, "scan_id": scan_id},
+            {"status": status, "error": redact(error) if error else error, "scan_id": scan_id},
         )
         return True
     finally:
@@ -97,20 +105,11 @@ def set_scan_status(db_path: Path, scan_id: int, status: str, error: str | None 
 def _attach_main(con: duckdb.DuckDBPyConnection, db_path: Path, wait_seconds: float,
                  on_wait: Callable[[str], None] | None) -> None:
     quoted = str(db_path).replace("'", "''")
-    deadline = time.monotonic() + wait_seconds
-    announced = False
-    while True:
-        try:
-            con.execute(f"ATTACH '{quoted}' AS main_db")
-            return
-        except duckdb.Error as e:
-            if not is_lock_error(e) or time.monotonic() >= deadline:
-                raise StoreError(f"cannot open {db_path} to store the finished scan: {e}",
-                                 hint="the scan is kept; run `hfscan scan` again to finish storing it") from e
-            if on_wait and not announced:
-                on_wait(f"waiting for {db_path}: a reader holds it; the scan will be stored when it is free")
-                announced = True
-            time.sleep(0.25)
+    with db_errors(f"cannot open {db_path} to store the finished scan",
+                   hint="the scan is kept; run `hfscan scan` again to finish storing it"):
+        wait_while_locked(lambda: con.execute(f"ATTACH '{quoted}' AS main_db"),
+                          f"waiting for {db_path}: a reader holds it; the scan will be stored when it is free",
+                          wait_seconds, on_wait)
 
 
 @dataclass
@@ -122,8 +121,29 @@ class FinalizeResult:
     rejects: int
 
 
+# A full listing under this share of the previous snapshot is not believed without a confirmation
+# (--allow-shrink): the Hub has never lost half its models between two scans, while an endpoint
+# answering `[]`, or a proxy cutting the listing short, would make it the latest snapshot.
+MIN_SHARE_OF_PREVIOUS = 0.5
+
+
+def check_not_shrunk(con: duckdb.DuckDBPyConnection, scan_id: int, listed: int, db: str = "") -> None:
+    """Refuse a complete snapshot that is empty or under half of the previous crawl's."""
+    previous = first_row(con.execute(
+        f"SELECT scan_id, models FROM {db}scan_log WHERE status = 'complete' AND kind IN ('full', 'incremental') "
+        "AND scan_id <> ? ORDER BY scan_id DESC LIMIT 1", [scan_id]))
+    if listed > 0 and (previous is None or listed >= MIN_SHARE_OF_PREVIOUS * (previous[1] or 0)):
+        return
+    than = f", under half of the previous snapshot's {previous[1]:,} (scan {previous[0]})" if previous else ""
+    raise HubError(f"scan {scan_id} listed {listed:,} models{than}: not stored as a complete snapshot",
+                   hint="if the Hub really shrank, store it with `hfscan scan --allow-shrink`; "
+                        "otherwise throw it away with `hfscan scan --discard`")
+
+
 def finalize(staging: Staging, *, wait_seconds: float = 600.0,
-             on_wait: Callable[[str], None] | None = None) -> FinalizeResult:
+             on_wait: Callable[[str], None] | None = None, planted: bool = False,
+             allow_shrink: bool = False) -> FinalizeResult:
+    """Store the staged scan; `planted`: an answer carried the fake Hub's marker (kept once set)."""
     state = staging.state()
     if state is None or not state.done:
         raise StoreError("the staged scan is not finished; it cannot be stored yet")
@@ -146,8 +166,11 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                              hint="discard it with `hfscan scan --discard` and scan again")
         if status[0] == "complete":  # stored before a kill removed the staging file
             return _result_of(con, state.scan_id)
+        if state.kind == "full" and not allow_shrink:  # an incremental scan carries the rest forward
+            check_not_shrunk(con, state.scan_id, one_row(con.execute("SELECT count(*) FROM final_models"))[0],
+                             db="main_db.")
         with transaction(con):
-            new_versions = first_row(con.execute(
+            new_versions = one_row(con.execute(
                 f"""
                 INSERT INTO main_db.repo_versions (version_hash, {version_cols}, first_scan_id)
                 SELECT f.version_hash, {", ".join("f." + c for c in VERSION_COLUMNS)}, ?
@@ -166,11 +189,11 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 FROM final_models f JOIN main_db.repo_versions r USING (version_hash)
                 """
             )
-            listed = first_row(con.execute("SELECT count(*) FROM final_members"))[0]
+            listed = one_row(con.execute("SELECT count(*) FROM final_members"))[0]
             carried = 0
             if state.kind == "incremental" and state.base_scan_id is not None:
                 # Every model of the base snapshot not listed again is unchanged: carry it forward.
-                carried = first_row(con.execute(
+                carried = one_row(con.execute(
                     f"""
                     INSERT INTO final_members
                     SELECT b.version_id, {', '.join('b.' + c for c in COUNTER_COLUMNS)}
@@ -183,17 +206,19 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
             con.execute(
                 "INSERT INTO main_db.rejects SELECT ?, page, reason, raw FROM staged_rejects", [state.scan_id]
             )
-            rejects = first_row(con.execute("SELECT count(*) FROM staged_rejects"))[0]
+            rejects = one_row(con.execute("SELECT count(*) FROM staged_rejects"))[0]
             con.execute(
                 """
                 UPDATE main_db.scan_log SET status = 'complete', finished_at = now()::TIMESTAMP,
                     pages = ?, models = ?, rejects = ?, requests = ?, error = NULL,
+                    planted = coalesce(planted, false) OR ?,
                     high_water = greatest(
                         (SELECT max(last_modified) FROM final_models),
                         (SELECT high_water FROM main_db.scan_log WHERE scan_id = ?))
                 WHERE scan_id = ?
                 """,
-                [state.pages, listed + carried, rejects, state.requests, state.base_scan_id or -1, state.scan_id],
+                [state.pages, listed + carried, rejects, state.requests, planted, state.base_scan_id or -1,
+                 state.scan_id],
             )
         return FinalizeResult(state.scan_id, int(listed + carried), int(new_versions), int(carried), int(rejects))
     finally:
@@ -219,5 +244,5 @@ def _fill_config(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _result_of(con: duckdb.DuckDBPyConnection, scan_id: int) -> FinalizeResult:
-    row = first_row(con.execute("SELECT models, rejects FROM main_db.scan_log WHERE scan_id = ?", [scan_id]))
+    row = one_row(con.execute("SELECT models, rejects FROM main_db.scan_log WHERE scan_id = ?", [scan_id]))
     return FinalizeResult(scan_id, int(row[0] or 0), 0, 0, int(row[1] or 0))

@@ -23,9 +23,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from hfscan.errors import ScanRunningError, StoreError
+from hfscan.errors import ScanRunningError, StoreError, redact
 from hfscan.model_row import MODEL_COLUMNS, column_ddl
-from hfscan.store.connect import MEMORY_LIMIT, is_lock_error
+from hfscan.store.connect import MEMORY_LIMIT
+from hfscan.store.db_errors import is_lock_error, translated
 from hfscan.store.schema import first_row, transaction
 
 STAGING_SCHEMA = f"""
@@ -94,7 +95,7 @@ class Staging:
                     f"another scan is already running on {db_path}: {who}",
                     hint="wait for it to finish (see `hfscan status`); two scans cannot write one database",
                 ) from e
-            raise StoreError(f"cannot open the scan's staging file {self.path}: {e}") from e
+            raise translated(e, f"cannot open the scan's staging file {self.path}") from e
         self.con.execute("SET preserve_insertion_order = false")
         # Flat memory whatever the Hub's size: DuckDB spills to disk past this instead of growing.
         # The same limit as the main database's connections (one setting, HFSCAN_MEMORY_LIMIT).
@@ -148,7 +149,7 @@ class Staging:
         self.con.execute("UPDATE scan_state SET next_url = ?", [next_url])
 
     def mark(self, status: str, error: str | None = None) -> None:
-        self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, error])
+        self.con.execute("UPDATE scan_state SET status = ?, error = ?", [status, redact(error) if error else error])
 
     def set_pid(self, pid: int) -> None:
         self.con.execute("UPDATE scan_state SET pid = ?", [pid])
@@ -160,6 +161,8 @@ class Staging:
         payload = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(state).items()}
         payload.pop("next_url", None)
         payload.update(extra)
+        if payload.get("error"):
+            payload["error"] = redact(payload["error"])
         target = sidecar_path(self.db_path)
         tmp = target.with_name(target.name + ".tmp")
         try:

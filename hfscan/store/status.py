@@ -8,9 +8,9 @@ from typing import Any
 
 import duckdb
 
-from hfscan.errors import first_line
 from hfscan.store.connect import connect
-from hfscan.store.schema import first_row
+from hfscan.store.db_errors import translated
+from hfscan.store.schema import one_row
 from hfscan.store.staging import peek_state, read_sidecar
 
 
@@ -33,11 +33,11 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
         if unreadable:
             return StatusReport(str(db_path), [], None, 0, db_path.stat().st_size, unreadable)
         frame = con.sql(
-            "SELECT scan_id, kind, status, source, started_at, finished_at, pages, models, rejects, requests, "
+            "SELECT scan_id, kind, status, source, snapshot_at, started_at, finished_at, pages, models, rejects, requests, "
             "high_water, error FROM scans ORDER BY scan_id"
         ).pl()
         scans = frame.to_dicts()
-        versions = first_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
+        versions = one_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
         problems = integrity_problems(con) if check else []
     finally:
         con.close()
@@ -45,7 +45,7 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
     in_progress: dict[str, Any] | None = None
     if staged == "running":
         in_progress = {"state": "running", **(read_sidecar(db_path) or {})}
-    elif staged == "stopped":
+    elif staged == "stopped" and state is not None:  # an empty staging file (killed before its first row) is no scan
         info = dict(state.__dict__) if state else {}
         info.pop("next_url", None)
         info.pop("pid", None)
@@ -91,7 +91,7 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
     (
         "runs of one version overlap or end before they start",
         """WITH o AS (SELECT scan_id, position FROM snapshot_order),
-           r AS (SELECT r.version_id, r.from_scan, f.position AS p0, coalesce(t.position, 2147483647) AS p1
+           r AS (SELECT r.version_id, r.from_scan, f.position AS p0, coalesce(t.position, open_position()) AS p1
                  FROM version_runs r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan)
            SELECT 'version ' || version_id || ': run from scan ' || from_scan
            FROM (SELECT *, lag(p1) OVER (PARTITION BY version_id ORDER BY p0) AS previous_end FROM r)
@@ -119,7 +119,7 @@ def unreadable_tables(con: Any) -> list[str]:
             # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
             con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"').fetchall()
         except duckdb.Error as e:
-            problems.append(f"table {table} cannot be read back: {first_line(e)}")
+            problems.append(str(translated(e, f"table {table} cannot be read back")))
     return problems
 
 

@@ -9,10 +9,13 @@ from typing import Any
 
 import duckdb
 
+from hfscan.config import first_scan_hint
 from hfscan.errors import UsageError
 from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
+from hfscan.store import dump_checks
+from hfscan.store.db_errors import db_errors
 from hfscan.store.runs import add_snapshot
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.schema import one_row, transaction
 
 # Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
 # one on import (hub_id_created_at from hub_id): not exported.
@@ -32,7 +35,7 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
     scans = con.execute(f"SELECT scan_id, kind, source, snapshot_at, models FROM scans WHERE {where} ORDER BY scan_id").fetchall()
     if not scans:
         raise UsageError("no complete scan to export" + (f" among {scan_ids}" if scan_ids else ""),
-                         hint="run `hfscan scan` first, or check the ids with `hfscan status`")
+                         hint="check the ids with `hfscan status`" if scan_ids else first_scan_hint())
     out_dir.mkdir(parents=True, exist_ok=True)
     ids = ", ".join(str(s[0]) for s in scans)
     target = str(out_dir).replace("'", "''")
@@ -47,31 +50,34 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
             "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
 
 
-def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str, Any]:
-    """Each distinct snapshot in the files (scan_id / snapshot_date, else one) becomes a complete
-    `import` scan; versions already stored are reused, not copied."""
+def parquet_pattern(path: Path) -> str:
+    """What `import parquet PATH` reads; a missing path is refused here, before the database is
+    opened for writing (opening it for writing may checkpoint it: the bytes would change)."""
     if not path.exists():
         raise UsageError(f"{path} does not exist")
-    pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
-                    "hive_partitioning = true, union_by_name = true)")
-    except duckdb.Error as e:
-        raise UsageError(f"cannot read Parquet from {path}: {str(e).splitlines()[0]}") from e
-    return _import_src(con, source, str(path))
+    return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
 
 
-def import_arrow(con: duckdb.DuckDBPyConnection, table: Any, source: str, label: str,
-                 snapshot_at: datetime | None = None) -> dict[str, Any]:
-    """An Arrow table (e.g. a `datasets.Dataset`'s) imported like a Parquet file, without a copy on
-    disk. `snapshot_at` dates it when no column does (a published dump's commit date)."""
-    con.register("src_arrow", table)
+def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str, Any]:
+    """Each distinct snapshot in the files (scan_id / snapshot_date, else one) becomes a complete
+    `import` scan; versions already stored are reused, not copied. A snapshot whose files (by
+    sha256 of their bytes) were imported before is skipped: importing a file twice, or a copy of
+    it, gives one snapshot. Checked before anything is stored (store/dump_checks.py)."""
+    pattern = parquet_pattern(path)
+    dump_checks.check_parquet_size(con, pattern, str(path))
+    files = [r[0] for r in con.execute("SELECT file FROM glob(?)", [pattern]).fetchall()]
+    digests = {f: dump_checks.file_digest(f) for f in files}
+    with db_errors(f"cannot read Parquet from {path}", user_input=True):
+        con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet({dump_checks.sql_text(pattern)}, "
+                    f"hive_partitioning = true, union_by_name = true, filename = '{_FILE_COLUMN}')")
     try:
-        con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_arrow")
-        return _import_src(con, source, label, snapshot_at)
+        return _import_src(con, source, str(path), digests=digests)
     finally:
         con.execute("DROP VIEW IF EXISTS src")
-        con.unregister("src_arrow")
+
+
+# The column read_parquet adds with each row's file (named so that no dump column clashes).
+_FILE_COLUMN = "hfscan_source_file"
 
 
 def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
@@ -82,32 +88,34 @@ def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
 
 
 def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
-                snapshot_at: datetime | None = None) -> dict[str, Any]:
-    """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it."""
-    try:
+                snapshot_at: datetime | None = None, digests: dict[str, str] | None = None) -> dict[str, Any]:
+    """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it.
+    With `digests` (file → sha256), `src` has a file column: one snapshot per file at most, and a
+    snapshot already imported from the same bytes is skipped."""
+    with db_errors(f"cannot read {label}", user_input=True):
         types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
-    except duckdb.Error as e:
-        raise UsageError(f"cannot read {label}: {str(e).splitlines()[0]}") from e
     columns = set(types)
 
     def pick(*names: str, default: str = "NULL") -> str:
-        return next((n for n in names if n in columns), default)
+        return next((f'"{n}"' for n in names if n in columns), default)
 
     def timestamp(*names: str) -> str:
         # Dumps store dates as ISO strings or as UTC-aware timestamps; a plain cast of the latter
         # would shift them by the session's time zone.
         name = pick(*names)
-        if types.get(name, "").startswith("TIMESTAMP WITH TIME ZONE"):
+        if types.get(name.strip('"'), "").startswith("TIMESTAMP WITH TIME ZONE"):
             return f"timezone('UTC', {name})"
         return f"TRY_CAST({name} AS TIMESTAMP)"
 
-    model = pick("model_id", "id", "modelId", default="")
+    model = pick(*dump_checks.MODEL_ID_NAMES, default="")
     if not model:
         raise UsageError(f"{label} has no model id column (model_id, id or modelId)")
+    dump_checks.check_model_column(label, model.strip('"'), types[model.strip('"')])
     files = pick("files")
     if files == "NULL" and "siblings" in columns:
         files = "list_transform(siblings, lambda s: s.rfilename)"
     snapshot = pick("scan_id", "snapshot_date", default="0")
+    file_column = _FILE_COLUMN if digests is not None else None
 
     def value(column: Column) -> str:
         if column.name == "model_id":
@@ -120,28 +128,44 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         return f"{cast}({pick(*column.dump_names)} AS {column.sql_type})"
 
     selected = ",\n               ".join(f"{value(c)} AS {c.name}" for c in IMPORTED_COLUMNS)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
-               {timestamp('snapshot_at', 'snapshot_date')} AS snapshot_at,
-               {selected}
-        FROM src WHERE {model} IS NOT NULL
-    """)
-    con.execute(f"ALTER TABLE incoming ADD COLUMN version_hash UBIGINT; UPDATE incoming SET version_hash = {VERSION_HASH_SQL}")
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE incoming AS
+            SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
+                   {timestamp('snapshot_at', 'snapshot_date')} AS snapshot_at,
+                   {f"{file_column}," if file_column else ""}
+                   {selected}
+            FROM src WHERE {model} IS NOT NULL AND {model} <> ''
+        """)
+        con.execute(f"ALTER TABLE incoming ADD COLUMN version_hash UBIGINT; UPDATE incoming SET version_hash = {VERSION_HASH_SQL}")
+    except duckdb.Error as e:
+        raise dump_checks.read_error(label, e) from e
+    duplicates = dump_checks.dedup_models(con)
+    plans = dump_checks.check_snapshots(con, label, snapshot_at, file_column)
     methods = ["files", "tags"] if files != "NULL" else ["tags"]
     if files != "NULL" and "config_model_type" in columns:  # hfscan's own export of a config scan
         methods.append("loadable")
-    snapshots = con.execute("SELECT snapshot_key, max(snapshot_at) FROM incoming GROUP BY 1 ORDER BY 1").fetchall()
     version_columns = [c.name for c in IMPORTED_COLUMNS if c.role != "counter"]
     counter_columns = [c.name for c in IMPORTED_COLUMNS if c.role == "counter"]
     members = ", ".join(f"any_value(i.{c}) AS {c}" if c in counter_columns else f"NULL AS {c}"
                         for c in COUNTER_COLUMNS)
-    created, new_versions, models = [], 0, 0
-    for key, column_date in snapshots:
+    created, skipped, new_versions, models = [], [], 0, 0
+    for plan in plans:
+        scan_source = source
+        if digests is not None:
+            digest = dump_checks.snapshot_digest([digests[f] for f in plan.files])
+            scan_source = f"{source}#sha256={digest}"
+            existing = one_row(con.execute(
+                "SELECT min(scan_id) FROM scan_log WHERE status = 'complete' AND ends_with(source, ?)",
+                [f"#sha256={digest}"]))[0]
+            if existing is not None:
+                skipped.append(int(existing))
+                continue
+        key = plan.key
         with transaction(con):
-            scan_id = first_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
+            scan_id = one_row(con.execute("SELECT nextval('scan_id_seq')"))[0]
             # An INSERT answers with its row count (as in snapshots.finalize).
-            added = first_row(con.execute(f"""
+            added = one_row(con.execute(f"""
                 INSERT INTO repo_versions (version_hash, {", ".join(version_columns)}, first_scan_id)
                 SELECT version_hash, {", ".join(f"any_value({c})" for c in version_columns)}, ?
                 FROM incoming i WHERE snapshot_key = ?
@@ -152,16 +176,15 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
             # the snapshot sequence: an older dump lands between two stored snapshots.
             con.execute("""
                 INSERT INTO scan_log (scan_id, kind, source, status, started_at, snapshot_at, methods)
-                VALUES (?, 'import', ?, 'running', now()::TIMESTAMP,
-                        coalesce(?::TIMESTAMP, ?::TIMESTAMP, now()::TIMESTAMP), ?)
-            """, [scan_id, source, column_date, snapshot_at, methods])
+                VALUES (?, 'import', ?, 'running', now()::TIMESTAMP, ?, ?)
+            """, [scan_id, scan_source, plan.snapshot_at, methods])
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE import_members AS
                 SELECT v.version_id, {members}
                 FROM incoming i JOIN repo_versions v USING (version_hash)
                 WHERE i.snapshot_key = ? GROUP BY v.version_id
             """, [key])
-            count = first_row(con.execute("SELECT count(*) FROM import_members"))[0]
+            count = one_row(con.execute("SELECT count(*) FROM import_members"))[0]
             add_snapshot(con, scan_id, "import_members")
             con.execute("UPDATE scan_log SET status = 'complete', finished_at = now()::TIMESTAMP, models = ? "
                         "WHERE scan_id = ?", [count, scan_id])
@@ -169,4 +192,4 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         new_versions += added
         models += count
     return {"snapshots": created, "models": models, "new_versions": new_versions, "methods": methods,
-            "source": source}
+            "source": source, "duplicates": duplicates, "skipped": skipped}

@@ -70,3 +70,18 @@ def test_retry_options_are_one_definition() -> None:
         seen = {(p.help, p.default) for c in ("scan", "history", "probe") for p in commands[c].params
                 if opt in getattr(p, "opts", ())}
         assert len(seen) == 1, (opt, seen)
+
+
+def test_choices_are_enums_that_click_validates_and_help_lists() -> None:
+    """--method, --format and import's --every: --help names the choices and Click refuses others."""
+    from typer.testing import CliRunner
+
+    from hfscan.cli import app
+
+    runner = CliRunner()
+    for argv, listed in ((["shares"], "<files|tags|header|loadable>"), (["sql"], "<table|csv|json>"),
+                         (["report"], "<html|png|svg>"), (["import", "hf-dataset"], "<week|month>")):
+        shown = runner.invoke(app, [*argv, "--help"])
+        assert listed in shown.output, (argv, shown.output)
+    refused = runner.invoke(app, ["sql", "--format", "xml", "SELECT 1"])
+    assert refused.exit_code == 2 and "'xml' is not one of" in refused.output

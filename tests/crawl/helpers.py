@@ -10,10 +10,15 @@ from pathlib import Path
 
 import duckdb
 
-from hfscan.testing.fakehub import FakeHub
+from hfscan.testing.fakehub import ALL_GATES, FakeHub
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FAST_RETRY = ["--retry-wait", "0.05", "--timeout", "5"]
+# Tests that compare history with the planted truth need every commit log, the gated repos' too: on
+# the real Hub only a token whose user accepted the gates reads those (docs/HUB_PROTOCOL.md, "Gated
+# repos"). Plant FakeHub(gate_access=ALL_GATE_ACCESS) and run with HF_TOKEN=GATE_TOKEN.
+GATE_TOKEN = "hf_" + "g" * 30
+ALL_GATE_ACCESS = {GATE_TOKEN: ALL_GATES}
 
 
 @dataclass
@@ -23,7 +28,44 @@ class CliResult:
     stderr: str
 
 
-def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
+def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 300, *,
+            process: bool = False) -> CliResult:
+    """The CLI's entry point (`hfscan.cli.main`) with these arguments and extra environment variables.
+
+    In this process by default (Click's test isolation swaps stdin/stdout/stderr and the environment),
+    which spares a Python start and the imports per call. `process=True` runs it as cron does, in a
+    subprocess: for what only a process shows (exit by signal, a timeout, import-time settings), and
+    everywhere when HFSCAN_TEST_SUBPROCESS=1.
+    """
+    if process or os.environ.get("HFSCAN_TEST_SUBPROCESS") == "1":
+        return run_process(args, env, timeout)
+    return _run_in_process(args, env)
+
+
+def _run_in_process(args: list[str], env: dict[str, str] | None) -> CliResult:
+    from typer.testing import CliRunner
+
+    from hfscan.cli import main
+
+    runner = CliRunner()
+    cwd = os.getcwd()
+    os.chdir(REPO_ROOT)
+    try:
+        with runner.isolation(env=env) as (out, err, _):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            stdout, stderr = out.getvalue(), err.getvalue()
+    finally:
+        os.chdir(cwd)
+    return CliResult(code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))
+
+
+def run_process(args: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
     """The real CLI in a subprocess (the way cron runs it)."""
     proc = subprocess.run(
         [sys.executable, "-m", "hfscan", *args], capture_output=True, text=True,

@@ -14,10 +14,11 @@ import pytest
 from hfscan.crawl.client import HubClient, RetryPolicy
 from hfscan.crawl.headers import HeaderReader
 from hfscan.errors import AuthError, HubError, HubOutage, HubUnreachable, RepoDisabled, RepoGated, RepoGone
-from hfscan.testing.fakehub import FakeHub
+from hfscan.testing.fakehub import ALL_GATES, FakeHub
 from hfscan.testing.fakehub.population import Model
 
 TOKEN = "hf_" + "t" * 30
+ACCEPTED = "hf_" + "a" * 30  # a token whose user accepted the gates planted for it
 FAST = RetryPolicy(max_retries=2, base_wait=0.0, max_wait=0.0)
 
 
@@ -32,6 +33,7 @@ def clean(fake: FakeHub) -> Iterator[None]:
     yield
     fake.clear_faults()
     fake.set_access({})
+    fake.set_gate_access({})
     fake.set_renamed({})
 
 
@@ -91,15 +93,61 @@ def test_a_503_is_unreachable_whatever_the_repo_is_called(fake: FakeHub) -> None
     assert not isinstance(raised.value, (RepoGated, HubOutage))
 
 
-def test_gated_files_are_refused_anonymously_and_read_with_a_token(fake: FakeHub) -> None:
+def test_gated_files_are_refused_without_access_and_read_with_an_accepted_gate(fake: FakeHub) -> None:
     model = models(fake, 1, safetensors=True)[0]
     fake.set_access({model.id: "gated"})
+    fake.set_gate_access({ACCEPTED: {model.id}})
     path = next(f for f in model.files() if f.endswith(".safetensors"))
-    anonymous = HeaderReader(HubClient(fake.url, retry=FAST)).read(model.id, model.sha, path)
-    assert anonymous[1] == "gated"
-    with_token = HeaderReader(HubClient(fake.url, TOKEN, retry=FAST)).read(model.id, model.sha, path)
+    for token in (None, TOKEN):  # anonymous, and a token whose user never accepted the gate
+        refused = HeaderReader(HubClient(fake.url, token, retry=FAST)).read(model.id, model.sha, path)
+        assert refused[1] == "gated"
+    with_access = HeaderReader(HubClient(fake.url, ACCEPTED, retry=FAST)).read(model.id, model.sha, path)
     planted = model.header_format(path)
-    assert with_token == ((planted, "ok", None) if planted else (None, "no_metadata", None))
+    assert with_access == ((planted, "ok", None) if planted else (None, "no_metadata", None))
+
+
+def _raw(fake: FakeHub, method: str, path: str, token: str | None, **kwargs: object) -> tuple[int, str | None]:
+    from huggingface_hub.utils import get_session
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = get_session().request(method, f"{fake.url}{path}", headers=headers, **kwargs)
+    return answer.status_code, answer.headers.get("X-Error-Code")
+
+
+@pytest.mark.parametrize("planted_by", ["population", "access"])
+def test_a_gated_repo_refuses_its_commit_log_tree_paths_info_and_files_without_access(
+        fake: FakeHub, planted_by: str) -> None:
+    """As the real Hub answers (docs/HUB_PROTOCOL.md, "Gated repos"): anonymous 401 and a token
+    without access 403, both with X-Error-Code GatedRepo; the model info and the listing stay
+    readable and say `gated`; a token whose user accepted the gate reads everything."""
+    model = models(fake, 1, gated=True)[0] if planted_by == "population" else models(fake, 1)[0]
+    if planted_by == "access":
+        fake.set_access({model.id: "gated"})
+    fake.set_gate_access({ACCEPTED: {model.id}, "hf_" + "o" * 30: {"someone/else"}})
+    other = "hf_" + "o" * 30
+    sha, name = model.sha, sorted(model.files())[0]
+    calls = [("GET", f"/api/models/{model.id}/commits/main", {}),
+             ("GET", f"/api/models/{model.id}/tree/{sha}", {"params": {"recursive": "true"}}),
+             ("POST", f"/api/models/{model.id}/paths-info/{sha}", {"data": {"paths": [name]}}),
+             ("GET", f"/{model.id}/resolve/{sha}/{name}", {})]
+    for method, path, kwargs in calls:
+        assert _raw(fake, method, path, None, **kwargs) == (401, "GatedRepo"), path
+        assert _raw(fake, method, path, other, **kwargs) == (403, "GatedRepo"), path
+        assert _raw(fake, method, path, ACCEPTED, **kwargs)[0] in (200, 302), path
+    assert _raw(fake, "GET", f"/api/models/{model.id}", None) == (200, None)
+    for token in (None, other):
+        with pytest.raises(RepoGated):
+            commits(HubClient(fake.url, token, retry=FAST), model.id)
+    assert len(commits(HubClient(fake.url, ACCEPTED, retry=FAST), model.id)) == len(model.commits)
+
+
+def test_every_gate_can_be_accepted_at_once(fake: FakeHub) -> None:
+    planted, ungated = models(fake, 1, gated=True)[0], models(fake, 1)[0]
+    fake.set_access({ungated.id: "gated"})
+    fake.set_gate_access({ACCEPTED: ALL_GATES})
+    gated = [planted, ungated]
+    for model in gated:
+        assert len(commits(HubClient(fake.url, ACCEPTED, retry=FAST), model.id)) == len(model.commits)
 
 
 def test_a_ratelimit_reset_of_t0_is_waited_out(fake: FakeHub) -> None:

@@ -5,6 +5,7 @@ header formats its population generated."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 
 from hfscan.testing.fakehub import FakeHub
 from tests.crawl.helpers import query, run_cli, scan_args
+
+ACCEPTED = "hf_" + "a" * 30  # its user accepted the gates planted for it
+WITHOUT_ACCESS = "hf_" + "n" * 30
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +33,11 @@ def with_safetensors(hub: FakeHub, db: Path) -> list[str]:
     return [r[0] for r in rows if not hub.population.model(hub.population.index_of(r[0])).gated]
 
 
-def probe(hub: FakeHub, db: Path, ids: list[str], *extra: str) -> tuple[int, dict, str]:
+def probe(hub: FakeHub, db: Path, ids: list[str], *extra: str, token: str | None = None) -> tuple[int, dict, str]:
     path = db.with_name(f"ids-{len(ids)}-{ids[0].replace('/', '_')}.txt")
     path.write_text("\n".join(ids))
     result = run_cli(["probe", "--endpoint", hub.url, "--db", str(db), "--models-from", str(path),
-                      "--retry-wait", "0.01", "--json", *extra])
+                      "--retry-wait", "0.01", "--json", *extra], env={"HF_TOKEN": token} if token else None)
     return result.code, (json.loads(result.stdout) if result.stdout else {}), result.stderr
 
 
@@ -65,6 +69,36 @@ def test_probe_records_gone_private_gated_and_disabled_repos_and_completes(scann
         assert code == 0 and again["requests"] == 0
     finally:
         hub.set_access({})
+
+
+@pytest.mark.parametrize("token", [None, WITHOUT_ACCESS], ids=["anonymous", "token_without_access"])
+def test_a_gated_repo_is_probed_once_without_access_and_read_by_a_token_that_accepted_its_gate(
+        scanned: tuple[FakeHub, Path], tmp_path: Path, token: str | None) -> None:
+    hub, db = scanned
+    db = Path(shutil.copy(db, tmp_path / "copy.duckdb"))  # the module's database stays unprobed
+    gated = with_safetensors(hub, db)[20]
+    hub.set_access({gated: "gated"})
+    hub.set_gate_access({ACCEPTED: {gated}})
+    try:
+        code, result, stderr = probe(hub, db, [gated], token=token)
+        assert code == 0 and result["errors"] == 0, stderr
+        assert statuses(db, [gated]) == {gated: {"gated"}}
+        before = hub.stats()["route:resolve"]
+        code, again, _ = probe(hub, db, [gated], token=token)  # final at this sha: not asked again
+        assert code == 0 and again["requests"] == 0 and hub.stats()["route:resolve"] == before
+        # The same repo, probed from a fresh copy by a token whose user accepted the gate: read.
+        fresh = Path(shutil.copy(scanned[1], tmp_path / "fresh.duckdb"))
+        code, read, stderr = probe(hub, fresh, [gated], token=ACCEPTED)
+        assert code == 0 and read["errors"] == 0, stderr
+        model = hub.population.model(hub.population.index_of(gated))
+        rows = query(fresh, f"SELECT path, format, status FROM header_probes WHERE model_id = '{gated}'")
+        assert rows
+        for path, fmt, status in rows:
+            planted = model.header_format(path)
+            assert (fmt, status) == ((planted, "ok") if planted else (None, "no_metadata")), path
+    finally:
+        hub.set_access({})
+        hub.set_gate_access({})
 
 
 def test_failed_probes_are_tried_again_and_only_they(scanned: tuple[FakeHub, Path]) -> None:

@@ -85,3 +85,30 @@ def test_deterministic_per_seed() -> None:
     assert [a.model(i).commits for i in range(0, 3_000, 7)] == [b.model(i).commits for i in range(0, 3_000, 7)]
     other = Population(3_000, seed=6)
     assert [a.model(i).category for i in range(3_000)] != [other.model(i).category for i in range(3_000)]
+
+
+DEMO_EPOCH = 7  # scripts/demo.py's last full scan sees the fake Hub after 7 epochs of churn
+
+
+def test_the_documented_2021_rows_are_the_planted_ones(demo: Population) -> None:
+    """docs/FAKE_HUB.md gives the 2021 split at epoch 0 and at the demo's epoch, the README the
+    demo's: each row must be what the population plants (they once disagreed without a word why)."""
+    import re
+
+    from tests.crawl.helpers import REPO_ROOT
+
+    fake_hub = (REPO_ROOT / "docs" / "FAKE_HUB.md").read_text()
+    readme = (REPO_ROOT / "README.md").read_text()
+    for epoch in (0, DEMO_EPOCH):
+        counts = truth(demo, epoch=epoch, as_of=["2021-12-14"])["as_of"]["2021-12-14"]
+        population = sum(counts.get(c, 0) for c in ("pytorch_only", "tensorflow_only", "both"))
+        split = _split(counts)
+        row = (f"| 2021-12-14, epoch {epoch} ", f"| {sum(counts.values())} | {population} | "
+               f"{split['pytorch_only']:.1f}% | {split['tensorflow_only']:.1f}% | {split['both']:.1f}% |")
+        line = next((x for x in fake_hub.splitlines() if x.startswith(row[0])), "")
+        assert line.endswith(row[1]), (line, row)
+        if epoch == DEMO_EPOCH:
+            demo_row = next(x for x in readme.splitlines() if x.startswith("| as of 2021-12-14 (`shares --as-of"))
+            assert f"{population} models with PT or TF" in demo_row, demo_row
+            assert re.search(rf"\| {split['pytorch_only']:.1f}% \| {split['tensorflow_only']:.1f}% \| "
+                             rf"{split['both']:.1f}% \|", demo_row), demo_row

@@ -20,7 +20,7 @@ import pytest
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.population import CLAMP, DAY, Model
 from hfscan.testing.fakehub.truth import classify_components, iter_models
-from tests.crawl.helpers import query, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, query, run_cli, scan_args
 
 BEFORE_CLAMP = "2021-12-14"
 LATE = "2025-06-30"
@@ -63,10 +63,16 @@ def class_on(model: Model, day: str) -> str | None:
     return None if commit is None else classify_components(commit.components, model.library_name)["class"]
 
 
+@pytest.fixture(autouse=True)
+def _gate_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """History here must read every planted commit log, gated repos' too (tests/crawl/helpers.py)."""
+    monkeypatch.setenv("HF_TOKEN", GATE_TOKEN)
+
+
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
     db = tmp_path_factory.mktemp("as_of") / "scanned.duckdb"
-    with FakeHub(models=800, seed=12) as hub:
+    with FakeHub(models=800, seed=12, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         models = list(iter_models(hub.population, 0))
         after = [m for m in models if m.created > CLAMP + 2 * DAY]
@@ -76,6 +82,11 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
         born = next((m, _day(m.created)) for m in after
                     if m is not between[0] and _day(m.created) != between[1] and m.created < _cut(LATE) - 400 * DAY)
         yield Planted(hub, db, models, between, born)
+
+
+def _planted_share(planted: Planted, day: str, cls: str) -> float:
+    truth = planted.hub.truth(as_of=[day])["as_of"][day]
+    return 100 * truth.get(cls, 0) / sum(truth.get(k, 0) for k in ("pytorch_only", "tensorflow_only", "both"))
 
 
 def copy_db(planted: Planted, tmp_path: Path) -> Path:
@@ -90,6 +101,8 @@ def shares(db: Path, day: str, *extra: str) -> tuple[int, dict, str]:
 
 
 def test_without_history_every_date_after_the_start_refuses_in_one_line(planted: Planted, tmp_path: Path) -> None:
+    """Nothing sampled: the unknown repos enter as worst cases, far wider than --max-width. The one
+    line names the sampled history that narrows it, with its cost and the Hub the database came from."""
     db = copy_db(planted, tmp_path)
     for day in planted.days:
         missing = sum(unknown_on(m, day) for m in planted.models)
@@ -98,9 +111,10 @@ def test_without_history_every_date_after_the_start_refuses_in_one_line(planted:
         assert code == 2
         lines = stderr.strip().splitlines()
         assert len(lines) == 1, stderr  # one line, no hint line, no traceback
-        assert f"{missing:,} on {day}" in lines[0]
-        assert f"`hfscan history --as-of {day}`" in lines[0]
-        assert "requests" in lines[0] and "(free)" in lines[0] and "(PRO)" in lines[0] and "--partial" in lines[0]
+        assert f"{missing:,} repos are not known exactly" in lines[0]
+        assert f"`hfscan history --as-of {day} --sample " in lines[0]
+        assert f" --endpoint {planted.hub.url}`" in lines[0]  # the Hub this database was scanned from
+        assert "requests" in lines[0] and "(free)" in lines[0] and "(PRO)" in lines[0] and "--max-width" in lines[0]
 
 
 def test_partial_counts_the_known_repos_and_states_the_coverage(planted: Planted, tmp_path: Path) -> None:
@@ -115,12 +129,16 @@ def test_partial_counts_the_known_repos_and_states_the_coverage(planted: Planted
         assert got["counts"] == {k: known.get(k, 0) for k in got["counts"]}
         assert got["missing"] == missing
         assert got["coverage"] == math.floor(10_000 * known.total() / (known.total() + missing)) / 10_000
-        code, _, _ = shares(db, day, "--partial")
+        # Nothing sampled: the known repos' counts, and intervals that are the worst cases of the rest.
+        assert got["exact"] is False and got["parts"]["bounded"] == missing and got["parts"]["sample"] == 0
+        for cls in ("pytorch_only", "tensorflow_only", "both"):
+            c = got["classes"][cls]
+            assert c["share_low"] <= c["share"] <= c["share_high"]
+            assert c["share_low"] <= _planted_share(planted, day, cls) <= c["share_high"]
         text = run_cli(["shares", "--db", str(db), "--as-of", day, "--partial"]).stdout
-        floored = f"{math.floor(10000 * got['coverage']) / 100:.2f}"  # a partial answer never rounds up to 100
-        assert f"coverage {floored}%" in text and "PARTIAL" in text
+        assert f"{missing:,} bounded" in text and "95% intervals" in text
     report = run_cli(["report", "--db", str(db), "--as-of", LATE, "--out", str(tmp_path / "r.html")])
-    assert report.code == 2 and "--partial" in report.stderr
+    assert report.code == 2 and "pass --partial" in report.stderr
     report = run_cli(["report", "--db", str(db), "--as-of", LATE, "--partial", "--out", str(tmp_path / "r.html")])
     assert report.code == 0, report.stderr
     assert "class=caveat><b>Partial:</b> the as-of 2025-06-30" in (tmp_path / "r.html").read_text()
@@ -195,8 +213,15 @@ def test_after_the_hub_moves_on_stored_logs_still_answer_the_days_they_reach(pla
         for day in days:
             missing = sum(still_unknown(m, day) for m in now)
             code, got, stderr = shares(db, day, "--json")
-            if missing:
-                assert code == 2 and f"{missing:,} on {day}" in stderr
+            if missing and code == 2:
+                assert f"{missing:,} repos are not known exactly" in stderr
+            elif missing:  # an estimate narrower than --max-width: it must hold the truth
+                assert got["exact"] is False
+                truth = expected[day]
+                population = sum(truth.get(k, 0) for k in ("pytorch_only", "tensorflow_only", "both"))
+                for cls in ("pytorch_only", "tensorflow_only", "both"):
+                    c = got["classes"][cls]
+                    assert c["share_low"] - 0.005 <= 100 * truth.get(cls, 0) / population <= c["share_high"] + 0.005
             else:
                 assert code == 0 and got["counts"] == {k: expected[day].get(k, 0) for k in got["counts"]}, day
         before = hub.stats().get("route:commits", 0)

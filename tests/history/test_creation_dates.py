@@ -15,15 +15,21 @@ from pathlib import Path
 import pytest
 
 from hfscan.testing.fakehub import FakeHub
-from tests.crawl.helpers import query, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, query, run_cli, scan_args
 
 AS_OF = "2021-12-14"
+
+
+@pytest.fixture(autouse=True)
+def _gate_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """History here must read every planted commit log, gated repos' too (tests/crawl/helpers.py)."""
+    monkeypatch.setenv("HF_TOKEN", GATE_TOKEN)
 
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeHub, Path]]:
     db = tmp_path_factory.mktemp("created") / "hfscan.duckdb"
-    with FakeHub(models=1500, seed=18) as hub:
+    with FakeHub(models=1500, seed=18, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         yield hub, db
 

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from hfscan.testing.fakehub import FakeHub
+from hfscan.testing.fakehub import ALL_GATES, FakeHub
 from tests.crawl.helpers import query, run_cli, scan_args
 
 AS_OF = "2021-12-14"
 TOKEN = "hf_" + "k" * 30
+
+
+def _cut(day: str) -> int:
+    """The end of the day (UTC) as a POSIX time, as hfscan defines "as of"."""
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()) + 86_399
 
 
 @pytest.fixture
@@ -97,7 +103,7 @@ def test_an_outage_stops_with_exit_3_and_the_next_run_resumes(scanned: tuple[Fak
     assert set(statuses(db).values()) == {"ok"}
 
 
-@pytest.mark.parametrize("token", [None, TOKEN], ids=["anonymous", "token"])
+@pytest.mark.parametrize("token", [None, TOKEN], ids=["anonymous", "token_without_access"])
 def test_missing_private_gated_and_disabled_repos_are_recorded_and_the_run_completes(
         scanned: tuple[FakeHub, Path], token: str | None) -> None:
     hub, db = scanned
@@ -107,13 +113,39 @@ def test_missing_private_gated_and_disabled_repos_are_recorded_and_the_run_compl
     code, result, stderr = history(hub, db, "--as-of", AS_OF, token=token)
     assert code == 0, stderr
     got = statuses(db)
-    # Gating guards file content; commit logs and trees stay readable (docs/HUB_PROTOCOL.md).
-    assert {m: got[m] for m in repos[:4]} == {gone: "gone", private: "gone", gated: "ok", disabled: "disabled"}
+    # A gated repo refuses its commit log to anyone who has not accepted its gate (401 anonymous,
+    # 403 with a token; docs/HUB_PROTOCOL.md, "Gated repos"): recorded gated, final at its sha.
+    assert {m: got[m] for m in repos[:4]} == {gone: "gone", private: "gone", gated: "gated", disabled: "disabled"}
     assert all(got[m] == "ok" for m in repos[4:])
-    assert result["failed"] == {"gone": 2, "disabled": 1}
-    # Final statuses are not fetched again at the same sha.
-    code, again, _ = history(hub, db)
-    assert code == 0 and again["repos"] == 0
+    assert result["failed"] == {"gone": 2, "gated": 1, "disabled": 1}
+    assert query(db, f"SELECT count(*) FROM commits WHERE model_id = '{gated}'")[0][0] == 0
+    # Final statuses are not fetched again at the same sha by the default selection (select_targets):
+    # not one more commit log.
+    before = hub.stats()["route:commits"]
+    code, again, _ = history(hub, db, token=token)
+    assert code == 0 and again["repos"] == 0 and again["skipped_unchanged"] == len(repos)
+    assert hub.stats()["route:commits"] == before
+
+
+def test_a_token_that_accepted_the_gate_reads_the_gated_log_and_tree(tmp_path: Path) -> None:
+    db = tmp_path / "hfscan.duckdb"
+    with FakeHub(models=300, seed=31, gate_access={TOKEN: ALL_GATES}) as hub:
+        assert run_cli(scan_args(hub, db)).code == 0
+        repos = clamped(db)
+        # The repo the `--as-of` day needs a tree of: its log has a commit after the day.
+        needs_tree = next(m for m in repos if any(
+            c.date > _cut(AS_OF) for c in hub.population.model(hub.population.index_of(m)).commits))
+        hub.set_access({needs_tree: "gated"})
+        code, result, stderr = history(hub, db, "--as-of", AS_OF, token=TOKEN)
+        assert code == 0, stderr
+        assert statuses(db)[needs_tree] == "ok" and result["failed"] == {} and result["trees_failed"] == {}
+        planted = hub.population.model(hub.population.index_of(needs_tree))
+        stored = query(db, f"SELECT commit_id FROM commits WHERE model_id = '{needs_tree}' ORDER BY position")
+        assert [r[0] for r in stored] == [c.sha for c in planted.commits]
+        shares = run_cli(["shares", "--db", str(db), "--as-of", AS_OF, "--json"])
+        expected = hub.truth(as_of=[AS_OF])["as_of"][AS_OF]
+        got = json.loads(shares.stdout)
+        assert got["missing"] == 0 and got["counts"] == {k: expected.get(k, 0) for k in got["counts"]}
 
 
 def test_a_failed_tree_is_recorded_with_why_and_fetched_by_the_next_run(scanned: tuple[FakeHub, Path]) -> None:

@@ -22,7 +22,7 @@ from hfscan.errors import UsageError
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.population import Model
 from hfscan.testing.fakehub.truth import iter_models
-from tests.crawl.helpers import query, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, query, run_cli, scan_args
 from tests.history.test_as_of import _cut, class_on, unknown_on
 
 SERIES = ["--every", "year", "--from", "2020-06-01", "--to", "2025-12-31"]
@@ -36,10 +36,16 @@ class Scanned:
     models: list[Model]
 
 
+@pytest.fixture(autouse=True)
+def _gate_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """History here must read every planted commit log, gated repos' too (tests/crawl/helpers.py)."""
+    monkeypatch.setenv("HF_TOKEN", GATE_TOKEN)
+
+
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
     db = tmp_path_factory.mktemp("timeline") / "scanned.duckdb"
-    with FakeHub(models=600, seed=21) as hub:
+    with FakeHub(models=600, seed=21, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         yield Scanned(hub, db, list(iter_models(hub.population, 0)))
 
@@ -67,16 +73,17 @@ def test_period_ends() -> None:
             period_ends(*bad)
 
 
-def test_refuses_in_one_line_with_the_cost_and_stores_nothing(scanned: Scanned, tmp_path: Path) -> None:
+def test_max_width_refuses_in_one_line_with_the_cost_and_stores_nothing(scanned: Scanned, tmp_path: Path) -> None:
     db = copy_db(scanned, tmp_path)
-    code, _, stderr = timeline(db)
+    code, _, stderr = timeline(db, "--max-width", "5")
     assert code == 2
     error = [line for line in stderr.splitlines() if line.startswith("hfscan: error")]
     assert len(error) == 1 and "Traceback" not in stderr, stderr
     partial_days = [d for d in DAYS if any(unknown_on(m, d) for m in scanned.models)]
-    assert f"{len(partial_days)} of {len(DAYS)} dates would be partial" in error[0]
-    assert "`hfscan history --every year --from 2020-06-01 --to 2025-12-31`" in error[0]
-    assert "(free)" in error[0] and "(PRO)" in error[0] and "--partial" in error[0]
+    assert f"{len(partial_days)} of {len(DAYS)} dates have an interval wider than --max-width 5" in error[0]
+    assert "`hfscan history --every year --from 2020-06-01 --to 2025-12-31 --sample " in error[0]
+    assert f"--endpoint {scanned.hub.url}`" in error[0]
+    assert "(free)" in error[0] and "(PRO)" in error[0] and "--max-width" in error[0]
     assert query(db, "SELECT count(*) FROM as_of_shares") == [(0,)]
     bad = run_cli(["timeline", "--db", str(db), "--every", "week"])
     assert bad.code == 2 and bad.stderr.count("\n") <= 2 and "Traceback" not in bad.stderr
@@ -113,7 +120,7 @@ def test_after_history_every_date_equals_the_truth_and_recomputing_replaces(scan
     assert timeline(db, "--partial")[0] == 0  # first run: a partial run of the same days is replaced
     code, got, stderr = timeline(db)
     assert code == 0, stderr
-    assert "0 not fully known" in stderr and got["history_needed"]["command"] is None
+    assert f"{len(DAYS)} exact, 0 estimated" in stderr and got["history_needed"]["command"] is None
     truth = hub.truth(as_of=DAYS)["as_of"]
     for row in got["dates"]:
         assert row["counts"] == {k: truth[row["day"]].get(k, 0) for k in row["counts"]}, row["day"]
@@ -127,7 +134,7 @@ def test_after_history_every_date_equals_the_truth_and_recomputing_replaces(scan
 def test_a_date_only_squashed_histories_leave_unknown_refuses_without_a_history_command(
         scanned: Scanned, tmp_path: Path) -> None:
     """A repo created before a month end whose history starts after it: no request can make it known.
-    The refusal says so (no `hfscan history` to run); --partial stores the date as partial."""
+    A refusal (--max-width) says so (no `hfscan history` to run); the date is stored as bounded."""
     hub, db = scanned.hub, copy_db(scanned, tmp_path)
     models = hub.truth(per_model=True)["per_model"]
     squashed = [m for m in models if m["first_commit"][:10] > m["created"][:10] and m["first_commit_not_creation"]]
@@ -138,10 +145,10 @@ def test_a_date_only_squashed_histories_leave_unknown_refuses_without_a_history_
     in_gap = {m["id"] for m in squashed if m["created"][:10] <= day < m["first_commit"][:10]}
     series = ["--every", "month", "--from", day[:8] + "01", "--to", day]
     assert run_cli(["history", "--endpoint", hub.url, "--db", str(db), "--retry-wait", "0.01", *series]).code == 0
-    refused = run_cli(["timeline", "--db", str(db), *series])
+    refused = run_cli(["timeline", "--db", str(db), *series, "--max-width", "0"])
     error = [line for line in refused.stderr.splitlines() if line.startswith("hfscan: error")]
     assert refused.code == 2 and len(error) == 1 and refused.stdout == ""
-    assert "squashed" in error[0] and "hfscan history" not in error[0]
+    assert "squashed" in error[0] and "no request narrows it" in error[0] and "hfscan history" not in error[0]
     partial = run_cli(["timeline", "--db", str(db), *series, "--partial", "--json"])
     assert partial.code == 0, partial.stderr
     (row,) = json.loads(partial.stdout)["dates"]

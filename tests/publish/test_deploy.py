@@ -4,6 +4,7 @@ the run script does what the units and the cron line rely on."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -94,3 +95,95 @@ def test_cron_line_runs_the_script_daily_as_the_service_user() -> None:
     fields = lines[0].split()
     assert fields[:6] == ["17", "3", "*", "*", "*", "hfscan"]  # /etc/cron.d format: a user field
     assert "/opt/hfscan/deploy/hfscan-run.sh" in lines[0] and "flock -n" in lines[0]
+
+
+# --- hardening: token, pins, unit, env file ------------------------------------------------------------
+
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def test_workflow_gives_the_token_only_to_the_hub_steps_and_pins_actions_by_commit() -> None:
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    job = flow["jobs"]["scan-and-publish"]
+    assert "HF_TOKEN" not in job.get("env", {}) and "HF_TOKEN" not in flow.get("env", {})
+    with_token = [s.get("name") for s in job["steps"] if "HF_TOKEN" in (s.get("env") or {})]
+    assert with_token == ["Scan", "Publish"]
+    uses = [s["uses"] for s in job["steps"] if "uses" in s]
+    assert uses and all(PINNED.match(u) for u in uses), uses
+    install = next(s for s in job["steps"] if s.get("name") == "Install hfscan")
+    assert "-c deploy/constraints.txt" in install["run"]
+    pins = dict(line.split("==") for line in (DEPLOY / "constraints.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    assert {"duckdb", "huggingface_hub", "polars"} <= {k.replace("-", "_").lower() for k in pins} | set(pins)
+    assert PINNED.match("actions/checkout@v4") is None  # the check can fail
+
+
+UNIT_TARGET = 1.5  # `systemd-analyze security` exposure (0 safest .. 10); the unit scores 1.1
+
+
+def security_score_ok(unit: Path) -> bool:
+    result = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                             f"--threshold={int(UNIT_TARGET * 10)}", str(unit)], capture_output=True, text=True)
+    return result.returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not available")
+def test_unit_is_hardened_to_the_target_score(tmp_path: Path) -> None:
+    assert security_score_ok(UNITS[0])
+    loose = tmp_path / "hfscan.service"  # the check can fail: the unit as it was before hardening
+    text = UNITS[0].read_text()
+    loose.write_text(text[:text.index("# Hardening")] + "NoNewPrivileges=yes\nPrivateTmp=yes\n")
+    assert not security_score_ok(loose)
+
+
+def test_unit_sets_what_hfscan_relies_on() -> None:
+    settings = [line.split("=", 1) for line in UNITS[0].read_text().splitlines() if "=" in line and line[0] != "#"]
+    keys = {k for k, _ in settings}
+    assert {"UMask", "MemoryMax", "RestrictAddressFamilies", "SystemCallFilter", "ProtectSystem"} <= keys
+    assert ["Environment", "HF_HOME=/var/lib/hfscan/hf-home"] in settings
+    assert ["ReadWritePaths", "/var/lib/hfscan"] in settings and ["UMask", "0077"] in settings
+
+
+def run_with_env_file(tmp_path: Path, content: str, owner: int | None = None, mode: int = 0o640
+                      ) -> tuple[int, str, str]:
+    """hfscan-run.sh reading an env file; the stub hfscan records the variables it was given."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "date").write_text("#!/bin/sh\necho 3\n")
+    (bin_dir / "hfscan").write_text(f'#!/bin/sh\necho "$1 repo=$HFSCAN_REPO token=$HF_TOKEN" >> {log}\n')
+    for stub in bin_dir.iterdir():
+        stub.chmod(0o755)
+    env_file = tmp_path / "env"
+    env_file.write_text(content)
+    env_file.chmod(mode)
+    if owner is not None:
+        os.chown(env_file, owner, -1)
+    result = subprocess.run(["sh", str(RUN)], capture_output=True, text=True, cwd=tmp_path,
+                            env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "HFSCAN_ENV_FILE": str(env_file)})
+    return result.returncode, log.read_text() if log.exists() else "", result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the env file must belong to root: needs root to create one")
+def test_env_file_is_read_as_data_not_run(tmp_path: Path) -> None:
+    code, calls, _ = run_with_env_file(tmp_path, "# settings\nHFSCAN_REPO=me/snaps\n"
+                                       "HF_TOKEN=\"hf_x$(touch pwned)`touch pwned2`\"\n"
+                                       "touch pwned3\nPATH=/nowhere\n")
+    assert code == 0
+    assert not list(tmp_path.glob("pwned*"))  # nothing in the file ran
+    assert calls.splitlines() == ["scan repo=me/snaps token=hf_x$(touch pwned)`touch pwned2`",
+                                  "publish repo=me/snaps token=hf_x$(touch pwned)`touch pwned2`"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the env file another owner")
+@pytest.mark.parametrize("owner, mode, says", [(65534, 0o640, "owned by root"), (0, 0o660, "writable"),
+                                               (0, 0o646, "writable")])
+def test_env_file_not_owned_by_root_or_writable_by_others_is_refused(tmp_path: Path, owner: int, mode: int,
+                                                                     says: str) -> None:
+    code, calls, stderr = run_with_env_file(tmp_path, "HFSCAN_REPO=me/snaps\n", owner, mode)
+    assert code == 2 and calls == "" and says in stderr
+
+
+def test_cron_line_reads_the_env_file_as_data() -> None:
+    line = next(x for x in (DEPLOY / "crontab").read_text().splitlines() if x.startswith("17 "))
+    assert ". /etc/hfscan/env" not in line and "set -a" not in line
+    assert "HFSCAN_ENV_FILE=/etc/hfscan/env" in line

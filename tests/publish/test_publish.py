@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -200,8 +201,8 @@ def test_bad_token_is_one_line_401(hub: FakeHub, env: dict[str, str], source: Pa
     bad = "hf_notavalidtoken0123456789abcdef"
     result = publish(source, {**env, "HF_TOKEN": bad}, "alice/unauthorized")
     assert result.returncode == 3 and result.stdout == ""
-    assert result.stderr.splitlines()[0] == ("hfscan: error: the Hub refused the token (401) while creating "
-                                             "datasets/alice/unauthorized")
+    assert result.stderr.splitlines()[0] == ("hfscan: error: datasets/alice/unauthorized: creating: "
+                                             "the Hub refused the credentials (HTTP 401)")
     assert bad not in result.stderr and "Traceback" not in result.stderr
     assert "alice/unauthorized" not in hub.hub.datasets
 
@@ -221,7 +222,8 @@ def test_someone_elses_repo_is_a_one_line_403(hub: FakeHub, env: dict[str, str],
     for repo in ("alice/owned", "alice/not-yet"):  # exists (bob can read it) / bob may not create it
         result = publish(source, {**env, "HF_TOKEN": tokens["bob"]}, repo)
         assert result.returncode == 3 and result.stdout == "", result.stderr
-        assert result.stderr.splitlines()[0].startswith(f"hfscan: error: no write access to datasets/{repo} (403)")
+        assert result.stderr.splitlines()[0].startswith(f"hfscan: error: datasets/{repo}: ")
+        assert "no write access (HTTP 403)" in result.stderr.splitlines()[0]
         assert "Traceback" not in result.stderr
     assert uploaded(hub, "alice/owned").head.sha == head and "alice/not-yet" not in hub.hub.datasets
 
@@ -258,3 +260,30 @@ def test_a_repo_from_another_database_is_refused(tmp_path: Path, hub: FakeHub, e
     assert refused.returncode == 2 and refused.stdout == ""
     assert "published from another database" in refused.stderr.splitlines()[0]
     assert len(uploaded(hub, repo).commits) == commits
+
+
+def test_publish_lets_no_huggingface_hub_output_through(tmp_path: Path, hub: FakeHub, env: dict[str, str],
+                                                        source: Path) -> None:
+    """huggingface_hub's own progress bars and its "No files have been modified" warning stay out of
+    stderr, even where huggingface_hub's bars are enabled (the tests' environment disables them)."""
+    db = tmp_path / "hfscan.duckdb"
+    shutil.copy(source, db)
+    loud = {k: v for k, v in {**os.environ, **env, "HF_HUB_VERBOSITY": "info"}.items()
+            if k != "HF_HUB_DISABLE_PROGRESS_BARS"}  # unset: huggingface_hub's default shows its bars
+
+    def run_publish() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "hfscan", "publish", "--repo", "alice/quiet", "--db", str(db),
+                               "--report"], capture_output=True, text=True, env=loud, cwd=REPO_ROOT, timeout=300)
+
+    for run in (run_publish(), run_publish()):  # the second has nothing new: no commit
+        assert run.returncode == 0, run.stderr
+        assert "No files have been modified" not in run.stderr
+        assert "it/s" not in run.stderr and "%|" not in run.stderr and "B/s" not in run.stderr, run.stderr
+
+
+def test_a_terminal_sees_hfscans_own_publish_bar(tmp_path: Path, env: dict[str, str], source: Path) -> None:
+    db = tmp_path / "hfscan.duckdb"
+    shutil.copy(source, db)
+    run = publish(db, {**env, "TTY_COMPATIBLE": "1", "COLUMNS": "160"}, "alice/bar")  # rich draws as on a terminal
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"publish .*\d/\d.*(-:--:--|\d:\d\d:\d\d)", run.stderr), run.stderr

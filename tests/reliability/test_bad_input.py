@@ -143,9 +143,11 @@ CASES = [
     Case("--as-of is not a date", lambda p: ["shares", "--db", p["good"], "--as-of", "2021-13-45"], 2, "YYYY-MM-DD"),
     Case("--as-of is a word", lambda p: ["report", "--db", p["good"], "--as-of", "yesterday",
                                          "--out", p["root"] + "/r.html"], 2, "YYYY-MM-DD"),
-    Case("unknown --method", lambda p: ["shares", "--db", p["good"], "--method", "weights"], 2, "unknown method"),
-    Case("unknown report --format", lambda p: ["report", "--db", p["good"], "--format", "pdf"], 2, "unknown --format"),
-    Case("unknown sql --format", lambda p: ["sql", "--db", p["good"], "--format", "xml", "SELECT 1"], 2, "unknown --format"),
+    Case("--as-of without dashes", lambda p: ["shares", "--db", p["good"], "--as-of", "20211214"], 2, "YYYY-MM-DD"),
+    Case("--as-of is empty", lambda p: ["shares", "--db", p["good"], "--as-of", ""], 2, "YYYY-MM-DD"),
+    Case("unknown --method", lambda p: ["shares", "--db", p["good"], "--method", "weights"], 2, "'weights' is not one of"),
+    Case("unknown report --format", lambda p: ["report", "--db", p["good"], "--format", "pdf"], 2, "'pdf' is not one of"),
+    Case("unknown sql --format", lambda p: ["sql", "--db", p["good"], "--format", "xml", "SELECT 1"], 2, "'xml' is not one of"),
     Case("--page-size out of range", lambda p: ["scan", "--db", p["root"] + "/e4.duckdb", "--endpoint", p["refused"],
                                                 "--page-size", "5000"], 2, "--page-size"),
     Case("unknown option", lambda p: ["shares", "--db", p["good"], "--colour"], 2, "No such option"),
@@ -157,6 +159,8 @@ CASES = [
          "cannot write to /proc/hfscan"),
     Case("import of a missing path", lambda p: ["import", "parquet", p["root"] + "/nothing", "--db",
                                                 p["root"] + "/i.duckdb"], 2, "does not exist"),
+    Case("import of a missing path into a scanned database", lambda p: ["import", "parquet", p["root"] + "/nothing",
+                                                                        "--db", p["good"]], 2, "does not exist"),
     # sql
     Case("sql that writes", lambda p: ["sql", "--db", p["good"], "DELETE FROM scan_log"], 2, "read-only"),
     Case("sql that creates", lambda p: ["sql", "--db", p["good"], "CREATE TABLE x (a INT)"], 2, "read-only"),
@@ -216,6 +220,6 @@ def test_refused_commands_leave_the_database_as_it_was(files: dict[str, str]) ->
 
 
 def test_debug_shows_the_traceback(files: dict[str, str]) -> None:
-    result = run_cli(["--debug", "shares", "--db", files["missing"]])
+    result = run_cli(["--debug", "shares", "--db", files["missing"]], process=True)  # a traceback is what a process prints
     assert result.code != 0
     assert "Traceback" in result.stderr

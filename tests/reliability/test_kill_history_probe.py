@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from hfscan.testing.fakehub import FakeHub
-from tests.crawl.helpers import REPO_ROOT, query, run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, REPO_ROOT, query, run_cli, scan_args
 
 AS_OF = "2021-12-14"
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeHub, Path]]:
     root = tmp_path_factory.mktemp("kill_history_probe")
     db = root / "scanned.duckdb"
-    with FakeHub(models=3000, seed=23) as hub:
+    with FakeHub(models=3000, seed=23, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         yield hub, db
 
@@ -82,8 +82,9 @@ def _history_result(db: Path) -> dict[str, object]:
 
 
 def test_kill_9_of_history_at_five_points_then_resume_equals_an_uninterrupted_run(
-        scanned: tuple[FakeHub, Path], tmp_path: Path) -> None:
+        scanned: tuple[FakeHub, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hub, scanned_db = scanned
+    monkeypatch.setenv("HF_TOKEN", GATE_TOKEN)  # the planted truth needs every log, gated repos' too
     killed, reference = _two_copies(scanned_db, tmp_path)
     hub.set_faults([{"kind": "latency", "route": "commits", "ms": 15, "count": 1_000_000},
                     {"kind": "latency", "route": "tree", "ms": 15, "count": 1_000_000}])

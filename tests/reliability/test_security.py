@@ -33,7 +33,8 @@ def test_a_planted_token_reaches_no_output_file_table_or_traceback(tmp_path: Pat
         hub.set_faults([{"kind": "5xx", "route": "listing", "page": 2, "count": 50, "status": [503]}])
         results.append(run_cli(scan_args(hub, db, "--page-size", "300", "--max-retries", "1"), env=env))
         assert results[-1].code == 3
-        results.append(run_cli(["--debug", *scan_args(hub, db, "--page-size", "300", "--max-retries", "1")], env=env))
+        results.append(run_cli(["--debug", *scan_args(hub, db, "--page-size", "300", "--max-retries", "1")], env=env,
+                                   process=True))  # the traceback as a process prints it
         assert results[-1].code != 0 and "Traceback" in results[-1].stderr
         hub.clear_faults()
         # Per-repo refusals (a bad token would stop history: tested in history/test_history_failures.py).

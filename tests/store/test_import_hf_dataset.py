@@ -7,6 +7,8 @@ so every imported snapshot is checked against the truth planted for that epoch.
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,8 +179,16 @@ def test_last_keeps_the_newest_versions(hub: FakeHub, env: dict[str, str], tmp_p
     assert query(db, "SELECT snapshot_at FROM scans ORDER BY scan_id") == [(date,) for _, date, _ in newest]
 
 
+def test_a_terminal_sees_a_bar_over_the_versions_with_the_time_left(env: dict[str, str], tmp_path: Path) -> None:
+    result = hf_import(tmp_path / "bar.duckdb", {**env, "TTY_COMPATIBLE": "1", "COLUMNS": "160"}, STATS_REPO,
+                       "--last", "2")  # TTY_COMPATIBLE: rich draws as on a terminal
+    assert result.code == 0, result.stderr
+    assert re.search(r"import .*\d/\d.*(-:--:--|\d:\d\d:\d\d)", result.stderr), result.stderr
+    assert result.stderr.count("models → scan") == 2  # the per-version lines stay, above the bar
+
+
 @pytest.mark.parametrize(("args", "message"), [
-    (["no-such/dumps"], "dataset no-such/dumps not found"),
+    (["no-such/dumps"], "dataset no-such/dumps: repo info: repository not found"),
     ([STATS_REPO, "--revision", "0" * 40], "revision not found"),
     ([STATS_REPO, "--file", "nope.parquet"], "no revision has nope.parquet"),
     ([STATS_REPO, "--revision", "main", "--file", "nope.parquet"], "no file nope.parquet"),
@@ -236,3 +246,130 @@ def test_import_parquet_reads_a_downloaded_dump_the_same_way(hub: FakeHub, tmp_p
     first = min(iter_models(hub.population, epoch), key=lambda m: m.index)
     assert query(db, f"SELECT created_at FROM snapshot_models WHERE model_id = '{first.id}'")[0][0] == \
         datetime.fromtimestamp(first.created_at, UTC).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------- read-back of what `publish` wrote
+PUBLISHED = "reader/published"
+
+
+def routes(hub: FakeHub, before: dict) -> dict[str, int]:
+    after = hub.stats()
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after
+            if k.startswith("route:") and after.get(k, 0) != before.get(k, 0)}
+
+
+def snapshots(db: Path) -> dict[str, tuple[set, dict]]:
+    """snapshot_at → (model id and sha pairs, class counts by method): what a read-back must keep."""
+    out = {}
+    for scan_id, at in query(db, "SELECT scan_id, snapshot_at FROM scans WHERE status = 'complete'"):
+        models = query(db, f"SELECT model_id, sha, files FROM snapshot_models WHERE scan_id = {scan_id}")
+        classes = query(db, f"SELECT method, class, count(*) FROM model_classes WHERE scan_id = {scan_id} "
+                            "AND method IN ('files', 'tags') GROUP BY ALL")
+        out[str(at)] = ({(m, s, tuple(f or ())) for m, s, f in models}, {(m, c): n for m, c, n in classes})
+    return out
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, hub: FakeHub, env: dict[str, str],
+              series: tuple[Path, dict, dict]) -> tuple[Path, list[str], dict[str, str]]:
+    """The three imported dumps, published by `hfscan publish` to PUBLISHED: (source db, the
+    snapshot files in the repo, an env that reads anonymously)."""
+    source = Path(shutil.copy(series[0], tmp_path_factory.mktemp("publisher") / "hfscan.duckdb"))
+    token = hub.hub.uploads.add_user("reader")
+    result = run_cli(["publish", "--repo", PUBLISHED, "--db", str(source)],
+                     env={**env, "HF_TOKEN": token, "HF_HUB_DISABLE_XET": "1"})
+    assert result.code == 0, result.stderr
+    repo = hub.hub.datasets[PUBLISHED]
+    files = sorted(p for p in repo.files(repo.head) if p.startswith("data/") and p.endswith(".parquet"))
+    assert len(files) == 3
+    return source, files, env
+
+
+def test_read_back_by_path_costs_one_listing_and_one_download_per_snapshot(
+        hub: FakeHub, published: tuple[Path, list[str], dict[str, str]], tmp_path: Path) -> None:
+    source, files, env = published
+    db = tmp_path / "read_back.duckdb"
+    before = hub.stats()
+    result = hf_import(db, env, PUBLISHED, "--json")
+    assert result.code == 0, result.stderr
+    # One repo info (recognises the layout, pins the head), one tree listing of data/ (one page
+    # here), one GET per snapshot file: no commit walk, no paths-info, no HEAD before a download.
+    assert routes(hub, before) == {"route:dataset": 1, "route:dataset_tree": 1, "route:dataset_resolve": len(files)}
+    summary = json.loads(result.stdout)
+    assert (summary["imported"], summary["skipped"]) == (3, 0)
+    # One outcome per snapshot folder, naming the files it was read from.
+    assert sorted(f for r in summary["revisions"] for f in r["files"]) == files
+    assert [r["path"] for r in summary["revisions"]] == [f.rsplit("/", 1)[0] + "/" for f in files]
+    assert snapshots(db) == snapshots(source)
+
+    before = hub.stats()
+    again = hf_import(db, env, PUBLISHED, "--json")
+    assert again.code == 0, again.stderr
+    assert routes(hub, before) == {"route:dataset": 1, "route:dataset_tree": 1}  # downloads nothing
+    assert (json.loads(again.stdout)["imported"], json.loads(again.stdout)["skipped"]) == (0, 3)
+    assert snapshots(db) == snapshots(source)
+
+
+def test_a_snapshot_imported_by_its_file_is_already_stored(
+        hub: FakeHub, published: tuple[Path, list[str], dict[str, str]], tmp_path: Path) -> None:
+    source, files, env = published
+    db = tmp_path / "partly.duckdb"
+    assert hf_import(db, env, PUBLISHED, "--file", files[1]).code == 0  # the walk, for one file
+    before = hub.stats()
+    result = hf_import(db, env, PUBLISHED, "--json")
+    assert result.code == 0, result.stderr
+    assert routes(hub, before)["route:dataset_resolve"] == 2
+    summary = json.loads(result.stdout)
+    assert (summary["imported"], summary["skipped"]) == (2, 1)
+    assert [r["files"] for r in summary["revisions"] if r["status"] == "skipped"] == [[files[1]]]
+    assert snapshots(db) == snapshots(source)
+
+
+def test_dry_run_of_a_published_repo_lists_the_bytes_and_downloads_nothing(
+        hub: FakeHub, published: tuple[Path, list[str], dict[str, str]], tmp_path: Path) -> None:
+    _, files, env = published
+    before = hub.stats()
+    result = hf_import(tmp_path / "dry.duckdb", env, PUBLISHED, "--dry-run", "--json")
+    assert result.code == 0, result.stderr
+    assert routes(hub, before) == {"route:dataset": 1, "route:dataset_tree": 1}
+    summary = json.loads(result.stdout)
+    repo = hub.hub.datasets[PUBLISHED]
+    assert summary["planned"] == 3 and summary["bytes"] == sum(len(repo.body(repo.head, f)) for f in files)
+
+
+def test_a_snapshot_folder_of_several_files_is_one_snapshot(
+        hub: FakeHub, published: tuple[Path, list[str], dict[str, str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB's partitioned COPY may write a folder as several files (data_0, data_1, ...): they are
+    one snapshot, one download each."""
+    import huggingface_hub.constants
+    import pyarrow.parquet as pq
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    source, files, env = published
+    repo = hub.hub.datasets[PUBLISHED]
+    whole = tmp_path / "whole.parquet"
+    whole.write_bytes(repo.body(repo.head, files[0]))
+    table = pq.read_table(whole)
+    halves = [table.slice(0, table.num_rows // 2), table.slice(table.num_rows // 2)]
+    folder = files[0].rsplit("/", 1)[0]
+    operations = []
+    for number, half in enumerate(halves):
+        pq.write_table(half, tmp_path / f"half-{number}.parquet")
+        operations.append(CommitOperationAdd(f"{folder}/data_{number}.parquet", str(tmp_path / f"half-{number}.parquet")))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)  # the fake has no Xet storage
+    api = HfApi(endpoint=hub.url, token=hub.hub.uploads.add_user("splitter"))
+    api.create_repo("splitter/split", repo_type="dataset")
+    api.create_commit("splitter/split", operations, commit_message="one snapshot, two files", repo_type="dataset")
+
+    db = tmp_path / "split.duckdb"
+    before = hub.stats()
+    result = hf_import(db, env, "splitter/split", "--json")
+    assert result.code == 0, result.stderr
+    assert routes(hub, before)["route:dataset_resolve"] == 2
+    (outcome,) = json.loads(result.stdout)["revisions"]
+    assert outcome["files"] == [f"{folder}/data_0.parquet", f"{folder}/data_1.parquet"]
+    assert len(outcome["scan_ids"]) == 1
+    at = query(source, "SELECT snapshot_at FROM scans WHERE scan_id = "
+                       f"{int(folder.rsplit('=', 1)[1])}")[0][0]
+    assert snapshots(db) == {str(at): snapshots(source)[str(at)]}

@@ -262,6 +262,11 @@ def install_old_views(con: duckdb.DuckDBPyConnection) -> None:
             created = re.search(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", statement)
             if created and created.group(1) in OLD_VIEWS:
                 statement = OLD_VIEWS[created.group(1)] or ""
+            # The old schema had no snapshot_order: its views ordered scan_log themselves.
+            statement = statement.replace(
+                "lag(scan_id) OVER (ORDER BY position) AS previous_scan_id FROM snapshot_order",
+                "lag(scan_id) OVER (ORDER BY snapshot_at, scan_id) AS previous_scan_id FROM scan_log "
+                "WHERE status = 'complete'")
             if statement.strip():
                 con.execute(statement)
 
@@ -342,3 +347,14 @@ def test_members_of_a_scan(tmp_path: Path) -> None:
                           {"scan": scan_id}).fetchall()
         assert got == truth_rows(planted[scan_id - 1])
     con.close()
+
+
+def test_the_version_hash_macro_is_the_python_formula(tmp_path: Path) -> None:
+    """Views call `version_hash(model, sha)`; it must hash exactly as model_row.SHA_HASH does where
+    versions are stored, or an as-of day would miss the trees history stored."""
+    from hfscan.model_row import SHA_HASH
+
+    with connect(tmp_path / "h.duckdb") as con:
+        formula = SHA_HASH.format(model="'acme/bert'", sha="'abc123'")
+        macro, python = con.execute(f"SELECT version_hash('acme/bert', 'abc123'), {formula}").fetchone()
+    assert macro == python and macro is not None

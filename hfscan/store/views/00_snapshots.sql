@@ -21,14 +21,13 @@ CREATE OR REPLACE MACRO created_at_placeholder(created_at, hub_id) AS
 -- Every scan, with its state. Only status = 'complete' scans are snapshots.
 CREATE OR REPLACE VIEW scans AS
 SELECT scan_id, kind, source, status, started_at, finished_at, snapshot_at,
-       methods, pages, models, rejects, requests, high_water, base_scan_id, error, hfscan_version
+       methods, pages, models, rejects, requests, high_water, base_scan_id, error, hfscan_version,
+       coalesce(planted, false) AS planted
 FROM scan_log;
 
--- The complete scans in snapshot order (by the moment they describe, then scan id): position 1 is
--- the oldest. Membership and counters are stored as runs over this sequence (table version_runs).
-CREATE OR REPLACE VIEW snapshot_order AS
-SELECT scan_id, snapshot_at, kind, row_number() OVER (ORDER BY snapshot_at, scan_id) AS position
-FROM scan_log WHERE status = 'complete';
+-- The view snapshot_order (scan_id, snapshot_at, kind, position: 1 = the oldest complete scan) and
+-- the macro open_position() (the end position of a run still listed) are made before this file by
+-- store/schema.py install_views, from store/runs.py: the sequence is defined once.
 
 -- Runs with the positions they span (the views below read it). Positions are stored with each run
 -- (first_pos, last_pos; hfscan/store/runs.py keeps them when a snapshot lands between two others)

@@ -81,8 +81,7 @@ FROM latest_classes GROUP BY ALL;
 -- How models moved between classes from each complete scan to the next one ('new' / 'deleted').
 CREATE OR REPLACE VIEW class_transitions AS
 WITH ordered AS (
-    SELECT scan_id, lag(scan_id) OVER (ORDER BY snapshot_at, scan_id) AS previous_scan_id
-    FROM scan_log WHERE status = 'complete'
+    SELECT scan_id, lag(scan_id) OVER (ORDER BY position) AS previous_scan_id FROM snapshot_order
 ), current_side AS (
     SELECT o.scan_id, o.previous_scan_id, a.method, a.model_id, a.class
     FROM ordered o JOIN model_classes a ON a.scan_id = o.scan_id

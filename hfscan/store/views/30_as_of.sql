@@ -3,7 +3,11 @@
 --   state  present | absent (did not exist yet) | unknown
 --   source listing (known without any request) | history (stored commit log and tree)
 --   reason for unknown: no_history (a commit log is needed) | no_tree (the log is stored, the tree
---          at commit_id is not) | unclassified (the version is stored but not classified yet)
+--          at commit_id is not) | unclassified (the version is stored but not classified yet) |
+--          squashed (the stored log starts after the day: on no server) | gated | gone | disabled
+--          (history_status recorded that final answer at the current sha: no request settles it
+--          unless the user gains access, `history --retry-gated`) | failed (the last fetch at the
+--          current sha failed for a reason that may pass: `hfscan history` tries it again)
 -- The listing answers when the repo was created on or before the day (a real createdAt, or the
 -- 2022-03-02 placeholder once the day is past it) and last_modified is on or before it: its files
 -- then are the listing's. A created_at after the day (not a placeholder) means it did not exist.
@@ -25,6 +29,7 @@ WITH bound AS (
 ), placed AS (
     SELECT m.model_id, m.sha, m.version_id AS head_version, m.created_at_clamped, m.last_modified,
            l.commit_id, l.commit_date,
+           CASE WHEN h.sha IS NOT DISTINCT FROM m.sha THEN h.status END AS status_at_sha,
            CASE WHEN NOT m.created_at_clamped AND m.created_at >= b.next_day THEN 'absent'
                 WHEN m.created_at < b.next_day AND m.last_modified < b.next_day THEN 'listing'
                 WHEN h.status = 'ok' AND h.commits > 0
@@ -51,7 +56,10 @@ SELECT x.model_id,
             ELSE 'present' END AS state,
        CASE WHEN x.basis IN ('listing', 'history') THEN x.basis
             WHEN x.basis = 'absent' THEN 'listing' END AS source,
-       CASE WHEN x.basis = 'no_history' THEN 'no_history'
+       CASE WHEN x.basis = 'no_history' AND x.status_at_sha IN ('gated', 'gone', 'disabled') THEN x.status_at_sha
+            WHEN x.basis = 'no_history' AND x.status_at_sha = 'error' THEN 'failed'
+            WHEN x.basis = 'no_history' AND x.status_at_sha = 'ok' THEN 'squashed'  -- an empty log at the head
+            WHEN x.basis = 'no_history' THEN 'no_history'
             WHEN x.basis = 'history' AND x.commit_id IS NULL THEN 'squashed'
             WHEN x.basis = 'history' AND x.commit_id IS NOT NULL AND x.version_id IS NULL THEN 'no_tree'
             WHEN x.version_id IS NOT NULL AND c.class IS NULL THEN 'unclassified' END AS reason,

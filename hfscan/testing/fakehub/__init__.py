@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection, Mapping
 from typing import Any, Self
 
 from hfscan.testing.fakehub.population import Population
-from hfscan.testing.fakehub.server import Hub, make_server
+from hfscan.testing.fakehub.server import ALL_GATES, Hub, make_server
 
-__all__ = ["FakeHub", "Population"]
+__all__ = ["ALL_GATES", "FakeHub", "Population"]
 
 
 class FakeHub:
@@ -22,8 +23,9 @@ class FakeHub:
 
     def __init__(self, models: int = 1000, seed: int = 0, port: int = 0, host: str = "127.0.0.1",
                  quota: dict[str, int] | None = None, tree_page_size: int = 1000, commits_page_size: int = 50,
-                 hostile: bool = False) -> None:
+                 hostile: bool = False, gate_access: Mapping[str, Collection[str]] | None = None) -> None:
         self.hub = Hub(models, seed, quota, tree_page_size, commits_page_size, hostile)
+        self.set_gate_access(gate_access or {})
         self._server = make_server(self.hub, host, port)
         # A second origin on the same loopback address (another port is another origin for httpx),
         # where `resolve` sends LFS files, as the real Hub sends them to its CDN / Xet bridge.
@@ -88,6 +90,12 @@ class FakeHub:
         if unknown:
             raise ValueError(f"unknown access states: {sorted(unknown)}")
         self.hub.access = dict(access)
+
+    def set_gate_access(self, gate_access: Mapping[str, Collection[str]]) -> None:
+        """Plant which tokens have accepted which gates: token -> gated repo ids (ALL_GATES: every
+        one). Gated repos (the population's, or planted with set_access) refuse their commit log,
+        tree, paths-info and files to every other caller: 401 anonymous, 403 with a token."""
+        self.hub.gate_access = {token: frozenset(ids) for token, ids in gate_access.items()}
 
     def set_renamed(self, renamed: dict[str, str]) -> None:
         """Plant renames: old id -> new id (the old name answers 307 to the new one)."""

@@ -3,7 +3,8 @@
 Prints the server's URL on stdout (one line, so a script can read it) and serves until killed.
 Control it over HTTP: GET /_fakehub/truth, /_fakehub/stats, /_fakehub/model/{id};
 POST /_fakehub/faults (a JSON list), POST /_fakehub/epoch?e=N,
-POST /_fakehub/access (a JSON object: model id -> gone | private | gated | disabled).
+POST /_fakehub/access (a JSON object: model id -> gone | private | gated | disabled),
+POST /_fakehub/gate_access (a JSON object: token -> the gated model ids its user accepted, or ["*"]).
 """
 
 from __future__ import annotations

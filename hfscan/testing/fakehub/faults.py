@@ -12,7 +12,24 @@ A fault is a dict (so tests and the admin route share one format):
      "hold_ms": h         (429) once fired, keep refusing every request of the route for h ms,
                           whatever `count` says: the Hub's window has not reset yet (with reset=0,
                           the real Hub's `t=0` in the window's last second)
-     "ms": x}             (latency)
+     "ms": x}             (latency; drip: ms between bytes)
+
+Hostile answers (tests/hostile/test_endpoint.py: an endpoint a user may point anywhere):
+    "foreign_next"  the `Link` next URL points to the second loopback origin (the "CDN"), which
+                    counts the Authorization headers it receives
+    "same_next"     the `Link` next URL is the page just served (a cursor that never advances)
+    "drip"          the body leaves one byte every `ms` ms (default 1000)
+    "gzip_bomb"     `Content-Encoding: gzip`, `size` bytes decoded (a JSON array of spaces)
+    "ratelimit_200" a successful answer saying `RateLimit: "api";r=0;t=<reset>`
+    "deep_item"     one listing item's `config` nested 1,100 deep
+    "bigint_item"   one listing item with an integer wider than 64 bits, one with bad siblings
+    "non_list"      a JSON object where a list belongs (commit logs, trees)
+    "bad_date"      one commit with a date that is not one
+    "no_path"       one tree entry without `path`
+    "deep_header"   (resolve) a safetensors header nested 1,100 deep
+    "bad_sha"       `value` as the commit id: dataset_info.sha, the first commit of a dataset's log;
+                    `resolve` at that revision answers the head commit's file (route "any")
+    "echo_token"    400 whose X-Error-Message repeats the request's Authorization header
 
 "401" is the answer to a bad token (X-Error-Message "Invalid credentials in Authorization header");
 "401bare" is what an anonymous caller gets for a missing, private or deleted repo (no
@@ -26,8 +43,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = {"5xx", "429", "401", "401bare", "403disabled", "drop", "truncate", "html200", "malformed_item", "latency"}
-ROUTES = {"listing", "model", "tree", "commits", "resolve", "dataset_commits", "dataset_paths-info",
+KINDS = {"5xx", "429", "401", "401bare", "403disabled", "drop", "truncate", "html200", "malformed_item", "latency",
+         "foreign_next", "same_next", "drip", "gzip_bomb", "ratelimit_200", "deep_item", "bigint_item", "non_list",
+         "bad_date", "no_path", "deep_header", "bad_sha", "echo_token"}
+ROUTES = {"listing", "model", "tree", "commits", "resolve", "dataset", "dataset_commits", "dataset_paths-info",
+          "dataset_tree", "dataset_resolve",
           "repo_create", "preupload", "lfs_batch", "lfs_upload", "lfs_verify", "commit_upload", "any"}
 
 
@@ -44,6 +64,8 @@ class Fault:
     ratelimit: bool = True
     ms: int = 0
     hold_ms: int = 0
+    size: int = 256 * 2**20  # gzip_bomb: decoded bytes
+    value: str = ""  # bad_sha: the commit id planted
     fired: int = 0
     held_until: float = 0.0
 

@@ -126,7 +126,7 @@ def _oid(*parts: object) -> str:
 
 
 def info(model: Model, epoch: int, commit: Commit, blobs: bool) -> dict[str, Any]:
-    item = {"_id": model.hub_id, "id": model.id, "modelId": model.id}
+    item: dict[str, Any] = {"_id": model.hub_id, "id": model.id, "modelId": model.id}
     for key in FULL_KEYS:
         found = value(model, key, epoch, commit)
         if found is not None:

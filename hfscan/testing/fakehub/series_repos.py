@@ -141,7 +141,7 @@ class FileBody:
         start, stop, _ = part.indices(len(self))
         return FileBody(self.path, self.start + start, self.start + max(start, stop))
 
-    def write_to(self, out: BinaryIO, chunk: int = 1 << 20) -> None:
+    def write_to(self, out: BinaryIO | io.BufferedIOBase, chunk: int = 1 << 20) -> None:
         left = len(self)
         with open(self.path, "rb") as f:
             f.seek(self.start)

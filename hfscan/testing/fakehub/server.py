@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from hfscan.testing.fakehub import datasets_repo, metadata_repo, render, series_repos, uploads
+from hfscan.config import PLANTED_HEADER, PLANTED_VALUE
+from hfscan.testing.fakehub import datasets_repo, hostile, metadata_repo, render, series_repos, uploads
 from hfscan.testing.fakehub.faults import Fault, Faults
 from hfscan.testing.fakehub.population import Model, Population
 from hfscan.testing.fakehub.truth import model_truth, truth
@@ -47,6 +48,8 @@ ANONYMOUS_NOT_FOUND = "Invalid username or password."
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
 DISABLED = "Access to this resource is disabled."
 ACCESS_STATES = {"gone", "private", "disabled", "gated"}
+# A token planted with this entry has accepted every gate (FakeHub(gate_access=...)).
+ALL_GATES: frozenset[str] = frozenset({"*"})
 
 
 class Quota:
@@ -89,11 +92,14 @@ class Hub:
         # Planted per-repo access (model id -> gone | private | disabled | gated), for repos the
         # listing showed and the per-repo calls then cannot read; and renames (old id -> new id).
         self.access: dict[str, str] = {}
+        # Tokens whose user accepted gates: token -> gated repo ids it reads (ALL_GATES: every one).
+        # Any other caller is refused a gated repo's commit log, tree, paths-info and files.
+        self.gate_access: dict[str, frozenset[str]] = {}
         self.renamed: dict[str, str] = {}
         self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._orders: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
-        self._pages: OrderedDict[tuple, tuple[list[dict[str, Any]], str | None]] = OrderedDict()
+        self._pages: OrderedDict[tuple, tuple[list[Model], dict[str, Any] | None]] = OrderedDict()
         # Dataset repos do not follow the epoch: their commits are the dumps of fixed epochs.
         self.datasets: dict[str, Any] = {datasets_repo.STATS_REPO: datasets_repo.stats_repo(self.population)}
         for repo in (series_repos.daily_repo(self.population), series_repos.weekly_repo(self.population)):
@@ -217,6 +223,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read stats instead
         pass
 
+    def end_headers(self) -> None:
+        # Every answer (errors, redirects and the CDN's included) says it is planted data.
+        self.send_header(PLANTED_HEADER, PLANTED_VALUE)
+        super().end_headers()
+
     def setup(self) -> None:
         super().setup()
         # Headers and body leave in two writes: with Nagle's algorithm on, the body waits for the
@@ -275,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
             if route == "listing":
                 page = decode_cursor(query["cursor"][0]).get("p", 1) if query.get("cursor") else 1
             fault = hub.faults.pick(route, page)
-            if fault and self._fault_before(fault):
+            if fault and (self._fault_before(fault) or self._hostile_before(fault, route, path, method)):
                 return
             status, body, content_type = handler(method, path, query)
             self._send(status, body, content_type, method, fault)
@@ -296,7 +307,8 @@ class Handler(BaseHTTPRequestHandler):
             return "listing", self._listing
         if path.startswith("/api/models/"):
             rest = path[len("/api/models/"):]
-            for marker, route in (("/tree/", "tree"), ("/commits/", "commits"), ("/revision/", "model")):
+            for marker, route in (("/tree/", "tree"), ("/commits/", "commits"), ("/paths-info/", "paths_info"),
+                                  ("/revision/", "model")):
                 if marker in rest:
                     return route, self._per_repo(route, *rest.split(marker, 1))
             return "model", self._per_repo("model", rest, "main")
@@ -338,6 +350,31 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def _hostile_before(self, fault: Fault, route: str, path: str, method: str) -> bool:
+        """Hostile faults (hostile.py) that replace the answer; True when the request is answered."""
+        if fault.kind == "ratelimit_200":
+            self._extra_headers["RateLimit"] = f'"api";r=0;t={fault.reset}'
+        elif fault.kind == "echo_token":
+            raise HubError(400, f"Bad request from {self.headers.get('Authorization') or 'anonymous'}")
+        elif fault.kind == "gzip_bomb":
+            self._send(200, hostile.gzip_bomb(fault.size), "application/json", method,
+                       headers={"Content-Encoding": "gzip"})
+            return True
+        elif fault.kind == "deep_header" and route == "resolve":
+            self._send(200, hostile.deep_safetensors(), "application/octet-stream", method)
+            return True
+        elif fault.kind == "bad_sha" and route == "dataset_resolve" and f"/resolve/{fault.value}/" in path:
+            repo_id = "/".join(path[len("/datasets/"):].split("/")[:2])
+            file_path = path.split(f"/resolve/{fault.value}/", 1)[1]
+            repo = self.hub.dataset(repo_id)
+            commit = repo.commit_at("main")
+            self._extra_headers.update({"X-Repo-Commit": commit.sha, "Accept-Ranges": "bytes",
+                                        "ETag": f'"{repo.oid(commit, file_path)}"'})
+            status, body, content_type = self._ranged(repo.body(commit, file_path))
+            self._send(status, body, content_type, method)
+            return True
+        return False
+
     def _send(self, status: int, body: bytes, content_type: str, method: str, fault: Fault | None = None,
               headers: dict[str, str] | None = None) -> None:
         if fault and fault.kind == "malformed_item" and content_type == "application/json":
@@ -345,6 +382,11 @@ class Handler(BaseHTTPRequestHandler):
             if items:
                 items[len(items) // 2]["siblings"] = "not a list"
                 body = json.dumps(items).encode()
+        if fault and status == 200 and content_type == "application/json":
+            body = hostile.rewrite_body(fault.kind, body, fault.value)
+        if fault and fault.kind in ("foreign_next", "same_next"):
+            origin = self.hub.cdn_url if fault.kind == "foreign_next" else self.hub.url
+            self._extra_headers["Link"] = f'<{origin}{self.path}>; rel="next"'
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         for name, value in {**self._extra_headers, **(headers or {})}.items():
@@ -354,6 +396,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if method == "HEAD":
+            return
+        if fault and fault.kind == "drip":
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep((fault.ms or 1000) / 1000)
             return
         if fault and fault.kind == "drop":
             self._write(body[: len(body) // 2])
@@ -418,6 +466,8 @@ class Handler(BaseHTTPRequestHandler):
     def _per_repo(self, route: str, repo: str, rest: str) -> Any:
         def handle(method: str, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
             model = self._repo(repo.strip("/"))
+            if route != "model":  # the model info stays public; what is behind the gate does not
+                self._gate(model)
             revision, _, under = rest.partition("/")
             commit = model.commit_at(revision or "main")
             if commit is None:
@@ -426,6 +476,12 @@ class Handler(BaseHTTPRequestHandler):
             if route == "model":
                 body = render.info(model, self.hub.epoch, commit, query.get("blobs", ["false"])[0] == "true")
                 return 200, json.dumps(body).encode(), "application/json"
+            if route == "paths_info":
+                if method != "POST":
+                    raise HubError(405, "Method Not Allowed")
+                wanted = {p.strip("/") for p in parse_qs(self._body.decode(), keep_blank_values=True).get("paths", [])}
+                found = [e for e in render.tree(model, commit, "", True) if e["path"] in wanted]
+                return 200, json.dumps(found).encode(), "application/json"
             if route == "tree":
                 recursive = query.get("recursive", ["false"])[0] == "true"
                 entries = render.tree(model, commit, under, recursive)
@@ -467,9 +523,7 @@ class Handler(BaseHTTPRequestHandler):
             commit = model.commit_at(revision)
             if commit is None:
                 raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
-            gated = model.gated or self.hub.access.get(model.id) == "gated"
-            if gated and not self.headers.get("Authorization"):
-                raise HubError(401, f"Access to model {model.id} is restricted.", "GatedRepo")
+            self._gate(model)
             if file_path not in model.files(commit):
                 raise HubError(404, f"Entry not found: {file_path}", "EntryNotFound")
             if self.hub.cdn_url and file_path.lower().endswith(render.LFS_SUFFIXES):
@@ -594,6 +648,21 @@ class Handler(BaseHTTPRequestHandler):
             raise HubError(403, DISABLED)
         return model
 
+    def _gate(self, model: Model) -> None:
+        """A gated repo's refusal, worded as the real Hub's (docs/HUB_PROTOCOL.md, "Gated repos"):
+        401 to an anonymous caller, 403 to a token whose user has not accepted the gate."""
+        if not (model.gated or self.hub.access.get(model.id) == "gated"):
+            return
+        auth = self.headers.get("Authorization") or ""
+        token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else ""
+        if not token:
+            raise HubError(401, f"Access to model {model.id} is restricted. You must have access to it and be "
+                                "authenticated to access it. Please log in.", "GatedRepo")
+        accepted = self.hub.gate_access.get(token, frozenset())
+        if model.id not in accepted and not accepted >= ALL_GATES:
+            raise HubError(403, f"Access to model {model.id} is restricted and you are not in the authorized "
+                                f"list. Visit {self.hub.url}/{model.id} to ask for access.", "GatedRepo")
+
     def _renamed(self, path: str) -> str | None:
         """The path under the repo's new name, for a renamed repo (answered with 307)."""
         for old, new in self.hub.renamed.items():
@@ -653,6 +722,11 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(payload, dict) or set(payload.values()) - ACCESS_STATES:
                 raise HubError(400, f"access states are {sorted(ACCESS_STATES)}")
             hub.access = dict(payload)
+            answer = {"ok": True}
+        elif path == "/_fakehub/gate_access" and method == "POST":  # {"token": ["model id", ...] | ["*"]}
+            if not isinstance(payload, dict) or not all(isinstance(v, list) for v in payload.values()):
+                raise HubError(400, "gate access is an object: token -> list of model ids (or [\"*\"])")
+            hub.gate_access = {str(token): frozenset(map(str, ids)) for token, ids in payload.items()}
             answer = {"ok": True}
         elif path == "/_fakehub/epoch" and method == "POST":
             hub.set_epoch(int(query.get("e", ["0"])[0]))

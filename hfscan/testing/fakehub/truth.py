@@ -193,11 +193,18 @@ def truth(population: Population, epoch: int = 0, as_of: Iterable[str] = (), per
           frameworks: dict[str, tuple[bool, bool, bool]] | None = None) -> dict[str, Any]:
     """Counts per class by each method, the clamp, as-of states and (optionally) every model.
     `frameworks` is the framework table the loadable answers use (default: the vendored one)."""
-    files, tags, header = Counter(), Counter(), Counter()
-    loadable, loadable_v5, loadable_neither, loadable_v5_neither = Counter(), Counter(), Counter(), Counter()
+    files: Counter[str] = Counter()
+    tags: Counter[str] = Counter()
+    header: Counter[str] = Counter()
+    loadable: Counter[str] = Counter()
+    loadable_v5: Counter[str] = Counter()
+    loadable_neither: Counter[str] = Counter()
+    loadable_v5_neither: Counter[str] = Counter()
     tf_weights = tf_loadable = tf_direct = 0
     table = frameworks if frameworks is not None else vendored_frameworks()
-    neither, by_year, header_neither = Counter(), Counter(), Counter()
+    neither: Counter[str] = Counter()
+    by_year: Counter[tuple[int, str]] = Counter()
+    header_neither: Counter[str] = Counter()
     # As of a date = at the end of that day (UTC), as hfscan defines it.
     cut_offs = {date: int(datetime.fromisoformat(date).replace(tzinfo=UTC).timestamp()) + 86_399 for date in as_of}
     as_of_counts: dict[str, Counter] = {date: Counter() for date in cut_offs}
