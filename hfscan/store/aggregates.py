@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import duckdb
 
 from hfscan.store import inputs
-from hfscan.store.schema import first_row, transaction
+from hfscan.store.schema import first_row, one_row, transaction
 
 BREAKDOWN_TOP = 12  # values kept per dimension (by models, then name): the report's charts show these
 DIMENSIONS = ("library_name", "pipeline_tag", "author")
@@ -44,7 +44,7 @@ def all_current(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def is_current(con: duckdb.DuckDBPyConnection, scan_id: int) -> bool:
-    return first_row(con.execute("SELECT count(*) FROM current_aggregates WHERE scan_id = ?", [scan_id]))[0] > 0
+    return one_row(con.execute("SELECT count(*) FROM current_aggregates WHERE scan_id = ?", [scan_id]))[0] > 0
 
 
 def _changed_snapshots(con: duckdb.DuckDBPyConnection, since: int) -> set[int]:
@@ -73,7 +73,7 @@ def _changed_snapshots(con: duckdb.DuckDBPyConnection, since: int) -> set[int]:
 def refresh(con: duckdb.DuckDBPyConnection) -> Refresh:
     """Make every complete snapshot's aggregates current (see the module docstring)."""
     seq = inputs.current(con)
-    rules = first_row(con.execute("SELECT rules_version FROM current_rules"))[0]
+    rules = one_row(con.execute("SELECT rules_version FROM current_rules"))[0]
     framework = first_row(con.execute("SELECT value FROM meta WHERE key = 'framework_revision'"))
     framework = framework[0] if framework else None
     states = con.execute("""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import duckdb
 
 from hfscan.model_row import COUNTER_COLUMNS
-from hfscan.store.schema import first_row
+from hfscan.store.schema import first_row, one_row
 
 COUNTERS = COUNTER_COLUMNS  # one column of version_runs each (a new counter: a migration adds it)
 OPEN = 2_147_483_647  # the end position of a run still open (beyond any real position)
@@ -67,7 +67,7 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
     # Positions are stored beside the scan ids (first_pos, last_pos) so that a reader of one snapshot
     # filters on plain columns and DuckDB skips row groups by their min/max. A snapshot landing
     # between two others moves every later position up by one: paid here, once, not at every read.
-    me = first_row(con.execute(
+    me = one_row(con.execute(
         f"SELECT count(*) + 1 FROM ({order}) WHERE (snapshot_at, scan_id) < ($t, $s)", {"s": scan_id, "t": me[0]}))[0]
     if n is not None:
         con.execute(f"UPDATE {runs} SET first_pos = first_pos + 1 WHERE first_pos >= {me}")

@@ -239,7 +239,7 @@ def _fill_config(con: duckdb.DuckDBPyConnection) -> None:
             config_architectures = c.config_architectures
         FROM config_filled c WHERE r.version_id = c.version_id
     """)
-    if first_row(con.execute("SELECT count(*) FROM config_filled"))[0]:
+    if one_row(con.execute("SELECT count(*) FROM config_filled"))[0]:
         inputs.versions_changed(con, "config", "SELECT version_id FROM config_filled", db="main_db.")
 
 
