@@ -111,7 +111,6 @@ def test_the_report_marks_dates_a_snapshot_answered(planted: Planted, tmp_path: 
     from hfscan.analysis import timeline as tl
     from hfscan.analysis.shares import current_rules_version, resolve_scan
     from hfscan.jobs.timeline import series_rows
-    from hfscan.report.charts import AS_OF_SNAPSHOT
     from hfscan.store.connect import connect
     from hfscan.store.timeline import replace_series
 
@@ -130,4 +129,5 @@ def test_the_report_marks_dates_a_snapshot_answered(planted: Planted, tmp_path: 
     result = run_cli(["report", "--db", str(db), "--out", str(out)])
     assert result.code == 0, result.stderr
     html = out.read_text()
-    assert AS_OF_SNAPSHOT in html
+    # The marker's legend entry, and its own shape in the chart's spec.
+    assert "as of the date, from the snapshot taken that day (exact)" in html and '"cross"' in html
