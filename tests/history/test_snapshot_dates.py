@@ -129,5 +129,7 @@ def test_the_report_marks_dates_a_snapshot_answered(planted: Planted, tmp_path: 
     result = run_cli(["report", "--db", str(db), "--out", str(out)])
     assert result.code == 0, result.stderr
     html = out.read_text()
-    # The marker's legend entry, and its own shape in the chart's spec.
-    assert "as of the date, from the snapshot taken that day (exact)" in html and '"cross"' in html
+    # The date's points carry the snapshot marker (its own legend entry and shape), none other does.
+    label = "as of the date, from the snapshot taken that day (exact)"
+    assert html.count(f'"marker":"{label}"') == len(POPULATION)  # one point per class on the date
+    assert '"cross"' in html
