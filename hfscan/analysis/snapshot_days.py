@@ -40,25 +40,28 @@ def snapshots_on(con: duckdb.DuckDBPyConnection, days: Iterable[str]) -> dict[st
     wanted = sorted(set(days))
     if not wanted:
         return {}
-    rows = con.execute("""
-        WITH days AS (SELECT CAST(unnest(?) AS DATE) AS day),
-        candidates AS (
-            SELECT d.day, s.scan_id, s.snapshot_at, s.kind
-            FROM days d JOIN scan_log s ON s.status = 'complete' AND CAST(s.snapshot_at AS DATE) = d.day
-        ),
-        classified AS (
-            SELECT m.scan_id, count(*) AS models, count(c.class) AS classes
-            FROM snapshot_models m
-            LEFT JOIN version_classes c ON c.version_id = m.version_id AND c.method = 'files'
-                 AND c.rules_version = (SELECT rules_version FROM current_rules)
-            WHERE m.scan_id IN (SELECT scan_id FROM candidates)
-            GROUP BY m.scan_id
-        )
-        SELECT strftime(x.day, '%Y-%m-%d'), x.scan_id, CAST(x.snapshot_at AS VARCHAR), x.kind
-        FROM candidates x JOIN classified k USING (scan_id)
-        WHERE k.models = k.classes AND k.models > 0
-        QUALIFY row_number() OVER (PARTITION BY x.day ORDER BY x.snapshot_at DESC, x.scan_id DESC) = 1
+    # The candidates first, from scan_log alone: most dates have none, and then no snapshot's
+    # models are read at all.
+    candidates = con.execute("""
+        SELECT strftime(CAST(snapshot_at AS DATE), '%Y-%m-%d') AS day, scan_id, CAST(snapshot_at AS VARCHAR), kind
+        FROM scan_log
+        WHERE status = 'complete' AND CAST(snapshot_at AS DATE) IN (SELECT CAST(unnest(?) AS DATE))
+        ORDER BY snapshot_at DESC, scan_id DESC
     """, [wanted]).fetchall()
+    if not candidates:
+        return {}
+    classified = {int(scan_id) for (scan_id,) in con.execute("""
+        SELECT m.scan_id
+        FROM snapshot_models m
+        LEFT JOIN version_classes c ON c.version_id = m.version_id AND c.method = 'files'
+             AND c.rules_version = (SELECT rules_version FROM current_rules)
+        WHERE m.scan_id IN (SELECT unnest(?))
+        GROUP BY m.scan_id HAVING count(*) = count(c.class)
+    """, [[int(row[1]) for row in candidates]]).fetchall()}
+    rows = []
+    for day, scan_id, at, kind in candidates:   # newest of each day first
+        if int(scan_id) in classified and day not in {r[0] for r in rows}:
+            rows.append((day, scan_id, at, kind))
     return {day: SnapshotDay(day, int(scan_id), str(at), str(kind)) for day, scan_id, at, kind in rows}
 
 
