@@ -22,6 +22,10 @@ import duckdb
 from hfscan.analysis.estimate import DayCounts
 
 SOURCE_SNAPSHOT = "snapshot"
+# Scan kinds whose snapshot is the whole Hub of its day. An incremental scan lists only what changed
+# since its base and carries the rest over, repos deleted since the base included (README,
+# "Scheduling"): it does not answer its date.
+WHOLE_LISTINGS = ("full", "import")
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,11 @@ def snapshots_on(con: duckdb.DuckDBPyConnection, days: Iterable[str]) -> dict[st
         return {}
     # The candidates first, from scan_log alone: most dates have none, and then no snapshot's
     # models are read at all.
-    candidates = con.execute("""
+    candidates = con.execute(f"""
         SELECT strftime(CAST(snapshot_at AS DATE), '%Y-%m-%d') AS day, scan_id, CAST(snapshot_at AS VARCHAR), kind
         FROM scan_log
-        WHERE status = 'complete' AND CAST(snapshot_at AS DATE) IN (SELECT CAST(unnest(?) AS DATE))
+        WHERE status = 'complete' AND kind IN {WHOLE_LISTINGS}
+          AND CAST(snapshot_at AS DATE) IN (SELECT CAST(unnest(?) AS DATE))
         ORDER BY snapshot_at DESC, scan_id DESC
     """, [wanted]).fetchall()
     if not candidates:
