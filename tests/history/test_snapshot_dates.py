@@ -133,3 +133,30 @@ def test_the_report_marks_dates_a_snapshot_answered(planted: Planted, tmp_path: 
     label = "as of the date, from the snapshot taken that day (exact)"
     assert html.count(f'"marker":"{label}"') == len(POPULATION)  # one point per class on the date
     assert '"cross"' in html
+
+
+def test_a_snapshot_not_fully_classified_does_not_answer_its_date(planted: Planted, tmp_path: Path) -> None:
+    """One model of the dump without a class at the current rules: the snapshot could not say what
+    it was, so the date is estimated from history like any other (and says so)."""
+    import duckdb
+
+    db = tmp_path / "hfscan.duckdb"
+    shutil.copy(planted.db, db)
+    con = duckdb.connect(str(db))
+    try:
+        (scan_id,) = con.execute("SELECT scan_id FROM scan_log WHERE kind = 'import'").fetchone() or (None,)
+        con.execute("""DELETE FROM version_classes WHERE method = 'files' AND version_id = (
+                           SELECT min(version_id) FROM snapshot_models WHERE scan_id = ?)""", [scan_id])
+    finally:
+        con.close()
+    result = run_cli(["shares", "--db", str(db), "--as-of", planted.day, "--partial", "--json"])
+    assert result.code == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["source"] == "history" and got["exact"] is False
+    # Classified again, the snapshot answers its date.
+    assert run_cli(["classify", "--db", str(db)]).code == 0
+    result = run_cli(["shares", "--db", str(db), "--as-of", planted.day, "--json"])
+    assert result.code == 0, result.stderr
+    got = json.loads(result.stdout)
+    expected = planted_as_of(planted, planted.day, DUMP_EPOCH)
+    assert got["source"] == "snapshot" and got["counts"] == {k: expected.get(k, 0) for k in got["counts"]}
