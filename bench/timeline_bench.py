@@ -22,7 +22,10 @@ Three parts:
    commit after its creation quarter, the last one uniform between creation and the scan day; the
    others are never modified after their creation day. Repos created before 2022-03-02 show the
    clamped createdAt, so every one of them needs its commit log for the dates before the clamp.
-   Requests at 1,000 (free) and 2,500 (PRO) per 5 minutes.
+   Requests at 1,000 (free) and 2,500 (PRO) per 5 minutes. Sampled history (`real_sampled`) also
+   with the weekly dumps imported: dates a snapshot was taken on need no request, either every
+   quarter end from 2024-09-30 or only those that are a dump's own date (`weekly_dump_days`):
+   `.venv/bin/python bench/timeline_bench.py --skip-run --large-models 0 --modified-share 0.2 0.4`.
 """
 
 from __future__ import annotations
@@ -255,11 +258,25 @@ def needed_sample(unknown: int, unknown_in_pop: int, population: int, half_point
     return min(unknown, int(n / (1 + n / unknown)) + 1)
 
 
+# The weekly dumps (hfmlsoc/hub_weekly_snapshots): one file a week, labelled from 2024-07-24 on
+# (README, "Backfill from published dumps"; docs/HUB_PROTOCOL.md). A date a complete snapshot was
+# taken on needs no history (docs/AS_OF.md, "Dates a snapshot answers").
+WEEKLY_DUMPS_FROM = "2024-07-24"
+
+
+def weekly_dump_days(days: list[str], first: str = WEEKLY_DUMPS_FROM) -> set[str]:
+    """The dates among `days` that are a weekly dump's own date (every 7 days from `first`)."""
+    start = date.fromisoformat(first)
+    return {d for d in days if date.fromisoformat(d) >= start and (date.fromisoformat(d) - start).days % 7 == 0}
+
+
 def real_sampled(days: list[str], modified_share: float, seed: int, now: str, start: str = "2021-12-14",
-                 half: float = 1.0, early_sample: int | None = None) -> dict[str, Any]:
+                 half: float = 1.0, early_sample: int | None = None,
+                 snapshot_days: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """Requests of `hfscan history --every ... --sample` on the modelled real Hub: each date from
     `start` on gets the sample its half-width needs (`half` points), earlier dates `early_sample`
-    (default: the first later date's), all in one keyed-hash order so dates share repos and logs."""
+    (default: the first later date's), all in one keyed-hash order so dates share repos and logs.
+    Dates in `snapshot_days` are answered by a snapshot taken on them: exact, no request."""
     import numpy as np
 
     created = np.array(real_created(seed), dtype=np.int64)
@@ -285,6 +302,9 @@ def real_sampled(days: list[str], modified_share: float, seed: int, now: str, st
         sizes[day] = needed_sample(int(unknown.sum()), int((unknown & existed & in_pop).sum()), population, half)
     first_late = next((d for d in days if d >= start), days[-1])
     for day in days:
+        if day in snapshot_days:
+            per_day.append({"day": day, "source": "snapshot", "sample": 0, "half_width_points": 0.0})
+            continue
         c = cut(day)
         existed = created <= c
         unknown = (clamped | existed) & ~((shown <= c) & (last <= c))
@@ -308,6 +328,7 @@ def real_sampled(days: list[str], modified_share: float, seed: int, now: str, st
                         "half_width_points": round(half_width, 2) if half_width is not None else None})
     logs = int(sampled_any.sum())
     out = {"models": int(created.size), "modified_share": modified_share, "half_points_from": [start, half],
+           "snapshot_days": sorted(snapshot_days),
            "commit_logs": logs, "trees_lower": int(trees_any.sum()), "trees_upper": tree_pairs,
            "requests": [logs + int(trees_any.sum()), logs + tree_pairs], "per_day": per_day}
     for name, quota in QUOTAS.items():
@@ -361,7 +382,17 @@ def main() -> int:
     report["real_hub_sampled"] = [real_sampled(days, share, args.seed, now) for share in args.modified_share]
     report["real_hub_sampled_2021"] = [real_sampled(["2021-12-14"], share, args.seed, now, half=2.0)
                                        for share in args.modified_share]
-    for row in report["real_hub_sampled"] + report["real_hub_sampled_2021"]:
+    # With the weekly dumps imported: (a) every date from the first quarter end after they start
+    # answered by a snapshot (the premise of a dump on each such date), (b) only the dates that are a
+    # dump's own label (hfscan's rule: a snapshot answers its own date only).
+    after_dumps = {d for d in days if d >= "2024-09-30"}
+    report["real_hub_sampled_dumps_every_date"] = [real_sampled(days, share, args.seed, now, snapshot_days=after_dumps)
+                                                   for share in args.modified_share]
+    report["real_hub_sampled_dumps_own_dates"] = [real_sampled(days, share, args.seed, now,
+                                                               snapshot_days=weekly_dump_days(days))
+                                                  for share in args.modified_share]
+    for row in (report["real_hub_sampled"] + report["real_hub_sampled_2021"]
+                + report["real_hub_sampled_dumps_every_date"] + report["real_hub_sampled_dumps_own_dates"]):
         print(json.dumps({k: v for k, v in row.items() if k != "per_day"}), file=sys.stderr)
     report["seconds"] = round(time.monotonic() - started, 1)
     if args.json:

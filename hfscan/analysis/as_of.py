@@ -20,6 +20,7 @@ import polars as pl
 
 from hfscan.analysis.estimate import DayCounts
 from hfscan.analysis.shares import resolve_scan
+from hfscan.analysis.snapshot_days import snapshot_counts, snapshots_on
 from hfscan.dates import end_of_day
 from hfscan.errors import UsageError
 
@@ -154,14 +155,21 @@ def day_counts(con: duckdb.DuckDBPyConnection, days: list[str], salt: str = SAMP
                prefix_limit: int | None = None,
                on_progress: Callable[[int, int], None] | None = None) -> list[DayCounts]:
     """The counts of every day, a few days at a time (memory stays at a few days' unknown repos);
-    `on_progress(done, total)` after each few days."""
+    `on_progress(done, total)` after each few days. A day a complete snapshot was taken on is
+    answered by that snapshot (analysis/snapshot_days.py), the others from the latest snapshot and
+    stored history."""
     days = check_days(days)
-    out: list[DayCounts] = []
-    for chunk in _chunks(days):
-        out += split(con, chunk).counts(salt, prefix_limit)
+    snapshots = snapshots_on(con, days)
+    by_day = {day: snapshot_counts(con, snap) for day, snap in snapshots.items()}
+    rest = [day for day in days if day not in snapshots]
+    for chunk in _chunks(rest):
+        for counts in split(con, chunk).counts(salt, prefix_limit):
+            by_day[counts.day] = counts
         if on_progress:
-            on_progress(len(out), len(days))
-    return out
+            on_progress(len(by_day), len(days))
+    if on_progress and not rest:
+        on_progress(len(by_day), len(days))
+    return [by_day[day] for day in days]
 
 
 def _day_counts(day: str, listing: dict[str, int], rows: list[tuple]) -> DayCounts:
@@ -182,6 +190,13 @@ def _day_counts(day: str, listing: dict[str, int], rows: list[tuple]) -> DayCoun
     return DayCounts(day, exact, sample, sampled, bounded, sample_bounded)
 
 
+def days_needing_history(con: duckdb.DuckDBPyConnection, days: Iterable[str]) -> list[str]:
+    """The days, checked, without those a complete snapshot taken on them answers."""
+    days = check_days(days)
+    answered = snapshots_on(con, days)
+    return [day for day in days if day not in answered]
+
+
 @dataclass(frozen=True)
 class HistoryNeed:
     """What history would fetch for some days: repos without a usable log, and trees."""
@@ -197,13 +212,13 @@ def history_need(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | 
     """Commit logs (shared by all days) and trees that make `days` exact, or, with `sample`, that
     settle the first `sample` repos of each day's hash order (a larger sample later extends it).
     Repos recorded gone, disabled or (unless `retry_gated`) gated at their current sha are final:
-    never asked again."""
+    never asked again. Days a snapshot answers need nothing (`days_needing_history`)."""
     wanted = ("no_history", "failed", "gated") if retry_gated else ("no_history", "failed")
     targets: dict[str, str | None] = {}
     answered: set[str] = set()
     trees: set[tuple[str, str]] = set()
     at_most = 0
-    for chunk in _chunks(check_days(days)):
+    for chunk in _chunks(days_needing_history(con, days)):
         union, params = _union(chunk)
         rows = con.execute(_RANKED.format(union=union, bounded=BOUNDED_REASONS) + f"""
             SELECT model_id, sha, reason, commit_id, kind,

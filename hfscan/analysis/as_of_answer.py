@@ -19,6 +19,7 @@ from hfscan.analysis.shares import (
     resolve_scan,
     share_percentages,
 )
+from hfscan.analysis.snapshot_days import SOURCE_SNAPSHOT, snapshot_classes, snapshots_on
 from hfscan.classify.rules import CLASSES
 from hfscan.dates import end_of_day
 from hfscan.errors import UsageError
@@ -81,8 +82,17 @@ def as_of_answer(con: duckdb.DuckDBPyConnection, day: str, method: str = "files"
     breakdown: dict[str, int] = {}
     known_from: dict[str, int] = {}
     missing: dict[str, int] = {}
-    for state, source, reason, cls, neither_reason, models in con.execute(
-            "SELECT state, source, reason, class, neither_reason, models FROM as_of_counts(?)", [day]).fetchall():
+    note = ("repos that existed on the date and still exist in the latest snapshot, with their files at the end "
+            "of that day (UTC); repos deleted since are invisible")
+    rows = con.execute("SELECT state, source, reason, class, neither_reason, models FROM as_of_counts(?)",
+                       [day]).fetchall() if counts.source != SOURCE_SNAPSHOT else []
+    if counts.source == SOURCE_SNAPSHOT:  # the snapshot taken on the day: every repo it listed, exact
+        snap = snapshots_on(con, [day])[day]
+        scan_id = snap.scan_id
+        rows = [("present", SOURCE_SNAPSHOT, None, cls, reason, n) for cls, reason, n in snapshot_classes(con, scan_id)]
+        note = (f"the repos listed by the complete snapshot taken on the date ({snap.kind} {scan_id}, "
+                f"{snap.snapshot_at} UTC), with their files then, repos deleted since included")
+    for state, source, reason, cls, neither_reason, models in rows:
         if state == "unknown":
             missing[reason] = missing.get(reason, 0) + models
         elif state == "present":
@@ -97,9 +107,7 @@ def as_of_answer(con: duckdb.DuckDBPyConnection, day: str, method: str = "files"
         shares=result.shares, classes=result.classes, parts=result.parts, max_width=max_width,
         neither_breakdown=dict(sorted(breakdown.items(), key=lambda kv: -kv[1])), pt_attributed=0,
         reference_2021=REFERENCE_2021, coverage=coverage_of(known, sum(missing.values())),
-        missing=sum(missing.values()), missing_by_reason=missing, known_from=known_from,
-        note=("repos that existed on the date and still exist in the latest snapshot, with their files at the end "
-              "of that day (UTC); repos deleted since are invisible"))
+        missing=sum(missing.values()), missing_by_reason=missing, known_from=known_from, note=note)
 
 
 def refuse_wide(con: duckdb.DuckDBPyConnection, results: list[tuple[DayCounts, AsOfEstimate]], max_width: float,

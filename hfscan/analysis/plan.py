@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import duckdb
 
-from hfscan.analysis.as_of import SAMPLE_SALT, history_need
+from hfscan.analysis.as_of import SAMPLE_SALT, days_needing_history, history_need
 from hfscan.analysis.estimate import Z95, AsOfEstimate, DayCounts, t_quantile
 from hfscan.config import DEFAULT_ENDPOINT
 from hfscan.store.schema import first_row
@@ -22,7 +22,8 @@ QUOTAS = (("free", 1000), ("PRO", 2500))   # requests per 5 minutes (docs/HUB_PR
 
 @dataclass(frozen=True)
 class HistoryPlan:
-    """What `hfscan history` would fetch for some days: commit logs, then trees."""
+    """What `hfscan history` would fetch for some days: commit logs, then trees. `days` are those
+    that need history; `answered` those a complete snapshot taken on them answers (nothing to fetch)."""
 
     days: list[str]
     targets: list[tuple[str, str | None]]   # (model, current sha): one commit log each
@@ -30,6 +31,7 @@ class HistoryPlan:
     trees_known: int
     trees_at_most: int
     sample: int | None = None
+    answered: tuple[str, ...] = ()
 
     @property
     def commit_logs(self) -> int:
@@ -47,8 +49,10 @@ class HistoryPlan:
 
 def history_plan(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | None = None,
                  salt: str = SAMPLE_SALT, retry_gated: bool = False) -> HistoryPlan:
-    need = history_need(con, days, sample, salt, retry_gated)
-    return HistoryPlan(sorted(set(days)), need.targets, need.skipped, need.trees_known, need.trees_at_most, sample)
+    needing = days_needing_history(con, days)
+    need = history_need(con, needing, sample, salt, retry_gated)
+    answered = tuple(sorted(set(days) - set(needing)))
+    return HistoryPlan(needing, need.targets, need.skipped, need.trees_known, need.trees_at_most, sample, answered)
 
 
 def quota_eta(requests: int, max_requests_per_5min: int | None = None) -> str:

@@ -74,6 +74,9 @@ def history(
     expected = plan.requests
     trees = f" ({len(plan.targets):,} commit logs, ≤ {plan.trees_at_most:,} trees)" if plan.days else ""
     sampled = f", a sample of the first {sample:,} repos per date" if sample else ""
+    if plan.answered:
+        note(f"{len(plan.answered):,} date(s) answered by the complete snapshot taken on them, no history needed: "
+             + ", ".join(plan.answered[:5]) + (" ..." if len(plan.answered) > 5 else ""))
     note(f"history of {len(plan.targets):,} repos{sampled} ({plan.skipped:,} unchanged, skipped): about "
          f"{expected:,} requests{trees}" + (f", {plan.eta(max_requests_per_5min)} on the Hub's API quota"
                                               if expected else ""))

@@ -84,7 +84,9 @@ def _as_of_text(result: AsOfAnswer) -> str:
                      + ("; `hfscan history` retries the failed ones" if "failed" in parts.bounded_by_reason else ""))
     if result.neither_breakdown:
         lines.append("neither (known repos): " + ", ".join(f"{k} {v:,}" for k, v in result.neither_breakdown.items()))
-    if result.exact:
+    if result.source == "snapshot":
+        lines.append(f"exact: {result.note}")
+    elif result.exact:
         lines.append(f"exact: every repo of the latest snapshot is known as of {result.as_of}")
     return "\n".join(lines)
 

@@ -49,7 +49,10 @@ def timeline(
                               on_progress=lambda done, total: bar.update(done, total=total))
     dates, needed = result.dates, result.history_needed
     inexact = [p for p in dates if not p.exact]
-    note(f"timeline: {len(dates)} dates ({dates[0].day} … {dates[-1].day}), {len(dates) - len(inexact)} exact, "
+    snapshots = sum(p.source == "snapshot" for p in dates)
+    from_snapshots = f" ({snapshots} from the snapshot taken on them)" if snapshots else ""
+    note(f"timeline: {len(dates)} dates ({dates[0].day} … {dates[-1].day}), {len(dates) - len(inexact)} exact"
+         f"{from_snapshots}, "
          f"{len(inexact)} estimated or bounded (widest interval {max((_width(p.classes) for p in dates), default=0):.1f}"
          " points)" + (f"; `{needed.command}` makes them exact where history can: about {needed.requests:,} "
                        f"requests, {needed.eta}; `--sample N` fetches a sample instead" if needed.command else ""))
@@ -78,6 +81,7 @@ def _timeline_text(result: TimelineResult) -> str:
         "sampled": [r.parts.sampled for r in rows],
         "bounded": [r.parts.bounded for r in rows],
         "sample": [r.parts.sample for r in rows],
+        "source": [r.source for r in rows],
     })
     lines = [f"timeline by files, scan {result.scan_id}, rules v{result.rules_version}: shares of "
              f"{result.population_definition}, 95% intervals in brackets", format_table(frame)]

@@ -66,6 +66,7 @@ class RunPlan:
     skipped: int
     trees_at_most: int
     sample: int | None
+    answered: tuple[str, ...] = ()   # dates a complete snapshot taken on them answers: no history
 
     @property
     def requests(self) -> int:
@@ -95,7 +96,7 @@ def plan_run(db_path: Path, *, as_of: list[str], every: str | None = None, start
         else:
             targets, skipped = select_targets(con, created_before=created_before, models_from=models_from,
                                               everything=everything)
-    return RunPlan(days, targets, skipped, plan.trees, sample)
+    return RunPlan(plan.days, targets, skipped, plan.trees, sample, plan.answered)
 
 
 class _Batches:

@@ -62,12 +62,13 @@ def headline(data: ReportData) -> alt.Chart:
 
 
 AS_OF_LINE = "as of the date (hfscan timeline; band: 95% interval)"
+AS_OF_SNAPSHOT = "as of the date, from the snapshot taken that day (exact)"
 NAIVE = "naive: today's files by creation date"
 SNAPSHOT = "complete snapshot"
 IMPORTED = "complete snapshot (imported dump)"
 ASSEMBLY = "AssemblyAI, 14 Dec 2021"
-SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY],
-                          range=["circle", "square", "triangle-up", "diamond"])
+SERIES_SHAPES = alt.Scale(domain=[AS_OF_LINE, AS_OF_SNAPSHOT, SNAPSHOT, IMPORTED, ASSEMBLY],
+                          range=["circle", "cross", "square", "triangle-up", "diamond"])
 # The lead chart's two panels: PyTorch only near 80-90%, the small classes on their own scale.
 PANELS = (("PyTorch only", ("pytorch_only",)), ("TensorFlow only and both", ("tensorflow_only", "both")))
 
@@ -76,7 +77,7 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
     """One long frame for the time chart: date, class, share and its 95% interval, series."""
     schema = {"date": pl.String, "class": pl.String, "share": pl.Float64, "share_low": pl.Float64,
               "share_high": pl.Float64, "models": pl.Int64, "population": pl.Int64, "exact": pl.Boolean,
-              "series": pl.String}
+              "series": pl.String, "marker": pl.String}
     parts = []
     if data.timeline.height:
         timeline = data.timeline
@@ -86,9 +87,13 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
         timeline = timeline.with_columns(
             pl.coalesce("share_low", pl.when(pl.col("complete")).then("share")).alias("share_low"),
             pl.coalesce("share_high", pl.when(pl.col("complete")).then("share")).alias("share_high"))
+        # A date the snapshot taken on it answered stays on the line, with its own marker.
+        from_snapshot = (pl.col("source") == "snapshot") if "source" in timeline.columns else pl.lit(False)
         parts.append(timeline.select(pl.col("day").alias("date"), "class", "share", "share_low", "share_high",
                                      "models", "population", pl.col("complete").alias("exact"),
-                                     pl.lit(AS_OF_LINE).alias("series")))
+                                     pl.lit(AS_OF_LINE).alias("series"),
+                                     pl.when(from_snapshot).then(pl.lit(AS_OF_SNAPSHOT)).otherwise(pl.lit(AS_OF_LINE))
+                                     .alias("marker")))
     none_f, none_i = pl.lit(None, pl.Float64), pl.lit(None, pl.Int64)
     if data.naive.height:
         parts.append(data.naive.select(pl.col("day").alias("date"), "class", "share", none_f.alias("share_low"),
@@ -106,6 +111,8 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
         pl.lit("2021-12-14").alias("date"), "class", "share", none_f.alias("share_low"), none_f.alias("share_high"),
         none_i.alias("models"), pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
         pl.lit(None, pl.Boolean).alias("exact"), pl.lit(ASSEMBLY).alias("series")))
+    parts = [part if "marker" in part.columns else part.with_columns(pl.col("series").alias("marker"))
+             for part in parts]
     return _label(pl.concat([part.cast(schema) for part in parts]))  # type: ignore[arg-type]
 
 
@@ -116,7 +123,7 @@ def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], heigh
     y_title = f"{title} (% of PT/TF models)"
     y = alt.Y("share:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
     colour = alt.Color("class_label:N", scale=CLASS_COLOURS, title="Class", sort=CLASS_ORDER)
-    tooltip = [alt.Tooltip("series:N"), alt.Tooltip("date:T", format="%Y-%m-%d"),
+    tooltip = [alt.Tooltip("marker:N", title="series"), alt.Tooltip("date:T", format="%Y-%m-%d"),
                alt.Tooltip("class_label:N", title="class"), alt.Tooltip("share:Q", format=".1f", title="share %"),
                alt.Tooltip("share_low:Q", format=".1f", title="95% low"),
                alt.Tooltip("share_high:Q", format=".1f", title="95% high"), alt.Tooltip("exact:N"),
@@ -129,7 +136,7 @@ def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], heigh
     naive = base.transform_filter(one_of(NAIVE)).mark_line(strokeWidth=1.2, strokeDash=[5, 4], opacity=0.55).encode(
         y=y, strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320),
                                        scale=alt.Scale(domain=[AS_OF_LINE, NAIVE], range=[[1, 0], [5, 4]])))
-    shape = alt.Shape("series:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))
+    shape = alt.Shape("marker:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))
     points = base.transform_filter(one_of(AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY)).mark_point(
         filled=True, size=55, opacity=1).encode(y=y, shape=shape)
     layers = [band, line, naive, points]
@@ -146,7 +153,8 @@ def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], heigh
 
 def timeline(data: ReportData) -> alt.VConcatChart:
     """The report's lead: PT-only, then TF-only and both on their own scale, over time. As-of
-    estimates (hfscan timeline) as lines with their 95% interval as a band; complete snapshots as
+    estimates (hfscan timeline) as lines with their 95% interval as a band (a date the snapshot
+    taken on it answers: a cross, exact); complete snapshots as
     squares (imported dumps as triangles); the 2021 figure as diamonds, labelled at the panel's
     top edge; the naive estimate thin, dashed and faded."""
     frame = _time_frame(data)
