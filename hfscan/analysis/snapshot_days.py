@@ -63,7 +63,7 @@ def snapshots_on(con: duckdb.DuckDBPyConnection, days: Iterable[str]) -> dict[st
         WHERE m.scan_id IN (SELECT unnest(?))
         GROUP BY m.scan_id HAVING count(*) = count(c.class)
     """, [[int(row[1]) for row in candidates]]).fetchall()}
-    rows = []
+    rows: list[tuple[str, int, object, str]] = []
     for day, scan_id, at, kind in candidates:   # newest of each day first
         if int(scan_id) in classified and day not in {r[0] for r in rows}:
             rows.append((day, scan_id, at, kind))
