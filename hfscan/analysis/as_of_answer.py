@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from hfscan.analysis.as_of import check_answerable, coverage_of, day_counts
+from hfscan.analysis.as_of import check_answerable, check_days, coverage_of, day_counts
 from hfscan.analysis.estimate import AsOfEstimate, ClassEstimate, DayCounts, Parts, estimate
 from hfscan.analysis.plan import endpoint_option, history_plan, quota_eta, sample_for_width
 from hfscan.analysis.shares import (
@@ -175,6 +175,7 @@ class ReportEstimate:
 def as_of_estimates(con: duckdb.DuckDBPyConnection, days: list[str],
                     max_width: float | None = DEFAULT_MAX_WIDTH) -> list[ReportEstimate]:
     """Each day's estimate beside the naive one, for the report."""
+    check_days(days)  # a one-line usage error before any day reaches SQL
     naive = dict(naive_series(con, days))
     out = []
     for day in days:

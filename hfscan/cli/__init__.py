@@ -84,7 +84,7 @@ def _traceback(error: BaseException, code: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, map every failure to one stderr line and an exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="hfscan", standalone_mode=False)
     except HfscanError as e:
         if state["debug"]:
             return sys.exit(_traceback(e, e.exit_code))

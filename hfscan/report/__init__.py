@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:  # `hfscan --help` reads the enums below without loading DuckDB
+    import duckdb
 
 
 class ChartName(StrEnum):

@@ -131,12 +131,18 @@ def _lead_panel(frame: pl.DataFrame, title: str, classes: tuple[str, ...], heigh
     base = alt.Chart(panel).encode(x=x, color=colour, tooltip=tooltip)
     band = base.transform_filter(one_of(AS_OF_LINE)).mark_area(opacity=0.22, interpolate="linear").encode(
         y=alt.Y("share_low:Q", title=y_title, scale=alt.Scale(zero=False, nice=True)), y2="share_high:Q")
-    line = base.transform_filter(one_of(AS_OF_LINE)).mark_line(strokeWidth=2).encode(y=y)
+    # One dash encoding for both lines, so the legend's two line symbols are the two lines drawn.
+    dash = alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320),
+                          scale=alt.Scale(domain=[AS_OF_LINE, NAIVE], range=[[1, 0], [5, 4]]))
+    line = base.transform_filter(one_of(AS_OF_LINE)).mark_line(strokeWidth=2).encode(y=y, strokeDash=dash)
     # The naive estimate: thin, dashed, faded, so the eye follows the estimate, not it.
-    naive = base.transform_filter(one_of(NAIVE)).mark_line(strokeWidth=1.2, strokeDash=[5, 4], opacity=0.55).encode(
-        y=y, strokeDash=alt.StrokeDash("series:N", title="Line", legend=alt.Legend(labelLimit=320),
-                                       scale=alt.Scale(domain=[AS_OF_LINE, NAIVE], range=[[1, 0], [5, 4]])))
-    shape = alt.Shape("marker:N", title="Marker", scale=SERIES_SHAPES, legend=alt.Legend(labelLimit=320))
+    naive = base.transform_filter(one_of(NAIVE)).mark_line(strokeWidth=1.2, opacity=0.55).encode(
+        y=y, strokeDash=dash)
+    # The marker legend lists only the markers this panel draws (a legend entry with no mark lies).
+    present = set(panel.get_column("marker").to_list()) if panel.height else set()
+    shapes = [(m, s) for m, s in zip(SERIES_SHAPES.domain, SERIES_SHAPES.range, strict=True) if m in present]
+    shape = alt.Shape("marker:N", title="Marker", legend=alt.Legend(labelLimit=320),
+                      scale=alt.Scale(domain=[m for m, _ in shapes], range=[s for _, s in shapes]))
     points = base.transform_filter(one_of(AS_OF_LINE, SNAPSHOT, IMPORTED, ASSEMBLY)).mark_point(
         filled=True, size=55, opacity=1).encode(y=y, shape=shape)
     layers = [band, line, naive, points]

@@ -90,7 +90,9 @@ def database_error(error: BaseException, what: str | None = None, *, hint: str |
     first = first_line(error)
     if problem in _STORAGE:
         kind, says, default_hint = _STORAGE[problem]
-        message = f"{what}: {first}" if what else f"{says}: {first}"
+        # The problem is named whatever was being done: "the database is damaged" is what a reader
+        # (and `status --check`'s hint) must see, not only the step that met it.
+        message = f"{says}: {first}" if not what else f"{what}: {first}" if says in what else f"{what} ({says}): {first}"
         return kind(message, hint=default_hint)
     if what is None:
         return None

@@ -63,7 +63,7 @@ def test_header_method_after_probing_equals_the_planted_headers(scanned: tuple[F
 def test_bad_method_and_missing_scan_are_one_line_errors(scanned: tuple[FakeHub, Path], tmp_path: Path) -> None:
     _, db = scanned
     bad = run_cli(["shares", "--db", str(db), "--method", "vibes"])
-    assert bad.code == 2 and "unknown method" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.code == 2 and "'vibes' is not one of" in bad.stderr and "Traceback" not in bad.stderr
     missing = run_cli(["shares", "--db", str(db), "--scan", "99"])
     assert missing.code == 2 and "scan 99" in missing.stderr
     none = run_cli(["shares", "--db", str(tmp_path / "nothing.duckdb")])

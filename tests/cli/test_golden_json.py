@@ -25,7 +25,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("HFSCAN_UPDATE_GOLDEN") == "1"
 AS_OF = "2021-12-14"
 # Dicts whose keys are data (classes of neither, formats, failure kinds), not part of the shape.
-DATA_KEYED = {"neither_breakdown", "formats", "failed", "by_method", "known_from", "missing_by_reason"}
+DATA_KEYED = {"neither_breakdown", "formats", "failed", "by_method", "known_from", "missing_by_reason", "bounded_by_reason", "trees_failed"}
 # Fields that are NULL for some models by definition (no path loads it from that framework, a class
 # that is not `neither`): null or the golden's type, whichever model the run happens to explain.
 NULLABLE = {"pt_path", "tf_path", "jax_path", "neither_reason"}

@@ -43,6 +43,7 @@ def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float =
 
 
 def _run_in_process(args: list[str], env: dict[str, str] | None) -> CliResult:
+    import huggingface_hub.constants as hub_constants
     from typer.testing import CliRunner
 
     from hfscan.cli import main
@@ -50,6 +51,11 @@ def _run_in_process(args: list[str], env: dict[str, str] | None) -> CliResult:
     runner = CliRunner()
     cwd = os.getcwd()
     os.chdir(REPO_ROOT)
+    # huggingface_hub reads HF_HUB_DISABLE_XET once, at import: a process started with it set is
+    # what the variable means, so the same value is put where huggingface_hub looks for it.
+    xet_before = hub_constants.HF_HUB_DISABLE_XET
+    if env and "HF_HUB_DISABLE_XET" in env:
+        hub_constants.HF_HUB_DISABLE_XET = env["HF_HUB_DISABLE_XET"].lower() in ("1", "true", "yes", "on")
     try:
         with runner.isolation(env=env) as (out, err, _):
             try:
@@ -62,6 +68,7 @@ def _run_in_process(args: list[str], env: dict[str, str] | None) -> CliResult:
             stdout, stderr = out.getvalue(), err.getvalue()
     finally:
         os.chdir(cwd)
+        hub_constants.HF_HUB_DISABLE_XET = xet_before
     return CliResult(code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))
 
 

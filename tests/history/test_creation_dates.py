@@ -135,7 +135,7 @@ def test_imported_dumps_use_the_same_rule(tmp_path: Path) -> None:
 
 def test_a_day_inside_a_squashed_gap_is_unknown_not_absent(scanned: tuple[FakeHub, Path]) -> None:
     """A repo created before the day whose only history starts after it: its files on the day are on
-    no server. It must count as unknown (refused, or --partial with reason squashed), never as absent."""
+    no server. It must count as bounded (reason squashed), never as absent."""
     hub, db = scanned
     models = hub.truth(per_model=True)["per_model"]
     squashed = [m for m in models if m["first_commit"][:10] > m["created"][:10] and m["first_commit_not_creation"]]
@@ -145,11 +145,14 @@ def test_a_day_inside_a_squashed_gap_is_unknown_not_absent(scanned: tuple[FakeHu
     assert first["created"][:10] <= day < first["first_commit"][:10]
     in_gap = {m["id"] for m in squashed if m["created"][:10] <= day < m["first_commit"][:10]}
     history(hub, db, "--all", "--as-of", day)
-    refused = run_cli(["shares", "--db", str(db), "--as-of", day])
-    assert refused.code == 2 and "squashed" in refused.stderr and refused.stdout == ""
-    partial = run_cli(["shares", "--db", str(db), "--as-of", day, "--partial", "--json"])
-    assert partial.code == 0, partial.stderr
-    got = json.loads(partial.stdout)
+    answer = run_cli(["shares", "--db", str(db), "--as-of", day, "--partial", "--json"])
+    assert answer.code == 0, answer.stderr
+    got = json.loads(answer.stdout)
+    # Bounded, never absent: the answer is not exact, and says which repos no request can settle.
+    assert got["exact"] is False
     assert got["missing_by_reason"] == {"squashed": len(in_gap)}
+    assert got["parts"]["bounded_by_reason"] == {"squashed": len(in_gap)}
+    refused = run_cli(["shares", "--db", str(db), "--as-of", day, "--max-width", "0"])
+    assert refused.code == 2 and refused.stdout == ""
     unknown = {r[0] for r in query(db, f"SELECT model_id FROM as_of_models('{day}') WHERE state = 'unknown'")}
     assert unknown == in_gap

@@ -41,6 +41,7 @@ def test_history_as_of_never_asks_again_for_repos_recorded_gated_or_gone_at_thei
     con = duckdb.connect(str(db))
     try:
         con.execute("""INSERT OR REPLACE INTO history_status
+                           (model_id, sha, status, reason, commits, first_commit_at, fetched_at)
                        SELECT model_id, sha, CASE WHEN row_number() OVER (ORDER BY model_id) % 2 = 0
                                                   THEN 'gated' ELSE 'gone' END, 'planted', 0, NULL, now()::TIMESTAMP
                        FROM latest_models WHERE model_id IN (SELECT unnest(?))""", [final])

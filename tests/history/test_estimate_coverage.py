@@ -21,7 +21,7 @@ from hfscan.analysis.as_of import split
 from hfscan.analysis.estimate import AsOfEstimate, estimate
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.truth import iter_models
-from tests.crawl.helpers import run_cli, scan_args
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, run_cli, scan_args
 from tests.history.test_as_of import class_on, unknown_on
 
 DAYS = ["2021-06-30", "2021-12-14", "2022-12-31", "2023-12-31"]
@@ -41,10 +41,11 @@ class Fetched:
 @pytest.fixture(scope="module")
 def fetched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fetched]:
     db = tmp_path_factory.mktemp("coverage") / "fetched.duckdb"
-    with FakeHub(models=1500, seed=7) as hub:
+    # A token that accepted every gate: gated repos are fetchable here (bounds have their own test).
+    with FakeHub(models=1500, seed=7, gate_access=ALL_GATE_ACCESS) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
         history = run_cli(["history", "--endpoint", hub.url, "--db", str(db), "--retry-wait", "0.01",
-                           *[a for d in DAYS for a in ("--as-of", d)]])
+                           *[a for d in DAYS for a in ("--as-of", d)]], env={"HF_TOKEN": GATE_TOKEN})
         assert history.code == 0, history.stderr
         truth = {d: dict(c) for d, c in hub.truth(as_of=DAYS)["as_of"].items()}
         models = list(iter_models(hub.population, 0))

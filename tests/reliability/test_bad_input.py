@@ -50,11 +50,21 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     _scribble(header, BLOCK_HEADER + 100)
     paths["damaged_header"] = str(header)
 
-    # Every data block but the first (which holds the catalog) damaged: the file opens, reads fail.
+    # Every block whose damage still lets the file open (the catalog's blocks are spared, wherever
+    # DuckDB put them): the file opens, reads of the data fail.
     blocks = root / "damaged_blocks.duckdb"
     shutil.copy(good, blocks)
     size = blocks.stat().st_size
     for offset in range(BLOCK_HEADER + 262144 + 100, size, 262144):
+        trial = root / "trial.duckdb"
+        shutil.copy(blocks, trial)
+        _scribble(trial, offset)
+        try:
+            duckdb.connect(str(trial), read_only=True).execute("SELECT count(*) FROM duckdb_tables()").close()
+        except duckdb.Error:
+            continue
+        finally:
+            trial.unlink()
         _scribble(blocks, offset)
     paths["damaged_blocks"] = str(blocks)
 
@@ -125,7 +135,7 @@ CASES = [
     Case("database blocks damaged (query)", lambda p: ["report", "--db", p["damaged_blocks"],
                                                        "--out", p["root"] + "/r.html"], 4, "the database is damaged"),
     Case("database blocks damaged (check)", lambda p: ["status", "--check", "--db", p["damaged_blocks"]], 5,
-         "integrity problem", stdout="cannot be read back: Corrupt database file"),
+         "integrity problem", stdout="cannot be read back (the database is damaged): Corrupt database file"),
     Case("database from a newer hfscan", lambda p: ["shares", "--db", p["newer"]], 4, "newer than this hfscan"),
     Case("scan into a newer database", lambda p: ["scan", "--db", p["newer"], "--endpoint", p["refused"]], 4,
          "newer than this hfscan"),

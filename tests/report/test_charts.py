@@ -1,4 +1,4 @@
-"""Each chart tells the truth about its data (issue 23, item 2): read from the chart as Vega lays it
+"""Each chart tells the truth about its data: read from the chart as Vega lays it
 out (vl-convert's scenegraph), on small frames made to expose each defect."""
 
 from __future__ import annotations

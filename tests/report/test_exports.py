@@ -1,4 +1,4 @@
-"""Every chart in every format (issue 23, item 3), and the export's refusals."""
+"""Every chart in every format, and the export's refusals."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def test_every_chart_exports_with_its_source(built: tuple, tmp_path: Path, fmt: ReportFormat) -> None:
     """In process, one database read per chart; the scans asked for configs, so every chart has data
     (as_of with an estimate)."""
-    from hfscan.analysis.history import as_of_estimates
+    from hfscan.analysis.as_of_answer import as_of_estimates
+    from hfscan.cli.common import jsonable
 
     _, db, _, _ = built
     con = duckdb.connect(str(db), read_only=True)
     try:
-        estimates = as_of_estimates(con, ["2021-12-14"])
+        estimates = [jsonable(e) for e in as_of_estimates(con, ["2021-12-14"], None)]  # as `report --partial`
         for chart in ChartName:
             out = tmp_path / f"{chart.value}.{fmt.value}"
             result = build_report(con, out, fmt, chart, 10, estimates)
@@ -74,7 +75,7 @@ def test_a_format_that_contradicts_the_extension_is_refused(built: tuple, tmp_pa
 
 
 def test_a_nul_in_a_model_id_does_not_crash_the_png_export(built: tuple, tmp_path: Path) -> None:
-    """vl-convert aborted the process (exit 134) on a NUL in a label (issue 24)."""
+    """vl-convert aborted the process (exit 134) on a NUL in a label."""
     _, db, _, _ = built
     copy = tmp_path / "nul.duckdb"
     shutil.copy(db, copy)

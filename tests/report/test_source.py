@@ -1,4 +1,4 @@
-"""The source banner: a report of planted data never reads as the Hub's (issue 23, item 1)."""
+"""The source banner: a report of planted data never reads as the Hub's."""
 
 from __future__ import annotations
 

@@ -188,7 +188,7 @@ def test_a_terminal_sees_a_bar_over_the_versions_with_the_time_left(env: dict[st
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["no-such/dumps"], "dataset no-such/dumps: repo info: repository not found"),
+    (["no-such/dumps"], "dataset no-such/dumps: revision main: repository not found"),
     ([STATS_REPO, "--revision", "0" * 40], "revision not found"),
     ([STATS_REPO, "--file", "nope.parquet"], "no revision has nope.parquet"),
     ([STATS_REPO, "--revision", "main", "--file", "nope.parquet"], "no file nope.parquet"),
