@@ -49,7 +49,8 @@ def test_real_errors_are_classified(tmp_path: Path) -> None:
 def test_machine_problems_are_storage_errors_even_for_user_sql(error: duckdb.Error, kind: type, code: int) -> None:
     found = translated(error, "the query failed", user_input=True, hint="a site hint")
     assert type(found) is kind and found.exit_code == code
-    assert str(found).startswith("the query failed: ") and found.hint != "a site hint"
+    # The step, then the problem in the machine's words (a damaged file reads as damaged wherever met).
+    assert str(found).startswith("the query failed (") and found.hint != "a site hint"
     escaped = database_error(error)  # what the CLI does with one that escaped a verb
     assert type(escaped) is kind
 
