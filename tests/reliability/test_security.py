@@ -37,7 +37,7 @@ def test_a_planted_token_reaches_no_output_file_table_or_traceback(tmp_path: Pat
                                    process=True))  # the traceback as a process prints it
         assert results[-1].code != 0 and "Traceback" in results[-1].stderr
         hub.clear_faults()
-        # Per-repo refusals (a bad token would stop history: tested in history/test_history_failures.py).
+        # Per-repo refusals (a bad token would stop history: tested in jobs/test_history_failures.py).
         hub.set_faults([{"kind": "401bare", "route": "commits", "every": 7, "count": 3},
                         {"kind": "5xx", "route": "resolve", "every": 5, "count": 3, "status": [500]}])
         for args in (

@@ -17,7 +17,7 @@ from hfscan.analysis.as_of import SAMPLE_SALT
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.truth import iter_models
 from tests.crawl.helpers import query, run_cli, scan_args
-from tests.history.test_as_of import unknown_on
+from tests.analysis.test_as_of import unknown_on
 
 DAY = "2023-06-30"
 
