@@ -50,6 +50,14 @@ def pct(shares: dict[str, float], cls: str) -> str:
     return f"{shares[cls]:.1f}%"
 
 
+def with_interval(answer: dict, cls: str) -> str:
+    """An as-of share as the CLI prints it: exact, or the estimate with its 95% interval."""
+    found = answer["classes"][cls]
+    if answer["exact"] or found["share_low"] is None:
+        return pct(answer["shares"], cls)
+    return f"{found['share']:.1f}% ({found['share_low']:.1f}–{found['share_high']:.1f})"
+
+
 def summary(args: argparse.Namespace, env: dict[str, str], seconds: float) -> str:
     """The demo's last words: the headline next to the 2021 figure, and how to go on from here."""
     as_of = hfscan_json("shares", "--method", "files", "--as-of", args.as_of, "--json", env=env)
@@ -63,8 +71,9 @@ def summary(args: argparse.Namespace, env: dict[str, str], seconds: float) -> st
     db = shlex.quote(args.db)
     rows = [
         ("", "PT-only", "TF-only", "both", "of models"),
-        (f"demo, as of {args.as_of}", pct(as_of["shares"], "pytorch_only"), pct(as_of["shares"], "tensorflow_only"),
-         pct(as_of["shares"], "both"), f"{as_of['population']:,}"),
+        (f"demo, as of {args.as_of}" + ("" if as_of["exact"] else " (95% interval)"),
+         *(with_interval(as_of, cls) for cls in ("pytorch_only", "tensorflow_only", "both")),
+         f"{as_of['population']:,}"),
         (f"demo, latest (scan {latest['scan_id']})", pct(latest["shares"], "pytorch_only"),
          pct(latest["shares"], "tensorflow_only"), pct(latest["shares"], "both"), f"{latest['population']:,}"),
         ("AssemblyAI, Dec 2021", pct(ref["shares"], "pytorch_only"), pct(ref["shares"], "tensorflow_only"),

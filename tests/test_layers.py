@@ -5,6 +5,7 @@ later one (function-level imports included): the test reads every import of ever
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,58 @@ def test_the_check_can_fail(tmp_path: Path, source: str, own: str, expected: int
     fake.parent.mkdir(parents=True)
     fake.write_text(source)
     assert len(check(fake, tmp_path / "hfscan")) == expected
+
+
+# What `hfscan/cli/` holds besides one module per verb: the app, shared options and output, progress.
+CLI_SHARED = {"__init__", "app", "common", "progress"}
+DDL = re.compile(r"\b(CREATE|ALTER|DROP)\b(\s+OR\s+REPLACE)?(\s+TEMP(ORARY)?)?\s+(TABLE|VIEW|MACRO|SEQUENCE|INDEX)\s+[A-Za-z_]",
+                 re.IGNORECASE)
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    return [(node.lineno, node.value) for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_no_cli_module_imports_another_verb() -> None:
+    """A verb parses, calls one library function and prints: a verb reaching into another verb's
+    module is policy living in the CLI."""
+    problems = [f"{path.relative_to(PACKAGE.parent)}:{line}: imports {name}"
+                for path in (PACKAGE / "cli").glob("*.py")
+                for line, name in imports_of(path)
+                if name.startswith("hfscan.cli.") and name.split(".")[2] not in CLI_SHARED]
+    assert not problems, "\n".join(problems)
+
+
+def test_no_module_outside_store_runs_ddl() -> None:
+    """Tables, views and macros are made by store/ (migrations, views/*.sql, scratch tables): a
+    CREATE written anywhere else is schema in the wrong home. The fake Hub builds its own dumps."""
+    problems = [f"{path.relative_to(PACKAGE.parent)}:{line}: {text.strip()[:60]!r}"
+                for path in modules() if stage(".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts))
+                not in ("store", "testing")
+                for line, text in _strings(path) if DDL.search(text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_only_crawl_imports_huggingface_hub() -> None:
+    """crawl/ is the one door to the Hub: error translation, token handling and bounds live there."""
+    problems = []
+    for path in modules():
+        own = stage(".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts))
+        if own in ("crawl", "testing"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module else
+                     [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            problems += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: imports {n}" for n in names
+                         if n == "huggingface_hub" or n.startswith("huggingface_hub.")]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_three_rules_can_fail(tmp_path: Path) -> None:
+    assert DDL.search("CREATE OR REPLACE TEMP TABLE todo AS SELECT 1")
+    assert not DDL.search("for a CREATE TABLE.")
+    fake = tmp_path / "hfscan" / "cli" / "shares.py"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("from hfscan.cli.history import quota_eta\n")
+    assert [n for _, n in imports_of(fake) if n.split(".")[2] not in CLI_SHARED] == ["hfscan.cli.history"]

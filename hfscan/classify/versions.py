@@ -23,7 +23,7 @@ from hfscan.classify.rules import (
     RULES_VERSION,
 )
 from hfscan.classify.sql import pt_attributed, quote, safetensors_format
-from hfscan.store import aggregates, inputs
+from hfscan.store import aggregates, inputs, scratch
 from hfscan.store.schema import first_row, transaction
 
 CHUNK_VERSIONS = 200_000
@@ -159,8 +159,7 @@ def _insert(con: duckdb.DuckDBPyConnection, method: str, columns: str, select: s
 
 def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high: int) -> None:
     with transaction(con):
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE todo AS
+        scratch.temp_table(con, "todo", f"""
             SELECT version_id FROM repo_versions v
             WHERE version_id BETWEEN {low} AND {high} AND {_unclassified(method)}
         """)
@@ -171,11 +170,11 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
         if method == "tags":
             _insert(con, method, CLASS_COLUMNS, TAGS_SQL)
         elif method in LOADABLE_METHODS:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE loadable_paths AS {loadable.paths_sql()}")
+            scratch.temp_table(con, "loadable_paths", loadable.paths_sql())
             _insert(con, method, f"{CLASS_COLUMNS}, pt_path, tf_path, jax_path, basis",
                     loadable.classes_sql(LOADABLE_METHODS.index(method)))
         else:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE matched AS {_matched_sql(method == 'header')}")
+            scratch.temp_table(con, "matched", _matched_sql(method == "header"))
             if method == "files":
                 con.execute(f"""
                     INSERT INTO file_evidence

@@ -21,8 +21,8 @@ from hfscan.analysis.as_of import split
 from hfscan.analysis.estimate import AsOfEstimate, estimate
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.truth import iter_models
-from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, run_cli, scan_args
 from tests.analysis.test_as_of import class_on, unknown_on
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, run_cli, scan_args
 
 DAYS = ["2021-06-30", "2021-12-14", "2022-12-31", "2023-12-31"]
 POP = ("pytorch_only", "tensorflow_only", "both")

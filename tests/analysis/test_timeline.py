@@ -22,8 +22,8 @@ from hfscan.errors import UsageError
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.population import Model
 from hfscan.testing.fakehub.truth import iter_models
-from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, query, run_cli, scan_args
 from tests.analysis.test_as_of import _cut, class_on, unknown_on
+from tests.crawl.helpers import ALL_GATE_ACCESS, GATE_TOKEN, query, run_cli, scan_args
 
 SERIES = ["--every", "year", "--from", "2020-06-01", "--to", "2025-12-31"]
 DAYS = ["2020-12-31", "2021-12-31", "2022-12-31", "2023-12-31", "2024-12-31", "2025-12-31"]

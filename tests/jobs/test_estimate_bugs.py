@@ -16,8 +16,8 @@ import pytest
 from hfscan.analysis.as_of import SAMPLE_SALT
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.truth import iter_models
-from tests.crawl.helpers import query, run_cli, scan_args
 from tests.analysis.test_as_of import unknown_on
+from tests.crawl.helpers import query, run_cli, scan_args
 
 DAY = "2023-06-30"
 
