@@ -44,7 +44,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 test: setup browser tools lint
-	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 demo: setup
 	$(PY) scripts/demo.py --models $${MODELS:-20000}

@@ -57,7 +57,7 @@ def import_parquet_command(
 
     Example: hfscan import parquet exports/
     """
-    from hfscan.jobs.imports import import_parquet_snapshots
+    from hfscan.jobs.import_parquet import import_parquet_snapshots
     from hfscan.store.transfer import parquet_pattern
 
     parquet_pattern(path)  # refuse a missing path before the database is opened for writing
@@ -126,7 +126,7 @@ def import_hf_dataset_command(
     hfscan import hf-dataset hfmlsoc/hub_weekly_snapshots --files 'models/*/models.parquet' --every month --dry-run
     """
     from hfscan.crawl.client import HubClient
-    from hfscan.jobs.import_dataset import import_hf_dataset
+    from hfscan.jobs.import_hf_dataset import import_hf_dataset
 
     first, final = _day(since, "--since"), _day(until, "--until")
     resolved, token = hub_access(endpoint)

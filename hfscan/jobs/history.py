@@ -1,6 +1,6 @@
 """`hfscan history`: commit logs (first commits, bot commits) and trees at past commits.
 
-Fetch (hfscan.crawl.commits) -> store (hfscan.store.history) -> classify, repo by repo.
+Fetch (hfscan.crawl.commits) -> store (hfscan.store.commit_logs) -> classify, repo by repo.
 Per-repo calls are what cost quota, so every repo's result (its commits, or why it failed) is
 committed with its status row, in batches of at most FLUSH_REPOS repos or FLUSH_SECONDS of work:
 a kill loses at most that, and a repo whose sha has not changed since its history was stored is
@@ -24,8 +24,8 @@ from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
 from hfscan.crawl.commits import commit_log, commit_rows, tree_files
 from hfscan.errors import HubError, UsageError
+from hfscan.store.commit_logs import HistoryTarget, needed_trees, select_targets, store_commits, store_trees
 from hfscan.store.connect import connect
-from hfscan.store.history import HistoryTarget, needed_trees, select_targets, store_commits, store_trees
 
 FLUSH_REPOS = 200
 

@@ -3,7 +3,7 @@
 DuckDB's `read_parquet` reads the file a row group at a time, and only the columns hfscan keeps
 (`cardData` never, unless asked); `config` (JSON text or a struct) is reduced to
 `config_model_type` and `config_architectures`; the rows are stored through
-`transfer.import_view`. Which files, and their download: crawl/dumps.py, jobs/import_dataset.py.
+`transfer.import_view`. Which files, and their download: crawl/dumps.py, jobs/import_hf_dataset.py.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from hfscan.analysis.shares import headline
 from hfscan.classify import frameworks
 from hfscan.classify.versions import classify_versions
 from hfscan.store import aggregates
+from hfscan.store.commit_logs import store_commits
 from hfscan.store.connect import connect
-from hfscan.store.history import store_commits
 from hfscan.store.probes import store_probes
 from hfscan.store.transfer import import_parquet
 

@@ -215,7 +215,7 @@ def test_in_process_imports_follow_each_endpoint(hub: FakeHub, tmp_path: Path,
     # datasets also fixes offline mode at import: an earlier test in this process may have set it.
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
     from hfscan.crawl.client import HubClient
-    from hfscan.jobs.import_dataset import import_hf_dataset
+    from hfscan.jobs.import_hf_dataset import import_hf_dataset
     from hfscan.store.connect import connect
 
     with FakeHub(models=400, seed=30) as other:
