@@ -139,13 +139,17 @@ its last commit on or before the date.</p>
 
 
 def _as_of_caveat(data: ReportData) -> str:
-    """A visible caveat for each as-of estimate drawn with incomplete coverage (`report --partial`)."""
-    partial = [row for row in data.as_of if row.get("missing")]
+    """A visible caveat for each as-of figure that is an estimate, not exact: what it rests on, and
+    where to read its parts. It never promises that history makes it exact: a squashed history, a
+    gated repo without access or a deleted one stays bounded whatever is fetched."""
+    inexact = [row for row in data.as_of if row.get("missing")]
     return "".join(
-        f"<p class=caveat><b>Partial:</b> the as-of {html.escape(str(row['as_of']))} estimate covers "
-        f"{100 * row['coverage']:.2f}% of the repos that may have existed then; {row['missing']:,} are unknown "
-        f"and not counted (<code>hfscan history --as-of {html.escape(str(row['as_of']))}</code> makes it exact).</p>"
-        for row in partial)
+        f"<p class=caveat><b>Estimate:</b> the as-of {html.escape(str(row['as_of']))} figure is not exact. "
+        f"{row['missing']:,} of the repos that may have existed then are estimated from a sample or bounded "
+        f"as worst cases (shown as its 95% interval): <code>hfscan shares --as-of {html.escape(str(row['as_of']))}"
+        f"</code> lists how many of each. A larger <code>hfscan history --sample</code> narrows the sampled part; "
+        f"a squashed history, a gated repo without access or a deleted one stays bounded.</p>"
+        for row in inexact)
 
 
 def _timeline_caveat(data: ReportData) -> str:

@@ -225,3 +225,17 @@ def test_an_estimated_date_is_named_as_an_estimate_never_as_exact() -> None:
     assert "are estimates, not exact: 2025-06-30" in estimated
     assert "--sample N" in estimated and "squashed" in estimated  # what narrows it, what cannot
     assert "not exact" not in caveat(True)
+
+
+def test_an_inexact_as_of_figure_is_called_an_estimate_and_history_is_not_promised_to_fix_it() -> None:
+    """A gated or squashed repo stays bounded whatever history fetches: the caveat must not say that
+    `hfscan history` makes the figure exact (it did), and must not call bounded repos uncounted."""
+    from types import SimpleNamespace
+
+    from hfscan.report.page import _as_of_caveat
+
+    caveat = _as_of_caveat(SimpleNamespace(as_of=[{"as_of": "2021-12-14", "missing": 1, "coverage": 0.9978},
+                                                  {"as_of": "2023-06-30", "missing": 0, "coverage": 1.0}]))
+    assert caveat.count("<b>Estimate:</b>") == 1 and "2021-12-14" in caveat and "2023-06-30" not in caveat
+    assert "makes it exact" not in caveat and "not counted" not in caveat
+    assert "stays bounded" in caveat and "95% interval" in caveat
