@@ -184,7 +184,7 @@ def _source_banner(source: Provenance) -> str:
             f"<div>{html.escape(source.detail())}.</div>"
             f"<div class=note>Snapshots: {snapshots or 'none'}.</div>"
             f'<div class=note>2021 figure: <a href="{html.escape(REFERENCE_URL)}">AssemblyAI, '
-            "\"PyTorch vs TensorFlow\" (14 Dec 2021)</a>, read off its chart.</div></header>")
+            "\"PyTorch vs TensorFlow in 2022\" (14 Dec 2021)</a>, read off its chart.</div></header>")
 
 
 def _v5_note(data: ReportData) -> str:

@@ -16,7 +16,8 @@ import duckdb
 from hfscan import __version__
 from hfscan.config import DEFAULT_ENDPOINT
 
-REFERENCE_URL = "https://www.assemblyai.com/blog/pytorch-vs-tensorflow-in-2023/"
+# The 2021 figure's post (docs/REFERENCE_FIGURES.md): "PyTorch vs TensorFlow in 2022", 14 Dec 2021.
+REFERENCE_URL = "https://www.assemblyai.com/blog/pytorch-vs-tensorflow-in-2022/"
 PLANTED = "planted demonstration data, not the Hugging Face Hub"
 
 
