@@ -17,7 +17,7 @@ from __future__ import annotations
 import duckdb
 
 from hfscan.model_row import COUNTER_COLUMNS
-from hfscan.store.schema import first_row, one_row
+from hfscan.store.rows import first_row, one_row
 
 COUNTERS = COUNTER_COLUMNS  # one column of version_runs each (a new counter: a migration adds it)
 OPEN = 2_147_483_647  # the end position of a run still open (beyond any real position)

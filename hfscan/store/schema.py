@@ -12,12 +12,12 @@ import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
 
 import duckdb
 
 from hfscan.errors import StoreError
 from hfscan.model_row import SHA_HASH
+from hfscan.store.rows import first_row, one_row  # noqa: F401 (one home in rows.py; imported from here too)
 
 
 @contextmanager
@@ -34,19 +34,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute("ROLLBACK")
         raise
 
-
-def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
-    """The first row, with the result fully consumed (DuckDB 2 refuses new work on an unfinished one)."""
-    rows = result.fetchall()
-    return rows[0] if rows else None
-
-
-def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
-    """The row of a query that always returns one (an aggregate, nextval): none is a bug."""
-    row = first_row(result)
-    if row is None:
-        raise RuntimeError("the query returned no row")
-    return row
 
 Migration = tuple[int, str, str]
 
@@ -453,7 +440,7 @@ def version_hash_macro() -> str:
 def install_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every public view, in file-name order (each area owns one file), after the macros
     generated from Python rules."""
-    from hfscan.store.runs import OPEN, order_sql  # runs reads this module's helpers: imported late
+    from hfscan.store.runs import OPEN, order_sql
 
     con.execute(version_hash_macro())
     con.execute(f"CREATE OR REPLACE MACRO open_position() AS {OPEN}")

@@ -141,7 +141,7 @@ def test_partial_counts_the_known_repos_and_states_the_coverage(planted: Planted
     assert report.code == 2 and "pass --partial" in report.stderr
     report = run_cli(["report", "--db", str(db), "--as-of", LATE, "--partial", "--out", str(tmp_path / "r.html")])
     assert report.code == 0, report.stderr
-    assert "class=caveat><b>Partial:</b> the as-of 2025-06-30" in (tmp_path / "r.html").read_text()
+    assert "class=caveat><b>Estimate:</b> the as-of 2025-06-30 figure is not exact" in (tmp_path / "r.html").read_text()
 
 
 def test_history_fetches_exactly_what_the_dates_need_and_then_every_date_is_exact(
