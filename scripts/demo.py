@@ -51,11 +51,11 @@ def pct(shares: dict[str, float], cls: str) -> str:
 
 
 def with_interval(answer: dict, cls: str) -> str:
-    """An as-of share as the CLI prints it: exact, or the estimate with its 95% interval."""
-    found = answer["classes"][cls]
-    if answer["exact"] or found["share_low"] is None:
-        return pct(answer["shares"], cls)
-    return f"{found['share']:.1f}% ({found['share_low']:.1f}–{found['share_high']:.1f})"
+    """An as-of share as the CLI prints it (analysis.estimate.interval_text): exact, or the
+    estimate with its 95% interval."""
+    from hfscan.analysis.estimate import ClassEstimate, interval_text
+
+    return interval_text(ClassEstimate(**answer["classes"][cls])) or "—"
 
 
 def summary(args: argparse.Namespace, env: dict[str, str], seconds: float) -> str:
