@@ -17,6 +17,8 @@ from hfscan.testing.fakehub.server import ALL_GATES, Hub, make_server
 
 __all__ = ["ALL_GATES", "FakeHub", "Population"]
 
+POLL_S = 0.02
+
 
 class FakeHub:
     """The server in a background thread of this process (tests, the demo)."""
@@ -41,9 +43,12 @@ class FakeHub:
         return self.hub.population
 
     def start(self) -> Self:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub", daemon=True)
+        # A short poll: `stop` waits for each server's loop to notice the shutdown request (up to one
+        # poll interval each; socketserver's default 0.5 s adds up over the test suite's many hubs).
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_S,), name="fakehub",
+                                        daemon=True)
         self._thread.start()
-        threading.Thread(target=self._cdn.serve_forever, name="fakehub-cdn", daemon=True).start()
+        threading.Thread(target=self._cdn.serve_forever, args=(POLL_S,), name="fakehub-cdn", daemon=True).start()
         return self
 
     def stop(self) -> None:
