@@ -31,6 +31,7 @@ Three parts:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -207,11 +208,22 @@ def real_created(seed: int) -> list[int]:
     return created
 
 
+@functools.cache
+def real_created_array(seed: int) -> Any:
+    """`real_created` as a read-only int64 array, built once per seed: every real-Hub estimate below
+    reads the same dates (building them is most of this script's time without a fake-Hub run)."""
+    import numpy as np
+
+    created = np.array(real_created(seed), dtype=np.int64)
+    created.flags.writeable = False
+    return created
+
+
 def real_estimate(days: list[str], modified_share: float, seed: int, now: str) -> dict[str, Any]:
     """Requests for the dates on the real Hub under the stated last_modified assumption (vectorised)."""
     import numpy as np
 
-    created = np.array(real_created(seed), dtype=np.int64)
+    created = real_created_array(seed)
     rng = np.random.default_rng(seed)
     end = ts(now)
     quarter_end = np.array([cut(d) for d in days], dtype=np.int64)
@@ -279,7 +291,7 @@ def real_sampled(days: list[str], modified_share: float, seed: int, now: str, st
     Dates in `snapshot_days` are answered by a snapshot taken on them: exact, no request."""
     import numpy as np
 
-    created = np.array(real_created(seed), dtype=np.int64)
+    created = real_created_array(seed)
     rng = np.random.default_rng(seed)
     end = ts(now)
     modified = rng.random(created.size) < modified_share
