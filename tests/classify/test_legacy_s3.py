@@ -6,14 +6,13 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from hfscan.classify.versions import classify_file_list
+from tests.classify.batch import files_keys
 
 
 def test_legacy_s3_models_real_file_lists(real_data: Path) -> None:
     models = json.loads((real_data / "legacy_s3_models.json").read_text())
     assert len(models) == 51
-    counts = Counter(
-        classify_file_list([s["rfilename"] for s in model["siblings"]], "transformers")["files"]["class"]
-        for model in models
-    )
+    # One database for all 51 (classify_file_list per model is slow); the same SQL.
+    keys = files_keys([([s["rfilename"] for s in model["siblings"]], "transformers") for model in models])
+    counts = Counter(key[0] for key in keys)
     assert counts == {"both": 36, "pytorch_only": 11, "tensorflow_only": 1, "neither": 3}

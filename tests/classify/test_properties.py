@@ -1,11 +1,15 @@
-"""Properties of the files method: side files, order, case and folders never change a class."""
+"""Properties of the files method: side files, order, case and folders never change a class.
+
+Each example is a list of cases classified in one database (tests/classify/batch.py: the SQL of
+`classify_file_list` without a database per call), so a few examples cover dozens of cases.
+"""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hfscan.classify.versions import classify_file_list
+from tests.classify.batch import files_keys
 
 SIDE_FILES = st.lists(st.sampled_from([
     "README.md", "config.json", "tokenizer.json", "training_args.bin", "optimizer.pt", "scheduler.pt",
@@ -21,23 +25,28 @@ LIBRARIES = st.sampled_from([None, "transformers", "mlx", "diffusers"])
 PREFIXES = st.sampled_from(["", "sub/", "a/b/", "checkpoint-500/"])
 
 
-def key(result: dict) -> tuple:
-    files = result["files"]
-    return files["class"], files["neither_reason"], files["pt_attributed"], files["formats"]
+CASES = st.lists(st.tuples(WEIGHTS, SIDE_FILES, LIBRARIES, PREFIXES, st.booleans()), min_size=8, max_size=16)
 
 
-@settings(max_examples=40, deadline=None)
-@given(weights=WEIGHTS, side=SIDE_FILES, library=LIBRARIES, prefix=PREFIXES, upper=st.booleans())
-def test_side_files_order_case_and_folders_never_change_the_class(weights: list[str], side: list[str],
-                                                                   library: str | None, prefix: str,
-                                                                   upper: bool) -> None:
-    base = classify_file_list(weights, library)
-    moved = [prefix + (f.upper() if upper else f) for f in reversed(weights)]
-    assert key(classify_file_list(moved + side, library)) == key(base)
+@settings(max_examples=6, deadline=None)
+@given(cases=CASES)
+def test_side_files_order_case_and_folders_never_change_the_class(
+        cases: list[tuple[list[str], list[str], str | None, str, bool]]) -> None:
+    versions: list[tuple[list[str], str | None]] = []
+    for weights, side, library, prefix, upper in cases:
+        moved = [prefix + (f.upper() if upper else f) for f in reversed(weights)]
+        versions += [(weights, library), (moved + side, library)]
+    keys = files_keys(versions)
+    for case, base, changed in zip(cases, keys[0::2], keys[1::2], strict=True):
+        assert changed == base, case
 
 
-@settings(max_examples=20, deadline=None)
-@given(weights=WEIGHTS.filter(bool), library=LIBRARIES)
-def test_git_and_mlpackage_folders_are_the_exceptions(weights: list[str], library: str | None) -> None:
-    assert key(classify_file_list([".git/" + f for f in weights], library))[:2] == ("neither", "no_weights")
-    assert key(classify_file_list(["m.mlpackage/" + f for f in weights], library))[:2] == ("neither", "coreml")
+@settings(max_examples=4, deadline=None)
+@given(cases=st.lists(st.tuples(WEIGHTS.filter(bool), LIBRARIES), min_size=8, max_size=16))
+def test_git_and_mlpackage_folders_are_the_exceptions(cases: list[tuple[list[str], str | None]]) -> None:
+    versions = [([folder + f for f in weights], library)
+                for weights, library in cases for folder in (".git/", "m.mlpackage/")]
+    keys = files_keys(versions)
+    for case, git, mlpackage in zip(cases, keys[0::2], keys[1::2], strict=True):
+        assert git[:2] == ("neither", "no_weights"), case
+        assert mlpackage[:2] == ("neither", "coreml"), case
