@@ -24,6 +24,50 @@ REAL_DATA = REPO_ROOT / "tests" / "data" / "real"
 SHARED_REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 
 
+# Rough seconds per test file on two shared cores (`pytest --durations=0`, summed per file), slowest
+# first. With `--no-loadscope-reorder` (pyproject addopts) `-n 2 --dist loadfile` hands the files to
+# the workers in this order, so the long ones start first and the short ones fill in at the end;
+# xdist's default order (most tests first) left a slow file of few tests for last and one worker
+# idle meanwhile. Only the order depends on these figures: a file not listed runs after these, files
+# with more tests first; the tests of a file keep their order.
+FILE_SECONDS = {
+    "tests/test_bench_smoke.py": 150,
+    "tests/reliability/test_storage_faults.py": 95,
+    "tests/reliability/test_kill_history_probe.py": 93,
+    "tests/jobs/test_publish.py": 85,
+    "tests/reliability/test_soak.py": 69,
+    "tests/report/test_exports.py": 54,
+    "tests/analysis/test_estimate_coverage.py": 53,
+    "tests/reliability/test_rate_limit_storms.py": 43,
+    "tests/crawl/test_scan.py": 43,
+    "tests/report/test_report.py": 42,
+    "tests/crawl/test_scan_kill.py": 41,
+    "tests/analysis/test_as_of.py": 40,
+    "tests/jobs/test_history.py": 38,
+    "tests/test_demo_summary.py": 32,
+    "tests/store/test_aggregates.py": 31,
+    "tests/fakehub/test_calibration.py": 30,
+    "tests/reliability/test_security.py": 30,
+    "tests/analysis/test_creation_dates.py": 30,
+    "tests/analysis/test_timeline.py": 27,
+    "tests/store/test_export_import.py": 22,
+    "tests/analysis/test_snapshot_dates.py": 22,
+    "tests/jobs/test_history_failures.py": 20,
+    "tests/store/test_import_series.py": 20,
+    "tests/crawl/test_token_never_leaks.py": 18,
+    "tests/classify/test_loadable_e2e.py": 15,
+    "tests/classify/test_properties.py": 12,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    order = sorted(files, key=lambda path: (-FILE_SECONDS.get(path, 0), -len(files[path])))
+    items[:] = [item for path in order for item in files[path]]
+
+
 @pytest.fixture(autouse=True)
 def isolated_hf_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.mktemp("hf_home")
