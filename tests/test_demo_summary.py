@@ -7,15 +7,13 @@ import argparse
 import importlib.util
 import os
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from hfscan.testing.fakehub import FakeHub
-from tests.crawl.helpers import REPO_ROOT, run_cli, scan_args
+from tests.crawl.helpers import REPO_ROOT, CliResult, run_cli, scan_args
 
 
 def _demo() -> ModuleType:
@@ -38,11 +36,13 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _runs_as_printed(command: str) -> subprocess.CompletedProcess:
+def _runs_as_printed(command: str) -> CliResult:
+    """The command's words through the CLI's entry point (in this process: no Python start per
+    command), from the repository root, without HFSCAN_DB (conftest's environment has none)."""
     words = shlex.split(command, comments=True)
     assert words[0].endswith("hfscan"), command
-    return subprocess.run([sys.executable, "-m", "hfscan", *words[1:]], capture_output=True, text=True,
-                          cwd=REPO_ROOT, env={k: v for k, v in os.environ.items() if k != "HFSCAN_DB"})
+    assert "HFSCAN_DB" not in os.environ
+    return run_cli(words[1:])
 
 
 def test_the_readmes_explore_commands_run_on_the_demo_database(db: Path) -> None:
@@ -54,7 +54,7 @@ def test_the_readmes_explore_commands_run_on_the_demo_database(db: Path) -> None
     for command in commands:
         assert command.startswith(".venv/bin/hfscan ") and "--db data/demo.duckdb" in command, command
         done = _runs_as_printed(command.replace("data/demo.duckdb", str(db)))
-        assert done.returncode == 0, (command, done.stderr)
+        assert done.code == 0, (command, done.stderr)
         assert done.stdout.strip(), command
 
 
@@ -68,7 +68,7 @@ def test_the_summary_warns_compares_and_its_commands_run(db: Path) -> None:
     for command in commands:
         assert "--db" in shlex.split(command), command  # works from any shell, without HFSCAN_DB
         done = _runs_as_printed(command)
-        assert done.returncode == 0, (command, done.stderr)
+        assert done.code == 0, (command, done.stderr)
 
 
 def test_a_refusal_shown_on_purpose_is_announced(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
