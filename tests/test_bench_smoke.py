@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = "2000"
+MODELS = "1000"
 
 pytestmark = pytest.mark.slow
 
