@@ -24,39 +24,53 @@ REAL_DATA = REPO_ROOT / "tests" / "data" / "real"
 SHARED_REAL_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 
 
-# Rough seconds per test file on two shared cores (`pytest --durations=0`, summed per file), slowest
-# first. With `--no-loadscope-reorder` (pyproject addopts) `-n 2 --dist loadfile` hands the files to
-# the workers in this order, so the long ones start first and the short ones fill in at the end;
-# xdist's default order (most tests first) left a slow file of few tests for last and one worker
-# idle meanwhile. Only the order depends on these figures: a file not listed runs after these, files
-# with more tests first; the tests of a file keep their order.
+# Rough seconds per test file (`pytest -n 2 --durations=0` on two busy shared cores, summed per
+# file; files under 10 s left out), slowest first. With `--no-loadscope-reorder` (pyproject addopts),
+# `-n 2 --dist loadfile` hands the files to the workers in this order, so the long ones start first
+# and the short ones fill in at the end; xdist's default order (most tests first) left slow files of
+# few tests for last while the other worker idled. Only the order depends on these figures: a file
+# not listed runs after these (files with more tests first); the tests of a file keep their order.
 FILE_SECONDS = {
     "tests/test_bench_smoke.py": 150,
-    "tests/reliability/test_storage_faults.py": 95,
-    "tests/reliability/test_kill_history_probe.py": 93,
-    "tests/jobs/test_publish.py": 85,
-    "tests/reliability/test_soak.py": 69,
-    "tests/report/test_exports.py": 54,
-    "tests/analysis/test_estimate_coverage.py": 53,
-    "tests/reliability/test_rate_limit_storms.py": 43,
-    "tests/crawl/test_scan.py": 43,
-    "tests/report/test_report.py": 42,
-    "tests/crawl/test_scan_kill.py": 41,
+    "tests/hostile/test_dumps_and_sql.py": 103,
+    "tests/reliability/test_kill_history_probe.py": 100,
+    "tests/reliability/test_soak.py": 99,
+    "tests/jobs/test_publish.py": 99,
+    "tests/hostile/test_endpoint.py": 85,
+    "tests/store/test_import_hf_dataset.py": 71,
+    "tests/crawl/test_scan.py": 70,
+    "tests/reliability/test_storage_faults.py": 65,
+    "tests/jobs/test_history_failures.py": 64,
+    "tests/report/test_exports.py": 59,
+    "tests/store/test_import_series.py": 57,
+    "tests/classify/test_known_cases.py": 56,
     "tests/analysis/test_as_of.py": 40,
-    "tests/jobs/test_history.py": 38,
-    "tests/test_demo_summary.py": 32,
-    "tests/store/test_aggregates.py": 31,
-    "tests/fakehub/test_calibration.py": 30,
-    "tests/reliability/test_security.py": 30,
-    "tests/analysis/test_creation_dates.py": 30,
-    "tests/analysis/test_timeline.py": 27,
+    "tests/fakehub/test_calibration.py": 36,
+    "tests/test_demo_summary.py": 35,
+    "tests/analysis/test_creation_dates.py": 33,
+    "tests/crawl/test_scan_kill.py": 32,
+    "tests/cli/test_golden_json.py": 31,
+    "tests/analysis/test_estimate_coverage.py": 30,
+    "tests/reliability/test_bad_input.py": 26,
+    "tests/store/test_aggregates.py": 25,
+    "tests/report/test_report.py": 24,
+    "tests/classify/test_classify_db.py": 23,
     "tests/store/test_export_import.py": 22,
-    "tests/analysis/test_snapshot_dates.py": 22,
-    "tests/jobs/test_history_failures.py": 20,
-    "tests/store/test_import_series.py": 20,
+    "tests/reliability/test_rate_limit_storms.py": 21,
+    "tests/classify/test_loading_paths.py": 21,
+    "tests/reliability/test_security.py": 20,
+    "tests/analysis/test_timeline.py": 20,
+    "tests/store/test_runs.py": 18,
+    "tests/jobs/test_estimate_bugs.py": 18,
     "tests/crawl/test_token_never_leaks.py": 18,
+    "tests/analysis/test_shares_e2e.py": 16,
+    "tests/test_readme_queries.py": 15,
+    "tests/crawl/test_probe_access.py": 15,
     "tests/classify/test_loadable_e2e.py": 15,
+    "tests/jobs/test_history.py": 14,
     "tests/classify/test_properties.py": 12,
+    "tests/analysis/test_snapshot_dates.py": 12,
+    "tests/report/test_source.py": 11,
 }
 
 
