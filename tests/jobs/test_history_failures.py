@@ -7,6 +7,7 @@ Everything here goes through the CLI (a subprocess), as cron runs it.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +26,21 @@ def _cut(day: str) -> int:
     return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()) + 86_399
 
 
-@pytest.fixture
-def scanned(tmp_path: Path) -> Iterator[tuple[FakeHub, Path]]:
-    db = tmp_path / "hfscan.duckdb"
+@pytest.fixture(scope="module")
+def scanned_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scan every test starts from, done once: the same seed plants the same Hub each time."""
+    db = tmp_path_factory.mktemp("history_failures") / "hfscan.duckdb"
     with FakeHub(models=300, seed=31) as hub:
         assert run_cli(scan_args(hub, db)).code == 0
+    return db
+
+
+@pytest.fixture
+def scanned(scanned_once: Path, tmp_path: Path) -> Iterator[tuple[FakeHub, Path]]:
+    """A fresh fake Hub (its own faults and request counts) and a copy of the scanned database."""
+    db = tmp_path / "hfscan.duckdb"
+    shutil.copy(scanned_once, db)
+    with FakeHub(models=300, seed=31) as hub:
         yield hub, db
 
 
