@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from hfscan.store.connect import connect
-from hfscan.store.db_errors import translated
+from hfscan.store.db_errors import DbFailure, attempt, translated
 from hfscan.store.schema import one_row
 from hfscan.store.staging import peek_state, read_sidecar
 
@@ -109,17 +108,21 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
 ]
 
 
+def _read_all(con: Any, sql: str) -> list[Any]:
+    return list(con.execute(sql).fetchall())
+
+
 def unreadable_tables(con: Any) -> list[str]:
     """Tables with a block DuckDB cannot read back (checksum mismatch, truncated file)."""
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name").fetchall()]
     problems = []
     for table in tables:
-        try:
-            # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
-            con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"').fetchall()
-        except duckdb.Error as e:
-            problems.append(str(translated(e, f"table {table} cannot be read back")))
+        # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
+        sql = f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"'
+        read = attempt(partial(_read_all, con, sql))
+        if isinstance(read, DbFailure):
+            problems.append(str(translated(read.error, f"table {table} cannot be read back")))
     return problems
 
 

@@ -128,7 +128,7 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         return f"{cast}({pick(*column.dump_names)} AS {column.sql_type})"
 
     selected = ",\n               ".join(f"{value(c)} AS {c.name}" for c in IMPORTED_COLUMNS)
-    try:
+    with db_errors(f"cannot read {label}", special=dump_checks.read_error(label)):
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
@@ -138,8 +138,6 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
             FROM src WHERE {model} IS NOT NULL AND {model} <> ''
         """)
         con.execute(f"ALTER TABLE incoming ADD COLUMN version_hash UBIGINT; UPDATE incoming SET version_hash = {VERSION_HASH_SQL}")
-    except duckdb.Error as e:
-        raise dump_checks.read_error(label, e) from e
     duplicates = dump_checks.dedup_models(con)
     plans = dump_checks.check_snapshots(con, label, snapshot_at, file_column)
     methods = ["files", "tags"] if files != "NULL" else ["tags"]
