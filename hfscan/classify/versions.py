@@ -10,6 +10,7 @@ interrupted run keeps what it finished.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -186,12 +187,18 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
             _insert(con, method, CLASS_COLUMNS, _classes_sql(method))
 
 
-def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> dict[str, Any]:
-    """Classify every stored version not yet classified under RULES_VERSION, by every method.
+@dataclass(frozen=True)
+class ClassifyResult:
+    """What one classify pass did (`hfscan classify --json`, and `classified` of scan)."""
 
-    Returns `classified`: versions that had no class under these rules before (by any method),
-    and `by_method`: the class rows added per method (header counts re-probed versions too).
-    """
+    rules_version: int
+    classified: int  # versions that had no class under these rules before (by any method)
+    by_method: dict[str, int]  # class rows added per method (header counts re-probed versions too)
+    seconds: float
+
+
+def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> ClassifyResult:
+    """Classify every stored version not yet classified under RULES_VERSION, by every method."""
     started = time.monotonic()
     before = _classified_versions(con)
     counts: dict[str, int] = {}
@@ -204,8 +211,8 @@ def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSION
         for start in range(low, high + 1, chunk):
             _classify_chunk(con, method, start, min(high, start + chunk - 1))
     aggregates.refresh(con)  # per-snapshot aggregates follow the classes (new snapshots, changed members)
-    return {"rules_version": RULES_VERSION, "classified": _classified_versions(con) - before, "by_method": counts,
-            "seconds": round(time.monotonic() - started, 2)}
+    return ClassifyResult(RULES_VERSION, _classified_versions(con) - before, counts,
+                          round(time.monotonic() - started, 2))
 
 
 def _classified_versions(con: duckdb.DuckDBPyConnection) -> int:
