@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
@@ -157,7 +157,15 @@ def _item_problem(item: Any) -> str | None:
     return None
 
 
-def _config_fields(config: Any) -> dict[str, Any] | None:
+class ConfigFields(TypedDict):
+    """The `config` struct column of a listing frame: a row of the page's JSON on its way into
+    polars (which builds the struct from the dict), not a result read by another layer."""
+
+    model_type: str | None
+    architectures: list[str] | None
+
+
+def _config_fields(config: Any) -> ConfigFields | None:
     """The stored part of a `config` object; a value of another type is dropped, never the model
     (a config is user-written JSON: its model_type may be anything)."""
     if not isinstance(config, dict):
@@ -166,7 +174,7 @@ def _config_fields(config: Any) -> dict[str, Any] | None:
     architectures = config.get("architectures")
     if not (isinstance(architectures, list) and all(isinstance(a, str) for a in architectures)):
         architectures = None
-    return {"model_type": model_type if isinstance(model_type, str) else None, "architectures": architectures}
+    return ConfigFields(model_type=model_type if isinstance(model_type, str) else None, architectures=architectures)
 
 
 # A JSON string or a bracket: enough to find where each top-level item of an array starts and ends

@@ -190,7 +190,12 @@ def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_walk_cache_key(repo, file), json.dumps(oids)])
 
 
-def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, Any] | None:
+# One item of the Hub's paths-info answer ({"path", "oid", "size", "lfs": {"oid", "size"}, ...}):
+# untrusted JSON as the Hub sent it, read only by _lfs_or_git below, so it stays a dict.
+PathsInfoEntry = dict[str, Any]
+
+
+def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> PathsInfoEntry | None:
     """The file's paths-info entry at one commit, None when the file is absent there."""
     _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
                               data={"paths": [file], "expand": False}, parse=parse_list,
@@ -199,7 +204,7 @@ def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, An
                  if isinstance(e, dict) and e.get("path") == file), None)
 
 
-def _lfs_or_git(entry: dict[str, Any] | None, key: str) -> Any:
+def _lfs_or_git(entry: PathsInfoEntry | None, key: str) -> Any:
     """An entry's LFS value (the content's sha256, its size) when it is an LFS file, else git's."""
     if entry is None:
         return None
