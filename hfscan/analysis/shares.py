@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -76,7 +77,8 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def resolve_scan(con: duckdb.DuckDBPyConnection, scan_id: int | None) -> tuple[int, Any]:
+def resolve_scan(con: duckdb.DuckDBPyConnection, scan_id: int | None) -> tuple[int, datetime]:
+    """The scan's id and snapshot_at (naive UTC): the latest complete scan, or `scan_id` if complete."""
     if scan_id is None:
         row = first_row(con.execute(
             "SELECT scan_id, snapshot_at FROM latest_scan"))

@@ -224,13 +224,18 @@ def _load_items(body: bytes) -> tuple[list[Any], list[tuple[str, str]]]:
     return items, []
 
 
-def _wire_frame(items: list[dict[str, Any]]) -> pl.DataFrame:
+# One model of a listing page as the Hub sent it (checked by _item_problem): JSON on its way into a
+# polars frame (WIRE_SCHEMA), never read by another layer.
+HubModelItem = dict[str, Any]
+
+
+def _wire_frame(items: list[HubModelItem]) -> pl.DataFrame:
     return pl.DataFrame([{k: item.get(k) for k in WIRE_SCHEMA} for item in items], schema=WIRE_SCHEMA, strict=False)
 
 
 def _parse_item_by_item(body: bytes) -> ParsedPage:
     items, rejects = _load_items(body)
-    good: list[dict[str, Any]] = []
+    good: list[HubModelItem] = []
     for item in items:
         problem = _item_problem(item)
         if problem is None:
