@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hfscan"
 # Shared foundations first, then the flow. `testing` (the fake Hub) stands apart: it may use the
 # foundations only, so that it never shares code with what it is there to test.
 LAYERS = {
-    "errors": 0, "config": 0, "dates": 0, "model_row": 0, "text": 0, "__init__": 0, "__main__": 7,
+    "errors": 0, "config": 0, "dates": 0, "model_row": 0, "text": 0, "results": 0, "__init__": 0, "__main__": 7,
     "crawl": 1, "store": 2, "classify": 3, "analysis": 4, "report": 5, "jobs": 6, "api": 6, "cli": 7,
 }
 

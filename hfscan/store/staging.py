@@ -18,7 +18,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import duckdb
 import polars as pl
@@ -68,9 +68,26 @@ def sidecar_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".scan.json")
 
 
-def read_sidecar(db_path: Path) -> dict[str, Any] | None:
+class Sidecar(TypedDict, total=False):
+    """`<db>.scan.json`, the running scan's progress as another process (`hfscan status`, a second
+    scan) reads it: a file format, not a result, so it stays JSON. Written by `write_sidecar` (the
+    ScanState fields but next_url, times in ISO, plus progress_models); whatever the file holds is
+    passed on as it is (the reader shows it, a newer writer may add keys)."""
+
+    scan_id: int
+    kind: str
+    endpoint: str
+    started_at: str
+    pid: int | None
+    pages: int
+    models: int
+    progress_models: int
+
+
+def read_sidecar(db_path: Path) -> Sidecar | None:
     try:
-        return json.loads(sidecar_path(db_path).read_text())
+        payload = json.loads(sidecar_path(db_path).read_text())
+        return payload if isinstance(payload, dict) else None  # type: ignore[return-value]
     except (OSError, ValueError):
         return None
 

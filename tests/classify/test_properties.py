@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hfscan.classify.versions import classify_file_list
+from hfscan.classify.versions import FileListClasses, classify_file_list
 
 SIDE_FILES = st.lists(st.sampled_from([
     "README.md", "config.json", "tokenizer.json", "training_args.bin", "optimizer.pt", "scheduler.pt",
@@ -21,9 +21,9 @@ LIBRARIES = st.sampled_from([None, "transformers", "mlx", "diffusers"])
 PREFIXES = st.sampled_from(["", "sub/", "a/b/", "checkpoint-500/"])
 
 
-def key(result: dict) -> tuple:
-    files = result["files"]
-    return files["class"], files["neither_reason"], files["pt_attributed"], files["formats"]
+def key(result: FileListClasses) -> tuple:
+    files = result.classes["files"]
+    return files.class_, files.neither_reason, files.pt_attributed, files.formats
 
 
 @settings(max_examples=40, deadline=None)
