@@ -85,6 +85,28 @@ class ScanResult:
     seconds: float
     classified: ClassifyResult | None = None
 
+    def summary(self, db: Path) -> ScanSummary:
+        return ScanSummary(self.scan_id, self.kind, self.resumed, self.models, self.listed, self.carried,
+                           self.new_versions, self.rejects, self.pages, self.requests, round(self.seconds, 2), str(db))
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """`hfscan scan --json` (tests/golden/scan.json): the result as the verb prints it."""
+
+    scan_id: int
+    kind: str
+    resumed: bool
+    models: int
+    listed: int
+    carried_forward: int
+    new_versions: int
+    rejects: int
+    pages: int
+    requests: int
+    seconds: float
+    db: str
+
 
 Notify = Callable[[str], None]
 
