@@ -132,6 +132,49 @@ def measured(models: int, seed: int, series: list[str], days: list[str]) -> dict
             "planted": planted, "naive": {"requests": models + trees, "commit_logs": models, "trees": trees}}
 
 
+def measured_precision(models: int, seed: int, days: list[str], precision: float,
+                       start: str = "2021-12-14") -> dict[str, Any]:
+    """`hfscan history --as-of <every date from start> --precision P` on the fake Hub, for real
+    (anonymous: gated repos stay bounded), then `timeline --json`: requests counted by the server,
+    widths from the stored 95% intervals, the exact plan from the planted population."""
+    from hfscan.testing.fakehub import FakeHub
+    from hfscan.testing.fakehub.truth import iter_models
+
+    late = [d for d in days if d >= start]
+    with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
+        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
+               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
+        env.pop("HF_TOKEN", None)
+        scan = measure([sys.executable, "-m", "hfscan", "scan"], env=env)
+        before = hub.stats()
+        run = measure([sys.executable, "-m", "hfscan", "history", *[a for d in late for a in ("--as-of", d)],
+                       "--precision", str(precision), "--json"], env=env)
+        after = hub.stats()
+        out = hfscan(["timeline", "--every", "quarter", "--from", days[0], "--to", days[-1], "--json",
+                      "--max-width", "100"], env)
+        assert out.returncode == 0, out.stderr
+        population = list(iter_models(hub.population, 0))
+        planted = planted_cost(population, days)
+        planted_late = planted_cost(population, late)
+    dates = json.loads(out.stdout)["dates"]
+    logs = after.get("route:commits", 0) - before.get("route:commits", 0)
+    trees = after.get("route:tree", 0) - before.get("route:tree", 0)
+
+    def widest(day_filter: Any) -> float:
+        return max((c["share_high"] - c["share_low"] for d in dates if day_filter(d["day"])
+                    for c in d["classes"].values() if c["share"] is not None), default=0.0)
+
+    return {"models": models, "precision": precision, "from": start, "scan_s": round(scan["wall"], 1),
+            "commit_logs": logs, "trees": trees, "requests": logs + trees, "history_wall_s": round(run["wall"], 1),
+            "exact_plan_requests": planted["requests"], "exact_plan_requests_from": planted_late["requests"],
+            "ratio_to_exact": round((logs + trees) / max(1, planted["requests"]), 3),
+            "ratio_to_exact_from": round((logs + trees) / max(1, planted_late["requests"]), 3),
+            "widest_from": round(widest(lambda d: d >= start), 2),
+            "widest_before": round(widest(lambda d: d < start), 2),
+            "per_day_widest": {d["day"]: round(max(c["share_high"] - c["share_low"] for c in d["classes"].values()
+                                                   if c["share"] is not None), 2) for d in dates}}
+
+
 def measured_sampled(models: int, seed: int, days: list[str], early: int, late: int,
                      clamp_day: str = "2022-03-02") -> dict[str, Any]:
     """Sampled history on the fake Hub, for real: `history --as-of` every date before the clamp with
@@ -193,7 +236,8 @@ def projected(models: int, seed: int, sample: int, days: list[str], rate: float,
             "timeline_wall_s_linear": round(timeline_s * models / measured_models, 1)}
 
 
-def real_created(seed: int) -> list[int]:
+@functools.lru_cache(maxsize=2)
+def real_created(seed: int) -> tuple[int, ...]:
     """Liang's real creation dates, then repos spread uniformly between published sizes."""
     import polars as pl
 
@@ -205,7 +249,7 @@ def real_created(seed: int) -> list[int]:
         lo, hi = ts(previous_day), ts(day)
         created += sorted(rng.randint(lo, hi) for _ in range(size - previous))
         previous_day, previous = day, size
-    return created
+    return tuple(created)
 
 
 @functools.cache
@@ -282,13 +326,41 @@ def weekly_dump_days(days: list[str], first: str = WEEKLY_DUMPS_FROM) -> set[str
     return {d for d in days if date.fromisoformat(d) >= start and (date.fromisoformat(d) - start).days % 7 == 0}
 
 
+# The class of a repo on a date, in the model: a repo never changed after its creation day had its
+# files of today; a repo changed after the date had, with probability KEEP (a STATED assumption),
+# today's class then, and otherwise a class drawn afresh (no relation to today's at all). Today's
+# classes: POP_SHARE in the population, split 85 / 8 / 7 (the 2021 figure).
+KEEP = 0.5
+CLASS_SPLIT = (0.85 * POP_SHARE, 0.08 * POP_SHARE, 0.07 * POP_SHARE, 1 - POP_SHARE)
+ABSENT = 4
+GROUPS = ("created", "placeholder_unchanged", "placeholder_changed")
+
+
+def _estimate_width(k_counts: Any, strata_u: Any, strata_x: Any, stratified: bool) -> float:
+    """hfscan's own estimator (analysis/estimate.py) on the model's counts: the widest class interval."""
+    from hfscan.analysis.estimate import DayCounts, Stratum, estimate
+
+    names = ("pytorch_only", "tensorflow_only", "both", "neither", "absent")
+    sample_total = strata_x.sum(axis=0)
+    exact = {names[i]: int(k_counts[i] + sample_total[i]) for i in range(5)}
+    strata = {f"{GROUPS[g // 4]}:{names[g % 4]}": Stratum(int(strata_u[g]), {names[i]: int(strata_x[g, i])
+                                                                              for i in range(5) if strata_x[g, i]})
+              for g in range(strata_u.size) if strata_u[g] or strata_x[g].sum()}
+    counts = DayCounts("model", exact, {names[i]: int(sample_total[i]) for i in range(5) if sample_total[i]},
+                       int(strata_u.sum()), {}, 0, strata=strata if stratified else {})
+    return estimate(counts).width
+
+
 def real_sampled(days: list[str], modified_share: float, seed: int, now: str, start: str = "2021-12-14",
                  half: float = 1.0, early_sample: int | None = None,
-                 snapshot_days: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Requests of `hfscan history --every ... --sample` on the modelled real Hub: each date from
-    `start` on gets the sample its half-width needs (`half` points), earlier dates `early_sample`
-    (default: the first later date's), all in one keyed-hash order so dates share repos and logs.
-    Dates in `snapshot_days` are answered by a snapshot taken on them: exact, no request."""
+                 snapshot_days: set[str] | frozenset[str] = frozenset(), stratified: bool = True,
+                 keep: float = KEEP) -> dict[str, Any]:
+    """Requests of `hfscan history --every ... --precision half` on the modelled real Hub: each date
+    from `start` on gets the smallest sample (in the date's keyed-hash order) at which hfscan's own
+    estimator gives every class within +-`half` points, earlier dates `early_sample` (default: the
+    first later date's), all in one hash order so dates share repos and logs. `stratified=False`
+    is the same estimator without strata. Dates in `snapshot_days` are answered by a snapshot taken
+    on them: exact, no request."""
     import numpy as np
 
     created = real_created_array(seed)
@@ -299,48 +371,63 @@ def real_sampled(days: list[str], modified_share: float, seed: int, now: str, st
                     created + DAY // 2)
     clamped = created < CLAMP
     shown = np.maximum(created, CLAMP)
-    in_pop = rng.random(created.size) < POP_SHARE
+    current = rng.choice(4, size=created.size, p=CLASS_SPLIT)
+    kept = rng.random(created.size) < keep
+    afresh = rng.choice(4, size=created.size, p=CLASS_SPLIT)
     order = rng.random(created.size)          # the keyed hash
     sampled_any = np.zeros(created.size, dtype=bool)
     tree_pairs = 0
     trees_any = np.zeros(created.size, dtype=bool)
     per_day = []
-    sizes = {}
-    for day in days:
-        c = cut(day)
-        existed = created <= c
-        unknown = (clamped | existed) & ~((shown <= c) & (last <= c))
-        population = int((existed & in_pop).sum())
-        sizes[day] = needed_sample(int(unknown.sum()), int((unknown & existed & in_pop).sum()), population, half)
     first_late = next((d for d in days if d >= start), days[-1])
-    for day in days:
+    chosen: dict[str, int] = {}
+    for day in sorted(days, key=lambda d: (d < start, d)):   # later dates first: early ones reuse the first's n
         if day in snapshot_days:
-            per_day.append({"day": day, "source": "snapshot", "sample": 0, "half_width_points": 0.0})
             continue
         c = cut(day)
         existed = created <= c
         unknown = (clamped | existed) & ~((shown <= c) & (last <= c))
-        n = sizes[day] if day >= start else (early_sample if early_sample is not None else sizes[first_late])
-        n = min(n, int(unknown.sum()))
-        if n:
-            threshold = np.partition(order[unknown], n - 1)[n - 1]
-            sample = unknown & (order <= threshold)
+        on_day = np.where(~existed, ABSENT, np.where((last > c) & ~kept, afresh, current))
+        group = np.where(~clamped, 0, np.where(last <= c, 1, 2))
+        stratum = group * 4 + current
+        known = ~unknown & existed
+        k_counts = np.bincount(current[known], minlength=5)
+        u_idx = np.flatnonzero(unknown)
+        u_idx = u_idx[np.argsort(order[u_idx], kind="stable")]
+        cells = stratum[u_idx] * 5 + on_day[u_idx]
+        stratum_u = np.bincount(stratum[u_idx], minlength=12)
+
+        def width(n: int, cells: Any = cells, k_counts: Any = k_counts, stratum_u: Any = stratum_u) -> float:
+            x = np.bincount(cells[:n], minlength=60).reshape(12, 5)
+            return _estimate_width(k_counts, stratum_u - x.sum(axis=1), x, stratified)
+
+        if day >= start:
+            lo, hi = 0, u_idx.size
+            probe = 64
+            while probe < hi and width(probe) > 2 * half:
+                lo, probe = probe, probe * 2
+            hi = min(hi, probe)
+            while hi - lo > max(1, hi // 100):   # within 1%: the plan is a step, not a proof
+                mid = (lo + hi) // 2
+                lo, hi = (lo, mid) if width(mid) <= 2 * half else (mid, hi)
+            n = hi
         else:
-            sample = np.zeros(created.size, dtype=bool)
+            n = min(u_idx.size, early_sample if early_sample is not None else chosen.get(first_late, 0))
+        chosen[day] = n
+        sample = np.zeros(created.size, dtype=bool)
+        sample[u_idx[:n]] = True
         sampled_any |= sample
         needs_tree = sample & existed & (last > c)
         tree_pairs += int(needs_tree.sum())
         trees_any |= needs_tree
-        population = int((existed & in_pop).sum())
-        u, u_pop = int(unknown.sum()), int((unknown & existed & in_pop).sum())
-        fpc = max(0.0, 1 - n / u) if u else 0.0
-        half_width = (100 * Z * (u / population) * ((u_pop / u) * WORST_VARIANCE / n * fpc) ** 0.5
-                      if population and n else None)
-        per_day.append({"day": day, "unknown": u, "population": population, "sample": n,
-                        "half_width_points": round(half_width, 2) if half_width is not None else None})
+        population = int(k_counts[:3].sum() + (on_day[u_idx] < 3).sum())
+        per_day.append({"day": day, "unknown": int(u_idx.size), "population": population, "sample": n,
+                        "width_points": round(width(n), 2) if n else None})
+    per_day += [{"day": d, "source": "snapshot", "sample": 0, "width_points": 0.0} for d in days if d in snapshot_days]
+    per_day.sort(key=lambda r: r["day"])
     logs = int(sampled_any.sum())
-    out = {"models": int(created.size), "modified_share": modified_share, "half_points_from": [start, half],
-           "snapshot_days": sorted(snapshot_days),
+    out = {"models": int(created.size), "modified_share": modified_share, "stratified": stratified,
+           "half_points_from": [start, half], "keep": keep, "snapshot_days": sorted(snapshot_days),
            "commit_logs": logs, "trees_lower": int(trees_any.sum()), "trees_upper": tree_pairs,
            "requests": [logs + int(trees_any.sum()), logs + tree_pairs], "per_day": per_day}
     for name, quota in QUOTAS.items():
@@ -363,6 +450,13 @@ def main() -> int:
                         help="also measure sampled history on a fake Hub of this size (0: skip)")
     parser.add_argument("--sample-early", type=int, default=1500, help="--sample for the dates before the clamp")
     parser.add_argument("--sample-late", type=int, default=400, help="--sample for the dates after it")
+    parser.add_argument("--precision-models", type=int, default=0,
+                        help="also measure `history --precision` on a fake Hub of this size (0: skip)")
+    parser.add_argument("--precision", type=float, default=1.0, help="the half-width for --precision-models")
+    parser.add_argument("--keep", type=float, nargs="+", default=[KEEP],
+                        help="real-Hub model: chance a changed repo had today's class on the date (STATED)")
+    parser.add_argument("--skip-sampled-model", action="store_true",
+                        help="leave out the sampled-history rows of the real-Hub model (minutes of CPU)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -383,6 +477,9 @@ def main() -> int:
         report["measured_sampled"] = measured_sampled(args.sampled_models, args.seed, days, args.sample_early,
                                                       args.sample_late)
         print(json.dumps(report["measured_sampled"], indent=2), file=sys.stderr)
+    if args.precision_models:
+        report["measured_precision"] = measured_precision(args.precision_models, args.seed, days, args.precision)
+        print(json.dumps(report["measured_precision"], indent=2), file=sys.stderr)
     if args.large_models:
         report["projected"] = projected(args.large_models, args.seed, args.large_sample, days, rate, timeline_s,
                                         args.models)
@@ -390,10 +487,16 @@ def main() -> int:
     now = date.today().isoformat()  # the scan day: modified repos' last commits fall before it
     report["real_hub"] = [real_estimate(days, share, args.seed, now) for share in args.modified_share]
     print(json.dumps(report["real_hub"], indent=2), file=sys.stderr)
-    # Sampled history: the whole series at ±1 point from 2021-12-14 on, and that date alone at ±2.
-    report["real_hub_sampled"] = [real_sampled(days, share, args.seed, now) for share in args.modified_share]
-    report["real_hub_sampled_2021"] = [real_sampled(["2021-12-14"], share, args.seed, now, half=2.0)
-                                       for share in args.modified_share]
+    if args.skip_sampled_model:
+        return _write(report, args.json, started)
+    # Sampled history: the whole series at ±1 point from 2021-12-14 on, and that date alone at ±2,
+    # with hfscan's stratified estimator (and, for comparison, the same estimator without strata).
+    report["real_hub_sampled"] = [real_sampled(days, share, args.seed, now, keep=keep)
+                                  for keep in args.keep for share in args.modified_share]
+    report["real_hub_sampled_unstratified"] = [real_sampled(days, share, args.seed, now, stratified=False)
+                                               for share in args.modified_share]
+    report["real_hub_sampled_2021"] = [real_sampled(["2021-12-14"], share, args.seed, now, half=2.0, keep=keep)
+                                       for keep in args.keep for share in args.modified_share]
     # With the weekly dumps imported: (a) every date from the first quarter end after they start
     # answered by a snapshot (the premise of a dump on each such date), (b) only the dates that are a
     # dump's own label (hfscan's rule: a snapshot answers its own date only).
@@ -403,13 +506,17 @@ def main() -> int:
     report["real_hub_sampled_dumps_own_dates"] = [real_sampled(days, share, args.seed, now,
                                                                snapshot_days=weekly_dump_days(days))
                                                   for share in args.modified_share]
-    for row in (report["real_hub_sampled"] + report["real_hub_sampled_2021"]
+    for row in (report["real_hub_sampled"] + report["real_hub_sampled_unstratified"] + report["real_hub_sampled_2021"]
                 + report["real_hub_sampled_dumps_every_date"] + report["real_hub_sampled_dumps_own_dates"]):
         print(json.dumps({k: v for k, v in row.items() if k != "per_day"}), file=sys.stderr)
+    return _write(report, args.json, started)
+
+
+def _write(report: dict[str, Any], path: Path | None, started: float) -> int:
     report["seconds"] = round(time.monotonic() - started, 1)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2))
     return 0
 
 

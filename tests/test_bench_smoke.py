@@ -59,7 +59,7 @@ def test_storage_and_analysis_bench(tmp_path: Path) -> None:
 def test_timeline_bench_counts_what_the_planted_population_needs(tmp_path: Path) -> None:
     out = tmp_path / "timeline.json"
     run_script("timeline_bench.py", "--models", MODELS, "--large-models", "20000", "--large-sample", "2000",
-               "--modified-share", "0.4", "--json", str(out))
+               "--modified-share", "0.4", "--skip-sampled-model", "--json", str(out))
     report = json.loads(out.read_text())
     run = report["measured"]
     # After history every date is known, except repos whose history was squashed after a date.
@@ -72,6 +72,17 @@ def test_timeline_bench_counts_what_the_planted_population_needs(tmp_path: Path)
     real = report["real_hub"][0]
     assert real["models"] > 3_000_000 and real["clamped_repos"] > 20_000
     assert real["commit_logs"] >= real["clamped_repos"] and real["trees_lower"] <= real["trees_upper"]
+
+
+def test_the_sampled_real_hub_model_finds_the_sample_hfscans_estimator_needs() -> None:
+    """One date of the sampled model (the whole series takes minutes): the n it finds gives hfscan's
+    estimator a width of at most 2 points, n - 1% would not, and strata need fewer repos."""
+    from bench.timeline_bench import real_sampled
+
+    one = real_sampled(["2023-12-31"], 0.4, 7, "2026-12-02")["per_day"][0]
+    plain = real_sampled(["2023-12-31"], 0.4, 7, "2026-12-02", stratified=False)["per_day"][0]
+    assert 0 < one["sample"] < plain["sample"] < one["unknown"]
+    assert one["width_points"] <= 2.0 and plain["width_points"] <= 2.0
 
 
 def test_series_import_bench(tmp_path: Path) -> None:

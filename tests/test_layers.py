@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hfscan"
 # Shared foundations first, then the flow. `testing` (the fake Hub) stands apart: it may use the
 # foundations only, so that it never shares code with what it is there to test.
 LAYERS = {
-    "errors": 0, "config": 0, "dates": 0, "model_row": 0, "text": 0, "__init__": 0, "__main__": 7,
+    "errors": 0, "config": 0, "dates": 0, "model_row": 0, "text": 0, "results": 0, "__init__": 0, "__main__": 7,
     "crawl": 1, "store": 2, "classify": 3, "analysis": 4, "report": 5, "jobs": 6, "api": 6, "cli": 7,
 }
 
@@ -131,3 +131,27 @@ def test_the_three_rules_can_fail(tmp_path: Path) -> None:
     fake.parent.mkdir(parents=True)
     fake.write_text("from hfscan.cli.history import quota_eta\n")
     assert [n for _, n in imports_of(fake) if n.split(".")[2] not in CLI_SHARED] == ["hfscan.cli.history"]
+
+
+def duckdb_catches(path: Path) -> list[int]:
+    """Lines of `except` clauses that name a DuckDB exception (duckdb.X, or a tuple holding one)."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ExceptHandler) and node.type is not None:
+            names = [n for n in ast.walk(node.type) if isinstance(n, ast.Attribute)
+                     and isinstance(n.value, ast.Name) and n.value.id == "duckdb"]
+            lines += [node.lineno] if names else []
+    return lines
+
+
+def test_only_the_translator_catches_duckdb_errors(tmp_path: Path) -> None:
+    """One home for what a DuckDB error means (store/db_errors.py): every other module raises
+    through `db_errors(...)` or takes the error as a value through `attempt(...)`."""
+    home = PACKAGE / "store" / "db_errors.py"
+    problems = [f"{path.relative_to(PACKAGE.parent)}:{line}" for path in modules() if path != home
+                for line in duckdb_catches(path)]
+    assert not problems, "\n".join(problems)
+    assert duckdb_catches(home)
+    fake = tmp_path / "site.py"   # the check can fail
+    fake.write_text("import duckdb\ntry:\n    pass\nexcept (OSError, duckdb.IOException):\n    pass\n")
+    assert duckdb_catches(fake) == [4]

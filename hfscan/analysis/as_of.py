@@ -11,14 +11,14 @@ answered a few per query (a table macro takes constants; a long UNION ALL ran ou
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import polars as pl
 
-from hfscan.analysis.estimate import DayCounts
+from hfscan.analysis.estimate import DayCounts, Stratum
 from hfscan.analysis.shares import resolve_scan
 from hfscan.analysis.snapshot_days import snapshot_counts, snapshots_on
 from hfscan.dates import end_of_day
@@ -75,10 +75,16 @@ def _chunks(days: list[str]) -> Iterable[list[str]]:
         yield days[i:i + DAYS_PER_QUERY]
 
 
-# Each repo of a day: `kind` listing | history | bounded | unknown, `cls` its class or 'absent'.
+# Each repo of a day: `kind` listing | history | bounded | unknown, `cls` its class or 'absent', and
+# `stratum`, what the listing says about it today (docs/AS_OF.md, "Strata"): whether its creation
+# date is real (it existed on the day) or the 2022-03-02 placeholder, and then whether its last
+# commit is on or before the day, with the class of its files today.
 _KINDS = """
     WITH x AS (
         SELECT day, model_id, sha, reason, commit_id, last_modified,
+               CASE WHEN NOT created_at_clamped THEN 'created'
+                    WHEN last_modified < CAST(day + INTERVAL 1 DAY AS TIMESTAMP) THEN 'placeholder_unchanged'
+                    ELSE 'placeholder_changed' END || ':' || coalesce(current_class, 'unclassified') AS stratum,
                CASE WHEN state = 'absent' THEN 'absent' WHEN state = 'present' THEN class END AS cls,
                CASE WHEN source = 'listing' THEN 'listing'
                     WHEN state IN ('present', 'absent') THEN 'history'
@@ -116,14 +122,16 @@ class DaySplit:
                     SELECT *, row_number() OVER (PARTITION BY day ORDER BY md5(? || model_id), model_id) AS rank
                     FROM rest
                 ), limited AS (
-                    SELECT day, cls, reason, rank, CASE WHEN rank > ? THEN 'unknown' ELSE kind END AS kind FROM ranked
+                    SELECT day, cls, reason, rank, stratum, CASE WHEN rank > ? THEN 'unknown' ELSE kind END AS kind
+                FROM ranked
                 ), cut AS (
                     SELECT day, coalesce(min(rank) FILTER (kind = 'unknown'), max(rank) + 1) AS stop
                     FROM limited GROUP BY day
                 )
                 SELECT l.day, CASE WHEN l.kind = 'history' AND l.rank < c.stop THEN 'sample'
                                    WHEN l.kind = 'bounded' AND l.rank < c.stop THEN 'sample_bounded'
-                                   ELSE l.kind END, l.cls, CASE WHEN l.kind = 'bounded' THEN l.reason END, count(*)
+                                   ELSE l.kind END, l.cls, CASE WHEN l.kind = 'bounded' THEN l.reason END,
+                       l.stratum, count(*)
                 FROM limited l JOIN cut c USING (day) GROUP BY ALL
             """, [salt, NO_LIMIT if prefix_limit is None else prefix_limit]).fetchall()
         finally:
@@ -144,10 +152,12 @@ def split(con: duckdb.DuckDBPyConnection, days: list[str]) -> DaySplit:
                                        params).fetchall():
             listing[day][cls] = n
         frames.append(con.sql(sql + """
-                SELECT strftime(day, '%Y-%m-%d') AS day, model_id, kind, cls, reason FROM x WHERE kind <> 'listing'""",
+                SELECT strftime(day, '%Y-%m-%d') AS day, model_id, kind, cls, reason, stratum
+                FROM x WHERE kind <> 'listing'""",
                               params=params).pl())
     rest = pl.concat(frames) if frames else pl.DataFrame(
-        schema={"day": pl.String, "model_id": pl.String, "kind": pl.String, "cls": pl.String, "reason": pl.String})
+        schema={"day": pl.String, "model_id": pl.String, "kind": pl.String, "cls": pl.String, "reason": pl.String,
+                "stratum": pl.String})
     return DaySplit(days, listing, rest)
 
 
@@ -176,18 +186,27 @@ def _day_counts(day: str, listing: dict[str, int], rows: list[tuple]) -> DayCoun
     exact = dict(listing)
     sample: dict[str, int] = {}
     bounded: dict[str, int] = {}
+    strata: dict[str, Stratum] = {}
     sampled = sample_bounded = 0
-    for part, cls, reason, n in rows:
+    for part, cls, reason, stratum, n in rows:
         if part in ("history", "sample"):
             exact[cls] = exact.get(cls, 0) + n
         if part == "sample":
             sample[cls] = sample.get(cls, 0) + n
+            strata[stratum] = strata.get(stratum, Stratum()).add_sampled(cls, n)
         elif part in ("bounded", "sample_bounded"):
             bounded[reason] = bounded.get(reason, 0) + n
             sample_bounded += n if part == "sample_bounded" else 0
         elif part == "unknown":
             sampled += n
-    return DayCounts(day, exact, sample, sampled, bounded, sample_bounded)
+            strata[stratum] = strata.get(stratum, Stratum()).add_unsampled(n)
+    return DayCounts(day, exact, sample, sampled, bounded, sample_bounded, strata=strata)
+
+
+def _limit(sample: int | Mapping[str, int] | None, day: str) -> int:
+    if sample is None:
+        return NO_LIMIT
+    return sample if isinstance(sample, int) else sample.get(day, 0)
 
 
 def days_needing_history(con: duckdb.DuckDBPyConnection, days: Iterable[str]) -> list[str]:
@@ -207,10 +226,11 @@ class HistoryNeed:
     trees_at_most: int                       # trees the targets may need: one per (repo, day) changed after it
 
 
-def history_need(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | None = None,
+def history_need(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | Mapping[str, int] | None = None,
                  salt: str = SAMPLE_SALT, retry_gated: bool = False) -> HistoryNeed:
     """Commit logs (shared by all days) and trees that make `days` exact, or, with `sample`, that
-    settle the first `sample` repos of each day's hash order (a larger sample later extends it).
+    settle the first `sample` repos of each day's hash order (a larger sample later extends it);
+    `sample` may name a rank per day (`history --precision`; a day it omits gets nothing).
     Repos recorded gone, disabled or (unless `retry_gated`) gated at their current sha are final:
     never asked again. Days a snapshot answers need nothing (`days_needing_history`)."""
     wanted = ("no_history", "failed", "gated") if retry_gated else ("no_history", "failed")
@@ -220,12 +240,15 @@ def history_need(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | 
     at_most = 0
     for chunk in _chunks(days_needing_history(con, days)):
         union, params = _union(chunk)
+        limits = {day: _limit(sample, day) for day in chunk}
         rows = con.execute(_RANKED.format(union=union, bounded=BOUNDED_REASONS) + f"""
-            SELECT model_id, sha, reason, commit_id, kind,
+            SELECT model_id, sha, reason, commit_id, strftime(day, '%Y-%m-%d'), rank,
                    reason IN {wanted} AND last_modified >= CAST(day + INTERVAL 1 DAY AS TIMESTAMP)
             FROM ranked WHERE rank <= ?
-        """, [*params, salt, NO_LIMIT if sample is None else sample]).fetchall()
-        for model_id, sha, reason, commit_id, _kind, changed_after in rows:
+        """, [*params, salt, max(limits.values())]).fetchall()
+        for model_id, sha, reason, commit_id, day, rank, changed_after in rows:
+            if rank > limits[day]:
+                continue
             if reason in wanted:
                 targets[model_id] = sha
                 at_most += bool(changed_after)

@@ -4,7 +4,6 @@ the refusal when an interval is wider than asked, and the naive estimate beside 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 
@@ -13,6 +12,7 @@ from hfscan.analysis.estimate import AsOfEstimate, ClassEstimate, DayCounts, Par
 from hfscan.analysis.plan import endpoint_option, history_plan, quota_eta, sample_for_width
 from hfscan.analysis.shares import (
     REFERENCE_2021,
+    Reference,
     check_method,
     current_rules_version,
     population,
@@ -51,7 +51,7 @@ class AsOfAnswer:
     max_width: float | None
     neither_breakdown: dict[str, int]
     pt_attributed: int
-    reference_2021: dict[str, Any]
+    reference_2021: Reference
     coverage: float
     missing: int
     missing_by_reason: dict[str, int]

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from hfscan.classify.versions import Evidence
 from hfscan.errors import UsageError
+from hfscan.results import json_key
 
 
 @dataclass(frozen=True)
 class MethodClass:
     method: str
-    class_: str = field(metadata={"json": "class"})
+    class_: str = field(metadata=json_key("class"))
     neither_reason: str | None
     pt_attributed: bool | None
     formats: list[str] | None
@@ -24,18 +26,6 @@ class MethodClass:
     basis: str | None
     config_model_type: str | None
     scan_id: int
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A weight file (or an excluded side file) and the rule that matched it."""
-
-    path: str
-    format: str | None
-    resolved_format: str | None
-    family: str | None
-    rule: str | None
-    attributed: bool | None
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ name the command with its cost.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import duckdb
 
-from hfscan.analysis.as_of import SAMPLE_SALT, days_needing_history, history_need
-from hfscan.analysis.estimate import Z95, AsOfEstimate, DayCounts, t_quantile
+from hfscan.analysis.as_of import SAMPLE_SALT, day_counts, days_needing_history, history_need
+from hfscan.analysis.estimate import Z95, AsOfEstimate, DayCounts, estimate, t_quantile
 from hfscan.config import DEFAULT_ENDPOINT
 from hfscan.store.schema import first_row
 
@@ -30,7 +31,7 @@ class HistoryPlan:
     skipped: int                             # repos the days answer from stored logs
     trees_known: int
     trees_at_most: int
-    sample: int | None = None
+    sample: int | Mapping[str, int] | None = None
     answered: tuple[str, ...] = ()
 
     @property
@@ -47,7 +48,7 @@ class HistoryPlan:
         return self.commit_logs + self.trees
 
 
-def history_plan(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | None = None,
+def history_plan(con: duckdb.DuckDBPyConnection, days: list[str], sample: int | Mapping[str, int] | None = None,
                  salt: str = SAMPLE_SALT, retry_gated: bool = False) -> HistoryPlan:
     needing = days_needing_history(con, days)
     need = history_need(con, needing, sample, salt, retry_gated)
@@ -98,10 +99,41 @@ def sample_for_width(counts: DayCounts, estimate: AsOfEstimate, max_width: float
     if bounded_width >= max_width:
         return None
     half = (max_width - bounded_width) / 200   # a fraction, each side
-    variance = 0.25 * pop_fraction   # the largest a share's z can vary, per sampled repo
+    # Per sampled repo: the stratified variance the sample shows (its floor shrinks as it grows),
+    # else the largest a share's z can vary.
+    variance = estimate.unit_variance if informed and estimate.unit_variance else 0.25 * pop_fraction
     total = unsampled + m
     n = (Z95 * total / denominator) ** 2 * variance / half ** 2
     n = n / (1 + n / max(total, 1))   # finite population correction
     n *= 1.2 * (t_quantile(max(2, int(n))) / Z95) ** 2   # the t quantile and the rare-class floor widen it
     settled_per_sampled = (m + counts.sample_bounded) / m if m else 1.0
     return max(1, min(total + counts.sample_bounded, math.ceil(n * settled_per_sampled)))
+
+
+# `history --precision`: the first sample of a date that has none, big enough to show its variance;
+# then each round at most GROWTH times the last (a small sample's variance is itself uncertain).
+PILOT = 400
+GROWTH = 4
+
+
+def precision_sizes(con: duckdb.DuckDBPyConnection, days: list[str], half_points: float,
+                    salt: str = SAMPLE_SALT) -> dict[str, int]:
+    """For each date whose widest class interval is wider than ±`half_points`: the rank in its hash
+    order its sample should reach, from the stratified variance the stored sample shows (PILOT
+    when it has none). Dates the bounded part alone keeps wider are left out: no request narrows
+    them (`refuse_wide` says so). Empty when every date is narrow enough."""
+    sizes: dict[str, int] = {}
+    for counts in day_counts(con, days, salt):
+        result = estimate(counts)
+        if result.width <= 2 * half_points:
+            continue
+        reached = counts.sample_size + counts.sample_bounded
+        wanted = sample_for_width(counts, result, 2 * half_points)
+        if wanted is None:
+            continue
+        limit = counts.sampled + reached
+        step = max(wanted, math.ceil(reached * 1.25))  # the formula said enough, the interval disagrees
+        rank = min(limit, step, max(PILOT, GROWTH * reached))
+        if rank > reached:
+            sizes[counts.day] = rank
+    return sizes

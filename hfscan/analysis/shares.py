@@ -1,26 +1,42 @@
 """The headline: PyTorch-only / TensorFlow-only / both over models with PT or TF, per method.
 
-Library code: returns JSON-ready dicts, never prints. The population (denominator) is always
+Library code: returns typed results (Headline), never prints. The population (denominator) is always
 stated; `neither` is counted beside it with its breakdown.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from hfscan.classify.rules import CLASSES, METHODS, TRANSFORMERS_LINES
 from hfscan.errors import UsageError
+from hfscan.results import INLINE
 from hfscan.store import aggregates
 from hfscan.store.schema import first_row, one_row
 
+if TYPE_CHECKING:
+    from hfscan.classify.frameworks import FrameworkTable
+
 # AssemblyAI, 14 Dec 2021, read off the chart (docs/REFERENCE_FIGURES.md): the figure people quote.
 REFERENCE_2021_SHARES: dict[str, float] = {"pytorch_only": 84.0, "tensorflow_only": 8.4, "both": 7.4}
-REFERENCE_2021: dict[str, object] = {
-    "source": "AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
-    "population": 19_700, "shares": REFERENCE_2021_SHARES}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A published figure the headline is printed beside."""
+
+    source: str
+    population: int
+    shares: dict[str, float]
+
+
+REFERENCE_2021 = Reference("AssemblyAI, PyTorch vs TensorFlow in 2021 (14 Dec 2021), read off the chart",
+                           19_700, REFERENCE_2021_SHARES)
 
 
 # The denominator of every share: models with PyTorch and/or TensorFlow weights. `neither` is
@@ -61,7 +77,8 @@ def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def resolve_scan(con: duckdb.DuckDBPyConnection, scan_id: int | None) -> tuple[int, Any]:
+def resolve_scan(con: duckdb.DuckDBPyConnection, scan_id: int | None) -> tuple[int, datetime]:
+    """The scan's id and snapshot_at (naive UTC): the latest complete scan, or `scan_id` if complete."""
     if scan_id is None:
         row = first_row(con.execute(
             "SELECT scan_id, snapshot_at FROM latest_scan"))
@@ -105,8 +122,54 @@ def check_scan_allows(con: duckdb.DuckDBPyConnection, scan_id: int, method: str)
                          f"{', '.join(row[0])}", hint=f"use --method {row[0][0]}, or another --scan")
 
 
+@dataclass(frozen=True)
+class LoadableDetails:
+    """What only method `loadable` adds: the transformers line, its framework table, the routes."""
+
+    transformers: str
+    framework_table: FrameworkTable
+    transformers_route: int
+    tf_loadable_direct: int
+    tf_loadable_opt_in: int
+    pt_loadable_direct: int
+    pt_loadable_opt_in: int
+    jax_loadable: int
+    tf_paths: dict[str, int]  # the TensorFlow loading path → models (transformers models only)
+    note: str
+
+
+@dataclass(frozen=True)
+class HeaderSample:
+    """What only method `header` adds: it covers the probed models, a sample."""
+
+    note: str
+    intervals: dict[str, list[float]]  # class → [low, high] % (95% Wilson)
+    probed: int
+
+
+@dataclass(frozen=True)
+class Headline:
+    """`hfscan shares --json` (tests/golden/shares*.json): one method's counts and shares in one scan."""
+
+    method: str
+    scan_id: int
+    scan_date: str
+    rules_version: int | None
+    total_models: int
+    classified: int
+    population: int
+    population_definition: str
+    counts: dict[str, int]  # every class, neither included
+    shares: dict[str, float | None]  # the population classes, % of the population
+    neither_breakdown: dict[str, int]  # neither_reason → models, most first
+    pt_attributed: int
+    reference_2021: Reference
+    loadable: LoadableDetails | None = field(default=None, metadata=INLINE)
+    header: HeaderSample | None = field(default=None, metadata=INLINE)
+
+
 def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int | None = None,
-             transformers: str | None = None) -> dict[str, Any]:
+             transformers: str | None = None) -> Headline:
     check_method(method)
     stored = stored_method(method, transformers)
     scan_id, snapshot_at = resolve_scan(con, scan_id)
@@ -132,26 +195,20 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
             breakdown[reason] = breakdown.get(reason, 0) + n
         if pt_attributed:
             attributed += n
-    out: dict[str, Any] = {
-        "method": method, "scan_id": scan_id, "scan_date": snapshot_at.isoformat(sep=" ", timespec="seconds"), "rules_version": rules,
-        "total_models": total_models, "classified": sum(counts.values()), "population": population(counts),
-        "population_definition": POPULATION_DEFINITIONS.get(method, POPULATION_DEFINITIONS["files"]),
-        "counts": counts, "shares": share_percentages(counts),
-        "neither_breakdown": dict(sorted(breakdown.items(), key=lambda kv: -kv[1])),
-        "pt_attributed": attributed, "reference_2021": REFERENCE_2021,
-    }
-    if method == "loadable":
-        out.update(_loadable_details(con, scan_id, stored))
+    header = None
     if method == "header":
-        out["note"] = ("header covers probed models only (hfscan probe): an estimate over that sample, "
-                       "with 95% Wilson intervals")
-        out["intervals"] = {k: [round(100 * x, 2) for x in wilson(counts[k], population(counts))]
-                            for k in POPULATION_CLASSES}
-        out["probed"] = sum(counts.values())
-    return out
+        header = HeaderSample(
+            "header covers probed models only (hfscan probe): an estimate over that sample, with 95% Wilson intervals",
+            {k: [round(100 * x, 2) for x in wilson(counts[k], population(counts))] for k in POPULATION_CLASSES},
+            sum(counts.values()))
+    return Headline(
+        method, scan_id, snapshot_at.isoformat(sep=" ", timespec="seconds"), rules, total_models, sum(counts.values()),
+        population(counts), POPULATION_DEFINITIONS.get(method, POPULATION_DEFINITIONS["files"]), counts,
+        share_percentages(counts), dict(sorted(breakdown.items(), key=lambda kv: -kv[1])), attributed, REFERENCE_2021,
+        loadable=_loadable_details(con, scan_id, stored) if method == "loadable" else None, header=header)
 
 
-def _loadable_details(con: duckdb.DuckDBPyConnection, scan_id: int, stored: str) -> dict[str, Any]:
+def _loadable_details(con: duckdb.DuckDBPyConnection, scan_id: int, stored: str) -> LoadableDetails:
     """The transformers line, the framework table, and how many load only with an opt-in."""
     from hfscan.classify.frameworks import describe
 
@@ -166,6 +223,4 @@ def _loadable_details(con: duckdb.DuckDBPyConnection, scan_id: int, stored: str)
     paths = dict(con.execute(
         "SELECT coalesce(tf_path, '(none)'), count(*) FROM model_classes WHERE scan_id = ? AND method = ? "
         "AND basis = 'transformers' GROUP BY 1 ORDER BY 2 DESC", [scan_id, stored]).fetchall())
-    return {"transformers": line, "framework_table": describe(con), "transformers_route": row[0],
-            "tf_loadable_direct": row[1], "tf_loadable_opt_in": row[2], "pt_loadable_direct": row[3],
-            "pt_loadable_opt_in": row[4], "jax_loadable": row[5], "tf_paths": paths, "note": V5_NOTE}
+    return LoadableDetails(line, describe(con), row[0], row[1], row[2], row[3], row[4], row[5], paths, V5_NOTE)

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hfscan.errors import UsageError
 from hfscan.store import inputs
@@ -72,9 +72,30 @@ def vendored_rows() -> list[FrameworkRow]:
     return parse_frameworks(text, VENDORED_FILE)
 
 
-def counts(rows: list[FrameworkRow]) -> dict[str, int]:
-    return {"model_types": len(rows), "pytorch": sum(r.pytorch for r in rows),
-            "tensorflow": sum(r.tensorflow for r in rows), "flax": sum(r.flax for r in rows)}
+@dataclass(frozen=True)
+class FrameworkCounts:
+    model_types: int
+    pytorch: int  # model types with a PyTorch class
+    tensorflow: int
+    flax: int
+
+
+@dataclass(frozen=True)
+class FrameworkTable:
+    """The current table as `frameworks show` and `shares --method loadable` state it."""
+
+    revision: str
+    revision_date: str | None
+    source: str
+    model_types: int
+    pytorch: int
+    tensorflow: int
+    flax: int
+
+
+def counts(rows: list[FrameworkRow]) -> FrameworkCounts:
+    return FrameworkCounts(len(rows), sum(r.pytorch for r in rows), sum(r.tensorflow for r in rows),
+                           sum(r.flax for r in rows))
 
 
 def current_revision(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -109,14 +130,14 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> str:
     return revision
 
 
-def describe(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def describe(con: duckdb.DuckDBPyConnection) -> FrameworkTable:
     """The current table: revision, date, source and counts (read-only)."""
     revision = current_revision(con)
     if revision is None:  # nothing classified yet: classify will store the vendored default
-        return {"revision": VENDORED_REVISION, "revision_date": None, "source": f"hfscan/classify/data/{VENDORED_FILE}",
-                **counts(vendored_rows())}
+        n = counts(vendored_rows())
+        return FrameworkTable(VENDORED_REVISION, None, f"hfscan/classify/data/{VENDORED_FILE}", n.model_types,
+                              n.pytorch, n.tensorflow, n.flax)
     row = one_row(con.execute(
         "SELECT any_value(revision_date), any_value(source), count(*), count(*) FILTER (pytorch), "
         "count(*) FILTER (tensorflow), count(*) FILTER (flax) FROM framework_tables WHERE revision = ?", [revision]))
-    return {"revision": revision, "revision_date": str(row[0]) if row[0] else None, "source": row[1],
-            "model_types": row[2], "pytorch": row[3], "tensorflow": row[4], "flax": row[5]}
+    return FrameworkTable(revision, str(row[0]) if row[0] else None, row[1], row[2], row[3], row[4], row[5])

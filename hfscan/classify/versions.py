@@ -10,7 +10,7 @@ interrupted run keeps what it finished.
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -23,6 +23,7 @@ from hfscan.classify.rules import (
     RULES_VERSION,
 )
 from hfscan.classify.sql import pt_attributed, quote, safetensors_format
+from hfscan.results import json_key
 from hfscan.store import aggregates, inputs, scratch
 from hfscan.store.schema import first_row, transaction
 
@@ -186,12 +187,56 @@ def _classify_chunk(con: duckdb.DuckDBPyConnection, method: str, low: int, high:
             _insert(con, method, CLASS_COLUMNS, _classes_sql(method))
 
 
-def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> dict[str, Any]:
-    """Classify every stored version not yet classified under RULES_VERSION, by every method.
+@dataclass(frozen=True)
+class VersionClass:
+    """One method's class of one version, as `version_classes` stores it."""
 
-    Returns `classified`: versions that had no class under these rules before (by any method),
-    and `by_method`: the class rows added per method (header counts re-probed versions too).
-    """
+    class_: str = field(metadata=json_key("class"))
+    neither_reason: str | None
+    has_pt: bool
+    has_tf: bool
+    has_tf_strict: bool
+    has_jax: bool
+    pt_attributed: bool
+    formats: list[str] | None
+    pt_path: str | None  # the loading paths of method loadable (docs/LOADABLE.md), else None
+    tf_path: str | None
+    jax_path: str | None
+    basis: str | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A weight file (or an excluded side file) and the rule that matched it."""
+
+    path: str
+    format: str | None
+    resolved_format: str | None
+    family: str | None
+    rule: str | None
+    attributed: bool | None
+
+
+@dataclass(frozen=True)
+class FileListClasses:
+    """One model's classes by method (a method that does not apply is absent) and its file evidence."""
+
+    classes: dict[str, VersionClass]
+    evidence: list[Evidence]
+
+
+@dataclass(frozen=True)
+class ClassifyResult:
+    """What one classify pass did (`hfscan classify --json`, and `classified` of scan)."""
+
+    rules_version: int
+    classified: int  # versions that had no class under these rules before (by any method)
+    by_method: dict[str, int]  # class rows added per method (header counts re-probed versions too)
+    seconds: float
+
+
+def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSIONS) -> ClassifyResult:
+    """Classify every stored version not yet classified under RULES_VERSION, by every method."""
     started = time.monotonic()
     before = _classified_versions(con)
     counts: dict[str, int] = {}
@@ -204,8 +249,8 @@ def classify_versions(con: duckdb.DuckDBPyConnection, chunk: int = CHUNK_VERSION
         for start in range(low, high + 1, chunk):
             _classify_chunk(con, method, start, min(high, start + chunk - 1))
     aggregates.refresh(con)  # per-snapshot aggregates follow the classes (new snapshots, changed members)
-    return {"rules_version": RULES_VERSION, "classified": _classified_versions(con) - before, "by_method": counts,
-            "seconds": round(time.monotonic() - started, 2)}
+    return ClassifyResult(RULES_VERSION, _classified_versions(con) - before, counts,
+                          round(time.monotonic() - started, 2))
 
 
 def _classified_versions(con: duckdb.DuckDBPyConnection) -> int:
@@ -216,7 +261,7 @@ def _classified_versions(con: duckdb.DuckDBPyConnection) -> int:
 
 def classify_file_list(files: list[str], library_name: str | None = None, tags: list[str] | tuple[str, ...] = (),
                        header_formats: dict[str, str] | None = None,
-                       config_model_type: str | None = None) -> dict[str, Any]:
+                       config_model_type: str | None = None) -> FileListClasses:
     """One model, through the same SQL as the database (used by `explain` and the tests)."""
     from hfscan.store.schema import migrate
 
@@ -237,10 +282,5 @@ def classify_file_list(files: list[str], library_name: str | None = None, tags: 
             "SELECT path, format, resolved_format, family, rule, attributed FROM file_evidence ORDER BY path").fetchall()
     finally:
         con.close()
-    keys = ("class", "neither_reason", "has_pt", "has_tf", "has_tf_strict", "has_jax", "pt_attributed", "formats",
-            "pt_path", "tf_path", "jax_path", "basis")
-    out: dict[str, Any] = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in classes}
-    out["evidence"] = [dict(zip(("path", "format", "resolved_format", "family", "rule", "attributed"), row,
-                                strict=True)) for row in evidence]
-    return out
+    return FileListClasses({row[0]: VersionClass(*row[1:]) for row in classes}, [Evidence(*row) for row in evidence])
 

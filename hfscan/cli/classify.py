@@ -12,6 +12,7 @@ from hfscan.text import printable
 
 if TYPE_CHECKING:
     from hfscan.analysis.explain import Explanation, MethodClass
+    from hfscan.classify.versions import ClassifyResult
 
 
 @app.command()
@@ -29,9 +30,9 @@ def classify(db: DbOption = None, json_out: JsonOption = False) -> None:
     emit(result, json_out, _classify_text)
 
 
-def _classify_text(r: dict) -> str:
-    done = ", ".join(f"{method} {n:,}" for method, n in r["by_method"].items())
-    return f"rules v{r['rules_version']}: {r['classified']:,} new versions classified ({done}) in {r['seconds']}s"
+def _classify_text(r: ClassifyResult) -> str:
+    done = ", ".join(f"{method} {n:,}" for method, n in r.by_method.items())
+    return f"rules v{r.rules_version}: {r.classified:,} new versions classified ({done}) in {r.seconds}s"
 
 
 @app.command()

@@ -11,7 +11,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields, is_dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ import typer
 
 from hfscan.classify.rules import Method as Method  # re-exported for the verbs
 from hfscan.config import resolve_db_path
+from hfscan.results import jsonable as jsonable  # re-exported for the verbs
 
 DbOption = Annotated[
     Path | None,
@@ -108,20 +108,6 @@ def note(message: str) -> None:
     from hfscan.text import printable
 
     print(printable(message), file=sys.stderr, flush=True)
-
-
-def jsonable(value: Any) -> Any:
-    """Library results (dataclasses, dicts, lists, polars frames) as plain JSON values."""
-    if is_dataclass(value) and not isinstance(value, type):
-        # A field may name its JSON key (metadata "json"): `class` cannot be a field's name.
-        return {f.metadata.get("json", f.name): jsonable(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "to_dicts"):  # a polars DataFrame
-        return jsonable(value.to_dicts())
-    return value
 
 
 def emit(result: Any, json_out: bool, render: Callable[[Any], str]) -> None:

@@ -52,5 +52,5 @@ def show_command(db: DbOption = None, json_out: JsonOption = False) -> None:
     with open_db(db) as con:
         result = describe(con)
     emit(result, json_out, lambda r: (
-        f"{r['revision']}{f' ({d})' if (d := r['revision_date']) else ''}, {r['source']}: {r['model_types']} model types, "
-        f"{r['pytorch']} PyTorch, {r['tensorflow']} TensorFlow, {r['flax']} Flax"))
+        f"{r.revision}{f' ({d})' if (d := r.revision_date) else ''}, {r.source}: {r.model_types} model types, "
+        f"{r.pytorch} PyTorch, {r.tensorflow} TensorFlow, {r.flax} Flax"))

@@ -46,6 +46,10 @@ def history(
         "--sample", min=1, help="With --as-of/--every: fetch only the first N repos of each date's keyed-hash order "
                                 "(a random sample; a larger N later extends it). Shares then carry 95% intervals.",
         show_default=False)] = None,
+    precision: Annotated[float | None, typer.Option(
+        "--precision", min=0.01, help="With --as-of/--every: sample each date until every class share is within "
+                                      "±P points (95%), in rounds: the sample's own variance sizes the next. "
+                                      "Repos no request can answer stay bounded.", show_default=False)] = None,
     retry_gated: Annotated[bool, typer.Option(
         "--retry-gated", help="Ask again for repos recorded gated (once your token has access).")] = False,
     max_requests_per_5min: MaxRequestsOption = None,
@@ -61,13 +65,18 @@ def history(
     on or before the date is stored and classified, for `hfscan shares --as-of`. Resumable: repos
     whose sha has not changed since their history was stored are skipped.
 
-    Example: hfscan history --every quarter --from 2020-01-01 --sample 400  (a sample: 95% intervals)
+    Example: hfscan history --every quarter --from 2020-01-01 --precision 1  (a sample: ±1 point, 95%)
     """
     from hfscan.cli.progress import CountProgressBar
     from hfscan.crawl.client import HubClient, RetryPolicy
     from hfscan.jobs.history import plan_run, run_history
 
     path = db_path(db)
+    if precision is not None:
+        _to_precision(path, precision, as_of=as_of or [], every=every, start=start, end=end, sample=sample,
+                      retry_gated=retry_gated, max_requests_per_5min=max_requests_per_5min, max_retries=max_retries,
+                      retry_wait=retry_wait, endpoint=endpoint, json_out=json_out)
+        return
     plan = plan_run(path, as_of=as_of or [], every=every, start=start, end=end, sample=sample, retry_gated=retry_gated,
                     created_before=created_before, models_from=read_model_ids(models_from) if models_from else None,
                     everything=everything, on_wait=note)
@@ -93,10 +102,47 @@ def history(
     emit(result, json_out, _history_text)
 
 
+def _to_precision(path: Path, precision: float, *, as_of: list[str], every: str | None, start: str | None,
+                  end: str | None, sample: int | None, retry_gated: bool, max_requests_per_5min: int | None,
+                  max_retries: int, retry_wait: float, endpoint: str | None, json_out: bool) -> None:
+    from hfscan.cli.progress import CountProgressBar
+    from hfscan.crawl.client import HubClient, RetryPolicy
+    from hfscan.errors import UsageError
+    from hfscan.jobs.history import RunPlan, run_days, run_to_precision
+
+    if sample is not None:
+        raise UsageError("--sample and --precision both size the sample: give one")
+    if not (as_of or every):
+        raise UsageError("--precision needs dates: --as-of DAY or --every quarter")
+    days = run_days(path, as_of=as_of, every=every, start=start, end=end, on_wait=note)
+    client = HubClient(*hub_access(endpoint),
+                       retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
+                       max_requests_per_5min=max_requests_per_5min,
+                       on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+    with CountProgressBar("history requests", 1) as bar:
+        budget = {"total": 0}
+
+        def on_round(number: int, sizes: dict[str, int], plan: RunPlan) -> None:
+            budget["total"] = client.stats.requests + plan.requests
+            widest = max(sizes, key=lambda d: sizes[d])
+            bar.note(f"round {number}: {len(sizes):,} date(s) wider than ±{precision:g} points; sample up to "
+                     f"{sizes[widest]:,} ({widest}): {len(plan.targets):,} commit logs, ≤ {plan.trees_at_most:,} "
+                     f"trees, {plan.eta(max_requests_per_5min)}")
+
+        result = run_to_precision(
+            client, path, days, precision, retry_gated=retry_gated, on_round=on_round,
+            on_progress=lambda p: bar.update(p.requests, f"{p.phase} {p.done:,}/{p.total:,}, {p.failed} failed",
+                                             total=max(budget["total"], p.requests)),
+            on_wait=note)
+    emit(result, json_out, _history_text)
+
+
 def _history_text(r: HistoryResult) -> str:
     failed = ", ".join(f"{k} {v}" for k, v in r.failed.items()) or "none"
     if r.trees_failed:
         failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in r.trees_failed.items())
     rejected = f"; malformed items left out: {r.rejected:,}" if r.rejected else ""
+    rounds = (f"; {r.rounds} round(s) to ±{r.precision:g} points (what stays wider: `hfscan timeline`)"
+              if r.precision is not None else "")
     return (f"history: {r.repos:,} repos, {r.commits:,} commits, {r.trees:,} trees, "
-            f"{r.requests:,} requests in {r.seconds:.1f}s; failed: {failed}{rejected}")
+            f"{r.requests:,} requests in {r.seconds:.1f}s; failed: {failed}{rejected}{rounds}")

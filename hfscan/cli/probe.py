@@ -63,7 +63,6 @@ def probe(
         result = run_probe(path, targets, reader, skipped_cached=cached,
                            on_progress=lambda p: bar.update(p.models_done, f"{p.requests} requests, {p.errors} errors"),
                            on_wait=note)
-    emit({"models": result.models, "files": result.files, "requests": result.requests, "errors": result.errors,
-          "cached_files": result.skipped_cached, "formats": result.formats, "seconds": round(result.seconds, 2)},
-         json_out, lambda r: (f"probed {r['files']:,} files of {r['models']:,} models with {r['requests']:,} "
-                              f"requests ({r['errors']} errors, {r['cached_files']:,} cached); formats: {r['formats']}"))
+    emit(result.summary(), json_out, lambda r: (f"probed {r.files:,} files of {r.models:,} models with {r.requests:,} "
+                                                f"requests ({r.errors} errors, {r.cached_files:,} cached); "
+                                                f"formats: {r.formats}"))

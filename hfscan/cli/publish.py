@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hfscan.cli.app import app
 from hfscan.cli.common import DbOption, EndpointOption, JsonOption, emit, hub_access, open_db
+
+if TYPE_CHECKING:
+    from hfscan.jobs.publish import PublishResult
 
 
 @app.command()
@@ -44,14 +47,14 @@ def publish(
     emit(result, json_out, _text)
 
 
-def _text(result: dict) -> str:
-    dry_run = result["dry_run"]
-    lines = [f"{'would upload' if dry_run else 'uploaded'} {len(result['new_snapshots'])} snapshot(s) "
-             f"({result['bytes'] / 1e6:.2f} MB); {len(result['already_there'])} already in datasets/{result['repo']}"]
+def _text(result: PublishResult) -> str:
+    dry_run = result.dry_run
+    lines = [f"{'would upload' if dry_run else 'uploaded'} {len(result.new_snapshots)} snapshot(s) "
+             f"({result.bytes / 1e6:.2f} MB); {len(result.already_there)} already in datasets/{result.repo}"]
     if dry_run:
-        lines += [f"  {f['path']} ({f['bytes']:,} bytes)" for f in result["files"]]
-    elif result["commit"]:
-        lines.append(f"commit {result['commit']}")
+        lines += [f"  {f.path} ({f.bytes:,} bytes)" for f in result.files]
+    elif result.commit:
+        lines.append(f"commit {result.commit}")
     else:
         lines.append("nothing changed: no commit")
     return "\n".join(lines)

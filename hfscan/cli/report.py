@@ -44,10 +44,9 @@ def report(
         estimates = None
         if as_of:
             from hfscan.analysis.as_of_answer import DEFAULT_MAX_WIDTH, as_of_estimates
-            from hfscan.cli.common import jsonable
 
-            # The report's data reads plain rows; --partial draws wide intervals instead of refusing.
-            estimates = [jsonable(e) for e in as_of_estimates(con, as_of, None if partial else DEFAULT_MAX_WIDTH)]
+            # --partial draws wide intervals instead of refusing.
+            estimates = as_of_estimates(con, as_of, None if partial else DEFAULT_MAX_WIDTH)
         result = build_report(con, out, fmt, chart, top, estimates)
     emit(result, json_out, lambda r: f"wrote {r.out} ({r.bytes / 1e6:.2f} MB, {len(r.charts)} charts)"
          + ("; source: planted demonstration data, not the Hugging Face Hub" if r.planted else ""))

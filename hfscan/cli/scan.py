@@ -68,12 +68,7 @@ def scan(
     with ScanProgressBar() as bar:
         result = run_scan(path, *hub_access(endpoint), options,
                           on_progress=bar.update, on_note=bar.note)
-    emit({
-        "scan_id": result.scan_id, "kind": result.kind, "resumed": result.resumed, "models": result.models,
-        "listed": result.listed, "carried_forward": result.carried, "new_versions": result.new_versions,
-        "rejects": result.rejects, "pages": result.pages, "requests": result.requests,
-        "seconds": round(result.seconds, 2), "db": str(path),
-    }, json_out, lambda r: (
-        f"scan {r['scan_id']} ({r['kind']}) complete: {r['models']:,} models "
-        f"({r['listed']:,} listed, {r['carried_forward']:,} carried forward), {r['new_versions']:,} new versions, "
-        f"{r['rejects']:,} rejects, {r['requests']:,} requests in {r['seconds']:.1f}s → {r['db']}"))
+    emit(result.summary(path), json_out, lambda r: (
+        f"scan {r.scan_id} ({r.kind}) complete: {r.models:,} models "
+        f"({r.listed:,} listed, {r.carried_forward:,} carried forward), {r.new_versions:,} new versions, "
+        f"{r.rejects:,} rejects, {r.requests:,} requests in {r.seconds:.1f}s → {r.db}"))

@@ -19,6 +19,7 @@ from hfscan.cli.common import (
 
 if TYPE_CHECKING:
     from hfscan.analysis.as_of_answer import AsOfAnswer
+    from hfscan.analysis.shares import Headline
 
 
 @app.command()
@@ -65,7 +66,7 @@ def _as_of_text(result: AsOfAnswer) -> str:
 
     from hfscan.analysis.estimate import interval_text
 
-    reference = result.reference_2021["shares"]
+    reference = result.reference_2021.shares
     frame = pl.DataFrame({
         "class": list(result.classes),
         "models": [c.models for c in result.classes.values()],
@@ -91,44 +92,37 @@ def _as_of_text(result: AsOfAnswer) -> str:
     return "\n".join(lines)
 
 
-def _shares_text(result: dict) -> str:
+def _shares_text(result: Headline) -> str:
     import polars as pl
 
-    counts, share = result["counts"], result["shares"]
-    reference = result["reference_2021"]["shares"]
+    counts, share = result.counts, result.shares
+    reference = result.reference_2021.shares
     frame = pl.DataFrame({
         "class": list(counts),
         "models": list(counts.values()),
         "share_%": [share.get(k) for k in counts],
         "2021_%": [reference.get(k) for k in counts],
     })
-    coverage = f", coverage {100 * result['coverage']:.2f}%" if "coverage" in result else ""
-    line = f", transformers {result['transformers']}" if "transformers" in result else ""
-    lines = [f"scan {result['scan_id']} ({result['scan_date']}{coverage}), method {result['method']}{line}, "
-             f"rules v{result['rules_version']}",
+    loadable = result.loadable
+    line = f", transformers {loadable.transformers}" if loadable else ""
+    lines = [f"scan {result.scan_id} ({result.scan_date}), method {result.method}{line}, "
+             f"rules v{result.rules_version}",
              format_table(frame),
-             f"shares are of {result['population']:,} {result['population_definition']}; "
-             f"{result['total_models']:,} models "
-             + (f"known to exist on {result['as_of']}" if "coverage" in result else "in the snapshot")]
-    if result["neither_breakdown"]:
-        lines.append("neither: " + ", ".join(f"{k} {v:,}" for k, v in result["neither_breakdown"].items()))
-    if result["pt_attributed"]:
-        lines.append(f"{result['pt_attributed']:,} PyTorch models count as PyTorch only through safetensors "
+             f"shares are of {result.population:,} {result.population_definition}; "
+             f"{result.total_models:,} models in the snapshot"]
+    if result.neither_breakdown:
+        lines.append("neither: " + ", ".join(f"{k} {v:,}" for k, v in result.neither_breakdown.items()))
+    if result.pt_attributed:
+        lines.append(f"{result.pt_attributed:,} PyTorch models count as PyTorch only through safetensors "
                      "attribution (library_name / tags)")
-    if result.get("missing"):
-        lines.append(f"PARTIAL: coverage {100 * result['coverage']:.2f}% — {result['missing']:,} repos that may have "
-                     f"existed on {result['as_of']} are unknown and not counted (`hfscan history --as-of "
-                     f"{result['as_of']}` makes them known)")
-    elif "coverage" in result:
-        lines.append(f"coverage 100%: every repo of the latest snapshot is known as of {result['as_of']}")
-    if "transformers" in result:
-        table = result["framework_table"]
-        lines.append(f"framework table {table['revision'][:40]}: {table['model_types']} model types "
-                     f"({table['pytorch']} PyTorch, {table['tensorflow']} TF, {table['flax']} Flax)")
-        lines.append(f"from TensorFlow: {result['tf_loadable_direct']:,} load directly, {result['tf_loadable_opt_in']:,} "
-                     f"only with from_pt=True; from PyTorch: {result['pt_loadable_opt_in']:,} only with "
-                     f"from_tf/from_flax=True; from JAX: {result['jax_loadable']:,}")
-        lines.append(result["note"])
-    if "intervals" in result:
-        lines.append("95% intervals: " + ", ".join(f"{k} {lo}–{hi}%" for k, (lo, hi) in result["intervals"].items()))
+    if loadable:
+        table = loadable.framework_table
+        lines.append(f"framework table {table.revision[:40]}: {table.model_types} model types "
+                     f"({table.pytorch} PyTorch, {table.tensorflow} TF, {table.flax} Flax)")
+        lines.append(f"from TensorFlow: {loadable.tf_loadable_direct:,} load directly, {loadable.tf_loadable_opt_in:,} "
+                     f"only with from_pt=True; from PyTorch: {loadable.pt_loadable_opt_in:,} only with "
+                     f"from_tf/from_flax=True; from JAX: {loadable.jax_loadable:,}")
+        lines.append(loadable.note)
+    if result.header:
+        lines.append("95% intervals: " + ", ".join(f"{k} {lo}–{hi}%" for k, (lo, hi) in result.header.intervals.items()))
     return "\n".join(lines)

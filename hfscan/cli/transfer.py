@@ -44,7 +44,7 @@ def export(
     with open_db(db) as con:
         result = export_snapshots(con, out, scan)
     emit(result, json_out,
-         lambda r: f"exported {r['scans']} scans, {r['rows']:,} rows, {r['bytes'] / 1e6:.1f} MB → {r['out']}")
+         lambda r: f"exported {r.scans} scans, {r.rows:,} rows, {r.bytes / 1e6:.1f} MB → {r.out}")
 
 
 @import_app.command("parquet")
@@ -63,13 +63,13 @@ def import_parquet_command(
     parquet_pattern(path)  # refuse a missing path before the database is opened for writing
     with open_db(db, read_only=False) as con:
         result = import_parquet_snapshots(con, path)
-    if result["duplicates"]:
-        note(f"{result['duplicates']:,} duplicate model rows dropped (one row per model and snapshot kept: "
+    if result.duplicates:
+        note(f"{result.duplicates:,} duplicate model rows dropped (one row per model and snapshot kept: "
              "the newest lastModified)")
-    if result["skipped"]:
-        note(f"already imported from the same bytes as scan(s) {', '.join(map(str, result['skipped']))}: skipped")
-    emit(result, json_out, lambda r: (f"imported {len(r['snapshots'])} snapshot(s), {r['models']:,} models, "
-                                      f"{r['new_versions']:,} new versions (methods: {', '.join(r['methods'])})"))
+    if result.skipped:
+        note(f"already imported from the same bytes as scan(s) {', '.join(map(str, result.skipped))}: skipped")
+    emit(result, json_out, lambda r: (f"imported {len(r.snapshots)} snapshot(s), {r.models:,} models, "
+                                      f"{r.new_versions:,} new versions (methods: {', '.join(r.methods)})"))
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -126,7 +126,15 @@ def import_hf_dataset_command(
     hfscan import hf-dataset hfmlsoc/hub_weekly_snapshots --files 'models/*/models.parquet' --every month --dry-run
     """
     from hfscan.crawl.client import HubClient
-    from hfscan.jobs.import_hf_dataset import import_hf_dataset
+    from hfscan.jobs.import_hf_dataset import (
+        AlreadyImported,
+        HfDatasetImport,
+        Imported,
+        Planned,
+        RevisionOutcome,
+        SetAside,
+        import_hf_dataset,
+    )
 
     first, final = _day(since, "--since"), _day(until, "--until")
     resolved, token = hub_access(endpoint)
@@ -139,30 +147,32 @@ def import_hf_dataset_command(
     bar = CountProgressBar("import", 1)  # a bar over the versions (each a download and a store), with its ETA
     done = 0
 
-    def report(outcome: dict) -> None:
+    def report(outcome: RevisionOutcome) -> None:
         nonlocal done
         done += 1
-        bar.update(done, f"{(outcome['date'] or '')[:10]} done")
-        what = f"{outcome['revision'][:12]} {outcome['path']}" + (f" ({outcome['date'][:10]})" if outcome["date"] else "")
-        if outcome["status"] in ("undated", "refused"):
-            bar.note(f"{what}: {outcome['reason']}; skipped")
-        elif outcome["status"] == "skipped":
-            bar.note(f"{what}: already imported as scan {outcome['scan_id']}, skipped")
-        elif outcome["status"] == "planned":
-            bar.note(f"{what}: would download {_size(outcome['bytes'])}")
-        else:
-            bar.note(f"{what}: {outcome['models']:,} models → scan "
-                     f"{', '.join(map(str, outcome['scan_ids']))} ({', '.join(outcome['methods'])}) "
-                     f"in {outcome['seconds']:.1f}s")
+        bar.update(done, f"{(outcome.date or '')[:10]} done")
+        what = f"{outcome.revision[:12]} {outcome.path}" + (f" ({outcome.date[:10]})" if outcome.date else "")
+        detail = outcome.detail
+        if isinstance(detail, SetAside):
+            bar.note(f"{what}: {detail.reason}; skipped")
+        elif isinstance(detail, AlreadyImported):
+            bar.note(f"{what}: already imported as scan {detail.scan_id}, skipped")
+        elif isinstance(detail, Planned):
+            bar.note(f"{what}: would download {_size(detail.bytes)}")
+        elif isinstance(detail, Imported):
+            bar.note(f"{what}: {detail.models:,} models → scan "
+                     f"{', '.join(map(str, detail.scan_ids))} ({', '.join(detail.methods)}) "
+                     f"in {detail.seconds:.1f}s")
 
-    def text(r: dict) -> str:
-        if r.get("dry_run"):
-            unknown = f" (+{r['bytes_unknown']} of unknown size)" if r["bytes_unknown"] else ""
-            return (f"{repo}/{r['file']}: would import {r['planned']} version(s), download {_size(r['bytes'])}"
-                    f"{unknown}; {r['skipped']} already imported")
-        bad = "".join(f", {r[k]} {k}" for k in ("undated", "refused") if r[k])
-        return (f"{repo}/{r['file']}: imported {r['imported']} version(s), {r['models']:,} models, "
-                f"{r['new_versions']:,} new versions; skipped {r['skipped']} already imported{bad}")
+    def text(r: HfDatasetImport) -> str:
+        if r.dry_run:
+            totals = r.dry_run
+            unknown = f" (+{totals.bytes_unknown} of unknown size)" if totals.bytes_unknown else ""
+            return (f"{repo}/{r.file}: would import {totals.planned} version(s), download {_size(totals.bytes)}"
+                    f"{unknown}; {r.skipped} already imported")
+        bad = "".join(f", {n} {k}" for k, n in (("undated", r.undated), ("refused", r.refused)) if n)
+        return (f"{repo}/{r.file}: imported {r.imported} version(s), {r.models:,} models, "
+                f"{r.new_versions:,} new versions; skipped {r.skipped} already imported{bad}")
 
     with open_db(db, read_only=False) as con, bar:
         client = HubClient(resolved, token, on_wait=lambda why, s: bar.note(f"waiting {s:.1f}s: {why}"))

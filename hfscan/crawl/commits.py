@@ -33,9 +33,14 @@ _COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 COMMITS_PER_PAGE = "1000"
 
 
+# One item of the Hub's commit log ({"id", "date", "title", "authors", ...}) as the Hub sent it,
+# checked (a valid id and date) but kept as JSON: commit_rows turns it into stored rows.
+CommitItem = dict[str, Any]
+
+
 @dataclass
 class CommitLog:
-    items: list[dict[str, Any]] = field(default_factory=list)  # newest first, each with a valid id and date
+    items: list[CommitItem] = field(default_factory=list)  # newest first, each with a valid id and date
     rejected: int = 0  # malformed items left out
 
 
@@ -115,7 +120,7 @@ def _parse_date(text: Any) -> datetime | None:
         return parse_utc(text)
 
 
-def commit_rows(model_id: str, items: list[dict[str, Any]]) -> list[list[Any]]:
+def commit_rows(model_id: str, items: list[CommitItem]) -> list[list[Any]]:
     """Newest-first API items (checked by commit_log) → rows with position 0 = the first commit."""
     rows = []
     total = len(items)

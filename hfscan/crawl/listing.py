@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
@@ -157,7 +157,15 @@ def _item_problem(item: Any) -> str | None:
     return None
 
 
-def _config_fields(config: Any) -> dict[str, Any] | None:
+class ConfigFields(TypedDict):
+    """The `config` struct column of a listing frame: a row of the page's JSON on its way into
+    polars (which builds the struct from the dict), not a result read by another layer."""
+
+    model_type: str | None
+    architectures: list[str] | None
+
+
+def _config_fields(config: Any) -> ConfigFields | None:
     """The stored part of a `config` object; a value of another type is dropped, never the model
     (a config is user-written JSON: its model_type may be anything)."""
     if not isinstance(config, dict):
@@ -166,7 +174,7 @@ def _config_fields(config: Any) -> dict[str, Any] | None:
     architectures = config.get("architectures")
     if not (isinstance(architectures, list) and all(isinstance(a, str) for a in architectures)):
         architectures = None
-    return {"model_type": model_type if isinstance(model_type, str) else None, "architectures": architectures}
+    return ConfigFields(model_type=model_type if isinstance(model_type, str) else None, architectures=architectures)
 
 
 # A JSON string or a bracket: enough to find where each top-level item of an array starts and ends
@@ -216,13 +224,18 @@ def _load_items(body: bytes) -> tuple[list[Any], list[tuple[str, str]]]:
     return items, []
 
 
-def _wire_frame(items: list[dict[str, Any]]) -> pl.DataFrame:
+# One model of a listing page as the Hub sent it (checked by _item_problem): JSON on its way into a
+# polars frame (WIRE_SCHEMA), never read by another layer.
+HubModelItem = dict[str, Any]
+
+
+def _wire_frame(items: list[HubModelItem]) -> pl.DataFrame:
     return pl.DataFrame([{k: item.get(k) for k in WIRE_SCHEMA} for item in items], schema=WIRE_SCHEMA, strict=False)
 
 
 def _parse_item_by_item(body: bytes) -> ParsedPage:
     items, rejects = _load_items(body)
-    good: list[dict[str, Any]] = []
+    good: list[HubModelItem] = []
     for item in items:
         problem = _item_problem(item)
         if problem is None:

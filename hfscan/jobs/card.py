@@ -7,7 +7,7 @@ card byte-identical and the Hub client drops the no-op commit.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import duckdb
 
@@ -40,22 +40,32 @@ def _headline(con: duckdb.DuckDBPyConnection) -> tuple[str, list[str]]:
             h = headline(con, method)
         except UsageError:
             continue
-        lines = [f"Scan {h['scan_id']} ({h['scan_date'][:10]}), method `{method}`, rules version "
-                 f"{h['rules_version']}: {h['total_models']:,} models, {h['population']:,} with PyTorch "
+        lines = [f"Scan {h.scan_id} ({h.scan_date[:10]}), method `{method}`, rules version "
+                 f"{h.rules_version}: {h.total_models:,} models, {h.population:,} with PyTorch "
                  "and/or TensorFlow weights.", "", "| class | models | share of PT/TF models |", "|---|---:|---:|"]
-        for cls, count in h["counts"].items():
-            share = h["shares"].get(cls)
+        for cls, count in h.counts.items():
+            share = h.shares.get(cls)
             lines.append(f"| {cls} | {count:,} | {'' if share is None else f'{share:.2f}%'} |")
         return method, lines
     return "", ["No classified snapshot yet."]
 
 
-def dataset_card(con: duckdb.DuckDBPyConnection, repo: str, snapshots: list[dict[str, Any]]) -> str:
+@dataclass(frozen=True)
+class CardSnapshot:
+    """A row of the card's snapshot table; kind and models are unknown for a snapshot only the repo holds."""
+
+    scan_id: int
+    snapshot_date: str
+    kind: str = ""
+    models: int | None = None
+
+
+def dataset_card(con: duckdb.DuckDBPyConnection, repo: str, snapshots: list[CardSnapshot]) -> str:
     from hfscan.classify.rules import RULES_VERSION
 
     _, headline = _headline(con)
-    rows = [f"| {s['snapshot_date']} | {s['scan_id']} | {s.get('kind', '')} | "
-            f"{'' if s.get('models') is None else format(s['models'], ',')} |" for s in snapshots]
+    rows = [f"| {s.snapshot_date} | {s.scan_id} | {s.kind} | "
+            f"{'' if s.models is None else format(s.models, ',')} |" for s in snapshots]
     columns = [f"| `{name}` | {kind} | {what} |" for name, kind, what in COLUMNS]
     return "\n".join([
         "---",

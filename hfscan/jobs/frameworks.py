@@ -56,13 +56,13 @@ def update(con: duckdb.DuckDBPyConnection, client: HubClient, revision: str | No
         date = utc_naive(date)
     changed = store_table(con, rows, sha, date, path_source(repo, sha, FRAMEWORKS_FILE))
     n = counts(rows)
-    return FrameworkUpdate(repo, sha, str(date) if date else None, changed, n["model_types"], n["pytorch"],
-                           n["tensorflow"], n["flax"])
+    return FrameworkUpdate(repo, sha, str(date) if date else None, changed, n.model_types, n.pytorch,
+                           n.tensorflow, n.flax)
 
 
 def update_and_classify(con: duckdb.DuckDBPyConnection, client: HubClient,
                         revision: str | None = None) -> FrameworkUpdate:
     result = update(con, client, revision)
     if result.changed:
-        result = replace(result, classified=classify_versions(con)["by_method"])
+        result = replace(result, classified=classify_versions(con).by_method)
     return result

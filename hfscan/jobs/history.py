@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hfscan.analysis.as_of import check_days
-from hfscan.analysis.plan import history_plan, quota_eta
+from hfscan.analysis.plan import history_plan, precision_sizes, quota_eta
 from hfscan.analysis.timeline import timeline_days
 from hfscan.classify.versions import classify_versions
 from hfscan.crawl.client import HubClient
@@ -55,6 +55,8 @@ class HistoryResult:
     seconds: float
     sample: int | None = None
     rejected: int = 0  # malformed commit-log items and tree entries left out (the rest was kept)
+    precision: float | None = None   # --precision: the half-width in points every date was sampled for
+    rounds: int = 1                  # --precision: sample, measure, extend; how many runs that took
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,63 @@ class RunPlan:
 
     def eta(self, max_requests_per_5min: int | None = None) -> str:
         return quota_eta(self.requests, max_requests_per_5min)
+
+
+def run_days(db_path: Path, *, as_of: list[str], every: str | None = None, start: str | None = None,
+             end: str | None = None, on_wait: Callable[[str], None] | None = None) -> list[str]:
+    """The dates --as-of and --every name, checked."""
+    if (start or end) and not every:
+        raise UsageError("--from/--to need --every (the dates of `hfscan timeline`)")
+    with connect(db_path, read_only=True, on_wait=on_wait) as con:
+        return check_days([*as_of, *(timeline_days(con, every, start, end) if every else [])])
+
+
+# `history --precision`: sample, measure the intervals, extend the sample where they are too wide.
+# Each round's sample sizes come from the last round's variance, so a few rounds suffice; the cap
+# keeps a surprise from running for ever (what is left is printed by `shares`/`timeline`).
+MAX_ROUNDS = 6
+
+
+def run_to_precision(client: HubClient, db_path: Path, days: list[str], half_points: float, *,
+                     retry_gated: bool = False,
+                     on_round: Callable[[int, dict[str, int], RunPlan], None] | None = None,
+                     on_progress: Callable[[HistoryProgress], None] | None = None,
+                     on_wait: Callable[[str], None] | None = None) -> HistoryResult:
+    """Sampled history until every date's widest class interval is within ±`half_points` (or no
+    request narrows it further): each round fetches, per date still too wide, the prefix of its
+    hash order the variance so far asks for (analysis/plan.py, `precision_sizes`)."""
+    if half_points <= 0:
+        raise UsageError("--precision must be a positive number of points (e.g. 1 for ±1 point)")
+    results: list[HistoryResult] = []
+    for number in range(1, MAX_ROUNDS + 1):
+        with connect(db_path, read_only=True, on_wait=on_wait) as con:
+            sizes = precision_sizes(con, days, half_points)
+            plan = history_plan(con, sorted(sizes), sizes, retry_gated=retry_gated) if sizes else None
+        if plan is None or not (plan.targets or plan.trees):
+            break
+        run = RunPlan(plan.days, [HistoryTarget(m, sha) for m, sha in plan.targets], plan.skipped, plan.trees,
+                      max(sizes.values()), plan.answered)
+        if on_round:
+            on_round(number, sizes, run)
+        results.append(run_history(client, run.targets, run.skipped, run.days, db_path, on_progress, on_wait,
+                                   sample=run.sample))
+    return _combined(results, half_points, client.stats.requests)
+
+
+def _combined(results: list[HistoryResult], half_points: float, requests: int) -> HistoryResult:
+    def total(counts: list[dict[str, int]]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in counts:
+            for k, v in c.items():
+                out[k] = out.get(k, 0) + v
+        return out
+
+    return HistoryResult(sum(r.repos for r in results), sum(r.commits for r in results),
+                         total([r.failed for r in results]), sum(r.trees for r in results),
+                         total([r.trees_failed for r in results]), requests,
+                         results[0].skipped_unchanged if results else 0, round(sum(r.seconds for r in results), 2),
+                         max((r.sample or 0 for r in results), default=None) or None,
+                         sum(r.rejected for r in results), half_points, len(results))
 
 
 def plan_run(db_path: Path, *, as_of: list[str], every: str | None = None, start: str | None = None,

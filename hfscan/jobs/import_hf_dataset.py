@@ -35,10 +35,10 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import duckdb
 
@@ -59,6 +59,7 @@ from hfscan.crawl.errors import hub_errors
 from hfscan.crawl.untrusted import commit_id
 from hfscan.dates import Period, now_utc, parse_utc, utc_naive
 from hfscan.errors import HubError, UsageError
+from hfscan.results import INLINE, OMIT_NONE
 from hfscan.store.dump_checks import CLOCK_SKEW
 from hfscan.store.schema import one_row
 from hfscan.store.series import (
@@ -70,6 +71,7 @@ from hfscan.store.series import (
     remove_download_folder,
 )
 from hfscan.store.snapshots import mark_planted
+from hfscan.store.transfer import ImportResult
 
 T = TypeVar("T")
 
@@ -83,6 +85,88 @@ class Revision:
     sha: str
     date: datetime  # naive UTC, as snapshot_at is stored
     title: str = ""
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One version of the series to import: a file at a commit, or a published snapshot folder."""
+
+    path: str
+    revision: str  # the commit sha
+    date: datetime | None
+    source: str
+    bytes: int | None  # the download size, when known
+    existing: int | None  # the scan already holding it
+    snapshot: PublishedSnapshot | None = None  # a folder `hfscan publish` wrote
+    undated: str | None = None  # why a listed file cannot be dated (set aside)
+
+
+# What happened to one version (`status` of a RevisionOutcome) and what each status adds.
+Status = Literal["undated", "refused", "skipped", "planned", "imported"]
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """`undated` (the path has no usable date) or `refused` (the dump failed its checks)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class AlreadyImported:
+    scan_id: int
+
+
+@dataclass(frozen=True)
+class Planned:
+    bytes: int | None  # None: size unknown
+
+
+@dataclass(frozen=True)
+class Imported:
+    scan_ids: list[int]
+    models: int
+    new_versions: int
+    methods: list[str]
+    duplicates: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RevisionOutcome:
+    """One version's outcome, as `import hf-dataset --json` lists it under `revisions`."""
+
+    revision: str
+    path: str
+    date: str | None  # ISO
+    source: str
+    files: list[str] | None = field(metadata=OMIT_NONE)  # a published folder's files
+    status: Status
+    detail: SetAside | AlreadyImported | Planned | Imported = field(metadata=INLINE)
+
+
+@dataclass(frozen=True)
+class DryRunTotals:
+    dry_run: bool
+    planned: int
+    bytes: int  # of the versions whose size is known
+    bytes_unknown: int  # versions of unknown size
+
+
+@dataclass(frozen=True)
+class HfDatasetImport:
+    """`hfscan import hf-dataset --json`: per version its outcome, and the totals."""
+
+    repo: str
+    file: str  # the file, the --files pattern, or the published layout
+    revisions: list[RevisionOutcome]
+    imported: int
+    skipped: int
+    undated: int
+    refused: int
+    models: int
+    new_versions: int
+    dry_run: DryRunTotals | None = field(default=None, metadata=INLINE)
 
 
 
@@ -106,7 +190,12 @@ def _save_walk(con: duckdb.DuckDBPyConnection | None, repo: str, file: str, oids
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_walk_cache_key(repo, file), json.dumps(oids)])
 
 
-def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, Any] | None:
+# One item of the Hub's paths-info answer ({"path", "oid", "size", "lfs": {"oid", "size"}, ...}):
+# untrusted JSON as the Hub sent it, read only by _lfs_or_git below, so it stays a dict.
+PathsInfoEntry = dict[str, Any]
+
+
+def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> PathsInfoEntry | None:
     """The file's paths-info entry at one commit, None when the file is absent there."""
     _, paths = client.request("POST", client.url(f"/api/{REPO_TYPE}s/{repo}/paths-info/{sha}"),
                               data={"paths": [file], "expand": False}, parse=parse_list,
@@ -115,7 +204,7 @@ def _entry_at(client: HubClient, repo: str, file: str, sha: str) -> dict[str, An
                  if isinstance(e, dict) and e.get("path") == file), None)
 
 
-def _lfs_or_git(entry: dict[str, Any] | None, key: str) -> Any:
+def _lfs_or_git(entry: PathsInfoEntry | None, key: str) -> Any:
     """An entry's LFS value (the content's sha256, its size) when it is an LFS file, else git's."""
     if entry is None:
         return None
@@ -217,7 +306,7 @@ def pick_dates(items: Iterable[T], since: date | None, until: date | None, every
 
 
 def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, path: str, sha: str,
-               source: str, snapshot_at: datetime, token: str | None, keep_card_data: bool) -> dict[str, Any]:
+               source: str, snapshot_at: datetime, token: str | None, keep_card_data: bool) -> ImportResult:
     """Download one file at `sha` into a temporary folder beside the database, store it, classify,
     delete the folder."""
     where = download_folder(con)
@@ -228,13 +317,13 @@ def import_one(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, pat
     finally:
         remove_download_folder(where)
     if client.stats.planted:  # a dump served by the fake Hub is planted data, whatever its endpoint
-        mark_planted(con, result["snapshots"])
+        mark_planted(con, result.snapshots)
     classify_versions(con)
     return result
 
 
 def import_snapshot(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, sha: str,
-                    snapshot: PublishedSnapshot, source: str, keep_card_data: bool) -> dict[str, Any]:
+                    snapshot: PublishedSnapshot, source: str, keep_card_data: bool) -> ImportResult:
     """Fetch one published folder's files (one GET each) under names of our own, store them as one
     snapshot (their rows carry scan_id and snapshot_at), classify, delete the folder."""
     with tempfile.TemporaryDirectory(prefix="hfscan-published-") as folder:
@@ -248,11 +337,11 @@ def import_snapshot(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str
 
 def _published_plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, sha: str,
                     since: date | None, until: date | None, every: Period | None,
-                    last: int | None) -> list[dict[str, Any]]:
+                    last: int | None) -> list[PlanItem]:
     """The read-back plan of a published repo at `sha`: one item per snapshot folder."""
     picked = pick_dates(published_snapshots(client, repo, sha), since, until, every)
-    return [{"path": s.folder, "revision": sha, "date": s.date, "source": path_source(repo, sha, s.folder),
-             "bytes": s.size, "existing": imported_snapshot(con, repo, s.folder), "snapshot": s}
+    return [PlanItem(s.folder, sha, s.date, path_source(repo, sha, s.folder), s.size,
+                     imported_snapshot(con, repo, s.folder), snapshot=s)
             for s in (picked[-last:] if last else picked)]
 
 
@@ -270,7 +359,7 @@ def head_sha(client: HubClient, repo: str, revision: str | None) -> str:
 def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
          files: str | None = None, revisions: list[str] | None = None, last: int | None = None,
          since: date | None = None, until: date | None = None, every: Period | None = None,
-         sizes: bool = False) -> tuple[str, list[dict[str, Any]]]:
+         sizes: bool = False) -> tuple[str, list[PlanItem]]:
     """What an import would do: the series' name (file, pattern or published layout) and, oldest
     first, per file version (or published snapshot folder) its path, sha, date, source, the scan
     already holding it (or None) and, with `sizes`, its download size in bytes (a published
@@ -288,7 +377,7 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
         if is_published_layout(s.rfilename for s in info.siblings or []):
             return PUBLISHED_FILES, _published_plan(con, client, repo, info.sha, since, until, every, last)
         file, repo_checked = DEFAULT_FILE, not revisions
-    items: list[dict[str, Any]] = []
+    items: list[PlanItem] = []
     if files:
         if revisions and len(revisions) > 1:
             raise UsageError("--files reads one commit: give at most one --revision")
@@ -299,35 +388,34 @@ def plan(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str
         listed = [f for f in listing.files if f.date <= latest]
         for path, why in [*listing.undated, *((f.path, f"{f.date:%Y-%m-%d} is after now") for f in listing.files
                                               if f.date > latest)]:
-            items.append({"path": path, "revision": sha, "date": None, "source": path_source(repo, sha, path),
-                          "bytes": None, "existing": None, "undated": why})
+            items.append(PlanItem(path, sha, None, path_source(repo, sha, path), None, None, undated=why))
         if not listed and items:  # one stray file is skipped; a pattern matching no dated file is a mistake
-            raise UsageError(f"dataset {repo}: {items[0]['path']}: {items[0]['undated']}",
+            raise UsageError(f"dataset {repo}: {items[0].path}: {items[0].undated}",
                              hint="--files must match files dated by their path (e.g. 'models/*/models.parquet')")
         if not listed:
             raise UsageError(f"dataset {repo}: no file matches {files}", hint="check --files (e.g. 'models/*/models.parquet')")
         picked = pick_dates(listed, since, until, every)
         for f in picked[-last:] if last else picked:
-            items.append({"path": f.path, "revision": sha, "date": f.date, "source": path_source(repo, sha, f.path),
-                          "bytes": f.size, "existing": imported_path(con, repo, f.path)})
+            items.append(PlanItem(f.path, sha, f.date, path_source(repo, sha, f.path), f.size,
+                                  imported_path(con, repo, f.path)))
         return files, items
     file = file or DEFAULT_FILE
     series = pick_dates(find_revisions(client, repo, file, revisions, None if (since or until or every) else last, con,
                                        repo_checked), since, until, every)
     for revision in series[-last:] if last else series:
         source = path_source(repo, revision.sha, file)
-        items.append({"path": file, "revision": revision.sha, "date": revision.date, "source": source,
-                      "bytes": _size_at(client, repo, file, revision.sha) if sizes else None,
-                      "existing": imported_scan(con, source)})
+        items.append(PlanItem(file, revision.sha, revision.date, source,
+                              _size_at(client, repo, file, revision.sha) if sizes else None,
+                              imported_scan(con, source)))
     return file, items
 
 
 def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, file: str | None = None,
                       revisions: list[str] | None = None, last: int | None = None, token: str | None = None,
-                      on_revision: Callable[[dict[str, Any]], None] | None = None, *, files: str | None = None,
+                      on_revision: Callable[[RevisionOutcome], None] | None = None, *, files: str | None = None,
                       since: date | None = None, until: date | None = None, every: Period | None = None,
                       dry_run: bool = False, keep_card_data: bool = False,
-                      on_plan: Callable[[int], None] | None = None) -> dict[str, Any]:
+                      on_plan: Callable[[int], None] | None = None) -> HfDatasetImport:
     """Import each version of a published series as a snapshot; `client` is a HubClient on the endpoint.
 
     Returns per-version outcomes (`imported` with its scan ids, `skipped` with the scan that already
@@ -337,47 +425,42 @@ def import_hf_dataset(con: duckdb.DuckDBPyConnection, client: HubClient, repo: s
     series, items = plan(con, client, repo, file, files, revisions, last, since, until, every, sizes=dry_run)
     if on_plan:
         on_plan(len(items))
-    outcomes: list[dict[str, Any]] = []
+    outcomes: list[RevisionOutcome] = []
     for item in items:
-        outcome: dict[str, Any] = {"revision": item["revision"], "path": item["path"],
-                                   "date": item["date"].isoformat() if item["date"] else None, "source": item["source"]}
-        snapshot: PublishedSnapshot | None = item.get("snapshot")
-        if snapshot is not None:
-            outcome["files"] = [f.path for f in snapshot.files]
-        if item.get("undated"):
-            outcome.update(status="undated", reason=item["undated"])
-        elif item["existing"] is not None:
-            outcome.update(status="skipped", scan_id=item["existing"])
-        elif dry_run:
-            outcome.update(status="planned", bytes=item["bytes"])
-        else:
-            started = time.monotonic()
-            try:
-                if snapshot is not None:
-                    result = import_snapshot(con, client, repo, item["revision"], snapshot, item["source"],
-                                             keep_card_data)
-                else:
-                    result = import_one(con, client, repo, item["path"], item["revision"], item["source"],
-                                        item["date"], token, keep_card_data)
-            except UsageError as e:  # the dump failed its checks (store/dump_checks.py): skipped, counted
-                outcome.update(status="refused", reason=e.message)
-            else:
-                outcome.update(status="imported", scan_ids=result["snapshots"], models=result["models"],
-                               new_versions=result["new_versions"], methods=result["methods"],
-                               duplicates=result.get("duplicates", 0), seconds=round(time.monotonic() - started, 2))
+        status, detail = _outcome(con, client, repo, item, token, dry_run, keep_card_data)
+        outcome = RevisionOutcome(item.revision, item.path, item.date.isoformat() if item.date else None, item.source,
+                                  [f.path for f in item.snapshot.files] if item.snapshot else None, status, detail)
         outcomes.append(outcome)
         if on_revision:
             on_revision(outcome)
-    imported = [o for o in outcomes if o["status"] == "imported"]
-    planned = [o for o in outcomes if o["status"] == "planned"]
-    summary: dict[str, Any] = {
-        "repo": repo, "file": series, "revisions": outcomes, "imported": len(imported),
-        "skipped": sum(o["status"] == "skipped" for o in outcomes),
-        "undated": sum(o["status"] == "undated" for o in outcomes),
-        "refused": sum(o["status"] == "refused" for o in outcomes),
-        "models": sum(o["models"] for o in imported), "new_versions": sum(o["new_versions"] for o in imported)}
+    imported = [o.detail for o in outcomes if isinstance(o.detail, Imported)]
+    planned = [o.detail for o in outcomes if isinstance(o.detail, Planned)]
+    known = [p.bytes for p in planned if p.bytes is not None]
+    return HfDatasetImport(
+        repo, series, outcomes, len(imported), sum(o.status == "skipped" for o in outcomes),
+        sum(o.status == "undated" for o in outcomes), sum(o.status == "refused" for o in outcomes),
+        sum(i.models for i in imported), sum(i.new_versions for i in imported),
+        DryRunTotals(True, len(planned), sum(known), len(planned) - len(known)) if dry_run else None)
+
+
+def _outcome(con: duckdb.DuckDBPyConnection, client: HubClient, repo: str, item: PlanItem, token: str | None,
+             dry_run: bool, keep_card_data: bool) -> tuple[Status, SetAside | AlreadyImported | Planned | Imported]:
+    """One version: set aside, skipped, planned (dry run), or imported (refused when its checks fail)."""
+    if item.undated:
+        return "undated", SetAside(item.undated)
+    if item.existing is not None:
+        return "skipped", AlreadyImported(item.existing)
     if dry_run:
-        known = [o["bytes"] for o in planned if o["bytes"] is not None]
-        summary.update(dry_run=True, planned=len(planned), bytes=sum(known),
-                       bytes_unknown=len(planned) - len(known))
-    return summary
+        return "planned", Planned(item.bytes)
+    started = time.monotonic()
+    try:
+        if item.snapshot is not None:
+            result = import_snapshot(con, client, repo, item.revision, item.snapshot, item.source, keep_card_data)
+        else:
+            assert item.date is not None  # only undated items lack a date
+            result = import_one(con, client, repo, item.path, item.revision, item.source, item.date, token,
+                                keep_card_data)
+    except UsageError as e:  # the dump failed its checks (store/dump_checks.py): skipped, counted
+        return "refused", SetAside(e.message)
+    return "imported", Imported(result.snapshots, result.models, result.new_versions, result.methods,
+                                result.duplicates, round(time.monotonic() - started, 2))

@@ -7,15 +7,14 @@ adds repo versions does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from hfscan.classify.versions import classify_versions
-from hfscan.store.transfer import import_parquet
+from hfscan.store.transfer import ImportResult, import_parquet
 
 
-def import_parquet_snapshots(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]:
+def import_parquet_snapshots(con: duckdb.DuckDBPyConnection, path: Path) -> ImportResult:
     result = import_parquet(con, path, f"parquet:{path.resolve()}")
     classify_versions(con)
     return result

@@ -49,6 +49,23 @@ class ProbeResult:
     seconds: float
     formats: dict[str, int]
 
+    def summary(self) -> ProbeSummary:
+        return ProbeSummary(self.models, self.files, self.requests, self.errors, self.skipped_cached, self.formats,
+                            round(self.seconds, 2))
+
+
+@dataclass(frozen=True)
+class ProbeSummary:
+    """`hfscan probe --json` (tests/golden/probe.json): the result as the verb prints it."""
+
+    models: int
+    files: int
+    requests: int
+    errors: int
+    cached_files: int
+    formats: dict[str, int]
+    seconds: float
+
 
 
 def _probe_groups(files: tuple[str, ...]) -> dict[str, list[str]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ import duckdb
 from hfscan.config import first_scan_hint
 from hfscan.crawl.uploads import RemoteState, commit_files, remote_state
 from hfscan.errors import UsageError
-from hfscan.jobs.card import dataset_card
+from hfscan.jobs.card import CardSnapshot, dataset_card
 
 DATA_DIR = "data"
 REPORT_PATH = "report/index.html"
@@ -41,11 +41,10 @@ def check_repo_id(repo: str) -> None:
         raise UsageError(f"--repo {repo!r} is not OWNER/NAME", hint="e.g. --repo my-org/hfscan-snapshots")
 
 
-def local_snapshots(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
-    rows = con.execute("SELECT scan_id, strftime(snapshot_at, '%Y-%m-%d'), snapshot_at, kind, models FROM scans "
+def local_snapshots(con: duckdb.DuckDBPyConnection) -> dict[int, CardSnapshot]:
+    rows = con.execute("SELECT scan_id, strftime(snapshot_at, '%Y-%m-%d'), kind, models FROM scans "
                        "WHERE status = 'complete' ORDER BY scan_id").fetchall()
-    return {r[0]: {"scan_id": r[0], "snapshot_date": r[1], "snapshot_at": str(r[2]), "kind": r[3],
-                   "models": r[4] or 0} for r in rows}
+    return {r[0]: CardSnapshot(r[0], r[1], r[2], r[3] or 0) for r in rows}
 
 
 def plan(con: duckdb.DuckDBPyConnection, remote: RemoteState, repo: str) -> list[int]:
@@ -54,12 +53,31 @@ def plan(con: duckdb.DuckDBPyConnection, remote: RemoteState, repo: str) -> list
     if not local:
         raise UsageError("no complete scan to publish", hint=first_scan_hint())
     for scan_id, date in remote.snapshots.items():
-        if scan_id in local and local[scan_id]["snapshot_date"] != date:
+        if scan_id in local and local[scan_id].snapshot_date != date:
             raise UsageError(f"datasets/{repo} holds scan {scan_id} dated {date}, this database's scan {scan_id} "
-                             f"is dated {local[scan_id]['snapshot_date']}: the repo was published from another database",
+                             f"is dated {local[scan_id].snapshot_date}: the repo was published from another database",
                              hint="publish to a new repo, or from the database that published it")
     # A snapshot with no models has no file: nothing to upload, and never "missing".
-    return [s for s, row in local.items() if s not in remote.snapshots and row["models"] > 0]
+    return [s for s, row in local.items() if s not in remote.snapshots and (row.models or 0) > 0]
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    path: str  # in the repo
+    bytes: int
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """`hfscan publish --json`: the snapshots uploaded (or that would be), the files, the commit."""
+
+    repo: str
+    dry_run: bool
+    new_snapshots: list[int]
+    already_there: list[int]
+    files: list[PublishedFile]
+    bytes: int
+    commit: str | None  # None: a dry run, or nothing to commit
 
 
 @dataclass(frozen=True)
@@ -73,7 +91,7 @@ class PublishStep:
 
 
 def publish(con: duckdb.DuckDBPyConnection, api: Any, repo: str, *, private: bool = False, report: bool = False,
-            dry_run: bool = False, on_step: Callable[[PublishStep], None] | None = None) -> dict[str, Any]:
+            dry_run: bool = False, on_step: Callable[[PublishStep], None] | None = None) -> PublishResult:
     """Upload what the repo lacks in one commit (see the module docstring); returns what was done."""
     from hfscan.store.transfer import export_snapshots
 
@@ -100,8 +118,7 @@ def publish(con: duckdb.DuckDBPyConnection, api: Any, repo: str, *, private: boo
         if new:
             files = [(p.relative_to(root).as_posix(), p) for p in sorted((root / DATA_DIR).rglob("*.parquet"))]
         step("writing the dataset card")
-        card = dataset_card(con, repo, [local.get(s) or {"scan_id": s, "snapshot_date": remote.snapshots[s]}
-                                        for s in published])
+        card = dataset_card(con, repo, [local.get(s) or CardSnapshot(s, remote.snapshots[s]) for s in published])
         (root / "README.md").write_text(card, encoding="utf-8")
         files.append(("README.md", root / "README.md"))
         if report:
@@ -110,14 +127,13 @@ def publish(con: duckdb.DuckDBPyConnection, api: Any, repo: str, *, private: boo
 
             build_report(con, root / REPORT_PATH)
             files.append((REPORT_PATH, root / REPORT_PATH))
-        result: dict[str, Any] = {
-            "repo": repo, "dry_run": dry_run, "new_snapshots": new, "already_there": sorted(remote.snapshots),
-            "files": [{"path": path, "bytes": local_path.stat().st_size} for path, local_path in files],
-            "bytes": sum(local_path.stat().st_size for _, local_path in files), "commit": None,
-        }
+        result = PublishResult(
+            repo, dry_run, new, sorted(remote.snapshots),
+            [PublishedFile(path, local_path.stat().st_size) for path, local_path in files],
+            sum(local_path.stat().st_size for _, local_path in files), None)
         if dry_run:
             return result
-        step(f"uploading {len(files)} file(s), {result['bytes'] / 1e6:,.1f} MB, in one commit")
-        result["commit"] = commit_files(api, repo, remote, files, new, private)
+        step(f"uploading {len(files)} file(s), {result.bytes / 1e6:,.1f} MB, in one commit")
+        result = replace(result, commit=commit_files(api, repo, remote, files, new, private))
         step("done")
     return result

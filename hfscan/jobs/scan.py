@@ -27,11 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from hfscan.analysis.suggest import with_endpoint
-from hfscan.classify.versions import classify_versions
+from hfscan.classify.versions import ClassifyResult, classify_versions
 from hfscan.crawl.client import HubClient, RetryPolicy
 from hfscan.crawl.listing import (
     ParsedPage,
@@ -84,7 +83,29 @@ class ScanResult:
     pages: int
     requests: int
     seconds: float
-    classified: dict[str, Any] | None = None
+    classified: ClassifyResult | None = None
+
+    def summary(self, db: Path) -> ScanSummary:
+        return ScanSummary(self.scan_id, self.kind, self.resumed, self.models, self.listed, self.carried,
+                           self.new_versions, self.rejects, self.pages, self.requests, round(self.seconds, 2), str(db))
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """`hfscan scan --json` (tests/golden/scan.json): the result as the verb prints it."""
+
+    scan_id: int
+    kind: str
+    resumed: bool
+    models: int
+    listed: int
+    carried_forward: int
+    new_versions: int
+    rejects: int
+    pages: int
+    requests: int
+    seconds: float
+    db: str
 
 
 Notify = Callable[[str], None]
@@ -254,7 +275,7 @@ def _follow(staging: Staging, client: HubClient, url: str, requests_before: int,
             return
 
 
-def _classify(db_path: Path, note: Notify) -> dict[str, Any] | None:
+def _classify(db_path: Path, note: Notify) -> ClassifyResult:
     """Classify the versions this scan added (rules as of this hfscan); the snapshot is already safe."""
     con = connect(db_path, on_wait=note)
     try:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `hfscan --help` reads the enums below without loading DuckDB
     import duckdb
+
+    from hfscan.analysis.as_of_answer import ReportEstimate
 
 
 class ChartName(StrEnum):
@@ -64,7 +66,7 @@ def format_for(out: Path, fmt: ReportFormat | None) -> ReportFormat:
 
 def build_report(con: duckdb.DuckDBPyConnection, out: Path, fmt: ReportFormat = ReportFormat.html,
                  chart: ChartName = ChartName.headline, top_n: int = 30,
-                 as_of: list[dict[str, Any]] | None = None) -> ReportResult:
+                 as_of: list[ReportEstimate] | None = None) -> ReportResult:
     """Write the report (html) or one chart (png/svg); returns what was written."""
     from hfscan.errors import UsageError
     from hfscan.report import charts, data, export, page

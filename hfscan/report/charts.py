@@ -44,7 +44,7 @@ def headline(data: ReportData) -> alt.Chart:
     for method, result in data.headlines.items():
         for cls in ("pytorch_only", "tensorflow_only", "both"):
             rows.append({"source": f"{method} ({data.scan_date[:10]})", "class": cls,
-                         "share": result["shares"][cls], "models": result["counts"][cls]})
+                         "share": result.shares[cls], "models": result.counts[cls]})
     reference = reference_frame().with_columns(pl.lit("2021 reference (AssemblyAI)").alias("source"),
                                                pl.lit(None, dtype=pl.Int64).alias("models"))
     ours = pl.DataFrame(rows, schema={"source": pl.String, "class": pl.String, "share": pl.Float64,
@@ -109,7 +109,7 @@ def _time_frame(data: ReportData) -> pl.DataFrame:
              if "origin" in snapshots.columns else pl.lit(SNAPSHOT)).alias("series")))
     parts.append(reference_frame().select(
         pl.lit("2021-12-14").alias("date"), "class", "share", none_f.alias("share_low"), none_f.alias("share_high"),
-        none_i.alias("models"), pl.lit(REFERENCE_2021["population"]).cast(pl.Int64).alias("population"),
+        none_i.alias("models"), pl.lit(REFERENCE_2021.population).cast(pl.Int64).alias("population"),
         pl.lit(None, pl.Boolean).alias("exact"), pl.lit(ASSEMBLY).alias("series")))
     parts = [part if "marker" in part.columns else part.with_columns(pl.col("series").alias("marker"))
              for part in parts]
@@ -365,8 +365,8 @@ def neither(data: ReportData) -> alt.Chart:
 def as_of(data: ReportData) -> alt.Chart | None:
     if not data.as_of:
         return None
-    rows = [{"estimate": row["label"], "class": cls, "share": row["shares"][cls], "models": row["counts"][cls],
-             "coverage": row.get("coverage")}
+    rows = [{"estimate": row.label, "class": cls, "share": row.shares[cls], "models": row.counts[cls],
+             "coverage": row.coverage}
             for row in data.as_of for cls in ("pytorch_only", "tensorflow_only", "both")]
     frame = _label(pl.DataFrame(rows))
     return alt.Chart(frame).mark_bar().encode(

@@ -7,17 +7,20 @@ size does not grow with the number of models.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
-from hfscan.analysis.shares import REFERENCE_2021_SHARES, headline, resolve_scan
+from hfscan.analysis.shares import REFERENCE_2021_SHARES, Headline, headline, resolve_scan
 from hfscan.classify.rules import TRANSFORMERS_LINES
 from hfscan.errors import UsageError
 from hfscan.report.source import Provenance, provenance
 from hfscan.store import aggregates
 from hfscan.store.aggregates import BREAKDOWN_TOP
+
+if TYPE_CHECKING:
+    from hfscan.analysis.as_of_answer import ReportEstimate
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class LibraryCount:
 class ReportData:
     scan_id: int
     scan_date: str
-    headlines: dict[str, dict[str, Any]]
+    headlines: dict[str, Headline]  # stored method → its headline in the latest scan
     by_snapshot: pl.DataFrame
     by_cohort: pl.DataFrame
     top: pl.DataFrame
@@ -40,7 +43,7 @@ class ReportData:
     agreement: pl.DataFrame
     neither: pl.DataFrame
     scans: pl.DataFrame
-    as_of: list[dict[str, Any]] = field(default_factory=list)
+    as_of: list[ReportEstimate] = field(default_factory=list)
     timeline: pl.DataFrame = field(default_factory=pl.DataFrame)   # as_of_shares, PT/TF classes
     naive: pl.DataFrame = field(default_factory=pl.DataFrame)      # today's files by creation date
     weighted_by_snapshot: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -60,7 +63,7 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = 
         + [pl.col(name).cast(pl.Int64) for name, dtype in frame.schema.items() if dtype == pl.Int128])
 
 
-def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[str, Any]] | None = None) -> ReportData:
+def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[ReportEstimate] | None = None) -> ReportData:
     scan_id, snapshot_at = resolve_scan(con, None)
     # Per-snapshot series from the aggregates when every snapshot's are current (store/aggregates.py),
     # the latest snapshot's figures when its are; else from the runs (same columns, slower).
@@ -137,7 +140,7 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     return data
 
 
-def _headline(con: duckdb.DuckDBPyConnection, stored: str, scan_id: int) -> dict[str, Any]:
+def _headline(con: duckdb.DuckDBPyConnection, stored: str, scan_id: int) -> Headline:
     """Headline of a stored method: `loadable_v5` is method loadable with transformers 5."""
     line = next((k for k, v in TRANSFORMERS_LINES.items() if v == stored), None)
     return headline(con, "loadable", scan_id, line) if line else headline(con, stored, scan_id)

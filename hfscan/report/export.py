@@ -28,7 +28,12 @@ def printable(value: Any) -> Any:
     return value
 
 
-def with_source(chart: alt.TopLevelSpec, source: Provenance) -> dict[str, Any]:
+# A Vega-Lite spec as JSON (altair's to_dict()): the document vl-convert renders, a wire format
+# whose shape is Vega-Lite's, so it stays a dict.
+VegaLiteSpec = dict[str, Any]
+
+
+def with_source(chart: alt.TopLevelSpec, source: Provenance) -> VegaLiteSpec:
     """The chart's spec with the source as the first lines of its title: an exported image shows
     where its numbers come from (and that they are planted, when they are) without the page."""
     spec = chart.to_dict()

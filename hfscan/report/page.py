@@ -77,21 +77,21 @@ def _headline_table(data: ReportData) -> str:
     rows = []
     notes = []
     for method, result in data.headlines.items():
-        counts, shares = result["counts"], result["shares"]
-        if "intervals" in result:  # a note under the table, not a row of it
+        counts, shares = result.counts, result.shares
+        if result.header:  # a note under the table, not a row of it
             notes.append(f"<p class=note>{html.escape(method)}: 95% Wilson intervals over "
-                         f"{result['population']:,} probed models: " + ", ".join(
-                             f"{html.escape(k)} {lo:.1f}–{hi:.1f}%" for k, (lo, hi) in result["intervals"].items())
+                         f"{result.population:,} probed models: " + ", ".join(
+                             f"{html.escape(k)} {lo:.1f}–{hi:.1f}%" for k, (lo, hi) in result.header.intervals.items())
                          + "</p>")
         rows.append(
             f"<tr><td>{html.escape(method)}</td><td>{_pct(shares['pytorch_only'])}</td>"
             f"<td>{_pct(shares['tensorflow_only'])}</td><td>{_pct(shares['both'])}</td>"
-            f"<td>{result['population']:,}</td><td>{counts['neither']:,}</td></tr>")
-    reference = next(iter(data.headlines.values()))["reference_2021"] if data.headlines else None
+            f"<td>{result.population:,}</td><td>{counts['neither']:,}</td></tr>")
+    reference = next(iter(data.headlines.values())).reference_2021 if data.headlines else None
     if reference:
-        s = reference["shares"]
+        s = reference.shares
         rows.append(f"<tr><td>2021 reference</td><td>{_pct(s['pytorch_only'])}</td><td>{_pct(s['tensorflow_only'])}</td>"
-                    f"<td>{_pct(s['both'])}</td><td>≈{reference['population']:,}</td><td>–</td></tr>")
+                    f"<td>{_pct(s['both'])}</td><td>≈{reference.population:,}</td><td>–</td></tr>")
     return ("<table><tr><th>method</th><th>PyTorch only</th><th>TensorFlow only</th><th>both</th>"
             "<th>population</th><th>neither</th></tr>" + "".join(rows) + "</table>" + "".join(notes)
             + _v5_note(data))
@@ -108,9 +108,9 @@ def _scans_table(data: ReportData) -> str:
 
 
 def _methods(data: ReportData) -> str:
-    files = data.headlines.get("files", {})
-    rules = html.escape(str(files.get("rules_version", "?")))
-    attributed = files.get("pt_attributed", 0)
+    files = data.headlines.get("files")
+    rules = html.escape(str(files.rules_version if files else "?"))
+    attributed = files.pt_attributed if files else 0
     return f"""
 <h2>Methods</h2>
 <p><b>Classes.</b> A model is <i>PyTorch only</i> when it has PyTorch weights and no TensorFlow weights,
@@ -142,11 +142,11 @@ def _as_of_caveat(data: ReportData) -> str:
     """A visible caveat for each as-of figure that is an estimate, not exact: what it rests on, and
     where to read its parts. It never promises that history makes it exact: a squashed history, a
     gated repo without access or a deleted one stays bounded whatever is fetched."""
-    inexact = [row for row in data.as_of if row.get("missing")]
+    inexact = [row for row in data.as_of if row.missing]
     return "".join(
-        f"<p class=caveat><b>Estimate:</b> the as-of {html.escape(str(row['as_of']))} figure is not exact. "
-        f"{row['missing']:,} of the repos that may have existed then are estimated from a sample or bounded "
-        f"as worst cases (shown as its 95% interval): <code>hfscan shares --as-of {html.escape(str(row['as_of']))}"
+        f"<p class=caveat><b>Estimate:</b> the as-of {html.escape(row.as_of)} figure is not exact. "
+        f"{row.missing:,} of the repos that may have existed then are estimated from a sample or bounded "
+        f"as worst cases (shown as its 95% interval): <code>hfscan shares --as-of {html.escape(row.as_of)}"
         f"</code> lists how many of each. A larger <code>hfscan history --sample</code> narrows the sampled part; "
         f"a squashed history, a gated repo without access or a deleted one stays bounded.</p>"
         for row in inexact)
@@ -191,11 +191,11 @@ def _v5_note(data: ReportData) -> str:
     """Transformers 5 loads nothing from TensorFlow, yet `loadable_v5` has TensorFlow-only models:
     those transformers does not load (keras, no library) keep their files class. Say so, next to it."""
     v5 = data.headlines.get("loadable_v5")
-    if not v5 or not v5["counts"].get("tensorflow_only"):
+    if not v5 or not v5.counts.get("tensorflow_only"):
         return ""
     libraries = ", ".join(f"{html.escape(row.library)} {row.models:,}" for row in data.v5_tf_only)
-    return (f"<p class=note id=v5-note>loadable_v5: its {_pct(v5['shares']['tensorflow_only'])} TensorFlow only "
-            f"({v5['counts']['tensorflow_only']:,} models) are files of libraries other than transformers "
+    return (f"<p class=note id=v5-note>loadable_v5: its {_pct(v5.shares['tensorflow_only'])} TensorFlow only "
+            f"({v5.counts['tensorflow_only']:,} models) are files of libraries other than transformers "
             f"({libraries}), which keep their files class; transformers 5 itself loads nothing from "
             "TensorFlow.</p>")
 
@@ -208,14 +208,14 @@ def render(data: ReportData, charts: dict[str, Any], title: str = "hfscan: which
                       f'<script type="application/json" data-chart="chart-{name}">{safe_json(spec)}</script>'
                       + (_timeline_caveat(data) if name == "timeline" else "")
                       + ("</section>" if name != "timeline" else f"</section><section>{_headline_table(data)}</section>"))
-    latest = data.headlines.get("files") or next(iter(data.headlines.values()), {})
+    latest = data.headlines.get("files") or next(iter(data.headlines.values()), None)
     lead = ""
     if latest:
-        s = latest["shares"]
+        s = latest.shares
         lead = (f"<p class=big>In the snapshot of {html.escape(data.scan_date[:10])} (scan {data.scan_id}), by file names: "
                 f"<b>{_pct(s['pytorch_only'])}</b> PyTorch only, <b>{_pct(s['tensorflow_only'])}</b> TensorFlow only, "
-                f"<b>{_pct(s['both'])}</b> both, of {latest['population']:,} models with PyTorch and/or TensorFlow "
-                f"({latest['total_models']:,} models scanned).</p>")
+                f"<b>{_pct(s['both'])}</b> both, of {latest.population:,} models with PyTorch and/or TensorFlow "
+                f"({latest.total_models:,} models scanned).</p>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{STYLE}</style>

@@ -8,39 +8,15 @@ retries a lock conflict until `wait_seconds` and reports the wait through `on_wa
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 
 from hfscan.config import first_scan_hint
 from hfscan.errors import StoreError
 from hfscan.store import schema
-from hfscan.store.db_errors import db_errors, is_lock_error
-
-T = TypeVar("T")
-
-
-def wait_while_locked(attempt: Callable[[], T], waiting: str, wait_seconds: float,
-                      on_wait: Callable[[str], None] | None) -> T:
-    """`attempt()` again every 0.2 s while another process holds the lock, up to `wait_seconds`;
-    `waiting` is reported once through `on_wait`. Raises the last DuckDB error (the caller says
-    what it was doing: db_errors.translated)."""
-    deadline = time.monotonic() + wait_seconds
-    announced = False
-    while True:
-        try:
-            return attempt()
-        except duckdb.Error as e:
-            if not is_lock_error(e) or time.monotonic() >= deadline:
-                raise
-            if on_wait and not announced:
-                on_wait(waiting)
-                announced = True
-            time.sleep(0.2)
-
+from hfscan.store.db_errors import db_errors, wait_while_locked
 
 # For `hfscan sql`: no file system access beyond the database itself (no COPY TO, ATTACH,
 # read_csv of local files, extension installs), and a query cannot switch it back on.
@@ -96,6 +72,7 @@ def connect(
                     f"{path} is a DuckDB file but not an hfscan database",
                     hint="pass the right --db, or run `hfscan scan` to create one",
                 )
+            schema.shadow_stale_views(con)
         else:
             schema.migrate(con, str(path))
     except BaseException:

@@ -1,14 +1,18 @@
-"""The one translator from DuckDB's errors to hfscan's (as dlt's DuckDbSqlClient does): every site
-that catches a DuckDB error passes it here with what it was doing, and the CLI passes here the
-ones that escaped. DuckDB raises the same exception type (IOException) for a full disk, a held
+"""The one translator from DuckDB's errors to hfscan's (as dlt's DuckDbSqlClient does), and the
+only module that catches them: a site raises through `db_errors(what)` (with `special` for the few
+answers of its own), takes the error as a value through `attempt` when it decides rather than
+raises (status, lock waits), and the CLI passes here the ones that escaped. DuckDB raises the same exception type (IOException) for a full disk, a held
 lock and a damaged file, so the type is read first and the message's fixed markers after it.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
 import duckdb
 
@@ -22,6 +26,8 @@ from hfscan.errors import (
     UsageError,
     first_line,
 )
+
+T = TypeVar("T")
 
 # DuckDB's wording of a lock held by another process (the only way to tell it from other I/O errors).
 LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
@@ -108,9 +114,54 @@ def translated(error: BaseException, what: str, *, hint: str | None = None, user
 
 
 @contextlib.contextmanager
-def db_errors(what: str, *, hint: str | None = None, user_input: bool = False) -> Iterator[None]:
-    """DuckDB errors raised inside the block → `translated(...)`, chained to the original."""
+def db_errors(what: str, *, hint: str | None = None, user_input: bool = False,
+              special: Callable[[duckdb.Error], HfscanError | None] | None = None) -> Iterator[None]:
+    """DuckDB errors raised inside the block → `special(error)` when it has an answer of its own,
+    else `translated(...)`; chained to the original."""
     try:
         yield
     except duckdb.Error as e:
-        raise translated(e, what, hint=hint, user_input=user_input) from e
+        raise (special(e) if special else None) or translated(e, what, hint=hint, user_input=user_input) from e
+
+
+@dataclass(frozen=True)
+class DbFailure:
+    """A DuckDB error as a value, for a caller that decides what it means."""
+
+    error: duckdb.Error
+
+    @property
+    def problem(self) -> Problem:
+        return problem_of(self.error)
+
+
+def attempt(run: Callable[[], T]) -> T | DbFailure:
+    """`run()`, or the DuckDB error it raised."""
+    try:
+        return run()
+    except duckdb.Error as e:
+        return DbFailure(e)
+
+
+def ignoring_db_errors() -> contextlib.AbstractContextManager[None]:
+    """For a best-effort call whose failure changes nothing (asking a busy query to stop)."""
+    return contextlib.suppress(duckdb.Error)
+
+
+def wait_while_locked(run: Callable[[], T], waiting: str, wait_seconds: float,
+                      on_wait: Callable[[str], None] | None) -> T:
+    """`run()` again every 0.2 s while another process holds the lock, up to `wait_seconds`;
+    `waiting` is reported once through `on_wait`. Raises the last DuckDB error (the caller says
+    what it was doing: `translated`)."""
+    deadline = time.monotonic() + wait_seconds
+    announced = False
+    while True:
+        result = attempt(run)
+        if not isinstance(result, DbFailure):
+            return result
+        if result.problem is not Problem.LOCKED or time.monotonic() >= deadline:
+            raise result.error
+        if on_wait and not announced:
+            on_wait(waiting)
+            announced = True
+        time.sleep(0.2)

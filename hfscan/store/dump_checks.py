@@ -22,6 +22,7 @@ reading the file and the first write, so a refused dump leaves the database as i
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,8 +30,9 @@ from pathlib import Path
 import duckdb
 
 from hfscan.dates import now_utc
-from hfscan.errors import UsageError, first_line
+from hfscan.errors import HfscanError, UsageError, first_line
 from hfscan.model_row import IMPORTED_COLUMNS
+from hfscan.store.db_errors import Problem, db_errors, problem_of
 
 # Decoded bytes per stored byte of one column chunk, beyond DECODED_ALLOWANCE. zstd on real dumps
 # gives 2-10x; 100x only happens with data made to compress.
@@ -61,15 +63,13 @@ def check_parquet_size(con: duckdb.DuckDBPyConnection, pattern: str, label: str,
     """Refuse a file whose read columns would decode to far more than it holds (see the module
     docstring); reads only the footers."""
     columns = READ_COLUMNS | extra_columns
-    try:
+    with db_errors(f"cannot read {label} as Parquet", hint="check the file: it is not Parquet, or it is damaged",
+                   user_input=True):
         rows = con.execute(f"""
             SELECT file_name, path_in_schema, row_group_num_rows, num_values,
                    total_compressed_size, total_uncompressed_size
             FROM parquet_metadata({sql_text(pattern)})
         """).fetchall()
-    except duckdb.Error as e:
-        raise UsageError(f"cannot read {label} as Parquet: {first_line(e)}",
-                         hint="check the file: it is not Parquet, or it is damaged") from e
     for file, path, group_rows, values, stored, decoded in rows:
         top = str(path).split(", ")[0]
         if top not in columns:
@@ -160,13 +160,17 @@ def snapshot_digest(file_digests: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(file_digests)).encode()).hexdigest()
 
 
-def read_error(label: str, error: duckdb.Error) -> Exception:
-    """A failure while decoding a dump: damaged or hostile input (exit 2), except a full disk or
-    an exhausted memory limit, which say so."""
-    text = first_line(error)
-    if "No space left" in text or "Could not write" in text:
-        return error
-    if isinstance(error, duckdb.OutOfMemoryException):
-        return UsageError(f"{label}: the dump needs more memory than the limit to import: {text}",
-                          hint="raise HFSCAN_MEMORY_LIMIT (e.g. 4GB) if the file is trusted")
-    return UsageError(f"cannot read {label}: {text}", hint="check the file: it is not Parquet, or it is damaged")
+def read_error(label: str) -> Callable[[duckdb.Error], HfscanError | None]:
+    """What a failure while decoding a dump means: damaged or hostile input (exit 2), except the
+    machine's own problems (a full disk, a held lock: db_errors' answers) and an exhausted memory
+    limit, which say so."""
+    def meaning(error: duckdb.Error) -> HfscanError | None:
+        problem = problem_of(error)
+        if problem is Problem.OUT_OF_MEMORY:
+            return UsageError(f"{label}: the dump needs more memory than the limit to import: {first_line(error)}",
+                              hint="raise HFSCAN_MEMORY_LIMIT (e.g. 4GB) if the file is trusted")
+        if problem in (Problem.DISK_FULL, Problem.LOCKED, Problem.CORRUPT):
+            return None
+        return UsageError(f"cannot read {label}: {first_line(error)}",
+                          hint="check the file: it is not Parquet, or it is damaged")
+    return meaning

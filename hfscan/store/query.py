@@ -26,9 +26,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from hfscan.errors import HfscanError, Interrupted, UsageError, first_line
+from hfscan.errors import HfscanError, Interrupted, UsageError
 from hfscan.store.connect import connect
-from hfscan.store.db_errors import Problem, problem_of, translated
+from hfscan.store.db_errors import Problem, db_errors, ignoring_db_errors, problem_of, translated
 
 # Under the 120 s a writer (a scheduled scan) waits for readers to let go of the file.
 DEFAULT_TIMEOUT = 60.0
@@ -106,9 +106,8 @@ def _interrupt(con: duckdb.DuckDBPyConnection, done: threading.Event) -> None:
     connection is never closed under a running query."""
     while not done.is_set():
         try:
-            con.interrupt()
-        except duckdb.Error:
-            pass
+            with ignoring_db_errors():
+                con.interrupt()
         except KeyboardInterrupt:
             continue
         try:
@@ -118,15 +117,11 @@ def _interrupt(con: duckdb.DuckDBPyConnection, done: threading.Event) -> None:
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None) -> QueryResult:
-    try:
+    with db_errors("the query failed", special=_query_error):
         relation = con.sql(sql)
-    except duckdb.ParserException as e:
-        raise UsageError(f"the query does not parse: {first_line(e)}") from e
-    except duckdb.Error as e:
-        raise _query_error(e) from e
     if relation is None:
         raise UsageError("the query returned no result set (hfscan sql runs SELECT-like queries only)")
-    try:
+    with db_errors("the query failed", special=_query_error):
         if max_rows is None:
             return QueryResult(relation.pl(), False)
         reader = relation.to_arrow_reader(_BATCH)
@@ -145,8 +140,6 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int | None) -> Qu
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         return QueryResult(frame.head(max_rows), rows > max_rows)
-    except duckdb.Error as e:
-        raise _query_error(e) from e
 
 
 def _query_error(error: duckdb.Error) -> HfscanError:

@@ -9,6 +9,7 @@ code that reads them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -437,17 +438,45 @@ def version_hash_macro() -> str:
     return f"CREATE OR REPLACE MACRO version_hash(model, sha) AS {SHA_HASH.format(model='model', sha='sha')};"
 
 
-def install_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every public view, in file-name order (each area owns one file), after the macros
-    generated from Python rules."""
+def view_statements() -> list[str]:
+    """Every public view and macro, in install order: the macros generated from Python rules, then
+    views/*.sql in file-name order (each area owns one file)."""
     from hfscan.store.runs import OPEN, order_sql
 
-    con.execute(version_hash_macro())
-    con.execute(f"CREATE OR REPLACE MACRO open_position() AS {OPEN}")
-    # The complete scans in snapshot order: position 1 is the oldest. Membership and counters are
-    # stored as runs over this sequence (table version_runs).
-    con.execute("CREATE OR REPLACE VIEW snapshot_order AS "
-                + order_sql(position="position", columns="scan_id, snapshot_at, kind"))
+    statements = [version_hash_macro(), f"CREATE OR REPLACE MACRO open_position() AS {OPEN}",
+                  # The complete scans in snapshot order: position 1 is the oldest. Membership and
+                  # counters are stored as runs over this sequence (table version_runs).
+                  "CREATE OR REPLACE VIEW snapshot_order AS "
+                  + order_sql(position="position", columns="scan_id, snapshot_at, kind")]
     folder = resources.files("hfscan.store").joinpath("views")
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql")):
-        con.execute(folder.joinpath(name).read_text(encoding="utf-8"))
+        statements.append(folder.joinpath(name).read_text(encoding="utf-8"))
+    return statements
+
+
+def views_stamp(statements: list[str]) -> str:
+    return hashlib.md5("\n".join(statements).encode()).hexdigest()
+
+
+def install_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every public view on a writable open, and stamp which ones (meta.views_stamp)."""
+    statements = view_statements()
+    for statement in statements:
+        con.execute(statement)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('views_stamp', ?)", [views_stamp(statements)])
+
+
+def shadow_stale_views(con: duckdb.DuckDBPyConnection) -> None:
+    """On a read-only open of a database whose stored views an older hfscan installed (nothing
+    has opened it for writing since the upgrade): today's views as TEMP objects, which DuckDB
+    resolves before the stored ones, so a read never meets a view of another version. Only at the
+    latest schema (older tables are migrated by the next writable open)."""
+    if current_version(con) != LATEST_VERSION:
+        return
+    statements = view_statements()
+    row = first_row(con.execute("SELECT value FROM meta WHERE key = 'views_stamp'"))
+    if row and row[0] == views_stamp(statements):
+        return
+    for statement in statements:
+        con.execute(statement.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
+                    .replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -18,6 +18,9 @@ from hfscan.model_row import IMPORTED_COLUMNS
 from hfscan.store import dump_checks
 from hfscan.store.db_errors import db_errors
 from hfscan.store.schema import first_row, one_row
+
+if TYPE_CHECKING:
+    from hfscan.store.transfer import ImportResult
 
 # Columns of a dump that hfscan reads: every name model_row.py accepts from dumps, the file
 # list in the Hub's shape, and the snapshot keys of hfscan's own export. Anything else (cardData,
@@ -111,7 +114,7 @@ def define_source(con: duckdb.DuckDBPyConnection, file: str, keep_card_data: boo
 
 
 def import_file(con: duckdb.DuckDBPyConnection, file: str, source: str, label: str, snapshot_at: datetime,
-                keep_card_data: bool = False) -> dict[str, Any]:
+                keep_card_data: bool = False) -> ImportResult:
     """One downloaded dump → one complete import scan (transfer.import_view), in flat memory."""
     from hfscan.store.transfer import import_view
 
@@ -120,7 +123,7 @@ def import_file(con: duckdb.DuckDBPyConnection, file: str, source: str, label: s
         result = import_view(con, source, label, snapshot_at)
         if keep_card_data and "cardData" in columns:
             model = next(n for n in ("id", "modelId", "model_id") if n in columns)
-            for scan_id in result["snapshots"]:
+            for scan_id in result.snapshots:
                 con.execute(f"""
                     INSERT OR IGNORE INTO version_card_data
                     SELECT m.version_id, any_value(s.card_data)

@@ -22,8 +22,8 @@ from hfscan import __version__
 from hfscan.errors import HubError, StoreError, redact
 from hfscan.model_row import COUNTER_COLUMNS, VERSION_COLUMNS, VERSION_HASH_SQL
 from hfscan.store import inputs, runs
-from hfscan.store.connect import connect, wait_while_locked
-from hfscan.store.db_errors import db_errors
+from hfscan.store.connect import connect
+from hfscan.store.db_errors import db_errors, wait_while_locked
 from hfscan.store.schema import first_row, one_row, transaction
 from hfscan.store.staging import Staging
 

@@ -18,15 +18,15 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import duckdb
 import polars as pl
 
-from hfscan.errors import ScanRunningError, StoreError, redact
+from hfscan.errors import HfscanError, ScanRunningError, StoreError, redact
 from hfscan.model_row import MODEL_COLUMNS, column_ddl
 from hfscan.store.connect import MEMORY_LIMIT
-from hfscan.store.db_errors import is_lock_error, translated
+from hfscan.store.db_errors import DbFailure, Problem, attempt, db_errors, problem_of
 from hfscan.store.schema import first_row, transaction
 
 STAGING_SCHEMA = f"""
@@ -68,9 +68,26 @@ def sidecar_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".scan.json")
 
 
-def read_sidecar(db_path: Path) -> dict[str, Any] | None:
+class Sidecar(TypedDict, total=False):
+    """`<db>.scan.json`, the running scan's progress as another process (`hfscan status`, a second
+    scan) reads it: a file format, not a result, so it stays JSON. Written by `write_sidecar` (the
+    ScanState fields but next_url, times in ISO, plus progress_models); whatever the file holds is
+    passed on as it is (the reader shows it, a newer writer may add keys)."""
+
+    scan_id: int
+    kind: str
+    endpoint: str
+    started_at: str
+    pid: int | None
+    pages: int
+    models: int
+    progress_models: int
+
+
+def read_sidecar(db_path: Path) -> Sidecar | None:
     try:
-        return json.loads(sidecar_path(db_path).read_text())
+        payload = json.loads(sidecar_path(db_path).read_text())
+        return payload if isinstance(payload, dict) else None  # type: ignore[return-value]
     except (OSError, ValueError):
         return None
 
@@ -78,24 +95,25 @@ def read_sidecar(db_path: Path) -> dict[str, Any] | None:
 class Staging:
     """An open staging database, owned by this process for the length of one scan."""
 
+    def _running(self, error: duckdb.Error) -> HfscanError | None:
+        """A held lock on the staging file: another scan writes this database."""
+        if problem_of(error) is not Problem.LOCKED:
+            return None
+        info = read_sidecar(self.db_path) or {}
+        who = f"scan {info.get('scan_id', '?')} (pid {info.get('pid', '?')}, started {info.get('started_at', '?')})"
+        return ScanRunningError(f"another scan is already running on {self.db_path}: {who}",
+                                hint="wait for it to finish (see `hfscan status`); two scans cannot write one database")
+
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
         self.path = staging_path(db_path)
         try:
             # The staging file is opened before the main database: a fresh --db folder starts here.
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path))
         except OSError as e:
             raise StoreError(f"cannot create the folder for {self.path}: {e.strerror}") from e
-        except duckdb.Error as e:
-            if is_lock_error(e):
-                info = read_sidecar(db_path) or {}
-                who = f"scan {info.get('scan_id', '?')} (pid {info.get('pid', '?')}, started {info.get('started_at', '?')})"
-                raise ScanRunningError(
-                    f"another scan is already running on {db_path}: {who}",
-                    hint="wait for it to finish (see `hfscan status`); two scans cannot write one database",
-                ) from e
-            raise translated(e, f"cannot open the scan's staging file {self.path}") from e
+        with db_errors(f"cannot open the scan's staging file {self.path}", special=self._running):
+            self.con = duckdb.connect(str(self.path))
         self.con.execute("SET preserve_insertion_order = false")
         # Flat memory whatever the Hub's size: DuckDB spills to disk past this instead of growing.
         # The same limit as the main database's connections (one setting, HFSCAN_MEMORY_LIMIT).
@@ -184,17 +202,18 @@ def peek_state(db_path: Path) -> tuple[str, ScanState | None]:
     path = staging_path(db_path)
     if not path.exists():
         return "none", None
+    con = attempt(lambda: duckdb.connect(str(path), read_only=True))
+    if isinstance(con, DbFailure):
+        return ("running" if con.problem is Problem.LOCKED else "stopped"), None
+    def read() -> tuple[Any, list[str]]:
+        cursor = con.execute("SELECT * FROM scan_state")
+        return first_row(cursor), [d[0] for d in cursor.description or []]
+
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as e:
-        if is_lock_error(e):
-            return "running", None
-        return "stopped", None
-    try:
-        row = first_row(con.execute("SELECT * FROM scan_state"))
-        names = [d[0] for d in con.description]
-    except duckdb.Error:
-        return "stopped", None
+        got = attempt(read)
     finally:
         con.close()
+    if isinstance(got, DbFailure):
+        return "stopped", None
+    row, names = got
     return "stopped", (ScanState(**dict(zip(names, row, strict=True))) if row else None)

@@ -2,26 +2,59 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from hfscan.store.connect import connect
-from hfscan.store.db_errors import translated
+from hfscan.store.db_errors import DbFailure, attempt, translated
 from hfscan.store.schema import one_row
 from hfscan.store.staging import peek_state, read_sidecar
 
 
-@dataclass
+@dataclass(frozen=True)
+class ScanRow:
+    """One row of the `scans` view; a `running` row with no live scan says `interrupted`."""
+
+    scan_id: int
+    kind: str
+    status: str
+    source: str | None
+    snapshot_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    pages: int | None
+    models: int | None
+    rejects: int | None
+    requests: int | None
+    high_water: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class IntegrityCheck:
+    ran: bool  # --check
+    problems: list[str]
+
+
+# The scan in progress: the running scan's sidecar (store/staging.Sidecar, a file another process
+# wrote, passed on as it is) or the interrupted scan's state, with "state" first. It stays a dict:
+# its keys are the sidecar's.
+InProgress = dict[str, Any]
+
+
+@dataclass(frozen=True)
 class StatusReport:
+    """`hfscan status --json` (tests/golden/status.json)."""
+
     db: str
-    scans: list[dict[str, Any]]
-    in_progress: dict[str, Any] | None
-    versions: int
     database_bytes: int
-    problems: list[str] = field(default_factory=list)
+    versions: int
+    scans: list[ScanRow]
+    in_progress: InProgress | None
+    check: IntegrityCheck
 
 
 def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> StatusReport:
@@ -31,18 +64,16 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
         # `--check` must answer "damaged" (exit 5), not crash on the first query that hits it.
         unreadable = unreadable_tables(con) if check else []
         if unreadable:
-            return StatusReport(str(db_path), [], None, 0, db_path.stat().st_size, unreadable)
-        frame = con.sql(
+            return StatusReport(str(db_path), db_path.stat().st_size, 0, [], None, IntegrityCheck(check, unreadable))
+        scans = [ScanRow(*row) for row in con.execute(
             "SELECT scan_id, kind, status, source, snapshot_at, started_at, finished_at, pages, models, rejects, requests, "
-            "high_water, error FROM scans ORDER BY scan_id"
-        ).pl()
-        scans = frame.to_dicts()
+            "high_water, error FROM scans ORDER BY scan_id").fetchall()]
         versions = one_row(con.execute("SELECT count(*) FROM repo_versions"))[0]
         problems = integrity_problems(con) if check else []
     finally:
         con.close()
     staged, state = peek_state(db_path)
-    in_progress: dict[str, Any] | None = None
+    in_progress: InProgress | None = None
     if staged == "running":
         in_progress = {"state": "running", **(read_sidecar(db_path) or {})}
     elif staged == "stopped" and state is not None:  # an empty staging file (killed before its first row) is no scan
@@ -52,11 +83,12 @@ def status(db_path: Path, *, check: bool = False, on_wait: Any = None) -> Status
         in_progress = {"state": "interrupted", "resume_with": "hfscan scan", "discard_with": "hfscan scan --discard",
                        **info}
     # A 'running' row with no live scan is an interrupted one: say so instead of 'running'.
-    for scan in scans:
-        if scan["status"] == "running" and not (in_progress and in_progress.get("scan_id") == scan["scan_id"]
-                                                and in_progress["state"] == "running"):
-            scan["status"] = "interrupted"
-    return StatusReport(str(db_path), scans, in_progress, int(versions), db_path.stat().st_size, problems)
+    scans = [replace(scan, status="interrupted")
+             if scan.status == "running" and not (in_progress and in_progress.get("scan_id") == scan.scan_id
+                                                  and in_progress["state"] == "running") else scan
+             for scan in scans]
+    return StatusReport(str(db_path), db_path.stat().st_size, int(versions), scans, in_progress,
+                        IntegrityCheck(check, problems))
 
 
 INTEGRITY_CHECKS: list[tuple[str, str]] = [
@@ -109,17 +141,21 @@ INTEGRITY_CHECKS: list[tuple[str, str]] = [
 ]
 
 
+def _read_all(con: Any, sql: str) -> list[Any]:
+    return list(con.execute(sql).fetchall())
+
+
 def unreadable_tables(con: Any) -> list[str]:
     """Tables with a block DuckDB cannot read back (checksum mismatch, truncated file)."""
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name").fetchall()]
     problems = []
     for table in tables:
-        try:
-            # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
-            con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"').fetchall()
-        except duckdb.Error as e:
-            problems.append(str(translated(e, f"table {table} cannot be read back")))
+        # hash(COLUMNS(*)) forces every column of every row to be read and decompressed.
+        sql = f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"'
+        read = attempt(partial(_read_all, con, sql))
+        if isinstance(read, DbFailure):
+            problems.append(str(translated(read.error, f"table {table} cannot be read back")))
     return problems
 
 

@@ -3,9 +3,9 @@ from any Parquet with Hub-like columns (published metadata dumps)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -29,7 +29,31 @@ def export_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [n for n in names if n not in _NOT_EXPORTED] + ["snapshot_at"]
 
 
-def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: list[int] | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ExportResult:
+    """`hfscan export --json`: what was written under `out`."""
+
+    out: str
+    scans: int
+    rows: int
+    files: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """`hfscan import parquet --json`: the import scans made, and what was skipped or dropped."""
+
+    snapshots: list[int]  # the scan ids created, one per snapshot
+    models: int
+    new_versions: int
+    methods: list[str]  # what the dump's columns allow (files, tags, loadable)
+    source: str
+    duplicates: int  # model rows dropped (one row per model and snapshot kept)
+    skipped: list[int]  # scans already imported from the same bytes
+
+
+def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: list[int] | None = None) -> ExportResult:
     """snapshot_models → out_dir/snapshot_date=YYYY-MM-DD/scan_id=N/*.parquet (snapshot_at in every row)."""
     where = "status = 'complete'" + (f" AND scan_id IN ({', '.join(str(int(s)) for s in scan_ids)})" if scan_ids else "")
     scans = con.execute(f"SELECT scan_id, kind, source, snapshot_at, models FROM scans WHERE {where} ORDER BY scan_id").fetchall()
@@ -46,8 +70,8 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, out_dir: Path, scan_ids: li
     """)
     # Only Parquet in the folder: `datasets.load_dataset("parquet", data_dir=...)` reads every file.
     files = list(out_dir.rglob("*.parquet"))
-    return {"out": str(out_dir), "scans": len(scans), "rows": sum(s[4] or 0 for s in scans),
-            "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+    return ExportResult(str(out_dir), len(scans), sum(s[4] or 0 for s in scans), len(files),
+                        sum(f.stat().st_size for f in files))
 
 
 def parquet_pattern(path: Path) -> str:
@@ -58,7 +82,7 @@ def parquet_pattern(path: Path) -> str:
     return str(path / "**" / "*.parquet") if path.is_dir() else str(path)
 
 
-def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str, Any]:
+def import_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> ImportResult:
     """Each distinct snapshot in the files (scan_id / snapshot_date, else one) becomes a complete
     `import` scan; versions already stored are reused, not copied. A snapshot whose files (by
     sha256 of their bytes) were imported before is skipped: importing a file twice, or a copy of
@@ -81,14 +105,14 @@ _FILE_COLUMN = "hfscan_source_file"
 
 
 def import_view(con: duckdb.DuckDBPyConnection, source: str, label: str,
-                snapshot_at: datetime | None = None) -> dict[str, Any]:
+                snapshot_at: datetime | None = None) -> ImportResult:
     """The caller's temp view `src` (e.g. `read_parquet` of a downloaded dump, narrowed to the
     columns it needs: store/series.py) imported like a Parquet file."""
     return _import_src(con, source, label, snapshot_at)
 
 
 def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
-                snapshot_at: datetime | None = None, digests: dict[str, str] | None = None) -> dict[str, Any]:
+                snapshot_at: datetime | None = None, digests: dict[str, str] | None = None) -> ImportResult:
     """The temp view `src` (any Hub-like columns) → one complete import scan per snapshot in it.
     With `digests` (file → sha256), `src` has a file column: one snapshot per file at most, and a
     snapshot already imported from the same bytes is skipped."""
@@ -128,7 +152,7 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         return f"{cast}({pick(*column.dump_names)} AS {column.sql_type})"
 
     selected = ",\n               ".join(f"{value(c)} AS {c.name}" for c in IMPORTED_COLUMNS)
-    try:
+    with db_errors(f"cannot read {label}", special=dump_checks.read_error(label)):
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT CAST({snapshot} AS VARCHAR) AS snapshot_key,
@@ -138,8 +162,6 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
             FROM src WHERE {model} IS NOT NULL AND {model} <> ''
         """)
         con.execute(f"ALTER TABLE incoming ADD COLUMN version_hash UBIGINT; UPDATE incoming SET version_hash = {VERSION_HASH_SQL}")
-    except duckdb.Error as e:
-        raise dump_checks.read_error(label, e) from e
     duplicates = dump_checks.dedup_models(con)
     plans = dump_checks.check_snapshots(con, label, snapshot_at, file_column)
     methods = ["files", "tags"] if files != "NULL" else ["tags"]
@@ -149,7 +171,9 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
     counter_columns = [c.name for c in IMPORTED_COLUMNS if c.role == "counter"]
     members = ", ".join(f"any_value(i.{c}) AS {c}" if c in counter_columns else f"NULL AS {c}"
                         for c in COUNTER_COLUMNS)
-    created, skipped, new_versions, models = [], [], 0, 0
+    created: list[int] = []
+    skipped: list[int] = []
+    new_versions = models = 0
     for plan in plans:
         scan_source = source
         if digests is not None:
@@ -191,5 +215,4 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         created.append(scan_id)
         new_versions += added
         models += count
-    return {"snapshots": created, "models": models, "new_versions": new_versions, "methods": methods,
-            "source": source, "duplicates": duplicates, "skipped": skipped}
+    return ImportResult(created, models, new_versions, methods, source, duplicates, skipped)

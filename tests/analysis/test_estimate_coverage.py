@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from hfscan.analysis.as_of import split
-from hfscan.analysis.estimate import AsOfEstimate, estimate
+from hfscan.analysis.estimate import MIN_STRATUM, AsOfEstimate, Stratum, estimate, pooled
 from hfscan.testing.fakehub import FakeHub
 from hfscan.testing.fakehub.truth import iter_models
 from tests.analysis.test_as_of import class_on, unknown_on
@@ -85,10 +85,14 @@ def test_95_percent_intervals_hold_the_planted_share_in_90_to_99_percent_of_200_
     finally:
         con.close()
     hits = {(d, c): 0 for d in DAYS for c in POP}
+    widths = {(d, kind): 0.0 for d in DAYS for kind in ("strata", "one")}
     for salt in SALTS:
         for counts in days.counts(salt, prefix_limit=SAMPLE):
             result = estimate(counts)
             assert not result.exact and result.parts.sample > 0
+            assert len(counts.strata) > 1
+            widths[counts.day, "strata"] += result.width
+            widths[counts.day, "one"] += estimate(replace(counts, strata={})).width
             for cls in POP:
                 hits[counts.day, cls] += holds(result, cls, planted_share(fetched.truth[counts.day], cls))
     for (day, cls), n in hits.items():
@@ -99,6 +103,26 @@ def test_95_percent_intervals_hold_the_planted_share_in_90_to_99_percent_of_200_
             assert rate >= 0.90, (day, cls, rate)
     # The band can fail: an interval without the Wilson floor and t quantile would miss more often.
     assert any(fetched.in_unknown[d][c] >= 5 for d in DAYS for c in POP)
+    # The strata earn their place: the same samples, with the same coverage, give narrower intervals
+    # where many repos are unknown (before the placeholder date, every placeholder repo is).
+    assert widths["2021-12-14", "strata"] < 0.9 * widths["2021-12-14", "one"], widths
+    assert all(widths[d, "strata"] <= widths[d, "one"] * 1.02 for d in DAYS), widths
+
+
+def test_small_strata_are_pooled_and_nothing_is_lost() -> None:
+    big = Stratum(500, {"pytorch_only": MIN_STRATUM})
+    strata = {"created:pytorch_only": big,
+              "created:both": Stratum(40, {"both": 3}),
+              "created:neither": Stratum(60, {"neither": 2, "absent": 1}),
+              "placeholder_changed:both": Stratum(7, {"both": 1}),
+              "placeholder_unchanged:neither": Stratum(9, {})}
+    kept = pooled(strata)
+    assert sum(s.unsampled for s in kept) == sum(s.unsampled for s in strata.values())
+    assert sum(s.size for s in kept) == sum(s.size for s in strata.values())
+    assert all(s.size >= MIN_STRATUM for s in kept)   # the small ones joined the big stratum
+    assert len(kept) == 1
+    # Without small strata, nothing is pooled.
+    assert pooled({"a:x": big, "b:y": Stratum(3, {"neither": MIN_STRATUM})}) == [big, Stratum(3, {"neither": MIN_STRATUM})]
 
 
 def test_worst_case_bounds_of_unknowable_repos_always_hold_the_planted_share(

@@ -99,9 +99,9 @@ def expected_counts(models: list[dict], index: int) -> Counter:
 def test_every_planted_model_gets_its_known_class(db: duckdb.DuckDBPyConnection, real_data: Path) -> None:
     result = classify_versions(db)
     models = [*planted_models(), bert(real_data)]
-    assert result["rules_version"] == RULES_VERSION
-    assert result["classified"] == len(models)
-    assert result["by_method"] == {"files": len(models) - 1, "tags": len(models), "header": 2,
+    assert result.rules_version == RULES_VERSION
+    assert result.classified == len(models)
+    assert result.by_method == {"files": len(models) - 1, "tags": len(models), "header": 2,
                                    "loadable": len(models) - 1, "loadable_v5": len(models) - 1}
     got = {(row[0], row[1]): row[2:] for row in db.execute(
         "SELECT model_id, method, class, neither_reason, pt_attributed FROM model_classes").fetchall()}
@@ -116,18 +116,18 @@ def test_headline_counts_and_shares_view_agree(db: duckdb.DuckDBPyConnection, re
     models = [*planted_models(), bert(real_data)]
     files = headline(db, "files")
     want = expected_counts(models, 0)
-    assert files["counts"] == {k: want[k] for k in ("pytorch_only", "tensorflow_only", "both", "neither")}
-    assert files["population"] == 12 + 3 + 6
-    assert files["total_models"] == len(models)
-    assert files["neither_breakdown"] == {"safetensors_unknown": 2, "gguf": 2, "onnx": 1, "no_weights": 1}
-    assert files["pt_attributed"] == 4
-    assert files["shares"]["pytorch_only"] == round(100 * 12 / 21, 2)
+    assert files.counts == {k: want[k] for k in ("pytorch_only", "tensorflow_only", "both", "neither")}
+    assert files.population == 12 + 3 + 6
+    assert files.total_models == len(models)
+    assert files.neither_breakdown == {"safetensors_unknown": 2, "gguf": 2, "onnx": 1, "no_weights": 1}
+    assert files.pt_attributed == 4
+    assert files.shares["pytorch_only"] == round(100 * 12 / 21, 2)
     view = db.execute("SELECT pytorch_only, tensorflow_only, \"both\", neither, population, pt_attributed FROM shares "
                       "WHERE scan_id = 1 AND method = 'files'").fetchall()
     assert view == [(12, 3, 6, 6, 21, 4)]
     tags = headline(db, "tags")
-    assert tags["counts"] == {k: expected_counts(models, 3)[k] for k in tags["counts"]}
-    assert tags["neither_breakdown"] == {"no_framework_tag": tags["counts"]["neither"]}
+    assert tags.counts == {k: expected_counts(models, 3)[k] for k in tags.counts}
+    assert tags.neither_breakdown == {"no_framework_tag": tags.counts["neither"]}
 
 
 def test_header_method_uses_ok_probes_of_the_same_sha_only(db: duckdb.DuckDBPyConnection) -> None:
@@ -136,10 +136,10 @@ def test_header_method_uses_ok_probes_of_the_same_sha_only(db: duckdb.DuckDBPyCo
                       "ORDER BY model_id").fetchall()
     assert rows == [("org/st-0", "pytorch_only", False), ("org/unk-0", "tensorflow_only", False)]
     header = headline(db, "header")
-    assert header["probed"] == 2
-    assert header["counts"] == {"pytorch_only": 1, "tensorflow_only": 1, "both": 0, "neither": 0}
-    for share_key, (low, high) in header["intervals"].items():
-        assert 0 <= low <= header["shares"][share_key] <= high <= 100
+    assert header.header.probed == 2
+    assert header.counts == {"pytorch_only": 1, "tensorflow_only": 1, "both": 0, "neither": 0}
+    for share_key, (low, high) in header.header.intervals.items():
+        assert 0 <= low <= header.shares[share_key] <= high <= 100
 
 
 def test_second_run_is_a_no_op(db: duckdb.DuckDBPyConnection) -> None:
@@ -147,8 +147,8 @@ def test_second_run_is_a_no_op(db: duckdb.DuckDBPyConnection) -> None:
     tables = ("version_classes", "file_evidence")
     before = [db.execute(f"SELECT count(*) FROM {t}").fetchall() for t in tables]
     again = classify_versions(db)
-    assert again["classified"] == 0
-    assert again["by_method"] == {"files": 0, "tags": 0, "header": 0, "loadable": 0, "loadable_v5": 0}
+    assert again.classified == 0
+    assert again.by_method == {"files": 0, "tags": 0, "header": 0, "loadable": 0, "loadable_v5": 0}
     assert [db.execute(f"SELECT count(*) FROM {t}").fetchall() for t in tables] == before
 
 
@@ -173,13 +173,13 @@ def test_a_new_scan_classifies_only_new_versions(db: duckdb.DuckDBPyConnection) 
     fresh = {"id": "org/fresh", "sha": "sha-fresh", "files": ["model.tflite"], "library_name": None, "tags": []}
     add_scan(db, 2, [*models[:-2], changed, models[-1], fresh])
     add_scan(db, 3, [fresh], status="running")  # not a snapshot: ignored everywhere
-    assert classify_versions(db)["classified"] == 2
+    assert classify_versions(db).classified == 2
     latest = dict(db.execute("SELECT model_id, class FROM latest_classes WHERE method = 'files'").fetchall())
     assert latest[changed["id"]] == "both" and latest["org/fresh"] == "tensorflow_only"
     assert "google-bert/bert-base-uncased" not in latest
     assert {row[0] for row in db.execute("SELECT DISTINCT scan_id FROM model_classes").fetchall()} == {1, 2}
-    assert headline(db)["scan_id"] == 2
-    assert headline(db, scan_id=1)["counts"]["both"] == 6
+    assert headline(db).scan_id == 2
+    assert headline(db, scan_id=1).counts["both"] == 6
     with pytest.raises(UsageError, match="scan 3"):
         headline(db, scan_id=3)
 

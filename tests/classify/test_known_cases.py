@@ -37,24 +37,24 @@ FILES_CASES = [
                          ids=[", ".join(case[0])[:60] for case in FILES_CASES])
 def test_known_files_cases(files: list[str], library: str | None, tags: list[str], headers: dict | None,
                            expected: tuple) -> None:
-    result = classify_file_list(files, library, tags, headers)["files"]
-    assert (result["class"], result["neither_reason"], result["pt_attributed"]) == expected
+    result = classify_file_list(files, library, tags, headers).classes["files"]
+    assert (result.class_, result.neither_reason, result.pt_attributed) == expected
 
 
 def test_header_tf_makes_a_safetensors_model_tensorflow_only() -> None:
     result = classify_file_list(["model.safetensors"], header_formats={"model.safetensors": "tf"})
-    assert result["files"]["class"] == "neither"
-    assert result["header"]["class"] == "tensorflow_only"
+    assert result.classes["files"].class_ == "neither"
+    assert result.classes["header"].class_ == "tensorflow_only"
 
 
 def test_keras_is_tf_but_not_strict_tf() -> None:
-    result = classify_file_list(["model.keras"])["files"]
-    assert result["has_tf"] and not result["has_tf_strict"]
+    result = classify_file_list(["model.keras"]).classes["files"]
+    assert result.has_tf and not result.has_tf_strict
 
 
 def test_flax_only_is_neither_but_has_jax() -> None:
-    result = classify_file_list(["flax_model.msgpack", "config.json"])["files"]
-    assert (result["class"], result["has_jax"], result["formats"]) == ("neither", True, ["flax"])
+    result = classify_file_list(["flax_model.msgpack", "config.json"]).classes["files"]
+    assert (result.class_, result.has_jax, result.formats) == ("neither", True, ["flax"])
 
 
 # The containers and side files Step 1 singles out: (files, library) → (class, neither_reason, formats).
@@ -86,23 +86,23 @@ EDGE_CASES = [
 @pytest.mark.parametrize(("files", "library", "expected"), EDGE_CASES,
                          ids=[", ".join(case[0])[:60] for case in EDGE_CASES])
 def test_step1_edge_cases(files: list[str], library: str | None, expected: tuple) -> None:
-    result = classify_file_list(files, library)["files"]
-    assert (result["class"], result["neither_reason"], result["formats"]) == expected
+    result = classify_file_list(files, library).classes["files"]
+    assert (result.class_, result.neither_reason, result.formats) == expected
 
 
 def test_a_direct_pytorch_file_is_not_attributed_even_beside_safetensors() -> None:
-    result = classify_file_list(["model.safetensors", "pytorch_model.bin"], "transformers")["files"]
-    assert (result["class"], result["pt_attributed"]) == ("pytorch_only", False)
+    result = classify_file_list(["model.safetensors", "pytorch_model.bin"], "transformers").classes["files"]
+    assert (result.class_, result.pt_attributed) == ("pytorch_only", False)
 
 
 def test_header_pt_resolves_without_attribution_and_missing_header_falls_back() -> None:
     files = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
     result = classify_file_list(files, "transformers", header_formats={files[0]: "pt"})
-    assert (result["header"]["class"], result["header"]["pt_attributed"]) == ("pytorch_only", False)
+    assert (result.classes["header"].class_, result.classes["header"].pt_attributed) == ("pytorch_only", False)
     # The files method never reads headers: it stays attributed.
-    assert result["files"]["pt_attributed"] is True
+    assert result.classes["files"].pt_attributed is True
     # Without any ok probe there is no header answer at all.
-    assert "header" not in classify_file_list(files, "transformers")
+    assert "header" not in classify_file_list(files, "transformers").classes
 
 
 @pytest.mark.parametrize(("tags", "expected"), [
@@ -112,12 +112,12 @@ def test_header_pt_resolves_without_attribution_and_missing_header_falls_back() 
     (["tf", "keras"], "tensorflow_only"),
 ])
 def test_known_tags_cases(tags: list[str], expected: str) -> None:
-    assert classify_file_list([], None, tags)["tags"]["class"] == expected
+    assert classify_file_list([], None, tags).classes["tags"].class_ == expected
 
 
 def test_evidence_says_why(tmp_path: Path) -> None:
-    evidence = classify_file_list(["pytorch_model.bin", "training_args.bin", "README.md"])["evidence"]
-    by_path = {e["path"]: e for e in evidence}
-    assert by_path["pytorch_model.bin"]["rule"] == "pytorch_model_bin"
-    assert by_path["training_args.bin"]["format"] == "excluded"
+    evidence = classify_file_list(["pytorch_model.bin", "training_args.bin", "README.md"]).evidence
+    by_path = {e.path: e for e in evidence}
+    assert by_path["pytorch_model.bin"].rule == "pytorch_model_bin"
+    assert by_path["training_args.bin"].format == "excluded"
     assert "README.md" not in by_path

@@ -12,19 +12,19 @@ import pytest
 
 from hfscan.classify.frameworks import vendored_rows
 from hfscan.classify.rules import LOADING_PATHS
-from hfscan.classify.versions import classify_file_list, classify_versions
+from hfscan.classify.versions import VersionClass, classify_file_list, classify_versions
 from hfscan.store.schema import migrate
 from hfscan.testing.fakehub.configs import type_from_name
 
 
 def loadable(files: list[str], model_type: str | None, library: str | None = "transformers",
-             headers: dict[str, str] | None = None) -> dict[str, dict]:
+             headers: dict[str, str] | None = None) -> dict[str, VersionClass]:
     result = classify_file_list(files, library, header_formats=headers, config_model_type=model_type)
-    return {"4.57": result["loadable"], "5": result["loadable_v5"]}
+    return {"4.57": result.classes["loadable"], "5": result.classes["loadable_v5"]}
 
 
-def paths(answer: dict) -> tuple:
-    return answer["class"], answer["neither_reason"], answer["pt_path"], answer["tf_path"], answer["jax_path"]
+def paths(answer: VersionClass) -> tuple:
+    return answer.class_, answer.neither_reason, answer.pt_path, answer.tf_path, answer.jax_path
 
 
 def test_the_vendored_table_has_the_research_counts() -> None:
@@ -38,7 +38,7 @@ def test_the_vendored_table_has_the_research_counts() -> None:
 def test_tf_class_loads_pytorch_weights_only_with_from_pt() -> None:
     got = loadable(["config.json", "pytorch_model.bin"], "bert")
     assert paths(got["4.57"]) == ("both", None, "pt_bin", "tf_from_pt", "flax_from_pt")
-    assert got["4.57"]["has_tf"] and not got["4.57"]["has_tf_strict"]  # loadable, but only with a flag
+    assert got["4.57"].has_tf and not got["4.57"].has_tf_strict  # loadable, but only with a flag
     assert paths(got["5"]) == ("pytorch_only", None, "pt_bin", None, None)
 
 
@@ -46,7 +46,7 @@ def test_tf_class_loads_pt_format_safetensors_directly() -> None:
     for headers in (None, {"model.safetensors": "pt"}):  # attributed (transformers), or probed
         got = loadable(["config.json", "model.safetensors"], "bert", headers=headers)
         assert paths(got["4.57"]) == ("both", None, "pt_safetensors", "tf_safetensors", "flax_safetensors")
-        assert got["4.57"]["has_tf_strict"] and got["4.57"]["pt_attributed"] == (headers is None)
+        assert got["4.57"].has_tf_strict and got["4.57"].pt_attributed == (headers is None)
     sharded = ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
     assert paths(loadable(sharded, "gpt2")["4.57"]) == ("both", None, "pt_safetensors", "tf_safetensors", None)
 
@@ -88,11 +88,11 @@ def test_other_libraries_keep_their_files_class_with_the_reason() -> None:
                            (None, ["model.Q4_K_M.gguf"])):
         result = classify_file_list(files, library, config_model_type=None)
         for method in ("loadable", "loadable_v5"):
-            assert result[method]["class"] == result["files"]["class"]
-            assert result[method]["neither_reason"] == result["files"]["neither_reason"]
-            assert result[method]["basis"] == f"files:{library or 'none'}"
+            assert result.classes[method].class_ == result.classes["files"].class_
+            assert result.classes[method].neither_reason == result.classes["files"].neither_reason
+            assert result.classes[method].basis == f"files:{library or 'none'}"
     # A repo without a library whose config names a model type takes the transformers route.
-    assert loadable(["config.json", "pytorch_model.bin"], "bert", library=None)["4.57"]["basis"] == "transformers"
+    assert loadable(["config.json", "pytorch_model.bin"], "bert", library=None)["4.57"].basis == "transformers"
 
 
 def test_the_opt_in_macro_matches_the_loading_paths() -> None:

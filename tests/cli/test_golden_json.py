@@ -46,7 +46,8 @@ def assert_same_shape(got: Any, golden: Any, where: str = "$") -> None:
         return
     assert _type(got) == _type(golden), f"{where}: {_type(got)} instead of {_type(golden)}"
     if isinstance(golden, dict):
-        assert sorted(got) == sorted(golden), f"{where}: keys {sorted(got)} instead of {sorted(golden)}"
+        # In the golden's order: scripts and readers see the keys as printed (typed results keep it).
+        assert list(got) == list(golden), f"{where}: keys {list(got)} instead of {list(golden)}"
         for key in golden:
             assert_same_shape(got[key], golden[key], f"{where}.{key}")
     elif isinstance(golden, list):
@@ -171,7 +172,8 @@ def test_the_comparison_can_fail() -> None:
                 {"a": 1, "b": [{"d": "x"}], "neither_breakdown": {}},
                 {"a": 1, "b": [], "neither_breakdown": {}},
                 {"a": 1, "b": [{"c": "x"}], "neither_breakdown": {"gguf": "1"}},
-                {"a": 1, "b": [{"c": "x"}], "neither_breakdown": {}, "extra": 0}):
+                {"a": 1, "b": [{"c": "x"}], "neither_breakdown": {}, "extra": 0},
+                {"b": [{"c": "x"}], "a": 1, "neither_breakdown": {}}):  # the same keys in another order
         with pytest.raises(AssertionError):
             assert_same_shape(bad, golden)
 

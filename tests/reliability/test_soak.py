@@ -43,7 +43,7 @@ def _assert_equals_truth(db: Path, scan_id: int, hub: FakeHub, carried_deleted: 
     assert Counter(files for _, files, _ in existing) == Counter(truth["files"])
     assert Counter(tags for _, _, tags in existing) == Counter(truth["tags"])
     report = status(db, check=True)
-    assert report.problems == []
+    assert report.check.problems == []
     return snapshot
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import altair as alt
@@ -103,7 +104,7 @@ def test_every_stacked_chart_stacks_classes_in_one_order() -> None:
         return found
 
     headline_rows = {"pytorch_only": 80.0, "tensorflow_only": 12.0, "both": 8.0}
-    headlines = {"files": {"shares": headline_rows, "counts": {k: 1 for k in headline_rows}}}
+    headlines = {"files": SimpleNamespace(shares=headline_rows, counts={k: 1 for k in headline_rows})}
     cohort = pl.DataFrame({"method": ["files"] * 3, "cohort": ["2021-Q1"] * 3,
                            "class": list(headline_rows), "models": [5, 3, 2], "share": list(headline_rows.values())})
     weighted = pl.DataFrame({"method": ["files"] * 3, "class": list(headline_rows), "models": [1, 2, 3],

@@ -19,12 +19,11 @@ def test_every_chart_exports_with_its_source(built: tuple, tmp_path: Path, fmt: 
     """In process, one database read per chart; the scans asked for configs, so every chart has data
     (as_of with an estimate)."""
     from hfscan.analysis.as_of_answer import as_of_estimates
-    from hfscan.cli.common import jsonable
 
     _, db, _, _ = built
     con = duckdb.connect(str(db), read_only=True)
     try:
-        estimates = [jsonable(e) for e in as_of_estimates(con, ["2021-12-14"], None)]  # as `report --partial`
+        estimates = as_of_estimates(con, ["2021-12-14"], None)  # as `report --partial`
         for chart in ChartName:
             out = tmp_path / f"{chart.value}.{fmt.value}"
             result = build_report(con, out, fmt, chart, 10, estimates)

@@ -234,8 +234,8 @@ def test_an_inexact_as_of_figure_is_called_an_estimate_and_history_is_not_promis
 
     from hfscan.report.page import _as_of_caveat
 
-    caveat = _as_of_caveat(SimpleNamespace(as_of=[{"as_of": "2021-12-14", "missing": 1, "coverage": 0.9978},
-                                                  {"as_of": "2023-06-30", "missing": 0, "coverage": 1.0}]))
+    caveat = _as_of_caveat(SimpleNamespace(as_of=[SimpleNamespace(as_of="2021-12-14", missing=1, coverage=0.9978),
+                                                  SimpleNamespace(as_of="2023-06-30", missing=0, coverage=1.0)]))
     assert caveat.count("<b>Estimate:</b>") == 1 and "2021-12-14" in caveat and "2023-06-30" not in caveat
     assert "makes it exact" not in caveat and "not counted" not in caveat
     assert "stays bounded" in caveat and "95% interval" in caveat

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from hfscan.analysis.shares import headline
+from hfscan.analysis.shares import Headline, headline
 from hfscan.classify import frameworks
 from hfscan.classify.versions import classify_versions
 from hfscan.store import aggregates
@@ -86,7 +86,7 @@ def assert_aggregates_match_runs(con: duckdb.DuckDBPyConnection) -> None:
         rows(con, "SELECT * FROM cohort_shares")
 
 
-def headlines(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def headlines(con: duckdb.DuckDBPyConnection) -> list[Headline]:
     out = []
     for (scan_id,) in con.execute("SELECT scan_id FROM snapshot_order").fetchall():
         for method in ("files", "tags", "header"):
@@ -95,7 +95,7 @@ def headlines(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return out
 
 
-def headlines_from_runs(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+def headlines_from_runs(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> list[Headline]:
     with monkeypatch.context() as m:
         m.setattr(aggregates, "is_current", lambda con, scan_id: False)
         return headlines(con)

@@ -225,8 +225,8 @@ def test_in_process_imports_follow_each_endpoint(hub: FakeHub, tmp_path: Path,
                 result = import_hf_dataset(con, HubClient(fake.url), STATS_REPO, LITE_FILE, last=1)
             finally:
                 con.close()
-            assert result["models"] == truth(fake.population, DUMP_EPOCHS[-1])["models"]
-            assert result["revisions"][0]["revision"] == dump_commits(fake, LITE_FILE)[-1][0]
+            assert result.models == truth(fake.population, DUMP_EPOCHS[-1])["models"]
+            assert result.revisions[0].revision == dump_commits(fake, LITE_FILE)[-1][0]
 
 
 def test_import_parquet_reads_a_downloaded_dump_the_same_way(hub: FakeHub, tmp_path: Path) -> None:

@@ -167,7 +167,7 @@ def test_imports_in_any_order_split_and_join_runs(tmp_path: Path, seed: int) -> 
     for k in order:
         path = tmp_path / f"dump{k}.parquet"
         frame(planted[k], days[k]).write_parquet(path)
-        scan_of[k] = import_parquet(con, path, f"dump {k}")["snapshots"][0]
+        scan_of[k] = import_parquet(con, path, f"dump {k}").snapshots[0]
         for done in scan_of:  # every snapshot stored so far still answers as planted
             assert stored_rows(con, scan_of[done]) == truth_rows(planted[done]), (k, done)
         assert_canonical(con)

@@ -17,6 +17,8 @@
 -- dates; docs/CREATION_DATES.md). When such a repo existed on the day but its stored log starts
 -- after it (history squashed), its files on the day are on no server: unknown, reason squashed.
 -- Classes are the files method's, at the newest rules_version. Repos deleted since are invisible.
+--   current_class the class of the repo's files today (the listing's): what the sampled estimate
+--          stratifies on (docs/AS_OF.md, "Strata"), never the answer for the day
 CREATE OR REPLACE MACRO as_of_models(day) AS TABLE
 WITH bound AS (
     SELECT CAST(CAST(day AS DATE) + INTERVAL 1 DAY AS TIMESTAMP) AS next_day
@@ -64,11 +66,14 @@ SELECT x.model_id,
             WHEN x.basis = 'history' AND x.commit_id IS NOT NULL AND x.version_id IS NULL THEN 'no_tree'
             WHEN x.version_id IS NOT NULL AND c.class IS NULL THEN 'unclassified' END AS reason,
        x.commit_id, x.commit_date, x.sha, x.last_modified, x.created_at_clamped, x.version_id,
-       c.class, c.neither_reason
+       c.class, c.neither_reason, hc.class AS current_class
 FROM versioned x
 LEFT JOIN version_classes c
        ON c.version_id = x.version_id AND c.method = 'files'
-      AND c.rules_version = (SELECT rules_version FROM current_rules);
+      AND c.rules_version = (SELECT rules_version FROM current_rules)
+LEFT JOIN version_classes hc
+       ON hc.version_id = x.head_version AND hc.method = 'files'
+      AND hc.rules_version = (SELECT rules_version FROM current_rules);
 
 -- Per class and state: the as-of headline's raw counts (present repos carry a class).
 CREATE OR REPLACE MACRO as_of_counts(day) AS TABLE
