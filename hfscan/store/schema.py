@@ -428,7 +428,9 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, target: int | None = None
                 "INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP, ?)", [version, description]
             )
     if target is None or target >= LATEST_VERSION:
-        install_views(con)
+        statements = view_statements()
+        if before != LATEST_VERSION or not _views_current(con, statements):  # ~0.2-0.6 s: not on every open
+            install_views(con, statements)
     return before
 
 
@@ -458,9 +460,15 @@ def views_stamp(statements: list[str]) -> str:
     return hashlib.md5("\n".join(statements).encode()).hexdigest()
 
 
-def install_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every public view on a writable open, and stamp which ones (meta.views_stamp)."""
-    statements = view_statements()
+def _views_current(con: duckdb.DuckDBPyConnection, statements: list[str]) -> bool:
+    row = first_row(con.execute("SELECT value FROM meta WHERE key = 'views_stamp'"))
+    return row is not None and row[0] == views_stamp(statements)
+
+
+def install_views(con: duckdb.DuckDBPyConnection, statements: list[str] | None = None) -> None:
+    """(Re)create every public view, and stamp which ones (meta.views_stamp): a writable open does
+    it when the stamp is not this hfscan's."""
+    statements = statements if statements is not None else view_statements()
     for statement in statements:
         con.execute(statement)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('views_stamp', ?)", [views_stamp(statements)])
@@ -474,8 +482,7 @@ def shadow_stale_views(con: duckdb.DuckDBPyConnection) -> None:
     if current_version(con) != LATEST_VERSION:
         return
     statements = view_statements()
-    row = first_row(con.execute("SELECT value FROM meta WHERE key = 'views_stamp'"))
-    if row and row[0] == views_stamp(statements):
+    if _views_current(con, statements):
         return
     for statement in statements:
         con.execute(statement.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
