@@ -17,6 +17,7 @@ from importlib import resources
 import duckdb
 
 from hfscan.errors import StoreError
+from hfscan.store.db_errors import DbFailure, attempt
 from hfscan.model_row import SHA_HASH
 from hfscan.store.rows import first_row, one_row  # noqa: F401 (one home in rows.py; imported from here too)
 
@@ -482,7 +483,10 @@ def shadow_stale_views(con: duckdb.DuckDBPyConnection) -> None:
     if current_version(con) != LATEST_VERSION:
         return
     statements = view_statements()
-    if _views_current(con, statements):
+    # A file that cannot even say which views it holds (a damaged block) is opened as it is: the
+    # reads that meet the damage, and `status --check`, report it, not the open.
+    current = attempt(lambda: _views_current(con, statements))
+    if isinstance(current, DbFailure) or current:
         return
     for statement in statements:
         con.execute(statement.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
