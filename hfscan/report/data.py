@@ -18,6 +18,7 @@ from hfscan.errors import UsageError
 from hfscan.report.source import Provenance, provenance
 from hfscan.store import aggregates
 from hfscan.store.aggregates import BREAKDOWN_TOP
+from hfscan.store.runs import snapshot_source
 
 
 @dataclass(frozen=True)
@@ -187,14 +188,18 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     if not pair or pair[0][1] is None:  # one snapshot: nothing to pair (the view gives no rows either)
         return _frame(con, "SELECT * FROM class_transitions WHERE method = 'files' AND false")
     current, previous, current_day, previous_day = pair[0]
+    # Each side is model_classes (method files) of one snapshot, read by its position as a constant
+    # (runs.snapshot_source): through the view, each side compared every stored run with the
+    # sequence, a cost that grew with the history.
+    side = "(SELECT m.model_id, c.class FROM {} m JOIN current_classes c USING (version_id) WHERE c.method = 'files')"
     # The two snapshots compared are named in the chart's title (their ids and dates).
-    return _frame(con, """
+    return _frame(con, f"""
         SELECT ?::INTEGER AS scan_id, ?::INTEGER AS previous_scan_id, ? AS current_day, ? AS previous_day,
                'files' AS method, coalesce(p.class, 'new') AS from_class, coalesce(c.class, 'deleted') AS to_class,
                count(*) AS models
-        FROM (SELECT model_id, class FROM model_classes WHERE method = 'files' AND scan_id = ?) c
-        FULL JOIN (SELECT model_id, class FROM model_classes WHERE method = 'files' AND scan_id = ?) p USING (model_id)
-        GROUP BY ALL ORDER BY from_class, to_class""", [current, previous, current_day, previous_day, current, previous])
+        FROM {side.format(snapshot_source(con, current))} c
+        FULL JOIN {side.format(snapshot_source(con, previous))} p USING (model_id)
+        GROUP BY ALL ORDER BY from_class, to_class""", [current, previous, current_day, previous_day])
 
 
 def reference_frame() -> pl.DataFrame:
