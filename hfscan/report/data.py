@@ -67,8 +67,11 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     # the latest snapshot's figures when its are; else from the runs (same columns, slower).
     every = aggregates.all_current(con)
     latest = every or aggregates.is_current(con, scan_id)
+    # The methods with classes in the latest snapshot: its class counts list exactly those (a method
+    # is counted where it has a member), a few rows instead of every member under every method.
     methods = [row[0] for row in con.execute(
-        "SELECT DISTINCT method FROM latest_classes ORDER BY method").fetchall()]
+        f"SELECT DISTINCT method FROM snapshot_class_counts WHERE scan_id = {scan_id} ORDER BY method" if latest
+        else "SELECT DISTINCT method FROM latest_classes ORDER BY method").fetchall()]
     headlines = {m: _headline(con, m, scan_id) for m in methods}
     long_shares = """
         SELECT scan_id, snapshot_at, method, k AS class, v AS models,
@@ -132,9 +135,9 @@ def collect(con: duckdb.DuckDBPyConnection, top_n: int = 30, as_of: list[dict[st
     data.weights_vs_loadable = _frame(con, f"SELECT * FROM {prefix}weights_vs_loadable ORDER BY snapshot_at, scan_id")
     data.source = provenance(con)
     data.v5_tf_only = tuple(LibraryCount(str(r[0]), int(r[1])) for r in con.execute("""
-        SELECT coalesce(c.library_name, '(no library)'), count(*) FROM model_classes c
+        SELECT coalesce(c.library_name, '(no library)'), count(*) FROM latest_classes c
         WHERE c.scan_id = ? AND c.method = 'loadable_v5' AND c.class = 'tensorflow_only'
-        GROUP BY ALL ORDER BY 2 DESC, 1""", [scan_id]).fetchall())
+        GROUP BY ALL ORDER BY 2 DESC, 1""", [scan_id]).fetchall())  # scan_id is the latest: its open runs
     return data
 
 
