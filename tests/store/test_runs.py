@@ -30,6 +30,12 @@ OLD_VIEWS = {
     "snapshot_order": None,
     "run_spans": None,
     "snapshot_at_position": None,
+    "method_agreement": """
+CREATE OR REPLACE VIEW method_agreement AS
+SELECT f.class AS files_class, t.class AS tags_class, count(*) AS models
+FROM latest_classes f JOIN latest_classes t ON t.model_id = f.model_id AND t.method = 'tags'
+WHERE f.method = 'files'
+GROUP BY ALL""",
     "snapshot_models": """
 CREATE OR REPLACE VIEW snapshot_models AS
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
