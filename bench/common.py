@@ -3,6 +3,12 @@
 Figures come from the kernel's accounting of the finished child (`wait4`): CPU seconds (user +
 system, the child and anything it waited for) and its peak resident set size. Sampling RSS every
 few milliseconds would miss short peaks and cost CPU on a 2-core machine we share.
+
+The command is started by a small Python trampoline, which forks it and reports the command's own
+peak RSS. Started straight from the benchmark, the child would inherit the benchmark's size:
+Linux records the high-water RSS of the memory the child had before `exec` (the parent's, with
+vfork) in the child's `ru_maxrss`, so a benchmark holding 600 MB reported 600 MB for `python -c
+pass` (13 MB from a small parent).
 """
 
 from __future__ import annotations
@@ -19,21 +25,41 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Forks the command (argv[2:]), waits for it, writes its peak RSS (kB) and CPU seconds (user, system)
+# to the fd argv[1] (not passed on to the command) and exits with the command's status.
+_TRAMPOLINE = """
+import os, sys
+fd = int(sys.argv[1])
+os.set_inheritable(fd, False)
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+os.write(fd, f"{usage.ru_maxrss} {usage.ru_utime} {usage.ru_stime}".encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> dict[str, Any]:
     """Run `command` to completion: wall seconds, CPU seconds, peak RSS (MB) and its stdout tail."""
+    read_end, write_end = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen([sys.executable, "-c", _TRAMPOLINE, str(write_end), *command], env=env, cwd=cwd,
+                                stdout=out, stderr=err, pass_fds=(write_end,))
+        os.close(write_end)
+        _, status, _ = os.wait4(proc.pid, 0)
         wall = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        with os.fdopen(read_end, "rb") as reported:
+            peak_kb, user, system = (reported.read().decode() or "0 0 0").split()
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])} failed ({proc.returncode}): {stderr[-2000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux reports kilobytes
+    return {"wall": wall, "cpu": float(user) + float(system),  # the command's (not the trampoline's)
+            "peak_rss_mb": int(peak_kb) / 1024,  # Linux reports kilobytes
             "stdout": stdout.strip()[-2000:]}
 
 

@@ -150,6 +150,8 @@ def store_snapshot(db: Path, frame: pl.DataFrame, page_size: int = 1000, kind: s
 QUERIES = {
     "one snapshot (snapshot_models WHERE scan_id)": "SELECT count(*), sum(downloads), count(DISTINCT library_name) "
                                                    "FROM snapshot_models WHERE scan_id = $mid",
+    "one snapshot (snapshot_at_position)": "SELECT count(*), sum(downloads), count(DISTINCT library_name) "
+                                           "FROM snapshot_at_position($pos)",
     "latest_models": "SELECT count(*), sum(downloads), sum(likes) FROM latest_models",
     "every snapshot (GROUP BY scan_id)": "SELECT scan_id, count(*), sum(downloads) FROM snapshot_models GROUP BY 1",
 }
@@ -161,12 +163,13 @@ def query_times(db: Path, repeats: int = 3) -> dict[str, float]:
     try:
         scans = [r[0] for r in con.execute("SELECT scan_id FROM scans WHERE status = 'complete' ORDER BY scan_id").fetchall()]
         mid = scans[len(scans) // 2]
+        pos = con.execute("SELECT position FROM snapshot_order WHERE scan_id = ?", [mid]).fetchall()[0][0]
         out = {}
         for name, sql in QUERIES.items():
             times, cpu = [], []
             for _ in range(repeats):
                 started, started_cpu = time.perf_counter(), time.process_time()
-                con.execute(sql, {"mid": mid} if "$mid" in sql else None).fetchall()
+                con.execute(sql, {"mid": mid} if "$mid" in sql else {"pos": pos} if "$pos" in sql else None).fetchall()
                 times.append(time.perf_counter() - started)
                 cpu.append(time.process_time() - started_cpu)
             out[name] = round(sorted(times)[len(times) // 2], 3)

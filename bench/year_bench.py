@@ -15,7 +15,8 @@ Measured, each in its own subprocess (wall, CPU seconds, peak RSS; bench/common.
 - report_first: `hfscan report` when only the first snapshot is stored (measured on day 0);
 - report, shares (latest), shares_older (`shares --scan` of the snapshot a quarter in),
   timeline (`timeline --every month --partial`), older_snapshot (`sql` over `snapshot_models
-  WHERE scan_id` = that older snapshot) and latest_models, on the final database.
+  WHERE scan_id` = that older snapshot), older_snapshot_at (the same through
+  `snapshot_at_position`, its position a constant) and latest_models, on the final database.
 """
 
 from __future__ import annotations
@@ -153,12 +154,16 @@ def run(db: Path, out_dir: Path) -> dict[str, dict[str, float]]:
     scans = [r[0] for r in con.execute("SELECT scan_id FROM snapshot_order ORDER BY position").fetchall()]
     con.close()
     older = scans[len(scans) // 4]
-    one = f"SELECT count(*), sum(downloads), count(DISTINCT library_name) FROM snapshot_models WHERE scan_id = {older}"
+    measure = "SELECT count(*), sum(downloads), count(DISTINCT library_name) FROM"
+    one = f"{measure} snapshot_models WHERE scan_id = {older}"
+    # The same snapshot by its position (a constant): what hfscan's own one-snapshot readers use.
+    one_at = f"{measure} snapshot_at_position({scans.index(older) + 1})"
     return {
         "report": run_one("report", ["report", "--db", str(db), "--out", str(out_dir / "report.html"), "--json"]),
         "shares": run_one("shares", ["shares", "--db", str(db), "--json"]),
         "shares_older": run_one("shares_older", ["shares", "--db", str(db), "--scan", str(older), "--json"]),
         "older_snapshot": run_one("older_snapshot", ["sql", "--db", str(db), one]),
+        "older_snapshot_at": run_one("older_snapshot_at", ["sql", "--db", str(db), one_at]),
         "latest_models": run_one("latest_models", ["sql", "--db", str(db),
                                                    "SELECT count(*), sum(downloads), sum(likes) FROM latest_models"]),
         "timeline": run_one("timeline", ["timeline", "--db", str(db), "--every", "month", "--from", "2024-01-01",

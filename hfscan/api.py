@@ -17,6 +17,7 @@ from hfscan.classify.rules import Method
 from hfscan.config import resolve_db_path
 from hfscan.dates import end_of_day
 from hfscan.store.connect import connect
+from hfscan.store.runs import snapshot_source
 from hfscan.store.transfer import export_columns
 
 if TYPE_CHECKING:
@@ -76,5 +77,5 @@ def snapshot_dataset(db: duckdb.DuckDBPyConnection, scan_id: int | None = None) 
 
     scan, _ = resolve_scan(db, scan_id)
     columns = ", ".join(f'"{name}"' for name in export_columns(db))
-    frame = _frame(db, f"SELECT {columns} FROM snapshot_models WHERE scan_id = ? ORDER BY model_id", [scan])
+    frame = _frame(db, f"SELECT {columns} FROM {snapshot_source(db, scan)} ORDER BY model_id")
     return datasets.Dataset.from_polars(frame)

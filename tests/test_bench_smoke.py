@@ -55,6 +55,12 @@ def test_storage_and_analysis_bench(tmp_path: Path) -> None:
         row = report["results"][name]
         assert row["wall_s"] > 0 and row["cpu_s"] > 0 and row["peak_rss_mb"] > 0, name
 
+    reads = tmp_path / "reads.json"
+    run_script("snapshot_reads.py", "--db", str(kept), "--repeats", "1", "--json", str(reads))
+    report = json.loads(reads.read_text())  # the script itself checks every form's answer is the same
+    assert report["snapshots"] == 3 and report["pre_interval_rows"] == 3 * int(MODELS)
+    assert all(row["cpu_s"] >= 0 for row in report["results"].values())
+
 
 def test_timeline_bench_counts_what_the_planted_population_needs(tmp_path: Path) -> None:
     out = tmp_path / "timeline.json"
@@ -98,11 +104,11 @@ def test_year_bench(tmp_path: Path) -> None:
     incrementals, classify after each; every measured command present."""
     out = tmp_path / "year.json"
     run_script("year_bench.py", "--models", "500", "--days", "9", "--change", "0.05", "--json", str(out),
-               timeout=900)  # seven measured commands, each a process
+               timeout=900)  # eight measured commands, each a process
     report = json.loads(out.read_text())
     assert report["snapshots"] == 10 and report["models_per_snapshot"] == 500  # 9 days + 1 dump
-    assert set(report["results"]) == {"report", "shares", "shares_older", "older_snapshot", "latest_models",
-                                      "timeline"}
+    assert set(report["results"]) == {"report", "shares", "shares_older", "older_snapshot", "older_snapshot_at",
+                                      "latest_models", "timeline"}
     for name, row in [*report["results"].items(), ("report_first", report["report_first"])]:
         assert row["wall_s"] > 0 and row["cpu_s"] > 0 and row["peak_rss_mb"] > 0, name
     assert report["runs"] >= report["versions"]

@@ -17,6 +17,7 @@ import duckdb
 from hfscan.model_row import IMPORTED_COLUMNS
 from hfscan.store import dump_checks
 from hfscan.store.db_errors import db_errors
+from hfscan.store.runs import snapshot_source
 from hfscan.store.schema import first_row, one_row
 
 if TYPE_CHECKING:
@@ -127,9 +128,9 @@ def import_file(con: duckdb.DuckDBPyConnection, file: str, source: str, label: s
                 con.execute(f"""
                     INSERT OR IGNORE INTO version_card_data
                     SELECT m.version_id, any_value(s.card_data)
-                    FROM src s JOIN snapshot_models m ON m.model_id = CAST(s."{model}" AS VARCHAR) AND m.scan_id = ?
+                    FROM src s JOIN {snapshot_source(con, scan_id)} m ON m.model_id = CAST(s."{model}" AS VARCHAR)
                     WHERE s.card_data IS NOT NULL GROUP BY m.version_id
-                """, [scan_id])
+                """)
         return result
     finally:
         con.execute("DROP VIEW IF EXISTS src")

@@ -239,3 +239,21 @@ def test_an_inexact_as_of_figure_is_called_an_estimate_and_history_is_not_promis
     assert caveat.count("<b>Estimate:</b>") == 1 and "2021-12-14" in caveat and "2023-06-30" not in caveat
     assert "makes it exact" not in caveat and "not counted" not in caveat
     assert "stays bounded" in caveat and "95% interval" in caveat
+
+
+def test_the_reports_own_queries_answer_as_the_views(built: tuple) -> None:
+    """report/data.py reads the top models with a top-n sort and the transitions pair by position
+    (snapshot_at_position): the same rows as the public views they stand for."""
+    from hfscan.report import data
+    from hfscan.store.connect import connect
+
+    _, db, _, _ = built
+    with connect(db, read_only=True) as con:
+        for n in (1, 30, 100_000):
+            assert con.execute(data.TOP_MODELS, [n]).fetchall() == con.execute(
+                "SELECT * FROM top_models WHERE rank <= ? ORDER BY rank", [n]).fetchall(), n
+        pair = data._latest_transitions(con).select("from_class", "to_class", "models").rows()
+        view = con.execute("""SELECT from_class, to_class, models FROM class_transitions
+                              WHERE method = 'files' AND scan_id = (SELECT scan_id FROM latest_scan)
+                              ORDER BY from_class, to_class""").fetchall()
+    assert pair == view and sum(n for *_, n in view) > 0

@@ -70,6 +70,11 @@ def test_latest_models_has_the_columns_of_snapshot_models(main_db: duckdb.DuckDB
     assert _types(main_db, "latest_models") == _types(main_db, "snapshot_models")
 
 
+def test_snapshot_at_position_has_the_columns_of_snapshot_models(main_db: duckdb.DuckDBPyConnection) -> None:
+    """The one-snapshot macro is written out too (a constant position filters the runs): same columns."""
+    assert _types(main_db, "SELECT * FROM snapshot_at_position(1)") == _types(main_db, "snapshot_models")
+
+
 def test_a_known_sha_hashes_alike_in_the_listing_and_in_history(main_db: duckdb.DuckDBPyConnection) -> None:
     """A tree fetched at a commit and the listing row of that commit are one version."""
     listing = main_db.execute(

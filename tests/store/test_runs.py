@@ -29,6 +29,13 @@ COUNTERS = ("downloads", "downloads_all_time", "likes")
 OLD_VIEWS = {
     "snapshot_order": None,
     "run_spans": None,
+    "snapshot_at_position": None,
+    "method_agreement": """
+CREATE OR REPLACE VIEW method_agreement AS
+SELECT f.class AS files_class, t.class AS tags_class, count(*) AS models
+FROM latest_classes f JOIN latest_classes t ON t.model_id = f.model_id AND t.method = 'tags'
+WHERE f.method = 'files'
+GROUP BY ALL""",
     "snapshot_models": """
 CREATE OR REPLACE VIEW snapshot_models AS
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
@@ -137,8 +144,13 @@ def truth_rows(snap: dict[int, tuple]) -> list[tuple]:
 
 
 def stored_rows(con: duckdb.DuckDBPyConnection, scan_id: int) -> list[tuple]:
-    return con.execute("SELECT model_id, sha, downloads, downloads_all_time, likes FROM snapshot_models "
+    """The snapshot through the view, checked against the one-snapshot macro (runs.snapshot_source):
+    both must read the same rows, whole (every column)."""
+    rows = con.execute("SELECT model_id, sha, downloads, downloads_all_time, likes FROM snapshot_models "
                        "WHERE scan_id = ? ORDER BY ALL", [scan_id]).fetchall()
+    whole = con.execute("SELECT * FROM snapshot_models WHERE scan_id = ? ORDER BY model_id", [scan_id]).fetchall()
+    assert con.execute(f"SELECT * FROM {runs.snapshot_source(con, scan_id)} ORDER BY model_id").fetchall() == whole
+    return rows
 
 
 def assert_canonical(con: duckdb.DuckDBPyConnection) -> None:

@@ -101,10 +101,13 @@ SELECT scan_id, previous_scan_id, method, from_class, to_class, count(*) AS mode
 FROM pairs GROUP BY ALL;
 
 -- Tags vs files, model by model (latest snapshot): the agreement matrix.
+-- The newest snapshot's members are its open runs (as latest_models); a model has one version in a
+-- snapshot, so the two classes pair by version_id: no model rows are built (12 x 3M: 4.2 -> 1.5 CPU s).
 CREATE OR REPLACE VIEW method_agreement AS
 SELECT f.class AS files_class, t.class AS tags_class, count(*) AS models
-FROM latest_classes f JOIN latest_classes t ON t.model_id = f.model_id AND t.method = 'tags'
-WHERE f.method = 'files'
+FROM (SELECT version_id FROM version_runs WHERE to_scan IS NULL) m
+JOIN current_classes f ON f.version_id = m.version_id AND f.method = 'files'
+JOIN current_classes t ON t.version_id = m.version_id AND t.method = 'tags'
 GROUP BY ALL;
 
 -- Files vs loadable (transformers 4.57 and 5), model by model (latest snapshot).
