@@ -17,8 +17,8 @@ from importlib import resources
 import duckdb
 
 from hfscan.errors import StoreError
-from hfscan.store.db_errors import DbFailure, attempt
 from hfscan.model_row import SHA_HASH
+from hfscan.store.db_errors import DbFailure, attempt
 from hfscan.store.rows import first_row, one_row  # noqa: F401 (one home in rows.py; imported from here too)
 
 
