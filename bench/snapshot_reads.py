@@ -2,7 +2,7 @@
 
     python bench/snapshot_reads.py --db kept.duckdb [--at 0.5] [--repeats 7] [--json out.json]
 
-The issue 25 targets compare reads with the time they took before validity intervals (schema v2:
+The year-of-scans targets compare reads with the time they took before validity intervals (schema v2:
 a `scan_models` row per model per scan, appended scan by scan). That schema is gone, so this
 script rebuilds its table on a copy of the database from the runs (`scan_models` in scan order,
 checkpointed: the layout the old appends gave) and times, in one process, CPU seconds (user +
