@@ -132,6 +132,20 @@ def measured(models: int, seed: int, series: list[str], days: list[str]) -> dict
             "planted": planted, "naive": {"requests": models + trees, "commit_logs": models, "trees": trees}}
 
 
+def anonymous_env(url: str, home: str) -> dict[str, str]:
+    """The CLI's environment against the fake Hub at `url`, without a token (gated repos bounded)."""
+    env = {**os.environ, "HF_ENDPOINT": url, "HF_HOME": home, "HF_HUB_DISABLE_TELEMETRY": "1",
+           "HFSCAN_DB": str(Path(home) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
+    env.pop("HF_TOKEN", None)
+    return env
+
+
+def widest_interval(dates: list[dict[str, Any]], day_filter: Any) -> float:
+    """The widest class interval (points) among `timeline --json` dates that `day_filter` keeps."""
+    return max((c["share_high"] - c["share_low"] for d in dates if day_filter(d["day"])
+                for c in d["classes"].values() if c["share"] is not None), default=0.0)
+
+
 def measured_precision(models: int, seed: int, days: list[str], precision: float,
                        start: str = "2021-12-14") -> dict[str, Any]:
     """`hfscan history --as-of <every date from start> --precision P` on the fake Hub, for real
@@ -142,9 +156,7 @@ def measured_precision(models: int, seed: int, days: list[str], precision: float
 
     late = [d for d in days if d >= start]
     with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
-        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
-               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
-        env.pop("HF_TOKEN", None)
+        env = anonymous_env(hub.url, tmp)
         scan = measure([sys.executable, "-m", "hfscan", "scan"], env=env)
         before = hub.stats()
         run = measure([sys.executable, "-m", "hfscan", "history", *[a for d in late for a in ("--as-of", d)],
@@ -161,8 +173,7 @@ def measured_precision(models: int, seed: int, days: list[str], precision: float
     trees = after.get("route:tree", 0) - before.get("route:tree", 0)
 
     def widest(day_filter: Any) -> float:
-        return max((c["share_high"] - c["share_low"] for d in dates if day_filter(d["day"])
-                    for c in d["classes"].values() if c["share"] is not None), default=0.0)
+        return widest_interval(dates, day_filter)
 
     return {"models": models, "precision": precision, "from": start, "scan_s": round(scan["wall"], 1),
             "commit_logs": logs, "trees": trees, "requests": logs + trees, "history_wall_s": round(run["wall"], 1),
@@ -171,8 +182,7 @@ def measured_precision(models: int, seed: int, days: list[str], precision: float
             "ratio_to_exact_from": round((logs + trees) / max(1, planted_late["requests"]), 3),
             "widest_from": round(widest(lambda d: d >= start), 2),
             "widest_before": round(widest(lambda d: d < start), 2),
-            "per_day_widest": {d["day"]: round(max(c["share_high"] - c["share_low"] for c in d["classes"].values()
-                                                   if c["share"] is not None), 2) for d in dates}}
+            "per_day_widest": {d["day"]: round(widest_interval([d], lambda _: True), 2) for d in dates}}
 
 
 def measured_sampled(models: int, seed: int, days: list[str], early: int, late: int,
@@ -185,9 +195,7 @@ def measured_sampled(models: int, seed: int, days: list[str], early: int, late: 
     from hfscan.testing.fakehub.truth import iter_models
 
     with tempfile.TemporaryDirectory() as tmp, FakeHub(models=models, seed=seed) as hub:
-        env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_HOME": tmp, "HF_HUB_DISABLE_TELEMETRY": "1",
-               "HFSCAN_DB": str(Path(tmp) / "hfscan.duckdb"), "PYTHONPATH": str(ROOT)}
-        env.pop("HF_TOKEN", None)
+        env = anonymous_env(hub.url, tmp)
         assert hfscan(["scan"], env).returncode == 0
         before = hub.stats()
         started = time.monotonic()
@@ -205,16 +213,14 @@ def measured_sampled(models: int, seed: int, days: list[str], early: int, late: 
     trees = after.get("route:tree", 0) - before.get("route:tree", 0)
 
     def widest(day_filter: Any) -> float:
-        return max((c["share_high"] - c["share_low"] for d in dates if day_filter(d["day"])
-                    for c in d["classes"].values() if c["share"] is not None), default=0.0)
+        return widest_interval(dates, day_filter)
 
     return {"models": models, "sample_early": early, "sample_late": late, "commit_logs": logs, "trees": trees,
             "requests": logs + trees, "history_wall_s": round(wall, 1), "exact_plan_requests": planted["requests"],
             "ratio_to_exact": round((logs + trees) / max(1, planted["requests"]), 3),
             "widest_from_2021_12_14": round(widest(lambda d: d >= "2021-12-14"), 2),
             "widest_before": round(widest(lambda d: d < "2021-12-14"), 2),
-            "per_day_widest": {d["day"]: round(max(c["share_high"] - c["share_low"] for c in d["classes"].values()
-                                                   if c["share"] is not None), 2) for d in dates}}
+            "per_day_widest": {d["day"]: round(widest_interval([d], lambda _: True), 2) for d in dates}}
 
 
 def projected(models: int, seed: int, sample: int, days: list[str], rate: float, timeline_s: float,

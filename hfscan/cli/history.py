@@ -23,6 +23,7 @@ from hfscan.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from hfscan.crawl.client import HubClient
     from hfscan.jobs.history import HistoryResult
 
 
@@ -68,7 +69,6 @@ def history(
     Example: hfscan history --every quarter --from 2020-01-01 --precision 1  (a sample: ±1 point, 95%)
     """
     from hfscan.cli.progress import CountProgressBar
-    from hfscan.crawl.client import HubClient, RetryPolicy
     from hfscan.jobs.history import plan_run, run_history
 
     path = db_path(db)
@@ -89,10 +89,7 @@ def history(
     note(f"history of {len(plan.targets):,} repos{sampled} ({plan.skipped:,} unchanged, skipped): about "
          f"{expected:,} requests{trees}" + (f", {plan.eta(max_requests_per_5min)} on the Hub's API quota"
                                               if expected else ""))
-    client = HubClient(*hub_access(endpoint),
-                       retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
-                       max_requests_per_5min=max_requests_per_5min,
-                       on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+    client = _client(endpoint, max_retries, retry_wait, max_requests_per_5min)
     with CountProgressBar("history requests", max(1, expected)) as bar:
         result = run_history(client, plan.targets, plan.skipped, plan.days, path,
                              on_progress=lambda p: bar.update(
@@ -102,11 +99,19 @@ def history(
     emit(result, json_out, _history_text)
 
 
+def _client(endpoint: str | None, max_retries: int, retry_wait: float,
+            max_requests_per_5min: int | None) -> HubClient:
+    from hfscan.crawl.client import HubClient, RetryPolicy
+
+    return HubClient(*hub_access(endpoint), retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
+                     max_requests_per_5min=max_requests_per_5min,
+                     on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+
+
 def _to_precision(path: Path, precision: float, *, as_of: list[str], every: str | None, start: str | None,
                   end: str | None, sample: int | None, retry_gated: bool, max_requests_per_5min: int | None,
                   max_retries: int, retry_wait: float, endpoint: str | None, json_out: bool) -> None:
     from hfscan.cli.progress import CountProgressBar
-    from hfscan.crawl.client import HubClient, RetryPolicy
     from hfscan.errors import UsageError
     from hfscan.jobs.history import RunPlan, run_days, run_to_precision
 
@@ -115,10 +120,7 @@ def _to_precision(path: Path, precision: float, *, as_of: list[str], every: str 
     if not (as_of or every):
         raise UsageError("--precision needs dates: --as-of DAY or --every quarter")
     days = run_days(path, as_of=as_of, every=every, start=start, end=end, on_wait=note)
-    client = HubClient(*hub_access(endpoint),
-                       retry=RetryPolicy(max_retries=max_retries, base_wait=retry_wait),
-                       max_requests_per_5min=max_requests_per_5min,
-                       on_wait=lambda why, s: note(f"waiting {s:.1f}s: {why}"))
+    client = _client(endpoint, max_retries, retry_wait, max_requests_per_5min)
     with CountProgressBar("history requests", 1) as bar:
         budget = {"total": 0}
 

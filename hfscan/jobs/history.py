@@ -11,6 +11,7 @@ again, so `sql`, `shares` and `report` keep working during a history run of hour
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,7 +54,7 @@ class HistoryResult:
     requests: int
     skipped_unchanged: int
     seconds: float
-    sample: int | None = None
+    sample: int | None = None        # --sample N; with --precision the largest rank any date reached
     rejected: int = 0  # malformed commit-log items and tree entries left out (the rest was kept)
     precision: float | None = None   # --precision: the half-width in points every date was sampled for
     rounds: int = 1                  # --precision: sample, measure, extend; how many runs that took
@@ -121,11 +122,7 @@ def run_to_precision(client: HubClient, db_path: Path, days: list[str], half_poi
 
 def _combined(results: list[HistoryResult], half_points: float, requests: int) -> HistoryResult:
     def total(counts: list[dict[str, int]]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for c in counts:
-            for k, v in c.items():
-                out[k] = out.get(k, 0) + v
-        return out
+        return dict(sum((Counter(c) for c in counts), Counter()))
 
     return HistoryResult(sum(r.repos for r in results), sum(r.commits for r in results),
                          total([r.failed for r in results]), sum(r.trees for r in results),
