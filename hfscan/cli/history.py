@@ -144,7 +144,8 @@ def _history_text(r: HistoryResult) -> str:
     if r.trees_failed:
         failed += "; trees failed: " + ", ".join(f"{k} {v}" for k, v in r.trees_failed.items())
     rejected = f"; malformed items left out: {r.rejected:,}" if r.rejected else ""
-    rounds = (f"; {r.rounds} round(s) to ±{r.precision:g} points (what stays wider: `hfscan timeline`)"
+    rounds = (f"; {r.rounds} round(s) toward ±{r.precision:g} points (each date's interval, and what no request "
+              "narrows: `hfscan timeline`)"
               if r.precision is not None else "")
     return (f"history: {r.repos:,} repos, {r.commits:,} commits, {r.trees:,} trees, "
             f"{r.requests:,} requests in {r.seconds:.1f}s; failed: {failed}{rejected}{rounds}")
