@@ -14,10 +14,14 @@ complete, so an interrupted, failed or discarded scan never opens or closes one.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import duckdb
 
 from hfscan.model_row import COUNTER_COLUMNS
 from hfscan.store.rows import first_row, one_row
+from hfscan.store.schema import transaction
 
 COUNTERS = COUNTER_COLUMNS  # one column of version_runs each (a new counter: a migration adds it)
 OPEN = 2_147_483_647  # the end position of a run still open (beyond any real position)
@@ -133,3 +137,69 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
                       AND r.from_scan = $n""", {"s": scan_id, "n": n})
     con.execute(f"""INSERT INTO {runs} {columns} SELECT version_id, $s, $s, {counters}, {me}, {me} FROM run_join
                     WHERE left_from IS NULL AND NOT has_right ORDER BY version_id""", {"s": scan_id})
+
+
+# Layout. DuckDB keeps a min/max of every column per row group (ROW_GROUP rows) and skips the row
+# groups a filter rules out. Runs are appended as snapshots land, so in arrival order a reader of
+# snapshot p (first_pos <= p <= last_pos) skips the runs that begin after p but reads every run that
+# ended before it: an old snapshot of a long history reads most of the table. `relayout` rewrites the
+# runs in an order that lets it skip both: closed runs first, in bands of BAND positions by where
+# they end, each band in order of where its runs begin; then the open runs, in order of where they
+# begin. A reader of p then skips the bands that end before p, and in every later band (and among
+# the open runs) the runs that begin after p: it reads p's own runs plus about one row group a band.
+# The band width balances those two wastes (the runs ended in p's band before p, one row group per
+# later band). What lands after a rewrite is appended in arrival order again; a rewrite costs the
+# whole table, so it runs once the runs written since reach RELAYOUT_GROWTH of it (each run is
+# rewritten a bounded number of times: 1 / RELAYOUT_GROWTH + 1 on average, whatever the history).
+ROW_GROUP = 122_880
+RELAYOUT_GROWTH = 0.25
+
+
+@dataclass(frozen=True)
+class Relayout:
+    runs: int   # rows rewritten
+    band: int   # positions per band of closed runs
+
+
+def band_width(positions: int, closed_runs: int, row_group: int = ROW_GROUP) -> int:
+    """Positions per band: about sqrt(positions × row_group / closed runs per position), at least 1."""
+    per_position = max(1.0, closed_runs / max(1, positions))
+    return max(1, round(math.sqrt(positions * row_group / per_position)))
+
+
+def relayout_due(con: duckdb.DuckDBPyConnection, db: str = "") -> bool:
+    """True once the runs written since the last rewrite reach RELAYOUT_GROWTH of the table (and at
+    least a row group: a smaller table has nothing to skip)."""
+    total, laid_out = one_row(con.execute(
+        f"SELECT (SELECT count(*) FROM {db}version_runs), "
+        f"(SELECT TRY_CAST(value AS BIGINT) FROM {db}meta WHERE key = 'runs_laid_out')"))
+    since = total - (laid_out or 0)
+    return since >= max(ROW_GROUP, RELAYOUT_GROWTH * (laid_out or 0))
+
+
+def relayout(con: duckdb.DuckDBPyConnection, db: str = "", row_group: int = ROW_GROUP) -> Relayout:
+    """Rewrite the runs in the order described above, in one transaction (a kill keeps the old
+    order; the rows are the same either way). `row_group`: the database's rows per row group."""
+    runs = f"{db}version_runs"
+    with transaction(con):
+        positions, total, closed = one_row(con.execute(
+            f"SELECT (SELECT count(*) FROM {db}scan_log WHERE status = 'complete'), count(*), "
+            f"count(*) FILTER (last_pos <> {OPEN}) FROM {runs}"))
+        band = band_width(int(positions), int(closed), row_group)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE runs_laid_out AS SELECT * FROM {runs}
+            ORDER BY last_pos = {OPEN}, CASE WHEN last_pos <> {OPEN} THEN last_pos // {band} END,
+                     first_pos, version_id
+        """)
+        con.execute(f"DELETE FROM {runs}")
+        con.execute(f"INSERT INTO {runs} SELECT * FROM runs_laid_out")
+        con.execute("DROP TABLE runs_laid_out")
+        con.execute(f"INSERT OR REPLACE INTO {db}meta VALUES ('runs_laid_out', ?)", [str(total)])
+    # The old row groups go at a checkpoint; until then a reader would still visit them.
+    con.execute(f"CHECKPOINT {db.rstrip('.')}")
+    return Relayout(int(total), band)
+
+
+def relayout_if_due(con: duckdb.DuckDBPyConnection, db: str = "") -> Relayout | None:
+    """`relayout` when `relayout_due`: called by the writers of snapshots once theirs is stored."""
+    return relayout(con, db) if relayout_due(con, db) else None

@@ -220,6 +220,7 @@ def finalize(staging: Staging, *, wait_seconds: float = 600.0,
                 [state.pages, listed + carried, rejects, state.requests, planted, state.base_scan_id or -1,
                  state.scan_id],
             )
+        runs.relayout_if_due(con, db="main_db.")  # after the commit: a kill here keeps the snapshot
         return FinalizeResult(state.scan_id, int(listed + carried), int(new_versions), int(carried), int(rejects))
     finally:
         con.execute("DETACH main_db")

@@ -14,7 +14,7 @@ from hfscan.errors import UsageError
 from hfscan.model_row import COUNTER_COLUMNS, IMPORTED_COLUMNS, VERSION_HASH_SQL, Column
 from hfscan.store import dump_checks
 from hfscan.store.db_errors import db_errors
-from hfscan.store.runs import add_snapshot
+from hfscan.store.runs import add_snapshot, relayout_if_due
 from hfscan.store.schema import one_row, transaction
 
 # Columns of `snapshot_models` that are bookkeeping of this database, or derived from an exported
@@ -215,4 +215,5 @@ def _import_src(con: duckdb.DuckDBPyConnection, source: str, label: str,
         created.append(scan_id)
         new_versions += added
         models += count
+    relayout_if_due(con)  # once, after every snapshot of the dump is stored
     return ImportResult(created, models, new_versions, methods, source, duplicates, skipped)

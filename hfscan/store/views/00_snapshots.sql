@@ -31,7 +31,7 @@ FROM scan_log;
 
 -- Runs with the positions they span (the views below read it). Positions are stored with each run
 -- (first_pos, last_pos; hfscan/store/runs.py keeps them when a snapshot lands between two others)
--- and the runs are written in position order, so a filter on them skips whole row groups.
+-- and the runs are laid out (runs.relayout) so that a filter on them skips whole row groups.
 CREATE OR REPLACE VIEW run_spans AS
 SELECT r.version_id, r.downloads, r.downloads_all_time, r.likes, r.first_pos AS first_position,
        r.last_pos AS last_position
