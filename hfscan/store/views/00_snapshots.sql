@@ -78,6 +78,13 @@ FROM (SELECT * FROM snapshot_order WHERE position = p) s
 CROSS JOIN (SELECT * FROM version_runs WHERE first_pos <= p AND last_pos >= p) m
 JOIN repo_versions v USING (version_id);
 
+-- One snapshot by its scan id: `SELECT ... FROM snapshot_models_of(42)` reads what
+-- `snapshot_models WHERE scan_id = 42` reads, as fast as snapshot_at_position (DuckDB evaluates the
+-- position lookup once and filters the runs' scan with its value, skipping row groups). The view
+-- cannot: a filter on its scan_id does not reach the runs.
+CREATE OR REPLACE MACRO snapshot_models_of(id) AS TABLE
+SELECT * FROM snapshot_at_position((SELECT position FROM snapshot_order WHERE scan_id = id));
+
 -- The newest complete snapshot: the one describing the latest moment (snapshot_at), not the last
 -- one stored, so a backfill of older dumps (`import`) never becomes "latest".
 CREATE OR REPLACE VIEW latest_scan AS
