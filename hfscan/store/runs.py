@@ -46,11 +46,13 @@ def snapshot_source(con: duckdb.DuckDBPyConnection, scan_id: int) -> str:
 
 def members_sql(db: str = "") -> str:
     """Members of the complete scan `$scan` with their counters (version_id, downloads, ...)."""
+    # By the stored positions (a plain filter on the runs' scan), not by joining every run with the sequence.
     return f"""
-        WITH o AS ({order_sql(db)}), x AS (SELECT pos FROM o WHERE scan_id = $scan)
+        WITH o AS ({order_sql(db)})
         SELECT r.version_id, {', '.join('r.' + c for c in COUNTERS)}
-        FROM {db}version_runs r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan, x
-        WHERE f.pos <= x.pos AND CASE WHEN r.to_scan IS NULL THEN true ELSE t.pos >= x.pos END
+        FROM {db}version_runs r
+        WHERE r.first_pos <= (SELECT pos FROM o WHERE scan_id = $scan)
+          AND r.last_pos >= (SELECT pos FROM o WHERE scan_id = $scan)
     """
 
 
@@ -89,15 +91,15 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
     if p is not None:
         # Runs covering P that go on after it (to N, or open when N is none). Those whose version is
         # not in the new snapshot with the same counters are cut at P and resumed at N.
-        n_pos = "(SELECT pos FROM o WHERE scan_id = $n)" if n is not None else str(OPEN)
+        # By the stored positions, already shifted: P is at me - 1, N at me + 1 (filters on the
+        # runs' scan; with N none, only the open runs).
+        n_pos = me + 1 if n is not None else OPEN
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE run_cut AS
-            WITH o AS ({order_sql(db)})
-            SELECT r.* FROM {runs} r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan
-            WHERE f.pos <= (SELECT pos FROM o WHERE scan_id = $p)
-              AND CASE WHEN r.to_scan IS NULL THEN true ELSE t.pos >= {n_pos} END
+            SELECT r.* FROM {runs} r
+            WHERE r.first_pos <= {me - 1} AND r.last_pos >= {n_pos}
               AND NOT EXISTS (SELECT 1 FROM run_new m WHERE m.version_id = r.version_id AND {_same('m', 'r')})
-        """, {"p": p} | ({"n": n} if n is not None else {}))
+        """)
         if n is not None:
             con.execute(f"INSERT INTO {runs} {columns} SELECT version_id, $n, to_scan, {counters}, {me + 1}, last_pos "
                         "FROM run_cut ORDER BY version_id", {"n": n})
@@ -119,11 +121,7 @@ def add_snapshot(con: duckdb.DuckDBPyConnection, scan_id: int, members: str, db:
     # neighbours, so two such runs would already have been one.)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE run_join AS
-        WITH o AS ({order_sql(db)}), np AS (SELECT pos FROM o WHERE scan_id = $n),
-        kept AS (
-            SELECT r.version_id FROM {runs} r JOIN o f ON f.scan_id = r.from_scan LEFT JOIN o t ON t.scan_id = r.to_scan
-            WHERE f.pos < (SELECT pos FROM np)
-              AND CASE WHEN r.to_scan IS NULL THEN true ELSE t.pos >= (SELECT pos FROM np) END)
+        WITH kept AS (SELECT r.version_id FROM {runs} r WHERE r.first_pos < {me + 1} AND r.last_pos >= {me + 1})
         SELECT m.*, l.from_scan AS left_from, r.version_id IS NOT NULL AS has_right
         FROM run_new m
         LEFT JOIN {runs} l ON l.version_id = m.version_id AND l.to_scan = $p AND {_same('l', 'm')}

@@ -30,6 +30,7 @@ OLD_VIEWS = {
     "snapshot_order": None,
     "run_spans": None,
     "snapshot_at_position": None,
+    "snapshot_models_of": None,
     "method_agreement": """
 CREATE OR REPLACE VIEW method_agreement AS
 SELECT f.class AS files_class, t.class AS tags_class, count(*) AS models
