@@ -219,14 +219,20 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     # Each side is model_classes (method files) of one snapshot, read by its position as a constant
     # (runs.snapshot_source): through the view, each side compared every stored run with the
     # sequence, a cost that grew with the history.
-    side = "(SELECT m.model_id, c.class FROM {} m JOIN current_classes c USING (version_id) WHERE c.method = 'files')"
+    # The members first, then only their classes: joined straight to current_classes, each side
+    # read the class of every stored version (a cost that grew with the history of versions).
     # The two snapshots compared are named in the chart's title (their ids and dates).
     return _frame(con, f"""
+        WITH cur AS MATERIALIZED (SELECT model_id, version_id FROM {snapshot_source(con, current)}),
+        prev AS MATERIALIZED (SELECT model_id, version_id FROM {snapshot_source(con, previous)}),
+        cls AS MATERIALIZED (
+            SELECT version_id, class FROM current_classes WHERE method = 'files'
+              AND version_id IN (SELECT version_id FROM cur UNION SELECT version_id FROM prev))
         SELECT ?::INTEGER AS scan_id, ?::INTEGER AS previous_scan_id, ? AS current_day, ? AS previous_day,
                'files' AS method, coalesce(p.class, 'new') AS from_class, coalesce(c.class, 'deleted') AS to_class,
                count(*) AS models
-        FROM {side.format(snapshot_source(con, current))} c
-        FULL JOIN {side.format(snapshot_source(con, previous))} p USING (model_id)
+        FROM (SELECT model_id, class FROM cur JOIN cls USING (version_id)) c
+        FULL JOIN (SELECT model_id, class FROM prev JOIN cls USING (version_id)) p USING (model_id)
         GROUP BY ALL ORDER BY from_class, to_class""", [current, previous, current_day, previous_day])
 
 

@@ -13,9 +13,16 @@ CREATE OR REPLACE MACRO hub_id_time(id) AS
          THEN make_timestamp(CAST('0x' || left(id, 8) AS BIGINT) * 1000000) END;
 CREATE OR REPLACE MACRO in_import_window(t) AS
     t >= TIMESTAMP '2022-03-02 23:29:00' AND t < TIMESTAMP '2022-03-02 23:30:00';
+-- Placeholder: either date in the window; unknown when neither date is known. The `_id` is decoded
+-- only where its first 6 hex digits say the window (621ffdbc..621ffdf7 all begin 621ffd): CASE
+-- evaluates each branch on the rows still undecided, so a row pays for the regexp only where it can
+-- matter (a year of versions: 0.58 -> 0.05 CPU s; tests/store/test_placeholder.py pins it to the
+-- plain formula).
 CREATE OR REPLACE MACRO created_at_placeholder(created_at, hub_id) AS
     CASE WHEN created_at IS NULL AND hub_id_time(hub_id) IS NULL THEN NULL
-         ELSE coalesce(in_import_window(created_at), false) OR coalesce(in_import_window(hub_id_time(hub_id)), false)
+         WHEN in_import_window(created_at) THEN true
+         WHEN hub_id ILIKE '621ffd%' THEN coalesce(in_import_window(hub_id_time(hub_id)), false)
+         ELSE false
     END;
 
 -- Every scan, with its state. Only status = 'complete' scans are snapshots.
