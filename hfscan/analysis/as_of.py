@@ -147,14 +147,16 @@ def split(con: duckdb.DuckDBPyConnection, days: list[str]) -> DaySplit:
     for chunk in _chunks(days):
         union, params = _union(chunk)
         sql = _KINDS.format(union=union, bounded=BOUNDED_REASONS)
-        for day, cls, n in con.execute(sql + """
-                SELECT strftime(day, '%Y-%m-%d'), cls, count(*) FROM x WHERE kind = 'listing' GROUP BY ALL""",
-                                       params).fetchall():
-            listing[day][cls] = n
-        frames.append(con.sql(sql + """
-                SELECT strftime(day, '%Y-%m-%d') AS day, model_id, kind, cls, reason, stratum
-                FROM x WHERE kind <> 'listing'""",
-                              params=params).pl())
+        # One pass over the days' repos: the listing's repos counted by class (model_id NULL), every
+        # other repo a row of its own (two queries evaluated as_of_models twice a day).
+        both = con.sql(sql + """
+                SELECT strftime(day, '%Y-%m-%d') AS day, CASE WHEN kind <> 'listing' THEN model_id END AS model_id,
+                       kind, cls, CASE WHEN kind <> 'listing' THEN reason END AS reason,
+                       CASE WHEN kind <> 'listing' THEN stratum END AS stratum, count(*) AS n
+                FROM x GROUP BY ALL""", params=params).pl()
+        for day, cls, n in both.filter(pl.col("kind") == "listing").select("day", "cls", "n").iter_rows():
+            listing[day][cls] = listing[day].get(cls, 0) + n
+        frames.append(both.filter(pl.col("kind") != "listing").drop("n"))
     rest = pl.concat(frames) if frames else pl.DataFrame(
         schema={"day": pl.String, "model_id": pl.String, "kind": pl.String, "cls": pl.String, "reason": pl.String,
                 "stratum": pl.String})

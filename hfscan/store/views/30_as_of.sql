@@ -41,7 +41,7 @@ WITH bound AS (
     CROSS JOIN bound b
     LEFT JOIN history_status h ON h.model_id = m.model_id
     LEFT JOIN logs l ON l.model_id = m.model_id
-), versioned AS MATERIALIZED (
+), versioned AS (
     SELECT p.*,
            CASE WHEN p.basis = 'listing' THEN p.head_version
                 WHEN p.basis = 'history' AND p.commit_id = p.sha THEN p.head_version  -- the head: the listing's files
@@ -53,14 +53,6 @@ WITH bound AS (
                                          AND p.commit_id IS DISTINCT FROM p.sha
                                     THEN md5_number_lower(p.model_id || '@' || p.commit_id) END
           AND v.files IS NOT NULL
-), classes AS MATERIALIZED (
-    -- Only the classes of the versions this day needs. Joined straight to version_classes, each
-    -- LEFT JOIN hashed the class of every stored version, once per day asked: a cost that grew
-    -- with the history of versions (a year of dailies at 300k models, with the md5 key above:
-    -- 0.73 -> 0.43 CPU s a day).
-    SELECT version_id, class, neither_reason FROM version_classes
-    WHERE method = 'files' AND rules_version = (SELECT rules_version FROM current_rules)
-      AND version_id IN (SELECT version_id FROM versioned UNION ALL SELECT head_version FROM versioned)
 )
 SELECT x.model_id,
        CASE WHEN x.basis = 'absent' OR (x.basis = 'history' AND x.commit_id IS NULL AND x.created_at_clamped)
@@ -79,8 +71,12 @@ SELECT x.model_id,
        x.commit_id, x.commit_date, x.sha, x.last_modified, x.created_at_clamped, x.version_id,
        c.class, c.neither_reason, hc.class AS current_class
 FROM versioned x
-LEFT JOIN classes c ON c.version_id = x.version_id
-LEFT JOIN classes hc ON hc.version_id = x.head_version;
+LEFT JOIN version_classes c
+       ON c.version_id = x.version_id AND c.method = 'files'
+      AND c.rules_version = (SELECT rules_version FROM current_rules)
+LEFT JOIN version_classes hc
+       ON hc.version_id = x.head_version AND hc.method = 'files'
+      AND hc.rules_version = (SELECT rules_version FROM current_rules);
 
 -- Per class and state: the as-of headline's raw counts (present repos carry a class).
 CREATE OR REPLACE MACRO as_of_counts(day) AS TABLE
