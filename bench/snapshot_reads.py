@@ -10,7 +10,7 @@ system of DuckDB's threads; steadier than wall time on a shared machine), median
 
 - one snapshot (the one at `--at` of the sequence; 0.5 = the middle) through the old view's join
   (`scan_models` → `repo_versions`), through `snapshot_models WHERE scan_id`, and through
-  `snapshot_at_position(p)` (its position a constant);
+  `snapshot_at_position(p)` (its position a constant), and through `snapshot_models_of(scan_id)`;
 - every snapshot (`GROUP BY scan_id`) through the old join and through `snapshot_models`;
 - `latest_models`.
 
@@ -92,6 +92,7 @@ def main() -> int:
             "one_pre_interval": f"{ONE} {PRE} WHERE scan_id = {scan}",
             "one_view": f"{ONE} snapshot_models WHERE scan_id = {scan}",
             "one_at_position": f"{ONE} snapshot_at_position({position})",
+            "one_by_id": f"{ONE} snapshot_models_of({scan})",
             "every_pre_interval": f"{EVERY} {PRE} GROUP BY 1 ORDER BY 1",
             "every_view": f"{EVERY} snapshot_models GROUP BY 1 ORDER BY 1",
             "latest_models": "SELECT count(*), sum(downloads), sum(likes) FROM latest_models",
@@ -103,10 +104,11 @@ def main() -> int:
             answers[name] = answer
             results[name] = {"cpu_s": cpu, "wall_s": wall}
             print(f"{name:20s} cpu {cpu:7.4f}s  wall {wall:7.4f}s", file=sys.stderr)
-        assert answers["one_view"] == answers["one_pre_interval"] == answers["one_at_position"]
+        assert answers["one_view"] == answers["one_pre_interval"] == answers["one_at_position"] == answers["one_by_id"]
         assert answers["every_view"] == answers["every_pre_interval"]
         results["one_at_position"]["runs_row_groups"] = row_groups(con, forms["one_at_position"], "version_runs")
         results["one_view"]["runs_row_groups"] = row_groups(con, forms["one_view"], "version_runs")
+        results["one_by_id"]["runs_row_groups"] = row_groups(con, forms["one_by_id"], "version_runs")
         runs, pre_rows = con.execute("SELECT (SELECT count(*) FROM version_runs), (SELECT count(*) FROM scan_models)"
                                      ).fetchall()[0]
         con.close()
@@ -116,6 +118,7 @@ def main() -> int:
               "results": results,
               "ratios_cpu": {"one_view": round(results["one_view"]["cpu_s"] / pre_one, 2),
                              "one_at_position": round(results["one_at_position"]["cpu_s"] / pre_one, 2),
+                             "one_by_id": round(results["one_by_id"]["cpu_s"] / pre_one, 2),
                              "every_view": round(results["every_view"]["cpu_s"] / pre_every, 2)}}
     print(json.dumps(report, indent=2))
     if args.json:
