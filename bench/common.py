@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -87,3 +88,17 @@ def machine() -> dict[str, Any]:
             "load_avg": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "duckdb": duckdb.__version__, "polars": polars.__version__,
             "huggingface_hub": hub_version, "platform": platform.platform(), "executable": sys.executable}
+
+
+def row_groups_scanned(con: Any, sql: str, table: str) -> tuple[int, int] | None:
+    """(scanned, total) row groups of `table` in the plan DuckDB ran for `sql` (EXPLAIN ANALYZE;
+    the plan's boxes stand side by side, so the scan's box is found below its table's name)."""
+    lines = "\n".join(r[1] for r in con.execute("EXPLAIN ANALYZE " + sql).fetchall()).splitlines()
+    for number, line in enumerate(lines):
+        found = re.search(rf"Table: \S*\.{table}\b", line)
+        if found:
+            for below in lines[number + 1:number + 20]:
+                seen = re.search(r"Row Groups Scanned: (\d+) / (\d+)", below[found.start():found.start() + 60])
+                if seen:
+                    return int(seen.group(1)), int(seen.group(2))
+    return None

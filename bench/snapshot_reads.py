@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -34,7 +33,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine  # noqa: E402
+from bench.common import machine, row_groups_scanned  # noqa: E402
 
 ONE = "SELECT count(*), sum(downloads), count(DISTINCT library_name) FROM"
 EVERY = "SELECT scan_id, count(*), sum(downloads) FROM"
@@ -52,17 +51,9 @@ def median_cpu(con: duckdb.DuckDBPyConnection, sql: str, repeats: int) -> tuple[
 
 
 def row_groups(con: duckdb.DuckDBPyConnection, sql: str, table: str) -> str:
-    """'scanned / total' row groups of `table` in the plan DuckDB ran (EXPLAIN ANALYZE; the boxes
-    stand side by side, so the scan's box is found by its column)."""
-    lines = "\n".join(r[1] for r in con.execute("EXPLAIN ANALYZE " + sql).fetchall()).splitlines()
-    for number, line in enumerate(lines):
-        found = re.search(rf"Table: \S*\.{table}\b", line)
-        if found:
-            for below in lines[number + 1:number + 20]:
-                seen = re.search(r"Row Groups Scanned: (\d+) / (\d+)", below[found.start():found.start() + 60])
-                if seen:
-                    return f"{seen.group(1)} / {seen.group(2)}"
-    return "?"
+    """'scanned / total' row groups of `table` in the plan DuckDB ran."""
+    found = row_groups_scanned(con, sql, table)
+    return f"{found[0]} / {found[1]}" if found else "?"
 
 
 def main() -> int:

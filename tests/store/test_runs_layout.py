@@ -9,7 +9,6 @@ Ground truth is the membership and counters planted per snapshot.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import duckdb
@@ -17,6 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from bench.common import row_groups_scanned as plan_row_groups
 from hfscan.store import runs, schema
 from hfscan.store.transfer import import_parquet
 
@@ -73,16 +73,9 @@ def read(con: duckdb.DuckDBPyConnection, scan_id: int) -> list[tuple]:
 
 def row_groups_scanned(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, int]:
     """(scanned, total) row groups of version_runs in the plan DuckDB ran."""
-    plan = "\n".join(r[1] for r in con.execute("EXPLAIN ANALYZE " + sql).fetchall())
-    lines = plan.splitlines()
-    for number, line in enumerate(lines):
-        found = re.search(r"Table: \S*version_runs\b", line)
-        if found:
-            for below in lines[number + 1:number + 20]:
-                seen = re.search(r"Row Groups Scanned: (\d+) / (\d+)", below[found.start():found.start() + 60])
-                if seen:
-                    return int(seen.group(1)), int(seen.group(2))
-    raise AssertionError(f"no scan of version_runs in\n{plan}")
+    found = plan_row_groups(con, sql, "version_runs")
+    assert found is not None, f"no scan of version_runs in the plan of {sql}"
+    return found
 
 
 def old_read(con: duckdb.DuckDBPyConnection, position: int) -> str:
