@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 
 from hfscan.model_row import COUNTER_COLUMNS
+from hfscan.store.db_errors import ignoring_db_errors
 from hfscan.store.rows import first_row, one_row
 from hfscan.store.schema import transaction
 
@@ -165,14 +166,14 @@ def band_width(positions: int, closed_runs: int, row_group: int = ROW_GROUP) -> 
     return max(1, round(math.sqrt(positions * row_group / per_position)))
 
 
-def relayout_due(con: duckdb.DuckDBPyConnection, db: str = "") -> bool:
+def relayout_due(con: duckdb.DuckDBPyConnection, db: str = "", row_group: int = ROW_GROUP) -> bool:
     """True once the runs written since the last rewrite reach RELAYOUT_GROWTH of the table (and at
     least a row group: a smaller table has nothing to skip)."""
     total, laid_out = one_row(con.execute(
         f"SELECT (SELECT count(*) FROM {db}version_runs), "
         f"(SELECT TRY_CAST(value AS BIGINT) FROM {db}meta WHERE key = 'runs_laid_out')"))
     since = total - (laid_out or 0)
-    return since >= max(ROW_GROUP, RELAYOUT_GROWTH * (laid_out or 0))
+    return since >= max(row_group, RELAYOUT_GROWTH * (laid_out or 0))
 
 
 def relayout(con: duckdb.DuckDBPyConnection, db: str = "", row_group: int = ROW_GROUP) -> Relayout:
@@ -198,6 +199,12 @@ def relayout(con: duckdb.DuckDBPyConnection, db: str = "", row_group: int = ROW_
     return Relayout(int(total), band)
 
 
-def relayout_if_due(con: duckdb.DuckDBPyConnection, db: str = "") -> Relayout | None:
-    """`relayout` when `relayout_due`: called by the writers of snapshots once theirs is stored."""
-    return relayout(con, db) if relayout_due(con, db) else None
+def relayout_if_due(con: duckdb.DuckDBPyConnection, db: str = "", row_group: int = ROW_GROUP) -> Relayout | None:
+    """`relayout` when `relayout_due`: called by the writers of snapshots once theirs is stored.
+    Best effort: the rewrite changes no row, so a failure (a full disk) leaves the previous order,
+    the snapshot just stored stays stored, and the rewrite is still due at the next writer."""
+    if not relayout_due(con, db, row_group):
+        return None
+    with ignoring_db_errors():
+        return relayout(con, db, row_group)
+    return None

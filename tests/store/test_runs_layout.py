@@ -9,6 +9,7 @@ Ground truth is the membership and counters planted per snapshot.
 from __future__ import annotations
 
 import math
+import resource
 from pathlib import Path
 
 import duckdb
@@ -159,4 +160,34 @@ def test_a_relayout_is_due_once_the_new_runs_reach_a_share_of_the_table(tmp_path
     assert not runs.relayout_due(con)
     add(1)
     assert runs.relayout_due(con)
+    con.close()
+
+
+def test_a_rewrite_that_cannot_write_changes_nothing_and_stays_due(tmp_path: Path) -> None:
+    """A full disk during the rewrite (RLIMIT_FSIZE: writes past it fail with "File too large", as on
+    a full disk): the writer goes on, every run and snapshot is as before, and the next writer
+    rewrites."""
+    planted = plant(4, 12, 3000)
+    con = open_small(tmp_path / "x.duckdb")
+    scans = [store(con, tmp_path, frame, f"day{k}") for k, frame in enumerate(planted)]
+    con.execute("CHECKPOINT")
+    before = sorted(con.execute("SELECT * FROM version_runs").fetchall())
+    assert runs.relayout_due(con, row_group=ROW_GROUP)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))  # far below the 2.9 MB file
+    try:
+        with pytest.raises(duckdb.IOException, match="File too large"):
+            runs.relayout(con, row_group=ROW_GROUP)
+        assert runs.relayout_if_due(con, row_group=ROW_GROUP) is None  # the writers' call: no error, nothing done
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    con.close()
+    con = open_small(tmp_path / "x.duckdb")  # as the next process finds it
+    assert sorted(con.execute("SELECT * FROM version_runs").fetchall()) == before
+    for k, scan_id in enumerate(scans):
+        assert read(con, scan_id) == truth(planted[k]), k
+    assert runs.relayout_due(con, row_group=ROW_GROUP)
+    assert runs.relayout_if_due(con, row_group=ROW_GROUP) is not None
+    assert not runs.relayout_due(con, row_group=ROW_GROUP)
+    assert sorted(con.execute("SELECT * FROM version_runs").fetchall()) == before
     con.close()
