@@ -77,5 +77,5 @@ def snapshot_dataset(db: duckdb.DuckDBPyConnection, scan_id: int | None = None) 
 
     scan, _ = resolve_scan(db, scan_id)
     columns = ", ".join(f'"{name}"' for name in export_columns(db))
-    frame = _frame(db, f"SELECT {columns} FROM {snapshot_source(db, scan)} ORDER BY model_id")
+    frame = _frame(db, f"SELECT {columns} FROM {snapshot_source(scan)} ORDER BY model_id")
     return datasets.Dataset.from_polars(frame)

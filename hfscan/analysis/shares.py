@@ -182,7 +182,7 @@ def headline(con: duckdb.DuckDBPyConnection, method: str = "files", scan_id: int
             "SELECT class, neither_reason, pt_attributed, sum(models) FROM snapshot_class_counts "
             "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()
     else:  # not computed yet, or an input changed since: from the snapshot's runs
-        total_models = one_row(con.execute(f"SELECT count(*) FROM {snapshot_source(con, scan_id)}"))[0]
+        total_models = one_row(con.execute(f"SELECT count(*) FROM {snapshot_source(scan_id)}"))[0]
         rows = con.execute(
             "SELECT class, neither_reason, pt_attributed, count(*) FROM model_classes "
             "WHERE scan_id = ? AND method = ? GROUP BY ALL", [scan_id, stored]).fetchall()

@@ -216,15 +216,15 @@ def _latest_transitions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     if not pair or pair[0][1] is None:  # one snapshot: nothing to pair (the view gives no rows either)
         return _frame(con, "SELECT * FROM class_transitions WHERE method = 'files' AND false")
     current, previous, current_day, previous_day = pair[0]
-    # Each side is model_classes (method files) of one snapshot, read by its position as a constant
-    # (runs.snapshot_source): through the view, each side compared every stored run with the
-    # sequence, a cost that grew with the history.
+    # Each side is model_classes (method files) of one snapshot, read through runs.snapshot_source
+    # (the runs' scan filtered by the snapshot's position): pairing every two consecutive snapshots
+    # first, as the view does, grew with the history.
     # The members first, then only their classes: joined straight to current_classes, each side
     # read the class of every stored version (a cost that grew with the history of versions).
     # The two snapshots compared are named in the chart's title (their ids and dates).
     return _frame(con, f"""
-        WITH cur AS MATERIALIZED (SELECT model_id, version_id FROM {snapshot_source(con, current)}),
-        prev AS MATERIALIZED (SELECT model_id, version_id FROM {snapshot_source(con, previous)}),
+        WITH cur AS MATERIALIZED (SELECT model_id, version_id FROM {snapshot_source(current)}),
+        prev AS MATERIALIZED (SELECT model_id, version_id FROM {snapshot_source(previous)}),
         cls AS MATERIALIZED (
             SELECT version_id, class FROM current_classes WHERE method = 'files'
               AND version_id IN (SELECT version_id FROM cur UNION SELECT version_id FROM prev))

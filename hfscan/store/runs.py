@@ -36,13 +36,12 @@ def order_sql(db: str = "", position: str = "pos", columns: str = "scan_id") -> 
             f"FROM {db}scan_log WHERE status = 'complete'")
 
 
-def snapshot_source(con: duckdb.DuckDBPyConnection, scan_id: int) -> str:
-    """What to read one complete scan from: `snapshot_at_position(N)` with its position as a constant
-    (the rows and columns of `snapshot_models WHERE scan_id = ...`, but DuckDB filters the runs in
-    the scan instead of joining every run with the sequence; views/00_snapshots.sql). A scan that is
-    not a complete snapshot reads as no rows, as it does through the view."""
-    found = first_row(con.execute("SELECT position FROM snapshot_order WHERE scan_id = ?", [scan_id]))
-    return f"snapshot_at_position({int(found[0]) if found else 0})"
+def snapshot_source(scan_id: int) -> str:
+    """What to read one complete scan from: `snapshot_models_of(scan_id)`, the rows and columns of
+    `snapshot_models WHERE scan_id = ...`; the macro looks the position up and DuckDB filters the
+    runs' scan with it (views/00_snapshots.sql). A scan that is not a complete snapshot reads as no
+    rows, as it does through the view."""
+    return f"snapshot_models_of({int(scan_id)})"
 
 
 def members_sql(db: str = "") -> str:

@@ -128,7 +128,7 @@ def import_file(con: duckdb.DuckDBPyConnection, file: str, source: str, label: s
                 con.execute(f"""
                     INSERT OR IGNORE INTO version_card_data
                     SELECT m.version_id, any_value(s.card_data)
-                    FROM src s JOIN {snapshot_source(con, scan_id)} m ON m.model_id = CAST(s."{model}" AS VARCHAR)
+                    FROM src s JOIN {snapshot_source(scan_id)} m ON m.model_id = CAST(s."{model}" AS VARCHAR)
                     WHERE s.card_data IS NOT NULL GROUP BY m.version_id
                 """)
         return result

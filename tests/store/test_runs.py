@@ -150,7 +150,7 @@ def stored_rows(con: duckdb.DuckDBPyConnection, scan_id: int) -> list[tuple]:
     rows = con.execute("SELECT model_id, sha, downloads, downloads_all_time, likes FROM snapshot_models "
                        "WHERE scan_id = ? ORDER BY ALL", [scan_id]).fetchall()
     whole = con.execute("SELECT * FROM snapshot_models WHERE scan_id = ? ORDER BY model_id", [scan_id]).fetchall()
-    assert con.execute(f"SELECT * FROM {runs.snapshot_source(con, scan_id)} ORDER BY model_id").fetchall() == whole
+    assert con.execute(f"SELECT * FROM {runs.snapshot_source(scan_id)} ORDER BY model_id").fetchall() == whole
     return rows
 
 

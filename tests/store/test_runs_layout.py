@@ -62,7 +62,8 @@ def truth(frame: pl.DataFrame) -> list[tuple]:
 
 
 def read(con: duckdb.DuckDBPyConnection, scan_id: int) -> list[tuple]:
-    at = con.execute(f"SELECT model_id, downloads, downloads_all_time FROM {runs.snapshot_source(con, scan_id)} "
+    position = con.execute("SELECT position FROM snapshot_order WHERE scan_id = ?", [scan_id]).fetchall()[0][0]
+    at = con.execute(f"SELECT model_id, downloads, downloads_all_time FROM snapshot_at_position({position}) "
                      "ORDER BY ALL").fetchall()
     view = con.execute("SELECT model_id, downloads, downloads_all_time FROM snapshot_models WHERE scan_id = ? "
                        "ORDER BY ALL", [scan_id]).fetchall()

@@ -70,8 +70,7 @@ JOIN repo_versions v USING (version_id);
 -- One snapshot by its position in snapshot_order (a constant): the same rows and columns as
 -- snapshot_models for that snapshot. With the position a constant, DuckDB filters the runs inside
 -- the scan (first_pos <= p AND last_pos >= p, row groups skipped by their min/max) and builds the
--- join with repo_versions from those runs alone, without the view's LATERAL machinery. hfscan's own
--- one-snapshot readers go through it (store/runs.py snapshot_source).
+-- join with repo_versions from those runs alone, without the view's LATERAL machinery.
 CREATE OR REPLACE MACRO snapshot_at_position(p) AS TABLE
 SELECT s.scan_id, s.snapshot_at, s.kind AS scan_kind,
        v.model_id, v.author, v.sha, v.created_at, v.last_modified,
@@ -90,7 +89,8 @@ JOIN repo_versions v USING (version_id);
 -- One snapshot by its scan id: `SELECT ... FROM snapshot_models_of(42)` reads what
 -- `snapshot_models WHERE scan_id = 42` reads, as fast as snapshot_at_position (DuckDB evaluates the
 -- position lookup once and filters the runs' scan with its value, skipping row groups); the view
--- skips the same row groups for `WHERE scan_id = 42`, through its LATERAL subquery.
+-- skips the same row groups for `WHERE scan_id = 42`, through its LATERAL subquery. hfscan's own
+-- one-snapshot readers go through it (store/runs.py snapshot_source).
 CREATE OR REPLACE MACRO snapshot_models_of(id) AS TABLE
 SELECT * FROM snapshot_at_position((SELECT position FROM snapshot_order WHERE scan_id = id));
 
